@@ -1,0 +1,1 @@
+"""homecare: event-sourced home care for Stockholm providers."""

@@ -1,0 +1,223 @@
+"""A visit (uppdrag, kundbesök) and its path to the city (R1, R2, R6).
+
+planned -> performed -> attested -> confirmed. A correction (R6: "correct the
+visit in the assignment report") is allowed at any point after performance;
+it withdraws the attestation, and on a confirmed visit it reopens it, so the
+corrected visit must be attested and confirmed again before it is reported.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from homecare.domain.common import require_actor, require_aware, require_period
+from homecare.errors import (
+    AssignmentAlreadyConfirmedError,
+    AssignmentNotAttestedError,
+    AssignmentNotPerformedError,
+    InvalidInputError,
+)
+
+__all__ = ["Assignment", "AssignmentStatus"]
+
+
+class AssignmentStatus(StrEnum):
+    PLANNED = "planned"
+    PERFORMED = "performed"
+    ATTESTED = "attested"
+    CONFIRMED = "confirmed"
+
+
+class Assignment(Aggregate):
+    class Planned(Aggregate.Created):
+        customer_id: UUID
+        order_id: UUID
+        staff_id: UUID
+        planned_start: datetime
+        planned_end: datetime
+        actor: str
+
+    class Performed(Aggregate.Event):
+        performed_start: datetime
+        performed_end: datetime
+        activities: list[str]
+        actor: str
+
+    class Corrected(Performed):
+        pass
+
+    class Attested(Aggregate.Event):
+        actor: str
+
+    class Confirmed(Aggregate.Event):
+        """AssignmentConfirmed (D1): the visit is released for reporting (R2)."""
+
+        actor: str
+
+    @event(Planned)
+    def __init__(
+        self,
+        customer_id: UUID,
+        order_id: UUID,
+        staff_id: UUID,
+        planned_start: datetime,
+        planned_end: datetime,
+        actor: str,
+        timestamp: datetime,
+    ) -> None:
+        self.customer_id = customer_id
+        self.order_id = order_id
+        self.staff_id = staff_id
+        self.planned_start = planned_start
+        self.planned_end = planned_end
+        self.performed_start: datetime | None = None
+        self.performed_end: datetime | None = None
+        self.activities: tuple[str, ...] = ()
+        self.status = AssignmentStatus.PLANNED
+        self.confirmations = 0
+
+    @classmethod
+    def plan(
+        cls,
+        *,
+        customer_id: UUID,
+        order_id: UUID,
+        staff_id: UUID,
+        planned_start: datetime,
+        planned_end: datetime,
+        actor: str,
+        at: datetime,
+    ) -> Assignment:
+        require_period(planned_start, planned_end, "Planned visit")
+        return cls(
+            customer_id=customer_id,
+            order_id=order_id,
+            staff_id=staff_id,
+            planned_start=planned_start,
+            planned_end=planned_end,
+            actor=require_actor(actor),
+            timestamp=require_aware(at, "at"),
+        )
+
+    def record_performance(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        activities: list[str] | tuple[str, ...],
+        actor: str,
+        at: datetime,
+    ) -> None:
+        """Staff report what was done. Done once; later changes are corrections."""
+        if self.status is not AssignmentStatus.PLANNED:
+            raise InvalidInputError(
+                f"Assignment {self.id} is already {self.status}: use a correction instead."
+            )
+        reported = _checked(start, end, activities, actor, at)
+        self._performed(start, end, reported, actor, at)
+
+    def correct(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        activities: list[str] | tuple[str, ...],
+        actor: str,
+        at: datetime,
+    ) -> None:
+        """R6: fix the visit at the source; it must be attested and confirmed again."""
+        if self.status is AssignmentStatus.PLANNED:
+            raise AssignmentNotPerformedError(
+                f"Assignment {self.id} has not been performed yet: nothing to correct."
+            )
+        reported = _checked(start, end, activities, actor, at)
+        self._corrected(start, end, reported, actor, at)
+
+    def attest(self, *, actor: str, at: datetime) -> None:
+        if self.status is AssignmentStatus.PLANNED:
+            raise AssignmentNotPerformedError(
+                f"Assignment {self.id} has no performed time to attest."
+            )
+        if self.status is AssignmentStatus.CONFIRMED:
+            raise AssignmentAlreadyConfirmedError(f"Assignment {self.id} is already confirmed.")
+        self._attested(actor=require_actor(actor), timestamp=require_aware(at, "at"))
+
+    def check_can_confirm(self) -> None:
+        """R1: only an attested visit can be confirmed, and only once."""
+        if self.status is AssignmentStatus.CONFIRMED:
+            raise AssignmentAlreadyConfirmedError(f"Assignment {self.id} is already confirmed.")
+        if self.status is not AssignmentStatus.ATTESTED:
+            raise AssignmentNotAttestedError(
+                f"Assignment {self.id} is {self.status}, not attested: attest it before confirming."
+            )
+
+    def confirm(self, *, actor: str, at: datetime) -> None:
+        self.check_can_confirm()
+        self._confirmed(actor=require_actor(actor), timestamp=require_aware(at, "at"))
+
+    @property
+    def performed_period(self) -> tuple[datetime, datetime] | None:
+        if self.performed_start is None or self.performed_end is None:
+            return None
+        return self.performed_start, self.performed_end
+
+    @event(Performed)
+    def _performed(
+        self,
+        performed_start: datetime,
+        performed_end: datetime,
+        activities: list[str],
+        actor: str,
+        timestamp: datetime,
+    ) -> None:
+        self.performed_start = performed_start
+        self.performed_end = performed_end
+        self.activities = tuple(activities)
+        self.status = AssignmentStatus.PERFORMED
+
+    @event(Corrected)
+    def _corrected(
+        self,
+        performed_start: datetime,
+        performed_end: datetime,
+        activities: list[str],
+        actor: str,
+        timestamp: datetime,
+    ) -> None:
+        self.performed_start = performed_start
+        self.performed_end = performed_end
+        self.activities = tuple(activities)
+        self.status = AssignmentStatus.PERFORMED
+
+    @event(Attested)
+    def _attested(self, actor: str, timestamp: datetime) -> None:
+        self.status = AssignmentStatus.ATTESTED
+
+    @event(Confirmed)
+    def _confirmed(self, actor: str, timestamp: datetime) -> None:
+        self.status = AssignmentStatus.CONFIRMED
+        self.confirmations += 1
+
+
+AssignmentConfirmed = Assignment.Confirmed
+
+
+def _checked(
+    start: datetime,
+    end: datetime,
+    activities: list[str] | tuple[str, ...],
+    actor: str,
+    at: datetime,
+) -> list[str]:
+    """Validate a performance report; return the reported activities, sorted."""
+    require_period(start, end, "Performed visit")
+    require_actor(actor)
+    require_aware(at, "at")
+    reported = sorted({a.strip() for a in activities if a.strip()})
+    if not reported:
+        raise InvalidInputError("A performed visit must report at least one activity.")
+    return reported

@@ -1,0 +1,50 @@
+"""Small pieces every aggregate shares: time guards and the 'not given' marker.
+
+Why: every event records who did it and when (D1), and the domain reads no
+clock, so each command receives `actor` and `at`; these guards make a naive
+datetime or an inverted period a clear error instead of a silent wrong day.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Final, Literal
+
+from homecare.errors import InvalidInputError, InvalidPeriodError
+
+__all__ = ["UNSET", "Unset", "require_actor", "require_aware", "require_period"]
+
+
+class Unset(Enum):
+    """Marks an argument that was not given (None already means 'open end')."""
+
+    UNSET = "UNSET"
+
+
+UNSET: Final = Unset.UNSET
+UnsetType = Literal[Unset.UNSET]
+
+
+def require_aware(value: datetime, name: str) -> datetime:
+    if not isinstance(value, datetime):
+        raise InvalidInputError(f"{name} must be a date and time, got {type(value).__name__}.")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInputError(f"{name} must carry a time zone (got {value.isoformat()}).")
+    return value
+
+
+def require_period(start: datetime, end: datetime | None, what: str) -> None:
+    require_aware(start, f"{what} start")
+    if end is not None:
+        require_aware(end, f"{what} end")
+        if end <= start:
+            raise InvalidPeriodError(
+                f"{what}: the end {end.isoformat()} must be after the start {start.isoformat()}."
+            )
+
+
+def require_actor(actor: str) -> str:
+    if not isinstance(actor, str) or not actor.strip():
+        raise InvalidInputError("Every change must name who made it (actor).")
+    return actor

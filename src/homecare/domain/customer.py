@@ -1,0 +1,131 @@
+"""The customer (kund) and the municipality's decisions (beslut) about them.
+
+A decision grants a set of activities for a period; the integration buffer
+checks every reported visit against it (R5), so a customer answers "which
+decision is valid on this day".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from homecare.domain.common import require_actor, require_aware
+from homecare.domain.identity import PersonalIdentityNumber
+from homecare.domain.pausable import Pausable
+from homecare.errors import InvalidInputError, InvalidPeriodError
+
+__all__ = ["Customer", "Decision"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A needs-assessment decision: granted activities, valid_from..valid_to inclusive."""
+
+    decision_id: UUID
+    valid_from: date
+    valid_to: date | None
+    activities: frozenset[str]
+
+    def is_valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+class Customer(Pausable):
+    """A care recipient: identity, name and the organisation (unit or team) they belong to."""
+
+    class Registered(Aggregate.Created):
+        personnummer: PersonalIdentityNumber
+        name: str
+        organisation: str
+        actor: str
+
+    class DecisionRegistered(Aggregate.Event):
+        decision_id: UUID
+        valid_from: date
+        valid_to: date | None
+        activities: list[str]
+        actor: str
+
+    @event(Registered)
+    def __init__(
+        self,
+        personnummer: PersonalIdentityNumber,
+        name: str,
+        organisation: str,
+        actor: str,
+        timestamp: datetime,
+    ) -> None:
+        self.personnummer = personnummer
+        self.name = name
+        self.organisation = organisation
+        self.decisions: list[Decision] = []
+        self.registered_by = actor
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        personnummer: PersonalIdentityNumber,
+        name: str,
+        organisation: str,
+        actor: str,
+        at: datetime,
+    ) -> Customer:
+        if not name.strip() or not organisation.strip():
+            raise InvalidInputError("A customer needs a name and an organisation.")
+        return cls(
+            personnummer=personnummer,
+            name=name,
+            organisation=organisation,
+            actor=require_actor(actor),
+            timestamp=require_aware(at, "at"),
+        )
+
+    def register_decision(
+        self,
+        *,
+        decision_id: UUID,
+        valid_from: date,
+        valid_to: date | None,
+        activities: frozenset[str] | set[str] | list[str] | tuple[str, ...],
+        actor: str,
+        at: datetime,
+    ) -> None:
+        if valid_to is not None and valid_to < valid_from:
+            raise InvalidPeriodError(
+                f"Decision: valid to {valid_to} is before valid from {valid_from}."
+            )
+        granted = sorted({a.strip() for a in activities if a.strip()})
+        if not granted:
+            raise InvalidInputError("A decision must grant at least one activity.")
+        self._decision_registered(
+            decision_id=decision_id,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            activities=granted,
+            actor=require_actor(actor),
+            timestamp=require_aware(at, "at"),
+        )
+
+    @event(DecisionRegistered)
+    def _decision_registered(
+        self,
+        decision_id: UUID,
+        valid_from: date,
+        valid_to: date | None,
+        activities: list[str],
+        actor: str,
+        timestamp: datetime,
+    ) -> None:
+        self.decisions.append(Decision(decision_id, valid_from, valid_to, frozenset(activities)))
+
+    def decision_on(self, day: date) -> Decision | None:
+        """The latest registered decision valid on `day` (a newer decision supersedes)."""
+        for decision in reversed(self.decisions):
+            if decision.is_valid_on(day):
+                return decision
+        return None

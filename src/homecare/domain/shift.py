@@ -1,0 +1,54 @@
+"""A staff member's work shift (arbetspass) for one Stockholm day.
+
+Why an aggregate: R1 lets a supervisor confirm a whole shift at once, so the
+shift must know its visits. Its id is derived from (staff, day), so planning
+a visit finds or opens the shift without a query.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+__all__ = ["WorkShift"]
+
+
+class WorkShift(Aggregate):
+    class Opened(Aggregate.Created):
+        staff_id: UUID
+        day: date
+        actor: str
+
+    class AssignmentAdded(Aggregate.Event):
+        assignment_id: UUID
+        actor: str
+
+    @staticmethod
+    def id_for(staff_id: UUID, day: date) -> UUID:
+        return uuid5(NAMESPACE_URL, f"homecare:shift:{staff_id}:{day.isoformat()}")
+
+    @classmethod
+    def open(cls, *, staff_id: UUID, day: date, actor: str, at: datetime) -> WorkShift:
+        return cls._create(
+            cls.Opened,
+            id=cls.id_for(staff_id, day),
+            staff_id=staff_id,
+            day=day,
+            actor=actor,
+            timestamp=at,
+        )
+
+    @event(Opened)
+    def __init__(self, staff_id: UUID, day: date, actor: str, timestamp: datetime) -> None:
+        self.staff_id = staff_id
+        self.day = day
+        self.assignment_ids: tuple[UUID, ...] = ()
+
+    def add(self, *, assignment_id: UUID, actor: str, at: datetime) -> None:
+        self._added(assignment_id=assignment_id, actor=actor, timestamp=at)
+
+    @event(AssignmentAdded)
+    def _added(self, assignment_id: UUID, actor: str, timestamp: datetime) -> None:
+        self.assignment_ids = (*self.assignment_ids, assignment_id)

@@ -1,0 +1,104 @@
+"""A staff account (användare). R5: a visit is reportable only when its staff
+member has both a personnummer and an SD number; either may be missing at
+first and set later (R6), which releases their held items.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from eventsourcing.domain import Aggregate, event
+
+from homecare.domain.common import UNSET, Unset, require_actor, require_aware
+from homecare.domain.identity import PersonalIdentityNumber
+from homecare.errors import InvalidInputError
+
+__all__ = ["Staff"]
+
+
+class Staff(Aggregate):
+    class Registered(Aggregate.Created):
+        name: str
+        personnummer: PersonalIdentityNumber | None
+        sd_number: str | None
+        actor: str
+
+    class Updated(Aggregate.Event):
+        personnummer: PersonalIdentityNumber | None
+        sd_number: str | None
+        actor: str
+
+    @event(Registered)
+    def __init__(
+        self,
+        name: str,
+        personnummer: PersonalIdentityNumber | None,
+        sd_number: str | None,
+        actor: str,
+        timestamp: datetime,
+    ) -> None:
+        self.name = name
+        self.personnummer = personnummer
+        self.sd_number = sd_number
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        name: str,
+        personnummer: PersonalIdentityNumber | None,
+        sd_number: str | None,
+        actor: str,
+        at: datetime,
+    ) -> Staff:
+        if not name.strip():
+            raise InvalidInputError("A staff member needs a name.")
+        return cls(
+            name=name,
+            personnummer=personnummer,
+            sd_number=_clean_sd(sd_number),
+            actor=require_actor(actor),
+            timestamp=require_aware(at, "at"),
+        )
+
+    def update(
+        self,
+        *,
+        personnummer: PersonalIdentityNumber | Unset | None = UNSET,
+        sd_number: str | Unset | None = UNSET,
+        actor: str,
+        at: datetime,
+    ) -> None:
+        """R6: fix the account at the source. Only the fields given are changed."""
+        new_pnr = self.personnummer if isinstance(personnummer, Unset) else personnummer
+        new_sd = self.sd_number if isinstance(sd_number, Unset) else _clean_sd(sd_number)
+        if new_pnr == self.personnummer and new_sd == self.sd_number:
+            raise InvalidInputError("The staff update changes nothing.")
+        self._updated(
+            personnummer=new_pnr,
+            sd_number=new_sd,
+            actor=require_actor(actor),
+            timestamp=require_aware(at, "at"),
+        )
+
+    @event(Updated)
+    def _updated(
+        self,
+        personnummer: PersonalIdentityNumber | None,
+        sd_number: str | None,
+        actor: str,
+        timestamp: datetime,
+    ) -> None:
+        self.personnummer = personnummer
+        self.sd_number = sd_number
+
+    @property
+    def is_reportable(self) -> bool:
+        return self.personnummer is not None and self.sd_number is not None
+
+
+def _clean_sd(sd_number: str | None) -> str | None:
+    if sd_number is None:
+        return None
+    cleaned = sd_number.strip()
+    return cleaned or None

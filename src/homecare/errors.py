@@ -1,0 +1,151 @@
+"""Every error homecare raises, in one tree.
+
+    HomecareError                       code: a stable, machine-readable string
+    ├── InvalidInputError (ValueError)  bad input at the boundary
+    │   ├── InvalidPersonalIdentityNumberError
+    │   ├── InvalidPeriodError          an end that is not after its start
+    │   ├── InvalidCursorError          a malformed or unknown buffer cursor (D3)
+    │   └── InvalidLimitError           a fetch limit outside 1..500 (R3)
+    ├── NotFoundError (LookupError)     an id nobody registered
+    ├── RuleViolationError              a command the rules forbid in this state
+    │   ├── PauseCancelledError         R8, R13: a cancelled pause is final
+    │   ├── PauseUnchangedError         R8: a change that changes nothing
+    │   ├── AssignmentNotPerformedError R1: nothing performed yet
+    │   ├── AssignmentNotAttestedError  R1: confirm needs attest first
+    │   ├── AssignmentAlreadyConfirmedError
+    │   ├── AssignmentInPauseError      R7: the visit lies in a pause
+    │   └── ConfirmationRejectedError   R1: one bad item rejects the whole batch
+    ├── ConcurrentUpdateError           someone saved the same aggregate first
+    ├── ProjectionBusyError             another follower already runs (D2)
+    └── StorageError                    the store failed or cannot be reached
+
+Why one module: a host catches `HomecareError` (or one `code`) and never needs
+to know which library underneath failed; the boundary translates those
+(`homecare.application` and `homecare.bootstrap`). Messages are written for an
+operator and never carry a full personnummer (D8): pass masked values only.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+__all__ = [
+    "AssignmentAlreadyConfirmedError",
+    "AssignmentInPauseError",
+    "AssignmentNotAttestedError",
+    "AssignmentNotPerformedError",
+    "ConcurrentUpdateError",
+    "ConfirmationRejectedError",
+    "HomecareError",
+    "InvalidCursorError",
+    "InvalidInputError",
+    "InvalidLimitError",
+    "InvalidPeriodError",
+    "InvalidPersonalIdentityNumberError",
+    "NotFoundError",
+    "PauseCancelledError",
+    "PauseUnchangedError",
+    "ProjectionBusyError",
+    "RuleViolationError",
+    "StorageError",
+]
+
+
+class HomecareError(Exception):
+    """Root of every error raised by homecare; `code` is stable across releases."""
+
+    code: ClassVar[str] = "homecare_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def to_dict(self) -> dict[str, str]:
+        """The machine-readable form, for JSON error bodies and `--json` output."""
+        return {"code": self.code, "message": self.message}
+
+
+class InvalidInputError(HomecareError, ValueError):
+    code = "invalid_input"
+
+
+class InvalidPersonalIdentityNumberError(InvalidInputError):
+    code = "invalid_personnummer"
+
+
+class InvalidPeriodError(InvalidInputError):
+    code = "invalid_period"
+
+
+class InvalidCursorError(InvalidInputError):
+    code = "invalid_cursor"
+
+
+class InvalidLimitError(InvalidInputError):
+    code = "invalid_limit"
+
+
+class NotFoundError(HomecareError, LookupError):
+    code = "not_found"
+
+    def __init__(self, kind: str, identifier: object) -> None:
+        super().__init__(f"No {kind} with id {identifier}.")
+        self.kind = kind
+        self.identifier = identifier
+
+
+class RuleViolationError(HomecareError):
+    code = "rule_violation"
+
+
+class PauseCancelledError(RuleViolationError):
+    code = "pause_cancelled"
+
+
+class PauseUnchangedError(RuleViolationError):
+    code = "pause_unchanged"
+
+
+class AssignmentNotPerformedError(RuleViolationError):
+    code = "assignment_not_performed"
+
+
+class AssignmentNotAttestedError(RuleViolationError):
+    code = "assignment_not_attested"
+
+
+class AssignmentAlreadyConfirmedError(RuleViolationError):
+    code = "assignment_already_confirmed"
+
+
+class AssignmentInPauseError(RuleViolationError):
+    code = "assignment_in_pause"
+
+
+class ConfirmationRejectedError(RuleViolationError):
+    """R1: a batch is all-or-nothing; this names the item that stopped it."""
+
+    code = "confirmation_rejected"
+
+    def __init__(self, assignment_id: object, cause: HomecareError) -> None:
+        super().__init__(
+            f"Nothing was confirmed: assignment {assignment_id} cannot be confirmed "
+            f"({cause.code}: {cause.message})"
+        )
+        self.assignment_id = assignment_id
+        self.cause = cause
+
+
+class ConcurrentUpdateError(HomecareError):
+    code = "concurrent_update"
+
+
+class ProjectionBusyError(HomecareError):
+    code = "projection_busy"
+
+
+class StorageError(HomecareError):
+    code = "storage_error"

@@ -1,0 +1,1 @@
+"""The integration buffer (integrationsbuffert): an exactly-once outbox projection (D2-D4)."""

@@ -1,0 +1,108 @@
+"""Fixtures shared by every test: a fresh store per test, on SQLite and PostgreSQL.
+
+PostgreSQL: `HOMECARE_TEST_POSTGRES_URL` names a server and a database to
+connect to for administration (default postgresql://postgres@127.0.0.1:5432/postgres).
+Each test session creates its own database there and drops it at the end;
+each test gets emptied tables. Without a reachable server the PostgreSQL
+tests are skipped with the reason shown, except in CI (CI=true), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, settings
+from psycopg import sql
+
+from homecare.bootstrap import Homecare, connect
+
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+settings.register_profile(
+    "ci",
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "dev",
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "dev"))
+
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+ACTOR = "tester"
+
+
+def _admin_url() -> str:
+    return os.environ.get("HOMECARE_TEST_POSTGRES_URL", DEFAULT_ADMIN_URL)
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A database of this session's own on the PostgreSQL server; dropped at the end."""
+    admin = _admin_url()
+    try:
+        conn = psycopg.connect(admin, autocommit=True, connect_timeout=5)
+    except psycopg.Error as error:
+        reason = f"PostgreSQL not reachable at {admin}: {str(error).strip().splitlines()[0]}"
+        if IN_CI:
+            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
+        pytest.skip(reason)
+    name = f"homecare_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    info = psycopg.conninfo.conninfo_to_dict(admin)
+    url = (
+        f"postgresql+psycopg://{info.get('user', 'postgres')}"
+        f"{':' + str(info['password']) if info.get('password') else ''}"
+        f"@{info.get('host', '127.0.0.1')}:{info.get('port', 5432)}/{name}"
+    )
+    yield url
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def _empty_postgres(url: str) -> None:
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        tables = [
+            r[0]
+            for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        ]
+        if tables:
+            conn.execute(
+                sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
+                    sql.SQL(", ").join(sql.Identifier(t) for t in tables)
+                )
+            )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterator[str]:
+    """A URL of an empty store; parametrised so each storage test runs on both."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/homecare.db"
+        return
+    url = request.getfixturevalue("postgres_database")
+    _empty_postgres(url)
+    yield url
+    _empty_postgres(url)
+
+
+@pytest.fixture
+def hc(store_url: str) -> Iterator[Homecare]:
+    """A connected, empty store."""
+    with connect(store_url) as homecare:
+        yield homecare
