@@ -16,6 +16,7 @@ from eventsourcing.persistence import PersistenceError
 from homecare.application import HomecareApplication
 from homecare.errors import HomecareError, StorageError
 from homecare.projections.database import Database
+from homecare.projections.pause_overview import PauseOverview
 from homecare.projections.runner import FaultHook, ProjectionRunner
 from homecare.settings import Settings
 
@@ -37,6 +38,9 @@ class Homecare:
             raise _storage_error(settings, error) from error
         self.runners: list[ProjectionRunner] = []
         self._fault = fault
+        self.pauses = PauseOverview(self.database)
+        self.add_projection(self.pauses)
+        self.database.create_tables()
 
     def add_projection(self, projection: Any, *, page_size: int = 1000) -> ProjectionRunner:
         runner = ProjectionRunner(

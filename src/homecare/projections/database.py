@@ -12,12 +12,15 @@ here start with BEGIN IMMEDIATE (`write_engine`), and reads stay deferred.
 from __future__ import annotations
 
 import zlib
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
+    DateTime,
+    Dialect,
     Engine,
     MetaData,
     String,
@@ -28,14 +31,38 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import URL
+from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "Database",
+    "UtcDateTime",
     "metadata",
     "tracking",
 ]
 
 metadata = MetaData()
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An instant stored as naive UTC and read back timezone-aware.
+
+    Why: SQLite has no time-zone type, so comparisons in SQL are only right if
+    every instant is stored in one zone; PostgreSQL gets the same form.
+    """
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UtcDateTime needs a timezone-aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
 
 tracking = Table(
     "homecare_tracking",
