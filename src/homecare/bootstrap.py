@@ -15,6 +15,10 @@ from eventsourcing.persistence import PersistenceError
 
 from homecare.application import HomecareApplication
 from homecare.errors import HomecareError, StorageError
+from homecare.outbox.messages import ParagoFormat
+from homecare.outbox.projection import BufferProjection
+from homecare.outbox.sealing import Sealer
+from homecare.outbox.store import Buffer
 from homecare.projections.database import Database
 from homecare.projections.pause_overview import PauseOverview
 from homecare.projections.runner import FaultHook, ProjectionRunner
@@ -31,7 +35,10 @@ class Homecare:
         try:
             self.app = HomecareApplication(env=settings.eventsourcing_environment())
             self.database = Database(settings.url)
-            self.database.create_tables()
+            self.database.create_tables(self.app.recorder.create_table)  # type: ignore[attr-defined]
+            sealer = Sealer(self.app.mapper.cipher)
+            message_format = ParagoFormat()
+            self.buffer = Buffer(self.database, sealer, message_format)
         except HomecareError:
             raise
         except Exception as error:
@@ -40,7 +47,7 @@ class Homecare:
         self._fault = fault
         self.pauses = PauseOverview(self.database)
         self.add_projection(self.pauses)
-        self.database.create_tables()
+        self.add_projection(BufferProjection(sealer, message_format))
 
     def add_projection(self, projection: Any, *, page_size: int = 1000) -> ProjectionRunner:
         runner = ProjectionRunner(

@@ -79,7 +79,14 @@ class Settings:
     def eventsourcing_environment(self) -> dict[str, str]:
         """The `eventsourcing` recorder settings for this URL."""
         url = self.url
-        env: dict[str, str] = {"CIPHER_TOPIC": "", "CIPHER_KEY": "", "COMPRESSOR_TOPIC": ""}
+        env: dict[str, str] = {
+            "CIPHER_TOPIC": "",
+            "CIPHER_KEY": "",
+            "COMPRESSOR_TOPIC": "",
+            # Tables are created by homecare.bootstrap under a lock: PostgreSQL's
+            # CREATE ... IF NOT EXISTS is not safe for concurrent first connections.
+            "CREATE_TABLE": "n",
+        }
         if self.is_sqlite:
             assert url.database is not None
             env |= {

@@ -7,6 +7,7 @@ decision is valid on this day".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
@@ -18,7 +19,7 @@ from homecare.domain.identity import PersonalIdentityNumber
 from homecare.domain.pausable import Pausable
 from homecare.errors import InvalidInputError, InvalidPeriodError
 
-__all__ = ["Customer", "Decision"]
+__all__ = ["Customer", "Decision", "decision_on"]
 
 
 @dataclass(frozen=True)
@@ -124,8 +125,12 @@ class Customer(Pausable):
         self.decisions.append(Decision(decision_id, valid_from, valid_to, frozenset(activities)))
 
     def decision_on(self, day: date) -> Decision | None:
-        """The latest registered decision valid on `day` (a newer decision supersedes)."""
-        for decision in reversed(self.decisions):
-            if decision.is_valid_on(day):
-                return decision
-        return None
+        return decision_on(self.decisions, day)
+
+
+def decision_on(decisions: Sequence[Decision], day: date) -> Decision | None:
+    """The latest registered decision valid on `day`: a newer decision supersedes (R5)."""
+    for decision in reversed(decisions):
+        if decision.is_valid_on(day):
+            return decision
+    return None

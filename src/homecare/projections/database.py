@@ -12,6 +12,7 @@ here start with BEGIN IMMEDIATE (`write_engine`), and reads stay deferred.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -88,9 +89,22 @@ class Database:
             _sqlite_transactions(self.engine)
         self.write_engine: Engine = self.engine.execution_options(homecare_write=True)
 
-    def create_tables(self) -> None:
-        """Create every registered table that is missing (tables are created on first use)."""
+    def create_tables(self, *also: Callable[[], None]) -> None:
+        """Create every missing table, ours and `also`'s, one process at a time.
+
+        Tables are created on first use. On PostgreSQL concurrent first connections
+        would race in CREATE TABLE IF NOT EXISTS, so an advisory lock orders them.
+        """
+        if self.is_sqlite:
+            for create in also:
+                create()
+            with self.write_engine.begin() as conn:
+                metadata.create_all(conn)
+            return
         with self.write_engine.begin() as conn:
+            self.lock(conn, "schema")
+            for create in also:
+                create()
             metadata.create_all(conn)
 
     def lock(self, conn: Connection, name: str) -> None:

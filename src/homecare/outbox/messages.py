@@ -1,0 +1,110 @@
+"""The messages the city receives, as pydantic models (the schema of docs/integration.md).
+
+Why behind one small interface (`MessageFormat`): the city's system is due to
+be replaced; a second format is a second implementation of `render`, chosen
+when the buffer is wired, with the buffer's guarantees unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Protocol
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+__all__ = [
+    "BufferMessage",
+    "CustomerPauseMessage",
+    "FetchResult",
+    "MessageFormat",
+    "MessageKind",
+    "ParagoFormat",
+    "VisitReportMessage",
+    "message_id_for",
+]
+
+
+class MessageKind(StrEnum):
+    VISIT_REPORT = "visit_report"
+    CUSTOMER_PAUSE = "customer_pause"
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    message_id: UUID = Field(description="The city's idempotency key: stable across replays.")
+    position: int = Field(description="The item's place in the buffer; cursors are positions.")
+    customer: UUID = Field(description="The customer's id in the provider's system.")
+    customer_personnummer: str = Field(description="12 digits, YYYYMMDDNNNN.")
+    business_date: date = Field(description="The visit's day, or the pause period's first day.")
+
+
+class VisitReportMessage(_Message):
+    """A performed, attested and confirmed visit (R1, R2)."""
+
+    kind: Literal["visit_report"] = "visit_report"
+    assignment_id: UUID
+    revision: int = Field(description="1 for the first confirmation; higher after a correction.")
+    staff_personnummer: str
+    staff_sd_number: str
+    performed_start: datetime
+    performed_end: datetime
+    activities: list[str]
+
+
+class CustomerPauseMessage(_Message):
+    """A whole-day pause period of the customer, as the city holds it (R10, R11, D5)."""
+
+    kind: Literal["customer_pause"] = "customer_pause"
+    action: Literal["new", "changed", "cancelled"]
+    period_id: str = Field(description="Identifies the period across new/changed/cancelled.")
+    first_day: date
+    last_day: date | None = Field(description="Inclusive; null while the pause is ongoing.")
+
+
+BufferMessage = Annotated[VisitReportMessage | CustomerPauseMessage, Field(discriminator="kind")]
+buffer_message_adapter: TypeAdapter[VisitReportMessage | CustomerPauseMessage] = TypeAdapter(
+    BufferMessage
+)
+
+
+class FetchResult(BaseModel):
+    """What one poll returns: up to `limit` items after the cursor, and the cursor to send next."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items: list[BufferMessage]
+    cursor: str | None = Field(description="Send as `after` next time; it acknowledges.")
+
+
+class MessageFormat(Protocol):
+    """Turns a message into the bytes-to-be of one city system."""
+
+    name: str
+
+    def render(self, message: VisitReportMessage | CustomerPauseMessage) -> str: ...
+
+    def parse(self, payload: str) -> VisitReportMessage | CustomerPauseMessage: ...
+
+
+class ParagoFormat:
+    """The current city system (Paragå): the models' own JSON."""
+
+    name = "parago-json-v1"
+
+    def render(self, message: VisitReportMessage | CustomerPauseMessage) -> str:
+        return message.model_dump_json()
+
+    def parse(self, payload: str) -> VisitReportMessage | CustomerPauseMessage:
+        return buffer_message_adapter.validate_json(payload)
+
+
+def message_id_for(originator_id: UUID, version: int, index: int = 0) -> UUID:
+    """Derived from the event that caused the item, so a replay gives the same id."""
+    return uuid5(NAMESPACE_URL, f"homecare:message:{originator_id}:{version}:{index}")
+
+
+def as_json_dict(message: VisitReportMessage | CustomerPauseMessage) -> dict[str, Any]:
+    return message.model_dump(mode="json")

@@ -1,0 +1,311 @@
+"""Reading the buffer: the city's cursor fetch (R3, D3) and the operator's views (R2, R4, R5).
+
+`fetch(after=C)` is the city's whole protocol. It returns released items at
+positions after C in position order, and acknowledges everything at or
+before C as delivered: the next request is the receipt of the last one. The
+delivered mark only moves forward (a single row updated with max()).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Connection, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from homecare.errors import (
+    InvalidCursorError,
+    InvalidInputError,
+    InvalidLimitError,
+    NotFoundError,
+)
+from homecare.outbox import tables as t
+from homecare.outbox.messages import FetchResult, MessageFormat
+from homecare.outbox.projection import PENDING, RELEASED, SUPERSEDED
+from homecare.outbox.sealing import Sealer
+from homecare.outbox.validation import REASONS, Reason
+from homecare.projections.database import Database
+
+__all__ = [
+    "MAX_LIMIT",
+    "Buffer",
+    "IntegrationStatus",
+    "ItemStatus",
+    "ItemView",
+    "ProblemGroup",
+]
+
+MAX_LIMIT = 500
+
+
+class ItemStatus(StrEnum):
+    QUEUED = "queued"
+    HELD = "held"
+    DELIVERED = "delivered"
+
+
+class ItemView(BaseModel):
+    """One buffer item as the operator sees it (never its personal data)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message_id: UUID
+    kind: str
+    customer: UUID
+    business_date: date
+    status: ItemStatus
+    reasons: list[str]
+    position: int | None
+    assignment_id: UUID | None
+    staff_id: UUID | None
+
+
+class ProblemGroup(BaseModel):
+    """R5: held items that share a cause, with the fix (R6)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reason: str
+    text: str
+    hint: str
+    items: list[ItemView]
+
+
+class IntegrationStatus(StrEnum):
+    """R2: where a visit stands in the reporting flow."""
+
+    NOT_CONFIRMED = "not_confirmed"
+    QUEUED = "queued"
+    HELD = "held"
+    DELIVERED = "delivered"
+
+
+class AssignmentIntegration(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    assignment_id: UUID
+    customer: UUID
+    status: IntegrationStatus
+    reasons: list[str]
+    message_id: UUID | None
+    position: int | None
+
+
+class Buffer:
+    def __init__(self, database: Database, sealer: Sealer, message_format: MessageFormat) -> None:
+        self.database = database
+        self.sealer = sealer
+        self.format = message_format
+        self._ensure_delivery_row()
+
+    # -- the city's side -------------------------------------------------
+
+    def fetch(self, after: str | int | None = None, limit: int = 20) -> FetchResult:
+        """Up to `limit` items after the cursor `after`; acknowledges everything up to `after`."""
+        limit = _check_limit(limit)
+        cursor = parse_cursor(after)
+        with self.database.write_engine.begin() as conn:
+            if cursor:
+                last = conn.execute(select(func.max(t.items.c.position))).scalar() or 0
+                if cursor > last:
+                    raise InvalidCursorError(
+                        f"Unknown cursor {cursor}: the buffer has no position beyond {last}. "
+                        "Send the cursor of your last fetch."
+                    )
+                conn.execute(
+                    t.delivery.update()
+                    .where(t.delivery.c.id == 1, t.delivery.c.delivered_position < cursor)
+                    .values(delivered_position=cursor)
+                )
+            payloads = conn.execute(
+                select(t.items.c.position, t.items.c.payload)
+                .where(t.items.c.position > cursor)
+                .order_by(t.items.c.position)
+                .limit(limit)
+            ).all()
+        items = [self.format.parse(self.sealer.open(p)) for _, p in payloads]
+        if payloads:
+            next_cursor: str | None = str(payloads[-1][0])
+        else:
+            next_cursor = None if after is None else str(cursor)
+        return FetchResult(items=items, cursor=next_cursor)
+
+    # -- the operator's side --------------------------------------------
+
+    def delivered_position(self, conn: Connection | None = None) -> int:
+        query = select(t.delivery.c.delivered_position).where(t.delivery.c.id == 1)
+        if conn is not None:
+            return int(conn.execute(query).scalar() or 0)
+        with self.database.engine.connect() as own:
+            return int(own.execute(query).scalar() or 0)
+
+    def month(self, year: int, month: int) -> list[ItemView]:
+        """R4: the items of a month not yet delivered; empty once the city has everything."""
+        if not 1 <= month <= 12 or not 1900 <= year <= 9999:
+            raise InvalidInputError(f"Not a month: {year}-{month:02d}.")
+        first = date(year, month, 1)
+        after = date(year + (month == 12), month % 12 + 1, 1)
+        with self.database.engine.connect() as conn:
+            mark = self.delivered_position(conn)
+            rows = conn.execute(
+                select(t.items)
+                .where(
+                    t.items.c.business_date >= first,
+                    t.items.c.business_date < after,
+                    t.items.c.state != SUPERSEDED,
+                    or_(t.items.c.position.is_(None), t.items.c.position > mark),
+                )
+                .order_by(t.items.c.business_date, t.items.c.seq)
+            ).mappings()
+            return [_view(r, mark) for r in rows]
+
+    def problems(self) -> list[ProblemGroup]:
+        """R5: held items grouped by reason, each group with its fix hint."""
+        groups: dict[str, list[ItemView]] = defaultdict(list)
+        with self.database.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.items).where(t.items.c.state == PENDING).order_by(t.items.c.seq)
+            ).mappings()
+            for row in rows:
+                view = _view(row, 0)
+                for reason in view.reasons:
+                    groups[reason].append(view)
+        return [
+            ProblemGroup(
+                reason=reason,
+                text=REASONS[Reason(reason)][0],
+                hint=REASONS[Reason(reason)][1],
+                items=groups[reason],
+            )
+            for reason in sorted(groups)
+        ]
+
+    def integration_status(self, assignment_id: UUID) -> AssignmentIntegration:
+        """R2: not confirmed, queued, held (with reasons) or delivered."""
+        found = self.integration_statuses(assignment_ids=[assignment_id])
+        if not found:
+            raise NotFoundError("assignment", assignment_id)
+        return found[0]
+
+    def integration_statuses(
+        self,
+        *,
+        assignment_ids: list[UUID] | None = None,
+        status: IntegrationStatus | str | None = None,
+    ) -> list[AssignmentIntegration]:
+        a, i = t.assignments, t.items
+        query = select(
+            a.c.assignment_id,
+            a.c.customer_id,
+            a.c.confirmed,
+            i.c.message_id,
+            i.c.state,
+            i.c.position,
+            i.c.reasons,
+        ).select_from(a.outerjoin(i, i.c.seq == a.c.item_seq))
+        if assignment_ids is not None:
+            query = query.where(a.c.assignment_id.in_(assignment_ids))
+        with self.database.engine.connect() as conn:
+            mark = self.delivered_position(conn)
+            result = [
+                _integration(row, mark)
+                for row in conn.execute(query.order_by(a.c.assignment_id)).mappings()
+            ]
+        if status is not None:
+            wanted = _enum(IntegrationStatus, status)
+            result = [r for r in result if r.status is wanted]
+        return result
+
+    def dump(self) -> dict[str, list[dict[str, Any]]]:
+        """Every buffer table's rows in key order: a rebuild must equal the live one (D6)."""
+        dumped: dict[str, list[dict[str, Any]]] = {}
+        with self.database.engine.connect() as conn:
+            for table in (t.items, t.assignments, t.staff, t.customers, t.pauses, t.city_periods):
+                keys = list(table.primary_key.columns)
+                rows = conn.execute(select(table).order_by(*keys)).mappings()
+                dumped[table.name] = [dict(r) for r in rows]
+        return dumped
+
+    def _ensure_delivery_row(self) -> None:
+        insert = sqlite_insert if self.database.is_sqlite else pg_insert
+        with self.database.write_engine.begin() as conn:
+            conn.execute(
+                insert(t.delivery)
+                .values(id=1, delivered_position=0)
+                .on_conflict_do_nothing(index_elements=["id"])
+            )
+
+
+def parse_cursor(after: str | int | None) -> int:
+    """A cursor is a buffer position, given back by `fetch`; 0 or None is the start."""
+    if after is None:
+        return 0
+    text = str(after).strip()
+    if isinstance(after, bool) or not text.isdigit() or len(text) > 18:
+        raise InvalidCursorError(
+            f"Malformed cursor {str(after)[:40]!r}: a cursor is the number a fetch returned."
+        )
+    return int(text)
+
+
+def _check_limit(limit: int) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidLimitError(
+            f"limit must be a whole number from 1 to {MAX_LIMIT}, got {limit!r}."
+        )
+    return limit
+
+
+def _view(row: Any, mark: int) -> ItemView:
+    if row["state"] == RELEASED:
+        status = ItemStatus.DELIVERED if row["position"] <= mark else ItemStatus.QUEUED
+        reasons: list[str] = []
+    else:
+        status = ItemStatus.HELD
+        reasons = list(row["reasons"]) or [Reason.WAITING_FOR_EARLIER_ITEM.value]
+    return ItemView(
+        message_id=row["message_id"],
+        kind=row["kind"],
+        customer=row["customer_id"],
+        business_date=row["business_date"],
+        status=status,
+        reasons=reasons,
+        position=row["position"],
+        assignment_id=row["assignment_id"],
+        staff_id=row["staff_id"],
+    )
+
+
+def _integration(row: Any, mark: int) -> AssignmentIntegration:
+    reasons: list[str] = []
+    if not row["confirmed"] or row["state"] is None or row["state"] == SUPERSEDED:
+        status = IntegrationStatus.NOT_CONFIRMED
+    elif row["state"] == PENDING:
+        status = IntegrationStatus.HELD
+        reasons = list(row["reasons"]) or [Reason.WAITING_FOR_EARLIER_ITEM.value]
+    elif row["position"] <= mark:
+        status = IntegrationStatus.DELIVERED
+    else:
+        status = IntegrationStatus.QUEUED
+    return AssignmentIntegration(
+        assignment_id=row["assignment_id"],
+        customer=row["customer_id"],
+        status=status,
+        reasons=reasons,
+        message_id=row["message_id"],
+        position=row["position"],
+    )
+
+
+def _enum(kind: type[IntegrationStatus], value: IntegrationStatus | str) -> IntegrationStatus:
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in kind)
+        raise InvalidInputError(f"Unknown status {value!r}: expected one of {allowed}.") from None
