@@ -47,6 +47,7 @@ from homecare.errors import (
 
 __all__ = ["HomecareApplication", "VisitReport"]
 
+_SHIFT_RETRIES = 5
 P = ParamSpec("P")
 R = TypeVar("R")
 A = TypeVar("A", bound=Aggregate)
@@ -270,19 +271,28 @@ class HomecareApplication(Application[UUID]):
         """Plan a visit into the staff member's work shift for `shift_day`."""
         order = self._load(Order, order_id)
         self._load(Staff, staff_id)
-        assignment = Assignment.plan(
-            customer_id=order.customer_id,
-            order_id=order_id,
-            staff_id=staff_id,
-            planned_start=planned_start,
-            planned_end=planned_end,
-            actor=actor,
-            at=at,
-        )
-        shift = self._shift(staff_id, shift_day, actor, at)
-        shift.add(assignment_id=assignment.id, actor=actor, at=at)
-        self.save(assignment, shift)
-        return assignment.id
+        # The shift is an index shared by every visit of that staff member and day;
+        # concurrent planners may collide on it, which is not the host's concern.
+        for attempt in range(_SHIFT_RETRIES):
+            assignment = Assignment.plan(
+                customer_id=order.customer_id,
+                order_id=order_id,
+                staff_id=staff_id,
+                planned_start=planned_start,
+                planned_end=planned_end,
+                actor=actor,
+                at=at,
+            )
+            shift = self._shift(staff_id, shift_day, actor, at)
+            shift.add(assignment_id=assignment.id, actor=actor, at=at)
+            try:
+                self.save(assignment, shift)
+            except (IntegrityError, RecordConflictError):
+                if attempt == _SHIFT_RETRIES - 1:
+                    raise
+                continue
+            return assignment.id
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @_translated
     def record_performance(
