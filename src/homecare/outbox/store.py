@@ -223,13 +223,24 @@ class Buffer:
         return result
 
     def dump(self) -> dict[str, list[dict[str, Any]]]:
-        """Every buffer table's rows in key order: a rebuild must equal the live one (D6)."""
+        """Every buffer table's rows in key order: a rebuild must equal the live one (D6).
+
+        Sealed columns are opened: with a cipher key the same text seals differently
+        each time, so only the opened values can be compared.
+        """
+        sealed = {"personnummer", "payload"}
         dumped: dict[str, list[dict[str, Any]]] = {}
         with self.database.engine.connect() as conn:
             for table in (t.items, t.assignments, t.staff, t.customers, t.pauses, t.city_periods):
                 keys = list(table.primary_key.columns)
                 rows = conn.execute(select(table).order_by(*keys)).mappings()
-                dumped[table.name] = [dict(r) for r in rows]
+                dumped[table.name] = [
+                    {
+                        k: self.sealer.open(v) if k in sealed and v is not None else v
+                        for k, v in r.items()
+                    }
+                    for r in rows
+                ]
         return dumped
 
     def _ensure_delivery_row(self) -> None:
