@@ -20,6 +20,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     IntegrityError,
     JSONTranscoder,
+    MapperDeserialisationError,
     PersistenceError,
     RecordConflictError,
     Transcoding,
@@ -48,6 +49,10 @@ from homecare.errors import (
 __all__ = ["HomecareApplication", "VisitReport"]
 
 _SHIFT_RETRIES = 5
+UNREADABLE_EVENTS = (
+    "Stored events cannot be read: the cipher key is wrong or missing "
+    "(HOMECARE_CIPHER_KEY must be the key the store was written with)."
+)
 P = ParamSpec("P")
 R = TypeVar("R")
 A = TypeVar("A", bound=Aggregate)
@@ -81,7 +86,7 @@ class _PersonalIdentityNumberAsText(Transcoding):
         return obj.value
 
     def decode(self, data: str) -> PersonalIdentityNumber:
-        return PersonalIdentityNumber(data)
+        return PersonalIdentityNumber.from_store(data)
 
 
 def _translated(method: Callable[P, R]) -> Callable[P, R]:
@@ -98,6 +103,8 @@ def _translated(method: Callable[P, R]) -> Callable[P, R]:
                 "Someone else changed the same record at the same time; nothing was saved. "
                 "Load it again and retry."
             ) from error
+        except MapperDeserialisationError as error:
+            raise StorageError(UNREADABLE_EVENTS) from error
         except PersistenceError as error:
             raise StorageError(f"The event store failed: {type(error).__name__}.") from error
 

@@ -11,9 +11,9 @@ import threading
 from types import TracebackType
 from typing import Any
 
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
-from homecare.application import HomecareApplication
+from homecare.application import UNREADABLE_EVENTS, HomecareApplication
 from homecare.errors import HomecareError, StorageError
 from homecare.outbox.messages import ParagoFormat
 from homecare.outbox.projection import BufferProjection
@@ -21,7 +21,7 @@ from homecare.outbox.sealing import Sealer
 from homecare.outbox.store import Buffer
 from homecare.projections.database import Database
 from homecare.projections.pause_overview import PauseOverview
-from homecare.projections.runner import FaultHook, ProjectionRunner
+from homecare.projections.runner import FaultHook, ProjectionRunner, catch_up_together
 from homecare.settings import Settings
 
 __all__ = ["Homecare", "connect"]
@@ -64,9 +64,11 @@ class Homecare:
     def catch_up(self) -> int:
         """Bring every read model and the buffer up to the end of the log (on demand)."""
         try:
-            return sum(runner.catch_up() for runner in self.runners)
+            return catch_up_together(self.runners)
         except HomecareError:
             raise
+        except MapperDeserialisationError as error:
+            raise StorageError(UNREADABLE_EVENTS) from error
         except PersistenceError as error:
             raise _storage_error(self.settings, error) from error
 

@@ -25,7 +25,8 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import DomainEventProtocol
-from sqlalchemy import Connection, func, select
+from eventsourcing.utils import get_topic
+from sqlalchemy import BindParameter, Connection, bindparam, func, select
 
 from homecare.domain.assignment import Assignment
 from homecare.domain.citydays import (
@@ -61,6 +62,7 @@ class BufferProjection:
     name = "integration_buffer"
 
     def __init__(self, sealer: Sealer, message_format: MessageFormat) -> None:
+        self.topics = tuple(sorted(get_topic(kind) for kind in _HANDLERS))
         self.sealer = sealer
         self.format = message_format
 
@@ -99,11 +101,7 @@ class _Page:
     def pending_of(self, customer_id: UUID) -> list[Row]:
         """The customer's unreleased items, oldest first (loaded once per page)."""
         if customer_id not in self._pending:
-            rows = self.conn.execute(
-                select(t.items)
-                .where(t.items.c.customer_id == customer_id, t.items.c.state == PENDING)
-                .order_by(t.items.c.seq)
-            ).mappings()
+            rows = self.conn.execute(_PENDING_OF_CUSTOMER, {"customer": customer_id}).mappings()
             self._pending[customer_id] = self.items.merge(dict(r) for r in rows)
         return self._pending[customer_id]
 
@@ -236,13 +234,17 @@ class _Page:
             staff_sd_number=staff["sd_number"],
         )
 
+    def new_customer(self, customer_id: UUID) -> None:
+        """A customer registered in this page has nothing stored yet: skip the lookups."""
+        self._pending.setdefault(customer_id, [])
+        self._pauses_of.setdefault(customer_id, set())
+        self._city.setdefault(customer_id, [])
+
     # -- pauses and the city's periods -------------------------------------
 
     def pauses_of(self, customer_id: UUID) -> list[Row]:
         if customer_id not in self._pauses_of:
-            rows = self.conn.execute(
-                select(t.pauses).where(t.pauses.c.customer_id == customer_id)
-            ).mappings()
+            rows = self.conn.execute(_PAUSES_OF_CUSTOMER, {"customer": customer_id}).mappings()
             loaded = self.pauses.merge(dict(r) for r in rows)
             self._pauses_of.setdefault(customer_id, set()).update(p["pause_id"] for p in loaded)
         return [p for pid in self._pauses_of[customer_id] if (p := self.pauses.get(pid))]
@@ -254,9 +256,7 @@ class _Page:
 
     def city_of(self, customer_id: UUID) -> list[HeldPeriod]:
         if customer_id not in self._city:
-            rows = self.conn.execute(
-                select(t.city_periods).where(t.city_periods.c.customer_id == customer_id)
-            ).mappings()
+            rows = self.conn.execute(_CITY_OF_CUSTOMER, {"customer": customer_id}).mappings()
             self._city[customer_id] = sorted(
                 (HeldPeriod(r["period_id"], r["first_day"], r["last_day"]) for r in rows),
                 key=lambda h: (h.first_day, h.period_id),
@@ -330,6 +330,7 @@ Handler = Callable[[_Page, int, Any], None]
 
 
 def _customer_registered(page: _Page, _position: int, event: Customer.Registered) -> None:
+    page.new_customer(event.originator_id)
     page.customers.add(
         {
             "customer_id": event.originator_id,
@@ -481,6 +482,15 @@ def _pause_cancelled(page: _Page, position: int, event: Pause.Cancelled) -> None
     page.pauses.changed(row)
     page.replan_city(row["customer_id"], position, event)
 
+
+_CUSTOMER: BindParameter[Any] = bindparam("customer")
+_PENDING_OF_CUSTOMER = (
+    select(t.items)
+    .where(t.items.c.customer_id == _CUSTOMER, t.items.c.state == PENDING)
+    .order_by(t.items.c.seq)
+)
+_PAUSES_OF_CUSTOMER = select(t.pauses).where(t.pauses.c.customer_id == _CUSTOMER)
+_CITY_OF_CUSTOMER = select(t.city_periods).where(t.city_periods.c.customer_id == _CUSTOMER)
 
 _HANDLERS: dict[type[Any], Handler] = {
     Customer.Registered: _customer_registered,

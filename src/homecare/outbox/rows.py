@@ -9,9 +9,10 @@ executemany per table at the end, inside the page's transaction (D2).
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table, bindparam, select
+from sqlalchemy import Column, Connection, Select, Table, bindparam, select
 
 __all__ = ["Row", "RowCache"]
 
@@ -26,6 +27,7 @@ class RowCache:
         self._table = table
         self._key = key
         self._rows: dict[Hashable, Row | None] = {}
+        self._select = _select_by_key(table, key)
         self._new: dict[Hashable, Row] = {}
         self._dirty: dict[Hashable, Row] = {}
 
@@ -53,6 +55,10 @@ class RowCache:
                 held = self._rows[key] = dict(row)
             adopted.append(held)
         return adopted
+
+    def known_absent(self, key: Hashable) -> None:
+        """Record that no stored row has this key (it is created in this page)."""
+        self._rows.setdefault(key, None)
 
     def add(self, row: Row) -> Row:
         key = row[self._key]
@@ -84,3 +90,9 @@ class RowCache:
             )
         self._new.clear()
         self._dirty.clear()
+
+
+@cache
+def _select_by_key(table: Table, key: str) -> Select[Any]:
+    """Built once per table: SQLAlchemy then reuses its compiled form."""
+    return select(table).where(table.c[key] == bindparam("key"))

@@ -25,7 +25,13 @@ from sqlalchemy import Connection, text
 from homecare.errors import ProjectionBusyError
 from homecare.projections.database import Database, lock_key
 
-__all__ = ["FaultHook", "Projection", "ProjectionRunner"]
+__all__ = [
+    "FaultHook",
+    "Projection",
+    "ProjectionRunner",
+    "catch_up_together",
+    "run_page_together",
+]
 
 FaultHook = Callable[[str], None]
 """Called at named points ('page_written', 'page_committed'); tests raise from it."""
@@ -86,20 +92,7 @@ class ProjectionRunner:
 
     def run_page(self) -> int:
         """One transaction: read a page after the stored position, apply it, move the position."""
-        with self.database.write_engine.begin() as conn:
-            self.database.lock(conn, f"projection:{self.name}")
-            position = self.database.position(conn, self.name)
-            notifications = self.recorder.select_notifications(
-                start=position, limit=self.page_size, inclusive_of_start=False
-            )
-            if not notifications:
-                return 0
-            events = [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
-            self.projection.process(conn, events)
-            self.database.set_position(conn, self.name, notifications[-1].id)
-            self._fault("page_written")
-        self._fault("page_committed")
-        return len(notifications)
+        return run_page_together([self])
 
     def follow(self, stop: threading.Event, *, interval: float = 0.5) -> None:
         """Run as a long-lived follower until `stop` is set.
@@ -131,6 +124,68 @@ class ProjectionRunner:
             finally:
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
                 conn.commit()
+
+
+def catch_up_together(runners: Sequence[ProjectionRunner]) -> int:
+    """Catch several projections of one store up in shared pages: each event is read and
+    decoded once for all of them, and they commit together (each with its own position)."""
+    processed = 0
+    while count := run_page_together(runners):
+        processed += count
+    return processed
+
+
+def run_page_together(runners: Sequence[ProjectionRunner]) -> int:
+    """One transaction for one page of the log, applied to every runner's projection.
+
+    Each projection receives only events after its own position, so projections
+    at different positions (one just rebuilt, say) share the page correctly.
+    When every projection names the event topics it handles, only those are read;
+    the positions still move to the end of the log that was examined: the highest
+    notification id is read before the page, and ids become visible in order (the
+    PostgreSQL recorder locks the table while inserting, SQLite has one writer),
+    so nothing at or below it can appear later.
+    """
+    if not runners:
+        return 0
+    first = runners[0]
+    database, recorder, mapper = first.database, first.recorder, first.mapper
+    page_size = min(r.page_size for r in runners)
+    topics = _topics(runners)
+    with database.write_engine.begin() as conn:
+        for runner in sorted(runners, key=lambda r: r.name):
+            database.lock(conn, f"projection:{runner.name}")
+        positions = {r.name: database.position(conn, r.name) for r in runners}
+        start = min(positions.values())
+        end = recorder.max_notification_id() or 0
+        if end <= start:
+            return 0
+        notifications = recorder.select_notifications(
+            start=start, limit=page_size, stop=end, topics=topics, inclusive_of_start=False
+        )
+        reached = end if len(notifications) < page_size else notifications[-1].id
+        events = [(n.id, mapper.to_domain_event(n)) for n in notifications]
+        for runner in runners:
+            position = positions[runner.name]
+            mine = events if position == start else [e for e in events if e[0] > position]
+            if mine:
+                runner.projection.process(conn, mine)
+            if reached > position:
+                database.set_position(conn, runner.name, reached)
+        first._fault("page_written")
+    first._fault("page_committed")
+    return max(len(notifications), 1 if reached > start else 0)
+
+
+def _topics(runners: Sequence[ProjectionRunner]) -> tuple[str, ...]:
+    """The union of the projections' topics, or () (everything) if any wants everything."""
+    union: set[str] = set()
+    for runner in runners:
+        topics = getattr(runner.projection, "topics", ())
+        if not topics:
+            return ()
+        union.update(topics)
+    return tuple(sorted(union))
 
 
 @contextlib.contextmanager
