@@ -70,6 +70,11 @@ buffer_message_adapter: TypeAdapter[VisitReportMessage | CustomerPauseMessage] =
 )
 
 
+_batch_adapter: TypeAdapter[list[VisitReportMessage | CustomerPauseMessage]] = TypeAdapter(
+    list[BufferMessage]
+)
+
+
 class FetchResult(BaseModel):
     """What one poll returns: up to `limit` items after the cursor, and the cursor to send next."""
 
@@ -88,6 +93,10 @@ class MessageFormat(Protocol):
 
     def parse(self, payload: str) -> VisitReportMessage | CustomerPauseMessage: ...
 
+    def parse_many(self, payloads: list[str]) -> list[VisitReportMessage | CustomerPauseMessage]:
+        """Parse a whole batch at once (the fetch hot path)."""
+        ...
+
 
 class ParagoFormat:
     """The current city system (Paragå): the models' own JSON."""
@@ -99,6 +108,11 @@ class ParagoFormat:
 
     def parse(self, payload: str) -> VisitReportMessage | CustomerPauseMessage:
         return buffer_message_adapter.validate_json(payload)
+
+    def parse_many(self, payloads: list[str]) -> list[VisitReportMessage | CustomerPauseMessage]:
+        # One call into pydantic-core for the whole batch: the payloads are JSON objects
+        # we rendered ourselves, so joining them makes a valid JSON array.
+        return _batch_adapter.validate_json("[" + ",".join(payloads) + "]")
 
 
 def message_id_for(originator_id: UUID, version: int, index: int = 0) -> UUID:

@@ -70,6 +70,7 @@ class BufferProjection:
         self, conn: Connection, events: Sequence[tuple[int, DomainEventProtocol[Any]]]
     ) -> None:
         page = _Page(conn, self.sealer, self.format)
+        page.prefetch([event for _, event in events])
         for position, event in events:
             handler = _HANDLERS.get(type(event))
             if handler is not None:
@@ -95,6 +96,50 @@ class _Page:
         self._city_changed: set[UUID] = set()
         self._next_seq: int | None = None
         self._next_position: int | None = None
+
+    def prefetch(self, events: Sequence[DomainEventProtocol[Any]]) -> None:
+        """Load every row this page will touch in a few queries instead of one per event.
+
+        Two steps, because a visit's staff and customer are known only from its row.
+        """
+        created_customers = {e.originator_id for e in events if isinstance(e, Customer.Registered)}
+        for customer_id in created_customers:
+            self.new_customer(customer_id)
+        visits = {e.originator_id for e in events if isinstance(e, _VISIT_EVENTS)}
+        planned = {e.originator_id for e in events if isinstance(e, Assignment.Planned)}
+        rows = self.assignments.prefetch(visits - planned)
+        for visit_id in planned:
+            self.assignments.known_absent(visit_id)
+        staff_ids = {r["staff_id"] for r in rows} | {
+            e.staff_id if isinstance(e, Assignment.Planned) else e.originator_id
+            for e in events
+            if isinstance(e, Assignment.Planned | Staff.Updated)
+        }
+        self.staff.prefetch(staff_ids)
+        customer_ids = (
+            {r["customer_id"] for r in rows}
+            | {e.customer_id for e in events if isinstance(e, Assignment.Planned | Pause.Created)}
+            | {e.originator_id for e in events if isinstance(e, Customer.DecisionRegistered)}
+        ) - created_customers
+        self.customers.prefetch(customer_ids)
+        self._prefetch_pending(customer_ids)
+        self.pauses.prefetch(
+            e.originator_id for e in events if isinstance(e, Pause.Changed | Pause.Cancelled)
+        )
+
+    def _prefetch_pending(self, customer_ids: set[UUID]) -> None:
+        wanted = sorted(c for c in customer_ids if c not in self._pending)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for customer_id in chunk:
+                self._pending[customer_id] = []
+            rows = self.conn.execute(
+                select(t.items)
+                .where(t.items.c.customer_id.in_(chunk), t.items.c.state == PENDING)
+                .order_by(t.items.c.seq)
+            ).mappings()
+            for item in self.items.merge(dict(r) for r in rows):
+                self._pending[item["customer_id"]].append(item)
 
     # -- items -----------------------------------------------------------
 
@@ -483,6 +528,7 @@ def _pause_cancelled(page: _Page, position: int, event: Pause.Cancelled) -> None
     page.replan_city(row["customer_id"], position, event)
 
 
+_VISIT_EVENTS = (Assignment.Planned, Assignment.Performed, Assignment.Confirmed)
 _CUSTOMER: BindParameter[Any] = bindparam("customer")
 _PENDING_OF_CUSTOMER = (
     select(t.items)

@@ -17,6 +17,7 @@ from sqlalchemy import Column, Connection, Select, Table, bindparam, select
 __all__ = ["Row", "RowCache"]
 
 Row = dict[str, Any]
+_CHUNK = 500
 
 
 class RowCache:
@@ -44,6 +45,18 @@ class RowCache:
             )
             self._rows[key] = None if found is None else dict(found)
         return self._rows[key]
+
+    def prefetch(self, keys: Iterable[Hashable]) -> list[Row]:
+        """Load every key not held yet in a few IN queries; absent keys are remembered."""
+        missing = sorted({k for k in keys if k is not None and k not in self._rows}, key=str)
+        loaded: list[Row] = []
+        for start in range(0, len(missing), _CHUNK):
+            chunk = missing[start : start + _CHUNK]
+            rows = self._conn.execute(select(self._table).where(self.key_column.in_(chunk)))
+            loaded += self.merge(dict(r) for r in rows.mappings())
+            for key in chunk:
+                self._rows.setdefault(key, None)
+        return loaded
 
     def merge(self, rows: Iterable[Row]) -> list[Row]:
         """Adopt rows loaded by a query; rows already held win (they may be newer)."""

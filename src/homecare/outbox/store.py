@@ -129,7 +129,7 @@ class Buffer:
                 .order_by(t.items.c.position)
                 .limit(limit)
             ).all()
-        items = [self.format.parse(self.sealer.open(p)) for _, p in payloads]
+        items = self.format.parse_many([self.sealer.open(p) for _, p in payloads])
         if payloads:
             next_cursor: str | None = str(payloads[-1][0])
         else:
