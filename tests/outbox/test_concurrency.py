@@ -11,7 +11,6 @@ import threading
 from datetime import date, timedelta
 
 from homecare.bootstrap import connect
-from tests.conftest import ACTOR
 from tests.outbox.world import World
 
 
