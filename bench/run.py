@@ -18,9 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,20 +26,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import psycopg  # noqa: E402
-from sqlalchemy import bindparam, select  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from workload import ACTOR, T0, attested_visits, build_provider, confirmed_log  # noqa: E402
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import make_url
+from stores import fresh_store
+from workload import ACTOR, T0, attested_visits, build_provider, confirmed_log
 
-from homecare.bootstrap import Homecare, connect  # noqa: E402
-from homecare.domain import Assignment  # noqa: E402
-from homecare.outbox import tables as t  # noqa: E402
-from homecare.projections.database import Database, metadata  # noqa: E402
-from homecare.projections.runner import ProjectionRunner, catch_up_together  # noqa: E402
-
-ADMIN_URL = os.environ.get(
-    "HOMECARE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
+from homecare.bootstrap import connect
+from homecare.domain import Assignment
+from homecare.outbox import tables as t
+from homecare.projections.database import Database, metadata
+from homecare.projections.runner import ProjectionRunner, catch_up_together
 
 
 @dataclass
@@ -64,23 +58,6 @@ class Figure:
     @property
     def ratio(self) -> float:
         return self.median / self.baseline_median if self.baseline else float("nan")
-
-
-@contextmanager
-def fresh_store(store: str) -> Iterator[str]:
-    if store == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{folder}/bench.db"
-        return
-    name = f"homecare_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    info = psycopg.conninfo.conninfo_to_dict(ADMIN_URL)
-    try:
-        yield f"postgresql+psycopg://{info.get('user', 'postgres')}@{info.get('host', '127.0.0.1')}:{info.get('port', 5432)}/{name}"
-    finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def timed(work: Callable[[], Any]) -> float:
@@ -205,7 +182,9 @@ def _rebuild_child(url: str, mode: str, queue: Any) -> None:
                 metadata.create_all(conn)
             runners = [
                 ProjectionRunner(
-                    scratch, hc.app.recorder, hc.app.mapper,
+                    scratch,
+                    hc.app.recorder,
+                    hc.app.mapper,
                     type(r.projection)(*_projection_args(r.projection, scratch)),
                     page_size=2000,
                 )
@@ -244,7 +223,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--rebuild-events", type=int, default=None)
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"))
+    parser.add_argument(
+        "--out", default=str(Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md")
+    )
     args = parser.parse_args()
     confirm_visits = 200 if args.quick else 1000
     log_visits = 2000 if args.quick else 20_000
@@ -255,11 +236,17 @@ def main() -> None:
         half = 0.5 if store == "postgres" else 1.0
         figures = {
             "confirm_one": Figure("confirm, one visit per command", "events/s"),
-            "confirm_shift": Figure("confirm, a whole shift (10) per command", "events/s", target=10_000 * half),
+            "confirm_shift": Figure(
+                "confirm, a whole shift (10) per command", "events/s", target=10_000 * half
+            ),
             "catch_up": Figure("projection catch-up", "events/s", target=30_000 * half),
             "drain_20": Figure("drain, batch 20, acknowledging", "items/s", target=20_000 * half),
-            "drain_500": Figure("drain, batch 500, acknowledging", "items/s", target=100_000 * half),
-            "rebuild": Figure(f"rebuild of {rebuild_events:,} events", "events/s", target=100_000 * half),
+            "drain_500": Figure(
+                "drain, batch 500, acknowledging", "items/s", target=100_000 * half
+            ),
+            "rebuild": Figure(
+                f"rebuild of {rebuild_events:,} events", "events/s", target=100_000 * half
+            ),
         }
         for run in range(args.runs):
             print(f"[{store}] run {run + 1}/{args.runs}", flush=True)
@@ -277,7 +264,7 @@ def main() -> None:
                 provider = build_provider(hc.app, customers=2000, staff=200)
                 made = confirmed_log(hc.app, provider, max(1, rebuild_events // 6))
                 print(f"[{store}] rebuild log: {made:,} events", flush=True)
-            for run in range(args.runs):
+            for _ in range(args.runs):
                 ours, raw, rss, raw_rss = bench_rebuild(url)
                 figures["rebuild"].ours.append(ours)
                 figures["rebuild"].baseline.append(raw)
@@ -290,15 +277,17 @@ def main() -> None:
 
 
 def render(tables: dict[str, list[Figure]], args: argparse.Namespace) -> str:
-    import eventsourcing  # noqa: F401
     from importlib.metadata import version
+
+    import eventsourcing  # noqa: F401
 
     lines = [
         "# Benchmarks",
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `python bench/run.py"
         f"{' --quick' if args.quick else ''} --runs {args.runs} --stores {args.stores}`.",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, "
         f"eventsourcing {version('eventsourcing')}, SQLAlchemy {version('sqlalchemy')}, "
         f"psycopg {version('psycopg')}.",
         "Each figure is the median of the runs; the baseline is measured in the same run;",
@@ -306,7 +295,12 @@ def render(tables: dict[str, list[Figure]], args: argparse.Namespace) -> str:
         "",
     ]
     for store, figures in tables.items():
-        lines += [f"## {store}", "", "| figure | ours | baseline | ratio | target | met |", "|---|---|---|---|---|---|"]
+        lines += [
+            f"## {store}",
+            "",
+            "| figure | ours | baseline | ratio | target | met |",
+            "|---|---|---|---|---|---|",
+        ]
         for f in figures:
             target = f"≥ {f.target:,.0f}" if f.target else "-"
             met = "-" if not f.target else ("yes" if f.median >= f.target else "**no**")

@@ -25,7 +25,9 @@ ACTIVITIES = ["shower", "shopping", "supervision"]
 
 def pnr(n: int) -> PersonalIdentityNumber:
     """The n-th synthetic, checksum-valid personnummer (never a real person's on purpose)."""
-    body = f"19{40 + n // 100_000 % 50:02d}{(n // 28) % 12 + 1:02d}{n % 28 + 1:02d}{n % 999 + 1:03d}"
+    body = (
+        f"19{40 + n // 100_000 % 50:02d}{(n // 28) % 12 + 1:02d}{n % 28 + 1:02d}{n % 999 + 1:03d}"
+    )
     digits = body[2:]
     total = 0
     for i, ch in enumerate(digits):
@@ -48,13 +50,20 @@ def build_provider(app: HomecareApplication, customers: int, staff: int) -> Prov
             personnummer=pnr(n), name=f"C{n}", organisation=f"Team {n % 20}", actor=ACTOR, at=T0
         )
         customer.register_decision(
-            decision_id=customer.id, valid_from=date(2026, 1, 1), valid_to=None,
-            activities=ACTIVITIES, actor=ACTOR, at=T0,
+            decision_id=customer.id,
+            valid_from=date(2026, 1, 1),
+            valid_to=None,
+            activities=ACTIVITIES,
+            actor=ACTOR,
+            at=T0,
         )
         contract = Contract.open(customer_id=customer.id, actor=ACTOR, at=T0)
         order = Order.place(
-            contract_id=contract.id, customer_id=customer.id, activities=ACTIVITIES,
-            actor=ACTOR, at=T0,
+            contract_id=contract.id,
+            customer_id=customer.id,
+            activities=ACTIVITIES,
+            actor=ACTOR,
+            at=T0,
         )
         batch += [customer, contract, order]
         provider.customers.append((customer.id, order.id))
@@ -88,13 +97,20 @@ def attested_visits(
                 hours=7, minutes=20 * k
             )
             visit = Assignment.plan(
-                customer_id=customer_id, order_id=order_id, staff_id=staff_id,
-                planned_start=start, planned_end=start + timedelta(minutes=15),
-                actor=ACTOR, at=T0,
+                customer_id=customer_id,
+                order_id=order_id,
+                staff_id=staff_id,
+                planned_start=start,
+                planned_end=start + timedelta(minutes=15),
+                actor=ACTOR,
+                at=T0,
             )
             visit.record_performance(
-                start=start, end=start + timedelta(minutes=15), activities=["shower"],
-                actor=ACTOR, at=T0,
+                start=start,
+                end=start + timedelta(minutes=15),
+                activities=["shower"],
+                actor=ACTOR,
+                at=T0,
             )
             visit.attest(actor=ACTOR, at=T0)
             shift.add(assignment_id=visit.id, actor=ACTOR, at=T0)
