@@ -1,1 +1,91 @@
-"""homecare: event-sourced home care for Stockholm providers."""
+"""homecare: event-sourced home care for Stockholm providers.
+
+The public surface, and the only one a host application should import from:
+
+    from homecare import connect
+
+    with connect("sqlite:///homecare.db") as hc:
+        customer_id = hc.app.register_customer(...)
+
+Everything named here is kept stable; every other module may change.
+`connect()` is the composition root, `Homecare.app` the command facade
+(`HomecareApplication`), and every error raised derives from `HomecareError`.
+"""
+
+from homecare.application import HomecareApplication, VisitReport
+from homecare.bootstrap import Homecare, connect
+from homecare.domain import (
+    Assignment,
+    AssignmentStatus,
+    Contract,
+    Customer,
+    Decision,
+    Order,
+    Pause,
+    PauseLevel,
+    PauseReason,
+    PauseStatus,
+    PersonalIdentityNumber,
+    Staff,
+    WorkShift,
+)
+from homecare.errors import (
+    AssignmentAlreadyConfirmedError,
+    AssignmentInPauseError,
+    AssignmentNotAttestedError,
+    AssignmentNotPerformedError,
+    ConcurrentUpdateError,
+    ConfirmationRejectedError,
+    HomecareError,
+    InvalidCursorError,
+    InvalidInputError,
+    InvalidLimitError,
+    InvalidPeriodError,
+    InvalidPersonalIdentityNumberError,
+    NotFoundError,
+    PauseCancelledError,
+    PauseUnchangedError,
+    ProjectionBusyError,
+    RuleViolationError,
+    StorageError,
+)
+from homecare.settings import Settings
+
+__all__ = [
+    "Assignment",
+    "AssignmentAlreadyConfirmedError",
+    "AssignmentInPauseError",
+    "AssignmentNotAttestedError",
+    "AssignmentNotPerformedError",
+    "AssignmentStatus",
+    "ConcurrentUpdateError",
+    "ConfirmationRejectedError",
+    "Contract",
+    "Customer",
+    "Decision",
+    "Homecare",
+    "HomecareApplication",
+    "HomecareError",
+    "InvalidCursorError",
+    "InvalidInputError",
+    "InvalidLimitError",
+    "InvalidPeriodError",
+    "InvalidPersonalIdentityNumberError",
+    "NotFoundError",
+    "Order",
+    "Pause",
+    "PauseCancelledError",
+    "PauseLevel",
+    "PauseReason",
+    "PauseStatus",
+    "PauseUnchangedError",
+    "PersonalIdentityNumber",
+    "ProjectionBusyError",
+    "RuleViolationError",
+    "Settings",
+    "Staff",
+    "StorageError",
+    "VisitReport",
+    "WorkShift",
+    "connect",
+]
