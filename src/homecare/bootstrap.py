@@ -11,7 +11,11 @@ import threading
 from types import TracebackType
 from typing import Any
 
-from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
+from eventsourcing.persistence import (
+    ConnectionPoolClosedError,
+    MapperDeserialisationError,
+    PersistenceError,
+)
 
 from homecare.application import UNREADABLE_EVENTS, HomecareApplication
 from homecare.errors import HomecareError, StorageError
@@ -69,7 +73,7 @@ class Homecare:
             raise
         except MapperDeserialisationError as error:
             raise StorageError(UNREADABLE_EVENTS) from error
-        except PersistenceError as error:
+        except (PersistenceError, ConnectionPoolClosedError) as error:
             raise _storage_error(self.settings, error) from error
 
     def follow(self, stop: threading.Event, *, interval: float = 0.5) -> None:

@@ -104,7 +104,7 @@ class Settings:
                 "POSTGRES_PASSWORD": url.password or "",
                 "POSTGRES_POOL_SIZE": "5",
                 "POSTGRES_MAX_OVERFLOW": "10",
-                "POSTGRES_CONNECT_TIMEOUT": "10",
+                "POSTGRES_CONNECT_TIMEOUT": "5",
                 "POSTGRES_LOCK_TIMEOUT": "30",
             }
         if self.cipher_key:

@@ -121,12 +121,6 @@ def run(command: str, actor: str, at: datetime) -> None:
         contract.attach_pause(pause_id=uuid4(), actor=actor, at=at)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="domain/shift.py and domain/pausable.py do not call require_aware/require_actor: "
-    "WorkShift.open/add and attach_pause accept a naive `at` and an empty actor "
-    "(the facade is safe only because it validates another aggregate first)",
-)
 @pytest.mark.parametrize("command", ["WorkShift.open", "WorkShift.add", "attach_pause"])
 @pytest.mark.parametrize(
     ("actor", "at"),

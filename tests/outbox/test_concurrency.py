@@ -75,5 +75,7 @@ def test_d3_concurrent_writers_runners_and_drainer_skip_nothing(store_url: str) 
     assert errors == []
     positions = [p for p, _ in received]
     assert positions == sorted(positions)
-    assert positions == list(range(1, writers * visits_each + 1)), f"skipped or repeated: {positions}"
+    assert positions == list(range(1, writers * visits_each + 1)), (
+        f"skipped or repeated: {positions}"
+    )
     assert len({m for _, m in received}) == writers * visits_each

@@ -100,10 +100,11 @@ def _valid(twelve_digits: str) -> bool:
 
 
 def _century(yymmdd: str, *, centenarian: bool, today: date) -> int:
-    year = int(yymmdd[:2])
-    full = (today.year // 100) * 100 + year
-    if full > today.year:
-        full -= 100
+    """The century that puts the birth date on or before today (a '+' adds 100 years)."""
+    year = (today.year // 100) * 100 + int(yymmdd[:2])
+    month, day = int(yymmdd[2:4]), int(yymmdd[4:6])
+    if (year, month, day % 60 or day) > (today.year, today.month, today.day):
+        year -= 100
     if centenarian:
-        full -= 100
-    return full // 100
+        year -= 100
+    return year // 100

@@ -12,6 +12,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from homecare.domain.common import require_actor, require_aware
+
 __all__ = ["Pausable"]
 
 
@@ -25,7 +27,9 @@ class Pausable(Aggregate):
         return tuple(getattr(self, "_pause_ids", ()))
 
     def attach_pause(self, *, pause_id: UUID, actor: str, at: datetime) -> None:
-        self._pause_attached(pause_id=pause_id, actor=actor, timestamp=at)
+        self._pause_attached(
+            pause_id=pause_id, actor=require_actor(actor), timestamp=require_aware(at, "at")
+        )
 
     @event(PauseAttached)
     def _pause_attached(self, pause_id: UUID, actor: str, timestamp: datetime) -> None:

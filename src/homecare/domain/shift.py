@@ -12,6 +12,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from homecare.domain.common import require_actor, require_aware
+
 __all__ = ["WorkShift"]
 
 
@@ -36,8 +38,8 @@ class WorkShift(Aggregate):
             id=cls.id_for(staff_id, day),
             staff_id=staff_id,
             day=day,
-            actor=actor,
-            timestamp=at,
+            actor=require_actor(actor),
+            timestamp=require_aware(at, "at"),
         )
 
     @event(Opened)
@@ -47,7 +49,11 @@ class WorkShift(Aggregate):
         self.assignment_ids: tuple[UUID, ...] = ()
 
     def add(self, *, assignment_id: UUID, actor: str, at: datetime) -> None:
-        self._added(assignment_id=assignment_id, actor=actor, timestamp=at)
+        self._added(
+            assignment_id=assignment_id,
+            actor=require_actor(actor),
+            timestamp=require_aware(at, "at"),
+        )
 
     @event(AssignmentAdded)
     def _added(self, assignment_id: UUID, actor: str, timestamp: datetime) -> None:
