@@ -1,11 +1,134 @@
-"""`homecare serve` and `homecare poll` (STUB: being written with homecare.http)."""
+"""`homecare serve` (the endpoint the city polls) and `homecare poll` (a poller like the city's).
+
+Both need the `http` extra; without it they say so in one line. Imports are
+made inside the commands so that the rest of the CLI works without it.
+"""
 
 from __future__ import annotations
 
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
 import typer
+
+from homecare.errors import HomecareError
 
 __all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
     """Add the HTTP commands to the CLI."""
+    app.command("serve")(serve)
+    app.command("poll")(poll)
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8080,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Store URL [default: the CLI's --db, else $HOMECARE_DATABASE_URL, "
+            "else sqlite:///homecare.db].",
+            show_default=False,
+        ),
+    ] = None,
+    catch_up_on_fetch: Annotated[
+        bool, typer.Option(help="Project new events before every fetch (no follower running).")
+    ] = False,
+) -> None:
+    """Serve the integration buffer over HTTP; tokens from HOMECARE_API_TOKENS.
+
+    Plain HTTP: terminate TLS in front (a reverse proxy); see docs/integration.md.
+    """
+    try:
+        import uvicorn
+
+        from homecare.http import create_app_from_environment
+    except ImportError as error:
+        _fail(f"serve needs the http extra ({error.name} is missing): pip install 'homecare[http]'")
+    try:
+        app = create_app_from_environment(
+            db or _context_database(ctx), catch_up_on_fetch=catch_up_on_fetch
+        )
+    except HomecareError as error:
+        _fail(f"{error.code}: {error.message}")
+    _log_to_stderr("homecare")
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, server_header=False)
+
+
+def poll(
+    url: Annotated[str, typer.Option(help="The server's base URL, e.g. https://host/homecare.")],
+    token: Annotated[
+        str, typer.Option(envvar="HOMECARE_POLL_TOKEN", help="A bearer token allowed to drain.")
+    ],
+    every: Annotated[float, typer.Option(help="Seconds between polls.", min=0)] = 300.0,
+    limit: Annotated[int, typer.Option(help="Items per fetch.", min=1, max=500)] = 20,
+    state: Annotated[Path, typer.Option(help="Where the cursor is kept.")] = Path(
+        "homecare-poll-state.json"
+    ),
+    once: Annotated[bool, typer.Option(help="Drain once, print counts, exit.")] = False,
+    received: Annotated[
+        Path | None, typer.Option(help="Append 'MESSAGE_ID POSITION' per received item.")
+    ] = None,
+    retries: Annotated[int, typer.Option(help="Retries of one failed request.", min=0)] = 8,
+    backoff: Annotated[float, typer.Option(help="First retry after (s), then doubled.")] = 1.0,
+    backoff_max: Annotated[float, typer.Option(help="Longest wait between retries (s).")] = 60.0,
+    timeout: Annotated[float, typer.Option(help="Seconds per request.", min=0.1)] = 30.0,
+) -> None:
+    """Poll a homecare server as the city does: fetch until a short batch, then wait.
+
+    Stops cleanly on Ctrl-C or SIGTERM (the batch in hand is saved first).
+    """
+    try:
+        from homecare import poller
+    except ImportError as error:
+        _fail(f"poll needs the http extra ({error.name} is missing): pip install 'homecare[http]'")
+    _log_to_stderr("homecare.poller")
+    try:
+        stats = poller.poll(
+            url,
+            token,
+            every=every,
+            limit=limit,
+            state_file=state,
+            once=once,
+            received=received,
+            backoff=poller.Backoff(initial=backoff, maximum=backoff_max, attempts=retries),
+            timeout=timeout,
+        )
+    except poller.PollError as error:
+        _fail(f"poll_failed: {error}")
+    except KeyboardInterrupt:  # a second Ctrl-C while a request was in flight
+        raise typer.Exit(130) from None
+    typer.echo(stats.summary())
+
+
+def _context_database(ctx: typer.Context) -> str | None:
+    """The CLI's global --db, from `ctx.obj` (a mapping or an object with `db`)."""
+    obj: Any = ctx.obj
+    for key in ("db", "database_url"):
+        value = obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _log_to_stderr(name: str) -> None:
+    logger = logging.getLogger(name)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
+def _fail(message: str) -> NoReturn:
+    """One line on stderr and exit status 1, as every homecare command fails."""
+    typer.echo(f"homecare: error: {message}", err=True)
+    raise typer.Exit(1)

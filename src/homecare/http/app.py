@@ -1,0 +1,76 @@
+"""Assembling the ASGI app: for a host to mount, or for `homecare serve` to run alone."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import FastAPI
+
+from homecare.bootstrap import Homecare, connect
+from homecare.http.buffer import buffer_router
+from homecare.http.errors import install_error_handlers
+from homecare.http.health import health_router
+from homecare.http.tokens import TOKENS_VARIABLE, ApiToken, TokenRing, parse_tokens
+
+__all__ = ["create_app", "create_app_from_environment"]
+
+DESCRIPTION = """\
+The provider's integration buffer over HTTP, for the City of Stockholm's poller
+(R3): `GET /buffer/items?after=CURSOR&limit=20` until a short batch. Every route
+but `/health` needs `Authorization: Bearer <token>`; see docs/integration.md.
+"""
+
+
+def create_app(
+    homecare: Homecare, tokens: Sequence[ApiToken], *, catch_up_on_fetch: bool = False
+) -> FastAPI:
+    """The API over a connected store; the caller owns `homecare` (and closes it).
+
+    `catch_up_on_fetch` projects new events before every fetch, for a store
+    nobody else keeps caught up; usually a follower (`Homecare.follow`) does.
+    """
+    ring = TokenRing(tokens)
+    app = FastAPI(
+        title="homecare integration buffer",
+        version=_version(),
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    app.include_router(health_router(homecare))
+    app.include_router(buffer_router(homecare, ring, catch_up_on_fetch=catch_up_on_fetch))
+    return app
+
+
+def create_app_from_environment(
+    database_url: str | None = None, *, catch_up_on_fetch: bool = False
+) -> FastAPI:
+    """The app `homecare serve` runs: tokens from HOMECARE_API_TOKENS, the store from
+    `database_url` or HOMECARE_DATABASE_URL; the store is closed when the server stops.
+
+    Raises InvalidInputError (before opening the store) when no token is configured.
+    """
+    tokens = parse_tokens(os.environ.get(TOKENS_VARIABLE, ""))
+    homecare = connect(database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            homecare.close()
+
+    app = create_app(homecare, tokens, catch_up_on_fetch=catch_up_on_fetch)
+    app.router.lifespan_context = lifespan
+    return app
+
+
+def _version() -> str:
+    try:
+        return version("homecare")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0"

@@ -1,0 +1,150 @@
+"""The buffer's routes: the city's cursor fetch (R3, D3) and the operator's views (R4, R5).
+
+Handlers are plain `def`: FastAPI runs them in its thread pool, so one slow
+database call holds one worker thread, not the event loop, and other
+requests go on. Concurrent fetches are safe because the library's are: the
+same cursor gives the same items, and the delivered mark only moves forward.
+
+No `from __future__ import annotations` in the route modules: FastAPI reads
+the handlers' annotations at run time, and the dependencies they name are
+local to the router's factory.
+"""
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+
+from homecare.bootstrap import Homecare
+from homecare.errors import InvalidCursorError, InvalidInputError, InvalidLimitError
+from homecare.http.errors import ErrorBody, invalid
+from homecare.http.tokens import ApiToken, TokenRing
+from homecare.outbox.messages import FetchResult
+from homecare.outbox.store import MAX_LIMIT, ItemView, ProblemGroup
+
+__all__ = ["buffer_router"]
+
+logger = logging.getLogger("homecare.http")
+
+CURSOR = r"^[0-9]{1,18}$"
+MONTH = r"^(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])$"
+_COMMON: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "No bearer token, or one nobody configured."},
+    503: {"model": ErrorBody, "description": "The store is unavailable; try again later."},
+}
+_DRAIN: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorBody, "description": "The token may read but not drain."},
+}
+
+
+class FetchQuery(BaseModel):
+    """The fetch's parameters; an unknown one (`?afer=`, `?cursor=`) is an error, not ignored:
+    ignoring it would silently restart from the beginning."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    after: str | None = Field(
+        None, pattern=CURSOR, description="The `cursor` of your last fetch; none to start."
+    )
+    limit: int = Field(20, ge=1, le=MAX_LIMIT, description="Items at most.")
+
+
+def no_query(request: Request) -> None:
+    """The read-only views take no query parameters; say so rather than ignore them."""
+    if request.query_params:
+        raise RequestValidationError(
+            [
+                {"type": "extra_forbidden", "loc": ("query", name), "msg": "Unknown parameter."}
+                for name in dict.fromkeys(request.query_params)
+            ]
+        )
+
+
+def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: bool) -> APIRouter:
+    bearer = HTTPBearer(
+        auto_error=False, scheme_name="bearer", description="A token from HOMECARE_API_TOKENS."
+    )
+
+    def caller(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> ApiToken:
+        token = ring.identify(credentials.credentials if credentials else None)
+        if token is None:
+            logger.info(
+                "rejected a request with %s token", "no" if not credentials else "an unknown"
+            )
+            raise HTTPException(
+                401, "A valid bearer token is required.", headers={"WWW-Authenticate": "Bearer"}
+            )
+        return token
+
+    def drainer(token: Annotated[ApiToken, Depends(caller)]) -> ApiToken:
+        if not token.can_drain:
+            raise HTTPException(403, f"Token {token.name!r} may read the buffer but not drain it.")
+        return token
+
+    def no_store(response: Response) -> None:
+        response.headers["Cache-Control"] = "no-store"  # personal data: never cached on the way
+
+    router = APIRouter(prefix="/buffer", tags=["buffer"], dependencies=[Depends(no_store)])
+
+    @router.get(
+        "/items",
+        operation_id="fetch_items",
+        response_model=FetchResult,
+        responses=_COMMON | _DRAIN,
+        summary="Up to `limit` items after the cursor `after`; acknowledges everything up to it",
+    )
+    def items(
+        token: Annotated[ApiToken, Depends(drainer)],
+        query: Annotated[FetchQuery, Query()],
+    ) -> FetchResult:
+        if catch_up_on_fetch:
+            homecare.catch_up()
+        try:
+            result = homecare.buffer.fetch(after=query.after, limit=query.limit)
+        except InvalidCursorError as error:
+            raise invalid(("query", "after"), error) from None
+        except InvalidLimitError as error:
+            raise invalid(("query", "limit"), error) from None
+        logger.info(
+            "%s fetched %d items after %s", token.name, len(result.items), query.after or "start"
+        )
+        return result
+
+    @router.get(
+        "/month/{month}",
+        operation_id="month",
+        response_model=list[ItemView],
+        responses=_COMMON,
+        summary="R4: the items of a month not yet delivered (queued or held); read-only",
+    )
+    def month(
+        _token: Annotated[ApiToken, Depends(caller)],
+        _query: Annotated[None, Depends(no_query)],
+        month: Annotated[
+            str, Path(pattern=MONTH, description="YYYY-MM, from 1900-01", examples=["2026-03"])
+        ],
+    ) -> list[ItemView]:
+        year, number = (int(part) for part in month.split("-"))
+        try:
+            return homecare.buffer.month(year, number)
+        except InvalidInputError as error:
+            raise invalid(("path", "month"), error) from None
+
+    @router.get(
+        "/problems",
+        operation_id="problems",
+        response_model=list[ProblemGroup],
+        responses=_COMMON,
+        summary="R5: held items grouped by reason, each with its fix; read-only",
+    )
+    def problems(
+        _token: Annotated[ApiToken, Depends(caller)], _query: Annotated[None, Depends(no_query)]
+    ) -> list[ProblemGroup]:
+        return homecare.buffer.problems()
+
+    return router

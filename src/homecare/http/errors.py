@@ -1,0 +1,149 @@
+"""Every failure becomes a JSON answer with the right status, and nothing personal leaks.
+
+    401 {"detail": str}              no token, or one nobody configured
+    403 {"detail": str}              a read-only token on a route that acknowledges
+    422 {"detail": [{type, loc, msg}]}  bad input, the pydantic error shape, for both
+                                     FastAPI's own validation and the library's
+                                     InvalidInputError (e.g. an unknown cursor)
+    503 {"detail": str, "code": str} the store is unreachable or failing
+    500 {"detail": str}              a bug; logged as type and frames only
+
+Why so careful: error messages of the libraries underneath quote their input
+(SQL parameters, pydantic's `input_value`, a stored payload), and those may
+hold a personnummer (D8). Bodies therefore never echo input, storage errors
+are answered with a fixed text, and unexpected errors are logged as their
+type and stack frames without the message.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy.exc
+from eventsourcing.persistence import PersistenceError
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from homecare.errors import (
+    ConcurrentUpdateError,
+    HomecareError,
+    InvalidInputError,
+    NotFoundError,
+    ProjectionBusyError,
+    RuleViolationError,
+    StorageError,
+)
+
+__all__ = ["ErrorBody", "install_error_handlers", "invalid", "status_for"]
+
+logger = logging.getLogger("homecare.http")
+
+STORE_UNAVAILABLE = "The store is unavailable; try again later."
+STORAGE_FAILURES: tuple[type[Exception], ...] = (
+    StorageError,
+    PersistenceError,
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.DisconnectionError,
+    sqlalchemy.exc.TimeoutError,
+)
+_STATUS: dict[type[HomecareError], int] = {
+    InvalidInputError: 422,
+    NotFoundError: 404,
+    RuleViolationError: 409,
+    ConcurrentUpdateError: 409,
+    ProjectionBusyError: 503,
+    StorageError: 503,
+}
+
+
+class ErrorBody(BaseModel):
+    detail: str
+    code: str | None = None
+
+
+def status_for(error: HomecareError) -> int:
+    """The HTTP status of a library error (500 only for one nobody mapped)."""
+    return next((_STATUS[c] for c in type(error).__mro__ if c in _STATUS), 500)
+
+
+def invalid(loc: Sequence[str], error: InvalidInputError) -> RequestValidationError:
+    """The library's bad-input error in the shape of a pydantic validation error."""
+    return RequestValidationError([{"type": error.code, "loc": tuple(loc), "msg": error.message}])
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_failed)  # type: ignore[arg-type]
+    app.add_exception_handler(HomecareError, _library_error)  # type: ignore[arg-type]
+    for failure in STORAGE_FAILURES[1:]:
+        app.add_exception_handler(failure, _storage_failed)
+    app.add_middleware(_ContainUnexpected)
+
+
+def _validation_failed(_request: Request, error: RequestValidationError) -> JSONResponse:
+    detail = [
+        {"type": e.get("type", "invalid"), "loc": list(e.get("loc", ())), "msg": e.get("msg", "")}
+        for e in error.errors()
+    ]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+def _library_error(request: Request, error: HomecareError) -> JSONResponse:
+    if isinstance(error, InvalidInputError):
+        return _validation_failed(request, invalid((), error))
+    status = status_for(error)
+    if status == 503:
+        return _storage_failed(request, error)
+    return JSONResponse(ErrorBody(detail=error.message, code=error.code).model_dump(), status)
+
+
+def _storage_failed(request: Request, error: Exception) -> JSONResponse:
+    if isinstance(error, HomecareError):  # operator-facing text, without personal data (D8)
+        logger.error("%s %s: %s: %s", request.method, request.url.path, error.code, error.message)
+    else:
+        logger.error("%s %s: storage failure %s", request.method, request.url.path, _kind(error))
+    code = error.code if isinstance(error, HomecareError) else StorageError.code
+    return JSONResponse(ErrorBody(detail=STORE_UNAVAILABLE, code=code).model_dump(), 503)
+
+
+def _kind(error: BaseException) -> str:
+    return f"{type(error).__module__}.{type(error).__qualname__}"
+
+
+class _ContainUnexpected:
+    """A bug answers 500 and is logged by type and frames, never by its message."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as error:
+            frames = "".join(traceback.format_tb(error.__traceback__))
+            logger.error(
+                "%s %s: unexpected %s\n%s",
+                scope.get("method"),
+                scope.get("path"),
+                _kind(error),
+                frames,
+            )
+            if not started:
+                body: Any = {"detail": "Internal error; the operator's log has the details."}
+                await JSONResponse(body, status_code=500)(scope, receive, send)

@@ -1,0 +1,360 @@
+"""A reference poller: what the City of Stockholm's system does, over HTTP only (R3, D3).
+
+It keeps its cursor in a state file, fetches `limit` items at a time until a
+short batch, waits `every` seconds and polls again. Each batch is recorded
+(and handed to `handle`) before its cursor is saved, and only a saved cursor
+is ever sent, which acknowledges: a crash at any point re-fetches at most the
+batch in flight and never skips one (at-least-once; the city deduplicates by
+`message_id`). The state file is replaced atomically (temp file, fsync,
+rename), so it always holds the old or the new cursor, never half of one.
+
+Why it imports nothing of the library but HTTP: it is the other side of the
+wire, and must work against any server that speaks the contract.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import httpx
+
+__all__ = ["DEFAULT_STATE_FILE", "Backoff", "PollError", "PollStats", "poll"]
+
+logger = logging.getLogger("homecare.poller")
+
+DEFAULT_STATE_FILE = Path("homecare-poll-state.json")
+RETRYABLE = frozenset({408, 425, 429, 500, 502, 503, 504})
+Item = dict[str, Any]
+
+
+class PollError(Exception):
+    """A failure retrying cannot fix: a rejected token or cursor, an unreadable state file."""
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Waits before retrying one request: `initial` seconds, doubled each time, at most
+    `maximum`. After `attempts` retries `poll(once=True)` fails; a running poller waits
+    for its next round instead. The cursor is untouched either way."""
+
+    initial: float = 1.0
+    maximum: float = 60.0
+    attempts: int = 8
+
+    def delay(self, attempt: int) -> float:
+        return float(min(self.maximum, self.initial * 2 ** (attempt - 1)))
+
+
+@dataclass
+class PollStats:
+    items: int = 0
+    batches: int = 0
+    requests: int = 0
+    retries: int = 0
+    cursor: str | None = None
+
+    def summary(self) -> str:
+        return (
+            f"received {self.items} items in {self.batches} batches "
+            f"({self.requests} requests, {self.retries} retries); cursor {self.cursor or 'none'}"
+        )
+
+
+def poll(
+    url: str,
+    token: str,
+    *,
+    every: float = 300.0,
+    limit: int = 20,
+    state_file: Path = DEFAULT_STATE_FILE,
+    once: bool = False,
+    received: Path | None = None,
+    handle: Callable[[list[Item]], None] | None = None,
+    backoff: Backoff = Backoff(),
+    timeout: float = 30.0,
+    stop: threading.Event | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> PollStats:
+    """Drain the buffer at `url` until stopped (SIGINT, SIGTERM or `stop`), or once.
+
+    `received` gets a line `MESSAGE_ID POSITION` per item, flushed and synced
+    per batch. With `once` it drains until an empty batch (so its last receipt
+    is sent) and returns; otherwise it drains until a short batch, then waits
+    `every` seconds.
+    """
+    if not 1 <= limit <= 500:
+        raise PollError(f"limit must be from 1 to 500, got {limit}.")
+    base = url.rstrip("/")
+    state = _State.load(Path(state_file), base)
+    stopping = _Stopping(stop or threading.Event())
+    headers = {"Authorization": f"Bearer {token}", "User-Agent": "homecare-poller"}
+    client = httpx.Client(
+        base_url=base + "/", headers=headers, timeout=timeout, transport=transport
+    )
+    with _stopped_by_signals(stopping), client, _Recorder(received) as recorder:
+        session = _Session(client, state, recorder, handle, limit, backoff, stopping)
+        while not stopping.is_set():
+            try:
+                session.drain(until_empty=once)
+            except _RetriesExhaustedError as gave_up:
+                if once:
+                    raise PollError(
+                        f"Gave up after {backoff.attempts} retries ({gave_up}); "
+                        f"cursor {state.cursor or 'none'} is saved."
+                    ) from None
+                logger.error("gave up this round (%s); cursor %s kept", gave_up, state.cursor)
+            if once:
+                break
+            logger.info("%s; next poll in %gs", session.stats.summary(), every)
+            stopping.wait(every)
+    if stopping.is_set():
+        logger.info("stopped; cursor %s is saved in %s", state.cursor or "none", state.path)
+    return session.stats
+
+
+class _RetriesExhaustedError(Exception):
+    pass
+
+
+@dataclass
+class _Session:
+    client: httpx.Client
+    state: _State
+    recorder: _Recorder
+    handle: Callable[[list[Item]], None] | None
+    limit: int
+    backoff: Backoff
+    stopping: _Stopping
+
+    def __post_init__(self) -> None:
+        self.stats = PollStats(cursor=self.state.cursor)
+
+    def drain(self, *, until_empty: bool) -> None:
+        """Fetch, record, hand over, save the cursor; until a short (or an empty) batch."""
+        while not self.stopping.is_set():
+            batch = self.fetch()
+            if batch is None:
+                return
+            items, cursor = batch
+            if items:
+                self.recorder.record(items)
+                if self.handle is not None:
+                    self.handle(items)
+                self.stats.items += len(items)
+                self.stats.batches += 1
+            self.advance(cursor)
+            if (not items) if until_empty else len(items) < self.limit:
+                return
+
+    def advance(self, cursor: str | None) -> None:
+        """Save the server's next cursor; one behind ours means the server lost data."""
+        if cursor is None or cursor == self.state.cursor:
+            return
+        if self.state.cursor is not None and int(cursor) < int(self.state.cursor):
+            raise PollError(
+                f"The server answered cursor {cursor}, behind the saved {self.state.cursor}: "
+                "was its store restored from a backup? The state file is kept."
+            )
+        self.state.cursor = self.stats.cursor = cursor
+        self.state.save()
+
+    def fetch(self) -> tuple[list[Item], str | None] | None:
+        """One request, retried on network errors and 5xx; None if stopped while waiting."""
+        params: dict[str, str | int] = {"limit": self.limit}
+        if self.state.cursor:
+            params["after"] = self.state.cursor
+        attempt = 0
+        while True:
+            self.stats.requests += 1
+            try:
+                response = self.client.get("buffer/items", params=params)
+            except httpx.TransportError as error:
+                problem = type(error).__name__
+            else:
+                if response.status_code == 200:
+                    return _batch(response)
+                if response.status_code not in RETRYABLE:
+                    raise PollError(_rejected(response))
+                problem = f"HTTP {response.status_code}"
+            attempt += 1
+            if attempt > self.backoff.attempts:
+                raise _RetriesExhaustedError(problem)
+            delay = self.backoff.delay(attempt)
+            self.stats.retries += 1
+            logger.warning(
+                "request failed (%s); retry %d of %d in %gs",
+                problem,
+                attempt,
+                self.backoff.attempts,
+                delay,
+            )
+            if self.stopping.wait(delay):
+                return None
+
+
+def _batch(response: httpx.Response) -> tuple[list[Item], str | None]:
+    try:
+        body = response.json()
+        items, cursor = body["items"], body["cursor"]
+        if not isinstance(items, list) or not (cursor is None or _is_cursor(cursor)):
+            raise TypeError
+        if not all(isinstance(i["message_id"], str) and type(i["position"]) is int for i in items):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        raise PollError(
+            "The server's answer is not a batch of the buffer (items, cursor)."
+        ) from None
+    return items, cursor
+
+
+def _rejected(response: httpx.Response) -> str:
+    if response.status_code == 401:
+        return "The server rejected the token (401): check --token."
+    if response.status_code == 403:
+        return "The token may not drain the buffer (403): it needs ':drain' on the server."
+    try:
+        detail = response.json()["detail"]
+    except (ValueError, KeyError, TypeError):
+        detail = response.text[:200]
+    if isinstance(detail, list):
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', []))}: {e.get('msg')}"
+            for e in detail
+            if isinstance(e, dict)
+        )
+    return f"The server refused the request (HTTP {response.status_code}): {detail}"
+
+
+def _is_cursor(value: object) -> bool:
+    return isinstance(value, str) and value.isascii() and value.isdigit()
+
+
+@dataclass
+class _State:
+    path: Path
+    url: str
+    cursor: str | None = None
+
+    @classmethod
+    def load(cls, path: Path, url: str) -> _State:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return cls(path, url)
+        except OSError as error:
+            raise PollError(f"Cannot read the state file {path}: {error.strerror}.") from None
+        try:
+            data = json.loads(text)
+            cursor, saved_url = data["cursor"], data["url"]
+            if not (cursor is None or _is_cursor(cursor)) or not isinstance(saved_url, str):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            raise PollError(
+                f"The state file {path} is not a poller's state: restore it, or remove it to "
+                "start from the beginning (everything is sent again)."
+            ) from None
+        if saved_url != url:
+            raise PollError(
+                f"The state file {path} holds the cursor of {saved_url}, not of {url}: "
+                "give each server its own --state file."
+            )
+        return cls(path, url, cursor)
+
+    def save(self) -> None:
+        data = {"url": self.url, "cursor": self.cursor, "saved_at": datetime.now(UTC).isoformat()}
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        with temporary.open("w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.path)
+        directory = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+
+class _Recorder:
+    """Appends `MESSAGE_ID POSITION` per received item; synced per batch."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._file = (
+            Path(path).open("a", encoding="utf-8")  # noqa: SIM115 - closed in __exit__
+            if path is not None
+            else None
+        )
+
+    def record(self, items: list[Item]) -> None:
+        if self._file is None:
+            return
+        self._file.writelines(f"{i['message_id']} {i['position']}\n" for i in items)
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def __enter__(self) -> _Recorder:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+class _Stopping:
+    """Stop requested by `event` or by a signal.
+
+    A signal handler only sets a flag (taking no lock, so it cannot deadlock
+    with the thread it interrupts); waits therefore look at it every 0.2 s.
+    """
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+        self.signalled = False
+
+    def is_set(self) -> bool:
+        return self.signalled or self.event.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while not self.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            self.event.wait(min(left, 0.2))
+        return True
+
+
+@contextmanager
+def _stopped_by_signals(stopping: _Stopping) -> Iterator[None]:
+    """SIGINT/SIGTERM finish the batch in hand, then stop; a second one acts as usual."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.getsignal(s) or signal.SIG_DFL for s in signals}
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stopping.signalled = True
+        for s in signals:
+            signal.signal(s, previous[s])
+
+    for s in signals:
+        signal.signal(s, on_signal)
+    try:
+        yield
+    finally:
+        for s in signals:
+            signal.signal(s, previous[s])
