@@ -220,7 +220,7 @@ def test_r3_limit_outside_1_to_500_is_a_clear_error(hc: Homecare, limit: int) ->
         hc.buffer.fetch(limit=limit)
 
 
-@pytest.mark.parametrize("cursor", ["abc", "-1", "1.5", "", "9" * 30])
+@pytest.mark.parametrize("cursor", ["abc", "-1", "1.5", "", "9" * 30, "²", "٣"])
 def test_d3_malformed_cursor_is_a_clear_error(hc: Homecare, cursor: str) -> None:
     with pytest.raises(InvalidCursorError, match="Malformed cursor"):
         hc.buffer.fetch(after=cursor)
