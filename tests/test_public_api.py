@@ -261,12 +261,6 @@ def test_a_real_conflict_in_a_command_is_ConcurrentUpdateError(
     assert hc.app.get(Pause, pause).status is PauseStatus.CANCELLED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="application.py: HomecareApplication.save (inherited from eventsourcing) is not "
-    "wrapped by _translated, so a host that loads an aggregate twice and saves both gets "
-    "eventsourcing.persistence.IntegrityError, not ConcurrentUpdateError",
-)
 def test_a_real_conflict_between_two_loads_saved_by_the_host_is_ConcurrentUpdateError(
     hc: Homecare,
 ) -> None:
@@ -290,15 +284,6 @@ def test_a_real_conflict_between_two_loads_saved_by_the_host_is_ConcurrentUpdate
 def test_using_a_closed_store_is_a_StorageError(
     store_url: str, request: pytest.FixtureRequest
 ) -> None:
-    if store_url.startswith("sqlite"):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="application.py: on SQLite a command after close() raises "
-                "eventsourcing.persistence.ConnectionPoolClosedError, which is not a "
-                "PersistenceError and so is not translated",
-            )
-        )
     hc = connect(store_url)
     customer = register(hc)
     hc.close()

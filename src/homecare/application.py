@@ -18,12 +18,13 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
+    ConnectionPoolClosedError,
     IntegrityError,
     JSONTranscoder,
     MapperDeserialisationError,
     PersistenceError,
     RecordConflictError,
-    Transcoding,
+    Transcoder,
 )
 
 from homecare.domain.assignment import Assignment, AssignmentStatus
@@ -45,6 +46,8 @@ from homecare.errors import (
     NotFoundError,
     StorageError,
 )
+from homecare.loads import CommandLoads
+from homecare.transcoding import OrjsonTranscoder, register_transcodings
 
 __all__ = ["HomecareApplication", "VisitReport"]
 
@@ -67,28 +70,6 @@ class VisitReport:
     activities: tuple[str, ...]
 
 
-class _DateAsISO(Transcoding):
-    type = date
-    name = "date_iso"
-
-    def encode(self, obj: date) -> str:
-        return obj.isoformat()
-
-    def decode(self, data: str) -> date:
-        return date.fromisoformat(data)
-
-
-class _PersonalIdentityNumberAsText(Transcoding):
-    type = PersonalIdentityNumber
-    name = "personnummer"
-
-    def encode(self, obj: PersonalIdentityNumber) -> str:
-        return obj.value
-
-    def decode(self, data: str) -> PersonalIdentityNumber:
-        return PersonalIdentityNumber.from_store(data)
-
-
 def _translated(method: Callable[P, R]) -> Callable[P, R]:
     """Translate the store's errors at the boundary; ours pass through."""
 
@@ -105,6 +86,8 @@ def _translated(method: Callable[P, R]) -> Callable[P, R]:
             ) from error
         except MapperDeserialisationError as error:
             raise StorageError(UNREADABLE_EVENTS) from error
+        except ConnectionPoolClosedError as error:
+            raise StorageError("The store is closed: connect() again.") from error
         except PersistenceError as error:
             raise StorageError(f"The event store failed: {type(error).__name__}.") from error
 
@@ -116,10 +99,21 @@ class HomecareApplication(Application[UUID]):
 
     name = "homecare"
 
+    def construct_transcoder(self) -> Transcoder:
+        if self.env.get("TRANSCODER_TOPIC"):
+            return super().construct_transcoder()
+        transcoder = OrjsonTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
-        transcoder.register(_DateAsISO())
-        transcoder.register(_PersonalIdentityNumberAsText())
+        register_transcodings(transcoder)
+
+    @_translated
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """The unit of work; translated so a host saving aggregates itself gets our errors."""
+        return super().save(*objs, **kwargs)
 
     # -- loading ---------------------------------------------------------
 
@@ -294,7 +288,7 @@ class HomecareApplication(Application[UUID]):
             shift.add(assignment_id=assignment.id, actor=actor, at=at)
             try:
                 self.save(assignment, shift)
-            except (IntegrityError, RecordConflictError):
+            except ConcurrentUpdateError:
                 if attempt == _SHIFT_RETRIES - 1:
                     raise
                 continue
@@ -346,8 +340,11 @@ class HomecareApplication(Application[UUID]):
     @_translated
     def confirm_assignment(self, assignment_id: UUID, *, actor: str, at: datetime) -> None:
         """R1, R2: confirm one attested visit; it is placed in the integration buffer."""
-        assignment = self._load(Assignment, assignment_id)
-        self._check_not_paused(assignment)
+        loads = CommandLoads(self)
+        loads.prefetch([assignment_id])
+        assignment = loads.load(Assignment, assignment_id)
+        loads.prefetch_pause_check([assignment])
+        self._check_not_paused(assignment, loads)
         assignment.confirm(actor=actor, at=at)
         self.save(assignment)
 
@@ -358,11 +355,14 @@ class HomecareApplication(Application[UUID]):
         """R1: confirm many selected visits (the explicit yes), all or nothing."""
         if len(set(assignment_ids)) != len(assignment_ids):
             raise InvalidInputError("The same assignment is listed twice.")
+        loads = CommandLoads(self)
+        loads.prefetch(assignment_ids)
+        loads.prefetch_pause_check(loads.peek(Assignment, i) for i in assignment_ids)
         assignments = []
         for assignment_id in assignment_ids:
             try:
-                assignment = self._load(Assignment, assignment_id)
-                self._check_not_paused(assignment)
+                assignment = loads.load(Assignment, assignment_id)
+                self._check_not_paused(assignment, loads)
                 assignment.confirm(actor=actor, at=at)
             except HomecareError as error:
                 raise ConfirmationRejectedError(assignment_id, error) from error
@@ -385,18 +385,23 @@ class HomecareApplication(Application[UUID]):
         (the shift follow-up is where its data is checked). Visits confirmed
         earlier are left as they are. All or nothing; returns the confirmed ids.
         """
-        self._load(Staff, staff_id)
-        shift = self._load(WorkShift, WorkShift.id_for(staff_id, day))
+        loads = CommandLoads(self)
+        if isinstance(staff_id, UUID):
+            loads.prefetch([staff_id, WorkShift.id_for(staff_id, day)])
+        loads.load(Staff, staff_id)
+        shift = loads.load(WorkShift, WorkShift.id_for(staff_id, day))
         corrections = dict(corrections or {})
         unknown = set(corrections) - set(shift.assignment_ids)
         if unknown:
             raise InvalidInputError(
                 f"Corrections name visits outside this shift: {sorted(map(str, unknown))}."
             )
+        loads.prefetch(shift.assignment_ids)
+        loads.prefetch_pause_check(loads.peek(Assignment, i) for i in shift.assignment_ids)
         confirmed: list[Assignment] = []
         for assignment_id in shift.assignment_ids:
             try:
-                assignment = self._load(Assignment, assignment_id)
+                assignment = loads.load(Assignment, assignment_id)
                 report = corrections.get(assignment_id)
                 if report is not None:
                     assignment.correct(
@@ -409,7 +414,7 @@ class HomecareApplication(Application[UUID]):
                     assignment.attest(actor=actor, at=at)
                 elif assignment.status is AssignmentStatus.CONFIRMED:
                     continue
-                self._check_not_paused(assignment)
+                self._check_not_paused(assignment, loads)
                 assignment.confirm(actor=actor, at=at)
             except HomecareError as error:
                 raise ConfirmationRejectedError(assignment_id, error) from error
@@ -423,12 +428,13 @@ class HomecareApplication(Application[UUID]):
         except NotFoundError:
             return WorkShift.open(staff_id=staff_id, day=day, actor=actor, at=at)
 
-    def _check_not_paused(self, assignment: Assignment) -> None:
+    def _check_not_paused(self, assignment: Assignment, loads: CommandLoads | None = None) -> None:
         """R7: a visit inside a pause of its order (through any level) is not confirmed."""
         period = assignment.performed_period
         if period is None:
             return
-        for pause in self.pauses_of_order(assignment.order_id):
+        loads = loads or CommandLoads(self)
+        for pause in loads.pauses_of_order(assignment.order_id):
             if pause.overlaps(*period):
                 raise AssignmentInPauseError(
                     f"Assignment {assignment.id} lies inside pause {pause.id} "
