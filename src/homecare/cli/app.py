@@ -1,0 +1,83 @@
+"""The `homecare` command line: one Typer app, and the one place where errors become a line.
+
+Every command opens the store named by `--db` (default `HOMECARE_DATABASE_URL`,
+else `sqlite:///homecare.db`) through `homecare.connect`, like any host. A
+`HomecareError`, or a storage failure the library did not translate, is
+printed as exactly one line on stderr with a non-zero exit, never a
+traceback; click's own usage errors keep their usual output (exit 2).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, NoReturn
+
+import typer
+from eventsourcing.persistence import PersistenceError
+from sqlalchemy.exc import SQLAlchemyError
+from typer.core import TyperGroup
+
+from homecare.cli import assignments, audit, buffer, demo, pauses, serve
+from homecare.cli.output import State
+from homecare.errors import HomecareError
+from homecare.settings import DATABASE_URL_VARIABLE, DEFAULT_DATABASE_URL
+
+__all__ = ["app", "run"]
+
+EXIT_ERROR = 1
+
+
+class _Group(TyperGroup):
+    """The root group: translates errors raised by any command into one line on stderr."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except HomecareError as error:
+            _fail(f"{error.code}: {error.message}")
+        except (SQLAlchemyError, PersistenceError) as error:
+            detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            _fail(f"storage_error: {type(error).__name__}: {detail[:200]}")
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"homecare: error: {' '.join(message.split())}", err=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+app = typer.Typer(
+    name="homecare",
+    cls=_Group,
+    help="Home care for Stockholm providers: the integration buffer, pauses and audits.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar=DATABASE_URL_VARIABLE,
+            show_default=DEFAULT_DATABASE_URL,
+            help="The store: sqlite:///FILE or postgresql+psycopg://USER@HOST:PORT/DB.",
+        ),
+    ] = None,
+) -> None:
+    ctx.obj = State(db)
+
+
+app.command("demo")(demo.demo)
+app.add_typer(buffer.app, name="buffer")
+app.add_typer(pauses.app, name="pauses")
+app.add_typer(assignments.app, name="assignments")
+app.add_typer(audit.app, name="audit")
+serve.register(app)
+
+
+def run() -> None:
+    """The console script's entry point."""
+    app(prog_name="homecare")

@@ -1,0 +1,101 @@
+"""`homecare buffer ...`: the integration buffer as the operator and the city see it (R2-R6)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from homecare.cli.output import JsonOption, console, emit_json, parse_month, store, table
+from homecare.outbox.store import ItemView
+
+__all__ = ["app"]
+
+app = typer.Typer(help="The integration buffer (R2-R6).", no_args_is_help=True)
+
+
+@app.command("month")
+def month(
+    ctx: typer.Context,
+    month: Annotated[str, typer.Argument(metavar="YYYY-MM", help="The month to check.")],
+    as_json: JsonOption = False,
+) -> None:
+    """R4: the month's items not yet delivered (queued or held); empty when all went through."""
+    year, number = parse_month(month)
+    with store(ctx) as hc:
+        items = hc.buffer.month(year, number)
+    if as_json:
+        emit_json(items)
+        return
+    shown = f"{year:04d}-{number:02d}"
+    out = console()
+    out.print(
+        f"Buffer {shown} (previous: {_step(year, number, -1)}, next: {_step(year, number, 1)})"
+    )
+    if not items:
+        out.print(f"Empty: every item of {shown} has been delivered to the city (R4).")
+        return
+    out.print(_items_table(None, items))
+    out.print(f"{len(items)} items not delivered; step back and forth to check the other months.")
+
+
+@app.command("fetch")
+def fetch(
+    ctx: typer.Context,
+    after: Annotated[
+        str | None,
+        typer.Option(help="The cursor of the last fetch; acknowledges everything up to it."),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many items (1-500).")] = 20,
+) -> None:
+    """R3, D3: exactly what the city gets, as JSON, with the same acknowledging effect."""
+    with store(ctx) as hc:
+        result = hc.buffer.fetch(after=after, limit=limit)
+    typer.echo(result.model_dump_json(indent=2))
+
+
+@app.command("problems")
+def problems(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """R5: held items grouped by reason, each group with its fix hint (R6)."""
+    with store(ctx) as hc:
+        groups = hc.buffer.problems()
+    if as_json:
+        unique = {item.message_id: item for group in groups for item in group.items}
+        held: list[ItemView] = sorted(
+            unique.values(), key=lambda i: (i.business_date, str(i.message_id))
+        )
+        emit_json(held)
+        return
+    out = console()
+    if not groups:
+        out.print("No held items: everything confirmed can go to the city.")
+        return
+    for group in groups:
+        out.print(f"{group.reason}: {group.text} ({len(group.items)} items)", style="bold")
+        out.print(f"Fix: {group.hint}")
+        out.print(_items_table(None, group.items))
+
+
+def _items_table(title: str | None, items: list[ItemView]) -> Table:
+    return table(
+        title,
+        ["message", "kind", "business date", "status", "reasons", "customer", "assignment"],
+        (
+            [
+                i.message_id,
+                i.kind,
+                i.business_date,
+                i.status.value,
+                ", ".join(i.reasons),
+                i.customer,
+                i.assignment_id,
+            ]
+            for i in items
+        ),
+    )
+
+
+def _step(year: int, month: int, by: int) -> str:
+    index = year * 12 + month - 1 + by
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"

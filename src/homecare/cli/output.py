@@ -1,0 +1,135 @@
+"""What every command shares: opening the store, reading arguments, printing tables and JSON.
+
+Arguments are read here rather than by click types so that a malformed date,
+month, id or timestamp is an `InvalidInputError`, reported as one line by the
+app's single error boundary (`homecare.cli.app`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+from homecare.bootstrap import Homecare, connect
+from homecare.domain.citydays import STOCKHOLM
+from homecare.errors import InvalidInputError
+
+__all__ = [
+    "JsonOption",
+    "State",
+    "console",
+    "emit_json",
+    "local_time",
+    "parse_date",
+    "parse_instant",
+    "parse_month",
+    "parse_uuid",
+    "store",
+    "table",
+]
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+@dataclass(frozen=True)
+class State:
+    """The global options, kept on the click context for every command."""
+
+    database_url: str | None
+
+
+@contextmanager
+def store(ctx: typer.Context, *, catch_up: bool = True) -> Iterator[Homecare]:
+    """The store named by --db, its read models caught up so that views are current."""
+    state = ctx.obj if isinstance(ctx.obj, State) else State(None)
+    with connect(state.database_url) as hc:
+        if catch_up:
+            hc.catch_up()
+        yield hc
+
+
+def console(*, stderr: bool = False) -> Console:
+    """A rich console without markup (data is never markup); wide when not a terminal."""
+    found = Console(highlight=False, markup=False, stderr=stderr)
+    if found.is_terminal:
+        return found
+    return Console(highlight=False, markup=False, stderr=stderr, width=200)
+
+
+def emit_json(data: BaseModel | Sequence[BaseModel] | dict[str, Any] | list[Any]) -> None:
+    """Print JSON on stdout: models in their JSON form, everything else as given."""
+    if isinstance(data, BaseModel):
+        payload: Any = data.model_dump(mode="json")
+    elif isinstance(data, list | tuple) and all(isinstance(d, BaseModel) for d in data):
+        payload = [d.model_dump(mode="json") for d in data]
+    else:
+        payload = data
+    sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+
+
+def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Table:
+    shown = Table(title=title, title_justify="left", header_style="bold")
+    for column in columns:
+        shown.add_column(column, no_wrap=column in {"id", "customer", "message", "assignment"})
+    for row in rows:
+        shown.add_row(*("" if cell is None else str(cell) for cell in row))
+    return shown
+
+
+def local_time(instant: datetime | None) -> str:
+    """An instant as Stockholm wall-clock time (D5), the way an operator reads it."""
+    if instant is None:
+        return ""
+    return instant.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+
+
+def parse_uuid(text: str, what: str) -> UUID:
+    try:
+        return UUID(text.strip())
+    except ValueError:
+        raise InvalidInputError(
+            f"Malformed {what} id {text[:40]!r}: expected a UUID such as "
+            "0f8fad5b-d9cb-469f-a165-70867728950e."
+        ) from None
+
+
+def parse_date(text: str, what: str) -> date:
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        try:
+            return date.fromisoformat(text.strip())
+        except ValueError:
+            pass
+    raise InvalidInputError(f"Malformed {what} {text[:40]!r}: expected a date YYYY-MM-DD.")
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    found = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+    if not found or not 1 <= int(found.group(2)) <= 12:
+        raise InvalidInputError(f"Malformed month {text[:40]!r}: expected YYYY-MM, e.g. 2026-03.")
+    return int(found.group(1)), int(found.group(2))
+
+
+def parse_instant(text: str, what: str) -> datetime:
+    """ISO 8601; without an offset it is Stockholm local time (a bare date: its midnight)."""
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInputError(
+            f"Malformed {what} {text[:40]!r}: expected an ISO 8601 time such as "
+            "2026-03-29T12:00 (Stockholm time) or 2026-03-29T10:00:00+00:00."
+        ) from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=STOCKHOLM).astimezone(UTC)
+    return parsed

@@ -1,0 +1,136 @@
+"""`homecare pauses ...`: the pause overview (R9) and the inactivated pauses (R12)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+import typer
+
+from homecare.cli.output import (
+    JsonOption,
+    console,
+    emit_json,
+    local_time,
+    parse_date,
+    parse_instant,
+    parse_uuid,
+    store,
+    table,
+)
+from homecare.domain.citydays import STOCKHOLM
+from homecare.projections.pause_overview import previous_month
+
+__all__ = ["app"]
+
+app = typer.Typer(help="The pause overview (R9, R12).", no_args_is_help=True)
+
+Customer = Annotated[str | None, typer.Option(help="Only this customer (id).")]
+Organisation = Annotated[str | None, typer.Option(help="Only this organisation (unit/team).")]
+Level = Annotated[str | None, typer.Option(help="customer, contract or order.")]
+Status = Annotated[str | None, typer.Option(help="new, changed or cancelled.")]
+Inactive = Annotated[bool, typer.Option(help="Include ended (inactivated) pauses (R12).")]
+Now = Annotated[
+    str | None,
+    typer.Option(help="The instant that decides upcoming/ongoing/ended [default: now]."),
+]
+
+
+@app.command("list")
+def list_pauses(
+    ctx: typer.Context,
+    period_from: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
+    period_to: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD.")],
+    customer: Customer = None,
+    organisation: Organisation = None,
+    level: Level = None,
+    status: Status = None,
+    inactive: Inactive = False,
+    now: Now = None,
+    as_json: JsonOption = False,
+) -> None:
+    """R9: pauses whose period overlaps the days asked for (Stockholm days, both included)."""
+    first, last = parse_date(period_from, "--from date"), parse_date(period_to, "--to date")
+    _show(ctx, first, last, customer, organisation, level, status, inactive, now, as_json)
+
+
+@app.command("previous-month")
+def previous_month_pauses(
+    ctx: typer.Context,
+    today: Annotated[
+        str | None, typer.Option(help="Count the month before this day's [default: today].")
+    ] = None,
+    customer: Customer = None,
+    organisation: Organisation = None,
+    level: Level = None,
+    status: Status = None,
+    inactive: Inactive = False,
+    now: Now = None,
+    as_json: JsonOption = False,
+) -> None:
+    """R9: the overview's "previous month" step: the whole month before today's."""
+    day = parse_date(today, "--today date") if today else datetime.now(STOCKHOLM).date()
+    first, last = previous_month(day)
+    _show(ctx, first, last, customer, organisation, level, status, inactive, now, as_json)
+
+
+def _show(
+    ctx: typer.Context,
+    first: date,
+    last: date,
+    customer: str | None,
+    organisation: str | None,
+    level: str | None,
+    status: str | None,
+    inactive: bool,
+    now: str | None,
+    as_json: bool,
+) -> None:
+    instant = parse_instant(now, "--now time") if now else datetime.now(UTC)
+    customer_id = parse_uuid(customer, "customer") if customer else None
+    with store(ctx) as hc:
+        rows = hc.pauses.list(
+            period_from=first,
+            period_to=last,
+            now=instant,
+            customer_id=customer_id,
+            organisation=organisation,
+            level=level,
+            status=status,
+            include_inactive=inactive,
+        )
+    if as_json:
+        emit_json(rows)
+        return
+    out = console()
+    out.print(f"Pauses {first} to {last} ({len(rows)}; times in Stockholm)")
+    out.print(
+        table(
+            None,
+            [
+                "id",
+                "customer",
+                "organisation",
+                "level",
+                "status",
+                "reason",
+                "starts",
+                "ends",
+                "state",
+            ],
+            (
+                [
+                    r.pause_id,
+                    r.customer_id,
+                    r.organisation,
+                    r.level.value,
+                    r.status.value,
+                    r.reason.value,
+                    local_time(r.starts_at),
+                    local_time(r.ends_at) or "open",
+                    f"{r.time_state.value}{' (inactive)' if r.inactive else ''}",
+                ]
+                for r in rows
+            ),
+        )
+    )

@@ -1,0 +1,34 @@
+"""The installed `homecare` console script, once, as a shell user runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _homecare(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    script = Path(sys.executable).parent / "homecare"
+    return subprocess.run(
+        [str(script), *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_console_script(tmp_path: Path) -> None:
+    shown = _homecare("--help", cwd=tmp_path)
+    assert shown.returncode == 0
+    for command in ("demo", "buffer", "pauses", "assignments", "audit", "serve", "poll"):
+        assert command in shown.stdout
+
+    bad = _homecare("buffer", "month", "2026-13", cwd=tmp_path)  # default store: ./homecare.db
+    assert bad.returncode == 1
+    assert bad.stderr.splitlines() == [
+        "homecare: error: invalid_input: Malformed month '2026-13': expected YYYY-MM, e.g. 2026-03."
+    ]
+    assert (tmp_path / "homecare.db").exists() is False  # refused before opening the store
+
+    empty = _homecare(
+        "--db", f"sqlite:///{tmp_path}/x.db", "buffer", "month", "2026-03", cwd=tmp_path
+    )
+    assert empty.returncode == 0, empty.stderr
+    assert "Empty" in empty.stdout
