@@ -234,6 +234,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--rebuild-events", type=int, default=None)
     parser.add_argument(
+        "--rebuild-runs", type=int, default=None, help="runs of the rebuild (default: --runs)"
+    )
+    parser.add_argument(
         "--out", default=str(Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md")
     )
     args = parser.parse_args()
@@ -276,9 +279,10 @@ def main() -> None:
         with fresh_store(store) as url:
             with connect(url) as hc:
                 provider = build_provider(hc.app, customers=2000, staff=200)
-                made = confirmed_log(hc.app, provider, max(1, rebuild_events // 6))
+                made = confirmed_log(hc.app, provider, max(1, rebuild_events * 10 // 51))
+                figures["rebuild"].name = f"rebuild of {made:,} events"
                 print(f"[{store}] rebuild log: {made:,} events", flush=True)
-            for _ in range(args.runs):
+            for _ in range(args.rebuild_runs or args.runs):
                 ours, raw, rss, raw_rss = bench_rebuild(url)
                 figures["rebuild"].ours.append(ours)
                 figures["rebuild"].baseline.append(raw)
@@ -299,7 +303,9 @@ def render(tables: dict[str, list[Figure]], args: argparse.Namespace) -> str:
         "# Benchmarks",
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `python bench/run.py"
-        f"{' --quick' if args.quick else ''} --runs {args.runs} --stores {args.stores}`.",
+        f"{' --quick' if args.quick else ''} --runs {args.runs}"
+        f"{f' --rebuild-runs {args.rebuild_runs}' if args.rebuild_runs else ''}"
+        f" --stores {args.stores}`.",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, "
         f"eventsourcing {version('eventsourcing')}, SQLAlchemy {version('sqlalchemy')}, "
