@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.utils import get_topic
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
     Column,
@@ -306,6 +307,11 @@ class PauseOverview:
         }
         _set_effective(row)
         page.touch(row)
+
+    topics: tuple[str, ...] = tuple(
+        sorted(get_topic(kind) for kind in _apply.dispatcher.registry if kind is not object)
+    )
+    """The event topics handled above: the runner reads only these from the log."""
 
     # -- reading -------------------------------------------------------------
 
