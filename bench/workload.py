@@ -15,6 +15,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from homecare.application import HomecareApplication
+from homecare.demo import demo_personnummer
 from homecare.domain import Assignment, Contract, Customer, Order, Staff, WorkShift
 from homecare.domain.identity import PersonalIdentityNumber
 
@@ -24,16 +25,8 @@ ACTIVITIES = ["shower", "shopping", "supervision"]
 
 
 def pnr(n: int) -> PersonalIdentityNumber:
-    """The n-th synthetic, checksum-valid personnummer (never a real person's on purpose)."""
-    body = (
-        f"19{40 + n // 100_000 % 50:02d}{(n // 28) % 12 + 1:02d}{n % 28 + 1:02d}{n % 999 + 1:03d}"
-    )
-    digits = body[2:]
-    total = 0
-    for i, ch in enumerate(digits):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return PersonalIdentityNumber(body + str((10 - total % 10) % 10))
+    """The n-th synthetic, checksum-valid personnummer (the demo's)."""
+    return PersonalIdentityNumber.parse(demo_personnummer(n))
 
 
 @dataclass

@@ -7,18 +7,10 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from homecare.bootstrap import Homecare
+from homecare.demo import demo_personnummer
 from tests.conftest import ACTOR, T0
 
-
-def pnr(n: int) -> str:
-    """The n-th valid test personnummer (Luhn check digit computed)."""
-    body = f"1940{(n // 28) % 12 + 1:02d}{n % 28 + 1:02d}{(n * 7) % 999 + 1:03d}"
-    digits = body[2:]
-    total = 0
-    for i, ch in enumerate(digits):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return f"{body[:8]}-{body[8:]}{(10 - total % 10) % 10}"
+pnr = demo_personnummer  # the n-th synthetic, checksum-valid test personnummer
 
 
 @dataclass
