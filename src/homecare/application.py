@@ -136,7 +136,7 @@ class HomecareApplication(Application[UUID]):
     @_translated
     def get_as_of(self, kind: type[A], aggregate_id: UUID, at: datetime) -> A | None:
         """The aggregate as it was at `at` (by its events' times), None if it did not exist (D6)."""
-        require_aware(at, "at")
+        at = require_aware(at, "at")
         version = None
         for stored in self.events.get(aggregate_id):
             if cast(Aggregate.Event, stored).timestamp > at:

@@ -556,7 +556,7 @@ def as_of(
     The buffer is replayed into a scratch store over the log up to the first
     event whose timestamp is after `at`.
     """
-    require_aware(at, "at")
+    at = require_aware(at, "at")
     hc.app.get(Customer, customer_id)
     customer = hc.app.get_as_of(Customer, customer_id, at)
     if customer is None:

@@ -92,7 +92,11 @@ class Assignment(Aggregate):
         actor: str,
         at: datetime,
     ) -> Assignment:
-        require_period(planned_start, planned_end, "Planned visit")
+        planned_start, planned_end_or_none = require_period(
+            planned_start, planned_end, "Planned visit"
+        )
+        assert planned_end_or_none is not None
+        planned_end = planned_end_or_none
         return cls(
             customer_id=customer_id,
             order_id=order_id,
@@ -117,7 +121,7 @@ class Assignment(Aggregate):
             raise InvalidInputError(
                 f"Assignment {self.id} is already {self.status}: use a correction instead."
             )
-        reported = _checked(start, end, activities, actor, at)
+        start, end, reported, at = _checked(start, end, activities, actor, at)
         self._performed(start, end, reported, actor, at)
 
     def correct(
@@ -134,7 +138,7 @@ class Assignment(Aggregate):
             raise AssignmentNotPerformedError(
                 f"Assignment {self.id} has not been performed yet: nothing to correct."
             )
-        reported = _checked(start, end, activities, actor, at)
+        start, end, reported, at = _checked(start, end, activities, actor, at)
         self._corrected(start, end, reported, actor, at)
 
     def attest(self, *, actor: str, at: datetime) -> None:
@@ -212,12 +216,13 @@ def _checked(
     activities: list[str] | tuple[str, ...],
     actor: str,
     at: datetime,
-) -> list[str]:
-    """Validate a performance report; return the reported activities, sorted."""
-    require_period(start, end, "Performed visit")
+) -> tuple[datetime, datetime, list[str], datetime]:
+    """Validate a performance report: the period and `at` in UTC, activities sorted."""
+    start, checked_end = require_period(start, end, "Performed visit")
+    assert checked_end is not None
     require_actor(actor)
-    require_aware(at, "at")
+    at = require_aware(at, "at")
     reported = sorted({a.strip() for a in activities if a.strip()})
     if not reported:
         raise InvalidInputError("A performed visit must report at least one activity.")
-    return reported
+    return start, checked_end, reported, at

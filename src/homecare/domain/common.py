@@ -7,7 +7,7 @@ datetime or an inverted period a clear error instead of a silent wrong day.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Final, Literal
 
@@ -27,21 +27,31 @@ UnsetType = Literal[Unset.UNSET]
 
 
 def require_aware(value: datetime, name: str) -> datetime:
+    """The same instant in UTC; a naive value is an error.
+
+    Why UTC: Python compares two datetimes that share a ZoneInfo by wall clock,
+    which is wrong in the repeated hour when summer time ends (02:10 of the
+    second pass is later than 02:30 of the first). Instants in UTC compare right.
+    """
     if not isinstance(value, datetime):
         raise InvalidInputError(f"{name} must be a date and time, got {type(value).__name__}.")
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInputError(f"{name} must carry a time zone (got {value.isoformat()}).")
-    return value
+    return value.astimezone(UTC)
 
 
-def require_period(start: datetime, end: datetime | None, what: str) -> None:
-    require_aware(start, f"{what} start")
+def require_period(
+    start: datetime, end: datetime | None, what: str
+) -> tuple[datetime, datetime | None]:
+    """Both ends in UTC (see require_aware); the end, if any, after the start."""
+    start = require_aware(start, f"{what} start")
     if end is not None:
-        require_aware(end, f"{what} end")
+        end = require_aware(end, f"{what} end")
         if end <= start:
             raise InvalidPeriodError(
                 f"{what}: the end {end.isoformat()} must be after the start {start.isoformat()}."
             )
+    return start, end
 
 
 def require_actor(actor: str) -> str:

@@ -140,8 +140,8 @@ class Pause(Aggregate):
         at: datetime,
     ) -> Pause:
         """R8: records notified-at, reason and duration; status New."""
-        require_aware(notified_at, "notified_at")
-        require_period(starts_at, ends_at, "Pause")
+        notified_at = require_aware(notified_at, "notified_at")
+        starts_at, ends_at = require_period(starts_at, ends_at, "Pause")
         checked_reason, checked_text = _check_reason(reason, reason_text)
         return cls(
             level=_enum(PauseLevel, level, "level"),
@@ -170,7 +170,7 @@ class Pause(Aggregate):
         self.check_not_cancelled()
         new_start = self.starts_at if isinstance(starts_at, Unset) else starts_at
         new_end = self.ends_at if isinstance(ends_at, Unset) else ends_at
-        require_period(new_start, new_end, "Pause")
+        new_start, new_end = require_period(new_start, new_end, "Pause")
         new_reason, new_text = _check_reason(
             self.reason if isinstance(reason, Unset) else reason,
             self.reason_text if isinstance(reason_text, Unset) else reason_text,
@@ -212,6 +212,7 @@ class Pause(Aggregate):
         period = self.effective_period
         if period is None:
             return False
+        instant = require_aware(instant, "instant")
         start, end = period
         return start <= instant and (end is None or instant < end)
 
@@ -219,6 +220,7 @@ class Pause(Aggregate):
         period = self.effective_period
         if period is None:
             return False
+        start, end = require_aware(start, "start"), require_aware(end, "end")
         p_start, p_end = period
         return p_start < end and (p_end is None or start < p_end)
 
