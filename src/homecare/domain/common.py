@@ -8,12 +8,19 @@ datetime or an inverted period a clear error instead of a silent wrong day.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import Enum
-from typing import Final, Literal
+from enum import Enum, StrEnum
+from typing import Final, Literal, TypeVar
 
 from homecare.errors import InvalidInputError, InvalidPeriodError
 
-__all__ = ["UNSET", "Unset", "require_actor", "require_aware", "require_period"]
+__all__ = [
+    "UNSET",
+    "Unset",
+    "parse_choice",
+    "require_actor",
+    "require_aware",
+    "require_period",
+]
 
 
 class Unset(Enum):
@@ -58,3 +65,15 @@ def require_actor(actor: str) -> str:
     if not isinstance(actor, str) or not actor.strip():
         raise InvalidInputError("Every change must name who made it (actor).")
     return actor
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def parse_choice(kind: type[E], value: E | str, name: str) -> E:
+    """One of a closed set of values, or a clear error listing the allowed ones."""
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        raise InvalidInputError(f"Unknown {name} {value!r}: expected one of {allowed}.") from None

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -24,6 +23,7 @@ from eventsourcing.domain import Aggregate, event
 from homecare.domain.common import (
     UNSET,
     Unset,
+    parse_choice,
     require_actor,
     require_aware,
     require_period,
@@ -44,8 +44,6 @@ __all__ = [
     "PauseStatus",
     "effective_period",
 ]
-
-E = TypeVar("E", bound=StrEnum)
 
 
 class PauseLevel(StrEnum):
@@ -144,7 +142,7 @@ class Pause(Aggregate):
         starts_at, ends_at = require_period(starts_at, ends_at, "Pause")
         checked_reason, checked_text = _check_reason(reason, reason_text)
         return cls(
-            level=_enum(PauseLevel, level, "level"),
+            level=parse_choice(PauseLevel, level, "level"),
             target_id=target_id,
             customer_id=customer_id,
             notified_at=notified_at,
@@ -264,16 +262,8 @@ PauseCancelled = Pause.Cancelled
 
 
 def _check_reason(reason: PauseReason | str, text: str | None) -> tuple[PauseReason, str | None]:
-    checked = _enum(PauseReason, reason, "reason")
+    checked = parse_choice(PauseReason, reason, "reason")
     cleaned = text.strip() if text else None
     if checked is PauseReason.OTHER and not cleaned:
         raise InvalidInputError("A pause with reason 'other' needs a free-text explanation.")
     return checked, cleaned or None
-
-
-def _enum(kind: type[E], value: E | str, name: str) -> E:
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in kind)
-        raise InvalidInputError(f"Unknown {name} {value!r}: expected one of {allowed}.") from None

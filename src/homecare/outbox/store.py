@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Dialect, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from homecare.domain.common import parse_choice
 from homecare.errors import (
     InvalidCursorError,
     InvalidInputError,
@@ -227,7 +228,7 @@ class Buffer:
                 for row in conn.execute(query.order_by(a.c.assignment_id)).mappings()
             ]
         if status is not None:
-            wanted = _enum(IntegrationStatus, status)
+            wanted = parse_choice(IntegrationStatus, status, "status")
             result = [r for r in result if r.status is wanted]
         return result
 
@@ -350,11 +351,3 @@ def _integration(row: Any, mark: int) -> AssignmentIntegration:
         message_id=row["message_id"],
         position=row["position"],
     )
-
-
-def _enum(kind: type[IntegrationStatus], value: IntegrationStatus | str) -> IntegrationStatus:
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(m.value for m in kind)
-        raise InvalidInputError(f"Unknown status {value!r}: expected one of {allowed}.") from None

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import singledispatchmethod
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -53,7 +53,7 @@ from sqlalchemy import (
 )
 
 from homecare.domain.citydays import STOCKHOLM
-from homecare.domain.common import require_aware
+from homecare.domain.common import parse_choice, require_aware
 from homecare.domain.customer import Customer
 from homecare.domain.pause import Pause, PauseLevel, PauseReason, PauseStatus, effective_period
 from homecare.errors import InvalidInputError
@@ -68,8 +68,6 @@ __all__ = [
     "overview_pauses",
     "previous_month",
 ]
-
-E = TypeVar("E", bound=StrEnum)
 
 
 class TimeState(StrEnum):
@@ -359,11 +357,11 @@ class PauseOverview:
         if organisation is not None:
             query = query.where(_C.organisation == organisation)
         if level is not None:
-            query = query.where(_P.level == _enum(PauseLevel, level, "level").value)
+            query = query.where(_P.level == parse_choice(PauseLevel, level, "level").value)
         if status is not None:
-            query = query.where(_P.status == _enum(PauseStatus, status, "status").value)
+            query = query.where(_P.status == parse_choice(PauseStatus, status, "status").value)
         if time_state is not None:
-            query = query.where(states[_enum(TimeState, time_state, "time_state")])
+            query = query.where(states[parse_choice(TimeState, time_state, "time_state")])
         elif not include_inactive:
             query = query.where(~states[TimeState.ENDED])
         with self.database.engine.connect() as conn:
@@ -428,11 +426,3 @@ def _window(period_from: date, period_to: date) -> tuple[datetime, datetime]:
     start = datetime.combine(period_from, time(0), tzinfo=STOCKHOLM)
     end = datetime.combine(period_to + timedelta(days=1), time(0), tzinfo=STOCKHOLM)
     return start, end
-
-
-def _enum(kind: type[E], value: E | str, name: str) -> E:
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in kind)
-        raise InvalidInputError(f"Unknown {name} {value!r}: expected one of {allowed}.") from None
