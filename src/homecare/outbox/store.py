@@ -3,19 +3,23 @@
 `fetch(after=C)` is the city's whole protocol. It returns released items at
 positions after C in position order, and acknowledges everything at or
 before C as delivered: the next request is the receipt of the last one. The
-delivered mark only moves forward (a single row updated with max()).
+delivered mark only moves forward (a single row updated with max()); each
+fetch that moves it also records when (`homecare_buffer_acknowledgements`),
+which is every item's `delivered_at` (R14: on time for the payment run or not).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Connection, Dialect, or_, select
+from sqlalchemy import Connection, Dialect, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -40,6 +44,8 @@ __all__ = [
     "ItemStatus",
     "ItemView",
     "ProblemGroup",
+    "receipt_times",
+    "utc_now",
 ]
 
 MAX_LIMIT = 500
@@ -65,6 +71,9 @@ class ItemView(BaseModel):
     position: int | None
     assignment_id: UUID | None
     staff_id: UUID | None
+    delivered_at: datetime | None = None
+    """When the city's acknowledgement arrived (UTC); None until delivered, and for
+    items delivered before delivery times were recorded."""
 
 
 class ProblemGroup(BaseModel):
@@ -96,21 +105,42 @@ class AssignmentIntegration(BaseModel):
     reasons: list[str]
     message_id: UUID | None
     position: int | None
+    delivered_at: datetime | None = None
+
+
+def utc_now() -> datetime:
+    """The wall clock, timezone-aware UTC: the default clock of the buffer's receipts."""
+    return datetime.now(UTC)
 
 
 class Buffer:
-    def __init__(self, database: Database, sealer: Sealer, message_format: MessageFormat) -> None:
+    def __init__(
+        self,
+        database: Database,
+        sealer: Sealer,
+        message_format: MessageFormat,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self.database = database
         self.sealer = sealer
         self.format = message_format
+        self.clock = clock
         self._fetch_statements: _FetchSQL | None = None
         self._ensure_delivery_row()
 
     # -- the city's side -------------------------------------------------
 
-    def fetch(self, after: str | int | None = None, limit: int = 20) -> FetchResult:
-        """Up to `limit` items after the cursor `after`; acknowledges everything up to `after`."""
+    def fetch(
+        self, after: str | int | None = None, limit: int = 20, *, at: datetime | None = None
+    ) -> FetchResult:
+        """Up to `limit` items after the cursor `after`; acknowledges everything up to `after`.
+
+        `at` (timezone-aware) is when the acknowledgement arrived, recorded as the
+        `delivered_at` of the items it delivers; default the buffer's clock (now).
+        """
         limit = _check_limit(limit)
+        received = _aware(at) if at is not None else None
         cursor = parse_cursor(after)
         sql = self._fetch_sql()
         # A fetch without a cursor writes nothing: on SQLite it needs no write lock.
@@ -132,7 +162,12 @@ class Buffer:
                         "Send the cursor of your last fetch."
                     )
                 if mark is None or cursor > mark:  # the mark only moves forward
-                    conn.exec_driver_sql(sql.acknowledge, (cursor, cursor))
+                    moved = conn.exec_driver_sql(sql.acknowledge, (cursor, cursor)).rowcount
+                    if moved:  # this fetch delivered the items up to the cursor: when
+                        conn.execute(
+                            _RECEIPT,
+                            {"up_to_position": cursor, "acknowledged_at": received or self.clock()},
+                        )
             payloads = conn.exec_driver_sql(sql.page, (cursor, limit)).all()
         items = self.format.parse_many([self.sealer.open(p) for _, p in payloads])
         if payloads:
@@ -150,6 +185,30 @@ class Buffer:
 
     def delivered_position(self, conn: Connection | None = None) -> int:
         query = select(t.delivery.c.delivered_position).where(t.delivery.c.id == 1)
+        if conn is not None:
+            return int(conn.execute(query).scalar() or 0)
+        with self.database.engine.connect() as own:
+            return int(own.execute(query).scalar() or 0)
+
+    def delivered_at(self, position: int) -> datetime | None:
+        """When the city acknowledged the item at `position` (UTC), or None if not yet."""
+        a = t.acknowledgements
+        with self.database.engine.connect() as conn:
+            found = conn.execute(
+                select(a.c.acknowledged_at)
+                .where(a.c.up_to_position >= position)
+                .order_by(a.c.up_to_position)
+                .limit(1)
+            ).scalar()
+        return found
+
+    def delivered_position_at(self, when: datetime, conn: Connection | None = None) -> int:
+        """R14: the highest position the city had acknowledged at `when` (0 if none).
+
+        Every item at or below it was delivered at or before `when`.
+        """
+        a = t.acknowledgements
+        query = select(func.max(a.c.up_to_position)).where(a.c.acknowledged_at <= _aware(when))
         if conn is not None:
             return int(conn.execute(query).scalar() or 0)
         with self.database.engine.connect() as own:
@@ -227,6 +286,15 @@ class Buffer:
                 _integration(row, mark)
                 for row in conn.execute(query.order_by(a.c.assignment_id)).mappings()
             ]
+            receipts = receipt_times(
+                conn, [r.position for r in result if r.status is IntegrationStatus.DELIVERED]
+            )
+        result = [
+            r.model_copy(update={"delivered_at": receipts.get(r.position)})
+            if r.position in receipts
+            else r
+            for r in result
+        ]
         if status is not None:
             wanted = parse_choice(IntegrationStatus, status, "status")
             result = [r for r in result if r.status is wanted]
@@ -264,6 +332,33 @@ class Buffer:
 
 
 _ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF"
+_RECEIPT = t.acknowledgements.insert()
+
+
+def receipt_times(conn: Connection, positions: list[int | None]) -> dict[int, datetime]:
+    """Each delivered position's `delivered_at`: the receipt that moved the mark past it."""
+    wanted = sorted({p for p in positions if p is not None})
+    if not wanted:
+        return {}
+    a = t.acknowledgements
+    rows = conn.execute(
+        select(a.c.up_to_position, a.c.acknowledged_at)
+        .where(a.c.up_to_position >= wanted[0])
+        .order_by(a.c.up_to_position)
+    ).all()
+    bounds = [int(r[0]) for r in rows]
+    found: dict[int, datetime] = {}
+    for position in wanted:
+        index = bisect_left(bounds, position)
+        if index < len(rows):
+            found[position] = rows[index][1]
+    return found
+
+
+def _aware(when: datetime) -> datetime:
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise InvalidInputError("A time must be timezone-aware (Stockholm time or UTC).")
+    return when.astimezone(UTC)
 
 
 class _FetchSQL:

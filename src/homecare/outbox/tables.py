@@ -24,7 +24,16 @@ from sqlalchemy import (
 
 from homecare.projections.database import UtcDateTime, metadata
 
-__all__ = ["assignments", "city_periods", "customers", "delivery", "items", "pauses", "staff"]
+__all__ = [
+    "acknowledgements",
+    "assignments",
+    "city_periods",
+    "customers",
+    "delivery",
+    "items",
+    "pauses",
+    "staff",
+]
 
 items = Table(
     "homecare_buffer_items",
@@ -54,6 +63,18 @@ delivery = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("delivered_position", BigInteger, nullable=False),
+)
+
+# One row per fetch that moved the delivered mark: the city acknowledged every item
+# up to `up_to_position` at `acknowledged_at` (UTC). Not a projection of the log but a
+# record of the city's receipts, like `delivery`: a rebuild keeps it, because positions
+# never change. An item's `delivered_at` is the time of the row with the smallest
+# `up_to_position` at or above its position (the receipt that moved the mark past it).
+acknowledgements = Table(
+    "homecare_buffer_acknowledgements",
+    metadata,
+    Column("up_to_position", BigInteger, primary_key=True, autoincrement=False),
+    Column("acknowledged_at", UtcDateTime, nullable=False),
 )
 
 assignments = Table(
