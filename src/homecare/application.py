@@ -19,6 +19,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     ConnectionPoolClosedError,
+    InfrastructureFactory,
     IntegrityError,
     JSONTranscoder,
     MapperDeserialisationError,
@@ -26,6 +27,7 @@ from eventsourcing.persistence import (
     RecordConflictError,
     Transcoder,
 )
+from eventsourcing.utils import Environment, EnvType
 
 from homecare.domain.assignment import Assignment, AssignmentStatus
 from homecare.domain.common import UNSET, Unset, require_aware
@@ -99,9 +101,33 @@ class HomecareApplication(Application[UUID]):
 
     name = "homecare"
 
+    def __init__(
+        self, env: Mapping[str, str], *, connect_kwargs: Mapping[str, Any] | None = None
+    ) -> None:
+        """`env` is the whole environment (`Settings.eventsourcing_environment()`, D9);
+        `connect_kwargs`, on PostgreSQL, the libpq keywords of the whole URL."""
+        self._connect_kwargs = dict(connect_kwargs or {})
+        super().__init__(env=dict(env))
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """Only what was passed: not os.environ, whose `HOMECARE_*` names would win (D9)."""
+        return Environment(name, dict(env or {}))
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory:
+        factory = super().construct_factory(env)
+        if not self._connect_kwargs:
+            return factory
+        from eventsourcing.postgres import PostgresDatastore  # psycopg only when needed
+
+        datastore = getattr(factory, "datastore", None)
+        if isinstance(datastore, PostgresDatastore):
+            # psycopg_pool lets `kwargs` change before connections are made (the pool
+            # opens on first use): the event store then connects exactly as the read side.
+            pool_kwargs = cast(dict[str, Any], datastore.pool.kwargs)
+            pool_kwargs.update(self._connect_kwargs)
+        return factory
+
     def construct_transcoder(self) -> Transcoder:
-        if self.env.get("TRANSCODER_TOPIC"):
-            return super().construct_transcoder()
         transcoder = OrjsonTranscoder()
         self.register_transcodings(transcoder)
         return transcoder

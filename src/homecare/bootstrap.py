@@ -18,7 +18,7 @@ from eventsourcing.persistence import (
 )
 
 from homecare.application import UNREADABLE_EVENTS, HomecareApplication
-from homecare.errors import HomecareError, StorageError
+from homecare.errors import HomecareError, InvalidInputError, StorageError
 from homecare.outbox.messages import ParagoFormat
 from homecare.outbox.projection import BufferProjection
 from homecare.outbox.sealing import Sealer
@@ -37,8 +37,17 @@ class Homecare:
     def __init__(self, settings: Settings, *, fault: FaultHook | None = None) -> None:
         self.settings = settings
         try:
-            self.app = HomecareApplication(env=settings.eventsourcing_environment())
-            self.database = Database(settings.url)
+            connect_kwargs = None if settings.is_sqlite else settings.postgres_connect_kwargs()
+            self.app = HomecareApplication(
+                settings.eventsourcing_environment(), connect_kwargs=connect_kwargs
+            )
+            self.database = Database(
+                settings.url,
+                pool_size=settings.pool_size,
+                max_overflow=settings.max_overflow,
+                lock_timeout=settings.lock_timeout,
+                connect_args=connect_kwargs,
+            )
             self.database.create_tables(self.app.recorder.create_table)  # type: ignore[attr-defined]
             sealer = Sealer(self.app.mapper.cipher)
             message_format = ParagoFormat()
@@ -107,17 +116,24 @@ def connect(
     database_url: str | None = None,
     *,
     cipher_key: str | None = None,
+    settings: Settings | None = None,
     fault: FaultHook | None = None,
 ) -> Homecare:
     """Open (and on first use create) the store at `database_url`.
 
-    Without a URL: `HOMECARE_DATABASE_URL`, else `sqlite:///homecare.db` in the
-    working directory. `cipher_key` (or `HOMECARE_CIPHER_KEY`) encrypts stored
-    events at rest (D8).
+    Configuration comes from one place (D9): the arguments given here win over
+    the `HOMECARE_*` environment (`HOMECARE_DATABASE_URL`, `HOMECARE_CIPHER_KEY`,
+    pool sizes, timeouts; see `Settings`), which wins over the defaults
+    (`sqlite:///homecare.db` in the working directory, no encryption).
+    `cipher_key` encrypts stored events at rest (D8). Or pass a ready
+    `settings` (then `database_url` and `cipher_key` must not be given).
+    Raises InvalidInputError for a malformed setting, StorageError when the
+    store cannot be opened.
     """
-    settings = Settings.from_environment(database_url)
-    if cipher_key is not None:
-        settings = Settings(settings.database_url, cipher_key)
+    if settings is None:
+        settings = Settings.load(database_url=database_url, cipher_key=cipher_key)
+    elif database_url is not None or cipher_key is not None:
+        raise InvalidInputError("connect(): give either settings or database_url/cipher_key.")
     return Homecare(settings, fault=fault)
 
 

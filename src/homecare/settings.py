@@ -1,9 +1,13 @@
-"""One database URL (and optionally one key) configures the whole store (D7, D8).
+"""One settings object, the only source of configuration (D7, D8, D9).
 
-Why one URL: a host, the CLI and the tests all name the store the same way;
-the event store (eventsourcing's own SQLite and PostgreSQL recorders) and the
-read models and buffer tables (SQLAlchemy) live in the same database, so one
-setting cannot point them at two different places.
+Order of sources, first wins: explicit arguments (`connect(url, cipher_key=...)`,
+`Settings(...)`, the CLI's `--db`), then `HOMECARE_*` environment variables,
+then a secret's `HOMECARE_*_FILE` variable (a file holding the secret), then
+the defaults below. Nothing underneath reads its own variables: the
+environment of eventsourcing's `Application` is built from these settings
+alone (`eventsourcing_environment`), pinning every recorder setting our
+guarantees depend on, and libpq's `PG*` variables are overridden or refused
+(`homecare._conninfo`). The full table is in README.md and docs/configuration.md.
 """
 
 from __future__ import annotations
@@ -11,62 +15,103 @@ from __future__ import annotations
 import binascii
 import os
 from base64 import b64decode
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from homecare._conninfo import postgres_connect_kwargs
 from homecare.errors import InvalidInputError
 
-__all__ = ["DEFAULT_DATABASE_URL", "Settings"]
+__all__ = ["DEFAULT_DATABASE_URL", "ENV_PREFIX", "Settings"]
 
 DEFAULT_DATABASE_URL = "sqlite:///homecare.db"
+ENV_PREFIX = "HOMECARE_"
 DATABASE_URL_VARIABLE = "HOMECARE_DATABASE_URL"
 CIPHER_KEY_VARIABLE = "HOMECARE_CIPHER_KEY"
+_SECRETS = ("cipher_key", "api_tokens", "poll_token")
 
 
-@dataclass(frozen=True)
-class Settings:
-    """What `connect()` needs. `cipher_key` is a base64 AES key (16, 24 or 32 bytes)."""
+class Settings(BaseSettings):
+    """What `connect()`, `homecare serve` and `homecare poll` need; frozen once read.
 
-    database_url: str = DEFAULT_DATABASE_URL
-    cipher_key: str | None = field(default=None, repr=False)
+    Raises InvalidInputError (one line, no secret in it) for a malformed value.
+    Times are whole seconds.
+    """
 
-    def __post_init__(self) -> None:
-        self.url  # noqa: B018 - validate early, with a clear error
-        if self.cipher_key is not None:
-            _check_key(self.cipher_key)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_ignore_empty=True,
+        extra="forbid",
+        frozen=True,
+        hide_input_in_errors=True,
+    )
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        repr=False,
+        description="sqlite:///FILE or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB?OPTIONS",
+    )
+    cipher_key: SecretStr | None = Field(
+        None, description="Base64 AES key (16, 24 or 32 bytes): events encrypted at rest (D8)."
+    )
+    pool_size: int = Field(5, ge=1, le=1000, description="PostgreSQL connections kept open.")
+    max_overflow: int = Field(10, ge=0, le=1000, description="Extra connections under load.")
+    connect_timeout: int = Field(5, ge=1, le=600, description="Seconds to wait for a connection.")
+    lock_timeout: int = Field(
+        30, ge=1, le=3600, description="Seconds a writer waits for the store's write lock."
+    )
+    api_tokens: SecretStr | None = Field(
+        None, description="`homecare serve`'s tokens: NAME=SECRET:drain,NAME=SECRET:read."
+    )
+    poll_token: SecretStr | None = Field(None, description="`homecare poll`'s bearer token.")
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as error:
+            raise InvalidInputError(_one_line(error)) from None
 
     @classmethod
-    def from_environment(cls, database_url: str | None = None) -> Settings:
-        return cls(
-            database_url=database_url
-            or os.environ.get(DATABASE_URL_VARIABLE)
-            or DEFAULT_DATABASE_URL,
-            cipher_key=os.environ.get(CIPHER_KEY_VARIABLE) or None,
-        )
+    def load(cls, **explicit: Any) -> Settings:
+        """From `explicit` arguments (None means "not given"), then the environment, defaults."""
+        return cls(**{key: value for key, value in explicit.items() if value is not None})
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # No .env file and no secrets_dir: the *_FILE variables are the one way to files.
+        return init_settings, env_settings, _SecretFiles(settings_cls)
+
+    @field_validator("database_url")
+    @classmethod
+    def _valid_url(cls, value: str) -> str:
+        _parse_url(value)
+        return value
+
+    @field_validator("cipher_key")
+    @classmethod
+    def _valid_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            _check_key(value.get_secret_value())
+        return value
+
+    # -- what the store is ------------------------------------------------
 
     @property
     def url(self) -> URL:
-        try:
-            url = make_url(self.database_url)
-        except ArgumentError:
-            raise InvalidInputError(
-                f"Malformed database URL {_redact(self.database_url)!r}: expected "
-                "sqlite:///FILE or postgresql+psycopg://USER@HOST:PORT/DBNAME."
-            ) from None
-        if url.get_backend_name() == "sqlite":
-            if not url.database or url.database == ":memory:":
-                raise InvalidInputError("The SQLite store needs a file: sqlite:///FILE.")
-            return url.set(drivername="sqlite+pysqlite")
-        if url.get_backend_name() == "postgresql":
-            if not url.database:
-                raise InvalidInputError("The PostgreSQL URL must name a database.")
-            return url.set(drivername="postgresql+psycopg")
-        raise InvalidInputError(
-            f"Unsupported database {url.get_backend_name()!r}: use sqlite or postgresql."
-        )
+        """The SQLAlchemy URL, driver made explicit (sqlite+pysqlite, postgresql+psycopg)."""
+        return _parse_url(self.database_url)
 
     @property
     def is_sqlite(self) -> bool:
@@ -76,40 +121,128 @@ class Settings:
     def redacted_url(self) -> str:
         return self.url.render_as_string(hide_password=True)
 
+    def postgres_connect_kwargs(self) -> dict[str, Any]:
+        """libpq keywords from the whole URL, for the event store and the read side alike."""
+        return postgres_connect_kwargs(self.url, connect_timeout=self.connect_timeout)
+
     def eventsourcing_environment(self) -> dict[str, str]:
-        """The `eventsourcing` recorder settings for this URL."""
-        url = self.url
-        env: dict[str, str] = {
-            "CIPHER_TOPIC": "",
-            "CIPHER_KEY": "",
+        """The environment of eventsourcing's Application: from these settings alone.
+
+        Every setting the library reads is named, so none falls back to a default
+        that another version might change. Pinned: no database functions on
+        PostgreSQL (they skip the table lock that keeps notification ids in commit
+        order: gap safety, D2), the tables are ours to create, no snapshots, no
+        cache, our transcoder and mapper, AES only when a key is set.
+        """
+        key = self.cipher_key.get_secret_value() if self.cipher_key else ""
+        env = {
+            "TRANSCODER_TOPIC": "",
+            "MAPPER_TOPIC": "",
+            "CIPHER_TOPIC": "eventsourcing.cipher:AESCipher" if key else "",
+            "CIPHER_KEY": key,
             "COMPRESSOR_TOPIC": "",
+            "IS_SNAPSHOTTING_ENABLED": "n",
+            "APPLICATION_RECORDER_TOPIC": "",
+            "TRACKING_RECORDER_TOPIC": "",
+            "PROCESS_RECORDER_TOPIC": "",
             # Tables are created by homecare.bootstrap under a lock: PostgreSQL's
             # CREATE ... IF NOT EXISTS is not safe for concurrent first connections.
             "CREATE_TABLE": "n",
+            "SINGLE_ROW_TRACKING": "y",
+            "ORIGINATOR_ID_TYPE": "uuid",
+            "AGGREGATE_CACHE_MAXSIZE": "",
+            "AGGREGATE_CACHE_FASTFORWARD": "y",
+            "AGGREGATE_CACHE_FASTFORWARD_SKIPPING": "n",
+            "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
         }
-        if self.is_sqlite:
-            assert url.database is not None
-            env |= {
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": str(Path(url.database).resolve()),
-                "SQLITE_LOCK_TIMEOUT": "30",
-            }
-        else:
-            env |= {
-                "PERSISTENCE_MODULE": "eventsourcing.postgres",
-                "POSTGRES_DBNAME": url.database or "",
-                "POSTGRES_HOST": url.host or "localhost",
-                "POSTGRES_PORT": str(url.port or 5432),
-                "POSTGRES_USER": url.username or "postgres",
-                "POSTGRES_PASSWORD": url.password or "",
-                "POSTGRES_POOL_SIZE": "5",
-                "POSTGRES_MAX_OVERFLOW": "10",
-                "POSTGRES_CONNECT_TIMEOUT": "5",
-                "POSTGRES_LOCK_TIMEOUT": "30",
-            }
-        if self.cipher_key:
-            env |= {"CIPHER_TOPIC": "eventsourcing.cipher:AESCipher", "CIPHER_KEY": self.cipher_key}
-        return env
+        return env | (self._sqlite_environment() if self.is_sqlite else self._postgres_env())
+
+    def _sqlite_environment(self) -> dict[str, str]:
+        database = self.url.database
+        assert database is not None
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(Path(database).resolve()),
+            "SQLITE_LOCK_TIMEOUT": str(self.lock_timeout),
+        }
+
+    def _postgres_env(self) -> dict[str, str]:
+        # The pool's connection keywords are then replaced by the whole URL's
+        # (HomecareApplication.construct_factory); these satisfy the factory.
+        url = self.url
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": url.database or "",
+            "POSTGRES_HOST": url.host or "",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": url.username or "",
+            "POSTGRES_PASSWORD": url.password or "",
+            "POSTGRES_GET_PASSWORD_TOPIC": "",
+            "POSTGRES_CONNECT_TIMEOUT": str(self.connect_timeout),
+            "POSTGRES_POOL_SIZE": str(self.pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(self.max_overflow),
+            "POSTGRES_MAX_WAITING": "0",
+            "POSTGRES_CONN_MAX_AGE": "3600",
+            "POSTGRES_PRE_PING": "y",
+            "POSTGRES_LOCK_TIMEOUT": str(self.lock_timeout),
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "5",
+            "POSTGRES_SCHEMA": "",
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        }
+
+
+class _SecretFiles(PydanticBaseSettingsSource):
+    """`HOMECARE_CIPHER_KEY_FILE=/run/secrets/key`: the secret is the file's text.
+
+    One trailing newline is dropped. Setting both a secret's variable and its
+    `_FILE` variable is refused: which one is meant cannot be guessed.
+    """
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # pragma: no cover - __call__ does the work
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for name in _SECRETS:
+            variable = f"{ENV_PREFIX}{name.upper()}"
+            path = os.environ.get(f"{variable}_FILE")
+            if not path:
+                continue
+            if os.environ.get(variable):
+                raise InvalidInputError(f"Both {variable} and {variable}_FILE are set: keep one.")
+            try:
+                text = Path(path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                raise InvalidInputError(
+                    f"{variable}_FILE: cannot read {path!r} ({type(error).__name__})."
+                ) from None
+            found[name] = text.removesuffix("\n").removesuffix("\r")
+        return found
+
+
+def _parse_url(text: str) -> URL:
+    try:
+        url = make_url(text)
+    except (ArgumentError, ValueError):
+        raise InvalidInputError(
+            f"Malformed database URL {_redact(text)!r}: expected "
+            "sqlite:///FILE or postgresql+psycopg://USER@HOST:PORT/DBNAME."
+        ) from None
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if not url.database or url.database == ":memory:":
+            raise InvalidInputError("The SQLite store needs a file: sqlite:///FILE.")
+        if url.query:
+            raise InvalidInputError(
+                f"The SQLite URL takes no options (got {', '.join(sorted(url.query))}): "
+                "sqlite:///FILE."
+            )
+        return url.set(drivername="sqlite+pysqlite")
+    if backend == "postgresql":
+        if not url.database:
+            raise InvalidInputError("The PostgreSQL URL must name a database.")
+        return url.set(drivername="postgresql+psycopg")
+    raise InvalidInputError(f"Unsupported database {backend!r}: use sqlite or postgresql.")
 
 
 def _check_key(key: str) -> None:
@@ -119,6 +252,14 @@ def _check_key(key: str) -> None:
         raise InvalidInputError("The cipher key must be base64 text.") from None
     if len(raw) not in (16, 24, 32):
         raise InvalidInputError("The cipher key must decode to 16, 24 or 32 bytes (AES).")
+
+
+def _one_line(error: ValidationError) -> str:
+    first = error.errors()[0]
+    name = str(first["loc"][0]) if first["loc"] else "settings"
+    message = first["msg"].removeprefix("Value error, ")
+    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"Setting {name} ({ENV_PREFIX}{name.upper()}): {message}{more}"
 
 
 def _redact(text: str) -> str:

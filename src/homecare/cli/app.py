@@ -1,7 +1,8 @@
 """The `homecare` command line: one Typer app, and the one place where errors become a line.
 
 Every command opens the store named by `--db` (default `HOMECARE_DATABASE_URL`,
-else `sqlite:///homecare.db`) through `homecare.connect`, like any host. A
+else `sqlite:///homecare.db`) through `homecare.connect`, like any host: the
+environment is read by `homecare.Settings` alone (D9), never by click. A
 `HomecareError`, or a storage failure the library did not translate, is
 printed as exactly one line on stderr with a non-zero exit, never a
 traceback; click's own usage errors keep their usual output (exit 2).
@@ -61,8 +62,7 @@ def _global(
         str | None,
         typer.Option(
             "--db",
-            envvar=DATABASE_URL_VARIABLE,
-            show_default=DEFAULT_DATABASE_URL,
+            show_default=f"${DATABASE_URL_VARIABLE}, else {DEFAULT_DATABASE_URL}",
             help="The store: sqlite:///FILE or postgresql+psycopg://USER@HOST:PORT/DB.",
         ),
     ] = None,

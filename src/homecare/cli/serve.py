@@ -64,8 +64,13 @@ def serve(
 def poll(
     url: Annotated[str, typer.Option(help="The server's base URL, e.g. https://host/homecare.")],
     token: Annotated[
-        str, typer.Option(envvar="HOMECARE_POLL_TOKEN", help="A bearer token allowed to drain.")
-    ],
+        str | None,
+        typer.Option(
+            help="A bearer token allowed to drain [default: $HOMECARE_POLL_TOKEN, or the "
+            "file named by $HOMECARE_POLL_TOKEN_FILE].",
+            show_default=False,
+        ),
+    ] = None,
     every: Annotated[float, typer.Option(help="Seconds between polls.", min=0)] = 300.0,
     limit: Annotated[int, typer.Option(help="Items per fetch.", min=1, max=500)] = 20,
     state: Annotated[Path, typer.Option(help="Where the cursor is kept.")] = Path(
@@ -88,11 +93,12 @@ def poll(
         from homecare import poller
     except ImportError as error:
         _fail(f"poll needs the http extra ({error.name} is missing): pip install 'homecare[http]'")
+    secret = token or _poll_token()
     _log_to_stderr("homecare.poller")
     try:
         stats = poller.poll(
             url,
-            token,
+            secret,
             every=every,
             limit=limit,
             state_file=state,
@@ -106,6 +112,18 @@ def poll(
     except KeyboardInterrupt:  # a second Ctrl-C while a request was in flight
         raise typer.Exit(130) from None
     typer.echo(stats.summary())
+
+
+def _poll_token() -> str:
+    from homecare.settings import Settings
+
+    try:
+        configured = Settings.load().poll_token
+    except HomecareError as error:
+        _fail(f"{error.code}: {error.message}")
+    if configured is None:
+        _fail("invalid_input: no token: give --token or set HOMECARE_POLL_TOKEN.")
+    return configured.get_secret_value()
 
 
 def _context_database(ctx: typer.Context) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -13,7 +12,8 @@ from homecare.bootstrap import Homecare, connect
 from homecare.http.buffer import buffer_router
 from homecare.http.errors import install_error_handlers
 from homecare.http.health import health_router
-from homecare.http.tokens import TOKENS_VARIABLE, ApiToken, TokenRing, parse_tokens
+from homecare.http.tokens import ApiToken, TokenRing, parse_tokens
+from homecare.settings import Settings
 
 __all__ = ["create_app", "create_app_from_environment"]
 
@@ -49,13 +49,15 @@ def create_app(
 def create_app_from_environment(
     database_url: str | None = None, *, catch_up_on_fetch: bool = False
 ) -> FastAPI:
-    """The app `homecare serve` runs: tokens from HOMECARE_API_TOKENS, the store from
-    `database_url` or HOMECARE_DATABASE_URL; the store is closed when the server stops.
+    """The app `homecare serve` runs: tokens from HOMECARE_API_TOKENS (or its _FILE), the
+    store from `database_url` or HOMECARE_DATABASE_URL, both read by `Settings` (D9);
+    the store is closed when the server stops.
 
     Raises InvalidInputError (before opening the store) when no token is configured.
     """
-    tokens = parse_tokens(os.environ.get(TOKENS_VARIABLE, ""))
-    homecare = connect(database_url)
+    settings = Settings.load(database_url=database_url)
+    tokens = parse_tokens(settings.api_tokens.get_secret_value() if settings.api_tokens else "")
+    homecare = connect(settings=settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

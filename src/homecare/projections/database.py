@@ -76,17 +76,27 @@ tracking = Table(
 class Database:
     """Engines for one store; `write()` gives a transaction that holds the write lock."""
 
-    def __init__(self, url: URL, *, pool_size: int = 5) -> None:
+    def __init__(
+        self,
+        url: URL,
+        *,
+        pool_size: int = 5,
+        max_overflow: int = 10,
+        lock_timeout: int = 30,
+        connect_args: dict[str, Any] | None = None,
+    ) -> None:
+        """`lock_timeout` in seconds (SQLite's busy timeout); `connect_args` are the
+        driver's keywords, over those SQLAlchemy derives from `url` (D9)."""
         self.url = url
         self.is_sqlite = url.get_backend_name() == "sqlite"
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"connect_args": dict(connect_args or {})}
         if self.is_sqlite:
-            kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+            kwargs["connect_args"] |= {"timeout": lock_timeout, "check_same_thread": False}
         else:
-            kwargs |= {"pool_size": pool_size, "max_overflow": 10, "pool_pre_ping": True}
+            kwargs |= {"pool_size": pool_size, "max_overflow": max_overflow, "pool_pre_ping": True}
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
-            _sqlite_transactions(self.engine)
+            _sqlite_transactions(self.engine, lock_timeout)
         self.write_engine: Engine = self.engine.execution_options(homecare_write=True)
 
     def create_tables(self, *also: Callable[[], None]) -> None:
@@ -137,7 +147,7 @@ def lock_key(name: str) -> int:
     return zlib.crc32(f"homecare:{name}".encode()) & 0x7FFFFFFF
 
 
-def _sqlite_transactions(engine: Engine) -> None:
+def _sqlite_transactions(engine: Engine, lock_timeout: int) -> None:
     """Take over BEGIN from pysqlite so that writers can say IMMEDIATE (SQLAlchemy's recipe)."""
 
     @event.listens_for(engine, "connect")
@@ -145,7 +155,7 @@ def _sqlite_transactions(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
