@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 
 from homecare.bootstrap import Homecare, connect
 from homecare.http.buffer import buffer_router
+from homecare.http.console import PersonalDataHook, build_console
 from homecare.http.errors import install_error_handlers
 from homecare.http.health import health_router
 from homecare.http.tokens import ApiToken, TokenRing, parse_tokens
@@ -25,12 +27,21 @@ but `/health` needs `Authorization: Bearer <token>`; see docs/integration.md.
 
 
 def create_app(
-    homecare: Homecare, tokens: Sequence[ApiToken], *, catch_up_on_fetch: bool = False
+    homecare: Homecare,
+    tokens: Sequence[ApiToken],
+    *,
+    catch_up_on_fetch: bool = False,
+    console: bool = True,
+    on_personal_data: PersonalDataHook | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     """The API over a connected store; the caller owns `homecare` (and closes it).
 
     `catch_up_on_fetch` projects new events before every fetch, for a store
     nobody else keeps caught up; usually a follower (`Homecare.follow`) does.
+    `console` adds the operator's read-only pages under /console (docs/console.md);
+    `on_personal_data` is told of every console page that shows personal data
+    unmasked (R17); `clock` is the console's "now" (default: the system clock).
     """
     ring = TokenRing(tokens)
     app = FastAPI(
@@ -43,6 +54,10 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health_router(homecare))
     app.include_router(buffer_router(homecare, ring, catch_up_on_fetch=catch_up_on_fetch))
+    if console:
+        app.include_router(
+            build_console(homecare, ring, on_personal_data=on_personal_data, clock=clock)
+        )
     return app
 
 

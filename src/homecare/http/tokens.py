@@ -17,21 +17,31 @@ from dataclasses import dataclass, field
 
 from homecare.errors import InvalidInputError
 
-__all__ = ["MIN_SECRET_LENGTH", "TOKENS_VARIABLE", "ApiToken", "TokenRing", "parse_tokens"]
+__all__ = [
+    "MIN_SECRET_LENGTH",
+    "PERSONAL",
+    "TOKENS_VARIABLE",
+    "ApiToken",
+    "TokenRing",
+    "parse_tokens",
+]
 
 TOKENS_VARIABLE = "HOMECARE_API_TOKENS"
 MIN_SECRET_LENGTH = 16
 _NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-_PERMISSIONS = {"drain": True, "read": False}
+_BASE_PERMISSIONS = ("read", "drain")
+PERSONAL = "personal"
 
 
 @dataclass(frozen=True)
 class ApiToken:
-    """A named secret; `can_drain` allows `/buffer/items`, whose fetch acknowledges (D3)."""
+    """A named secret; `can_drain` allows `/buffer/items`, whose fetch acknowledges (D3);
+    `can_see_personal` lets the console show names and full personnummer (D8, R17)."""
 
     name: str
     secret: str = field(repr=False)
     can_drain: bool = False
+    can_see_personal: bool = False
 
     def __post_init__(self) -> None:
         if not _NAME.fullmatch(self.name):
@@ -51,7 +61,11 @@ class ApiToken:
 
 
 def parse_tokens(text: str) -> tuple[ApiToken, ...]:
-    """`city=SECRET:drain,ops=OTHER:read` -> tokens; the permission defaults to `read`."""
+    """`city=SECRET:drain,ops=OTHER:read+personal` -> tokens; the permission defaults to `read`.
+
+    A permission is `read` or `drain`, optionally followed by `+personal`
+    (the console then shows personal data unmasked, each view logged).
+    """
     tokens: list[ApiToken] = []
     for entry in (part.strip() for part in text.split(",")):
         if not entry:
@@ -65,12 +79,15 @@ def parse_tokens(text: str) -> tuple[ApiToken, ...]:
         secret, permission = rest, "read"
         if ":" in rest:
             secret, permission = rest.rsplit(":", 1)
-        if permission not in _PERMISSIONS:
+        base, plus, extra = permission.partition("+")
+        if base not in _BASE_PERMISSIONS or (plus and extra != PERSONAL):
             raise InvalidInputError(
                 f"{TOKENS_VARIABLE}: token {name.strip()[:64]!r} has an unknown permission "
-                "(expected ':drain' or ':read')."
+                "(expected ':drain' or ':read', optionally with '+personal')."
             )
-        tokens.append(ApiToken(name.strip(), secret, _PERMISSIONS[permission]))
+        tokens.append(
+            ApiToken(name.strip(), secret, can_drain=base == "drain", can_see_personal=bool(plus))
+        )
     TokenRing(tokens)
     return tuple(tokens)
 
@@ -90,6 +107,11 @@ class TokenRing:
         if len({t.secret for t in tokens}) != len(tokens):
             raise InvalidInputError("Two API tokens share a secret.")
         self._tokens = tuple(tokens)
+        self._by_name = {t.name: t for t in tokens}
+
+    def named(self, name: str) -> ApiToken | None:
+        """The token called `name` (the console's session names its token)."""
+        return self._by_name.get(name)
 
     def identify(self, presented: str | None) -> ApiToken | None:
         if presented is None:

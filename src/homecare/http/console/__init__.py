@@ -1,0 +1,42 @@
+"""The operator's console: the seed's screens as server-rendered pages under `/console`.
+
+Read-only (R4 the buffer's month, R5 problems, R9/R12 pauses, R2 a visit's
+integration status, D6 a customer's history), Swedish by default with English
+on request, signed in with a read token. Mounted by `create_app` with the API;
+see docs/console.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from fastapi import APIRouter
+
+from homecare.bootstrap import Homecare
+from homecare.http.console.pages import (
+    PersonalDataHook,
+    PersonalDataView,
+    Renderer,
+    log_personal_data_view,
+)
+from homecare.http.console.routes import console_router
+from homecare.http.tokens import TokenRing
+
+__all__ = ["PersonalDataHook", "PersonalDataView", "build_console"]
+
+
+def build_console(
+    homecare: Homecare,
+    ring: TokenRing,
+    *,
+    on_personal_data: PersonalDataHook | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> APIRouter:
+    """The console's router. `on_personal_data` is called for every page that shows a
+    subject's personal data unmasked (R17; default: one log line of ids); `clock` gives
+    "now" for the current month and the pauses' time state (default: the system clock)."""
+    renderer = Renderer(
+        ring, on_personal_data or log_personal_data_view, clock or (lambda: datetime.now(UTC))
+    )
+    return console_router(homecare, renderer)

@@ -1,0 +1,193 @@
+"""Rendering a console page: language, the signed-in viewer, security headers, error states.
+
+Every page is rendered through `Renderer.page`; a store that fails while a
+page is read gives the error page (503), never a page that looks empty, so
+the console never says "everything delivered" for a month it could not read.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import quote
+from uuid import UUID
+
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
+
+from homecare.errors import HomecareError, InvalidInputError, NotFoundError
+from homecare.http.console.i18n import LANG_COOKIE, LANGUAGES, choose_language, render
+from homecare.http.console.session import COOKIE, open_session
+from homecare.http.errors import STORAGE_FAILURES
+from homecare.http.tokens import ApiToken, TokenRing
+
+__all__ = ["PersonalDataHook", "PersonalDataView", "Renderer", "console_base"]
+
+logger = logging.getLogger("homecare.http.console")
+T = TypeVar("T")
+
+_READ_FAILURES: tuple[type[Exception], ...] = (*STORAGE_FAILURES, SQLAlchemyError)
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+@dataclass(frozen=True)
+class PersonalDataView:
+    """One view of a data subject's personal data through the console (R17): who saw whose
+    what, when and where. Carries ids only, never the personal data itself."""
+
+    viewer: str
+    subject: str  # "customer" | "staff"
+    subject_id: UUID
+    fields: tuple[str, ...]
+    page: str
+    at: datetime
+
+
+PersonalDataHook = Callable[[PersonalDataView], None]
+
+
+def log_personal_data_view(view: PersonalDataView) -> None:
+    """The default hook until the access log (R17) exists: one log line, ids only."""
+    logger.info(
+        "personal data shown: viewer=%s subject=%s:%s fields=%s page=%s",
+        view.viewer,
+        view.subject,
+        view.subject_id,
+        ",".join(view.fields),
+        view.page,
+    )
+
+
+def _kind(error: BaseException) -> str:
+    return f"{type(error).__module__}.{type(error).__qualname__}"
+
+
+def console_base(request: Request) -> str:
+    """The console's URL path, under the host's mount point."""
+    return f"{request.scope.get('root_path', '')}/console"
+
+
+class Renderer:
+    def __init__(
+        self, ring: TokenRing, hook: PersonalDataHook, clock: Callable[[], datetime]
+    ) -> None:
+        self.ring = ring
+        self.hook = hook
+        self.clock = clock
+
+    def now(self) -> datetime:
+        return self.clock().astimezone(UTC)
+
+    def viewer(self, request: Request) -> ApiToken:
+        """The signed-in token; otherwise a 303 to the sign-in form (which returns here)."""
+        token = open_session(self.ring, request.cookies.get(COOKIE), self.now())
+        if token is None:
+            base = console_base(request)
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise HTTPException(
+                303,
+                "Sign in first.",
+                headers={"Location": f"{base}/sign-in?next={quote(target, safe='')}"}
+                | SECURITY_HEADERS,
+            )
+        return token
+
+    def language(self, request: Request) -> str:
+        return choose_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE))
+
+    def html(
+        self,
+        request: Request,
+        template: str,
+        context: dict[str, Any],
+        *,
+        status: int = 200,
+        viewer: ApiToken | None = None,
+    ) -> HTMLResponse:
+        language = self.language(request)
+        base = console_base(request)
+        query = {k: v for k, v in request.query_params.items() if k != "lang"}
+        here = request.url.path + "?" + "&".join(f"{quote(k)}={quote(v)}" for k, v in query.items())
+        body = render(
+            language,
+            template,
+            {
+                "base": base,
+                "viewer": viewer,
+                "here": here.rstrip("?") if not query else here,
+                "languages": LANGUAGES,
+                **context,
+            },
+        )
+        response = HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
+        if request.query_params.get("lang") in LANGUAGES:
+            response.set_cookie(
+                LANG_COOKIE,
+                language,
+                max_age=365 * 24 * 3600,
+                path=base,
+                samesite="strict",
+                httponly=True,
+                secure=request.url.scheme == "https",
+            )
+        return response
+
+    def page(
+        self,
+        request: Request,
+        viewer: ApiToken,
+        template: str,
+        read: Callable[[], dict[str, Any]],
+        *,
+        what: str,
+    ) -> Response:
+        """Render `template` with what `read` returns; its failures become error pages."""
+        try:
+            context = read()
+        except NotFoundError as error:
+            return self.error(request, viewer, 404, "not_found", what, error.code)
+        except InvalidInputError as error:
+            return self.error(request, viewer, 422, "invalid", what, error.message)
+        except _READ_FAILURES as error:
+            code = error.code if isinstance(error, HomecareError) else "storage_error"
+            logger.error(
+                "console %s: the store failed (%s, %s)", request.url.path, code, _kind(error)
+            )
+            return self.error(request, viewer, 503, "store", what, code)
+        except Exception as error:  # a bug: an error page, never a page that looks empty
+            frames = "".join(traceback.format_tb(error.__traceback__))
+            logger.error("console %s: unexpected %s\n%s", request.url.path, _kind(error), frames)
+            return self.error(request, viewer, 500, "store", what, "internal_error")
+        return self.html(request, template, context, viewer=viewer)
+
+    def error(
+        self,
+        request: Request,
+        viewer: ApiToken | None,
+        status: int,
+        kind: str,
+        what: str,
+        detail: str,
+    ) -> HTMLResponse:
+        context = {"kind": kind, "what": what, "detail": detail}
+        return self.html(request, "error.html", context, status=status, viewer=viewer)
+
+    def personal(
+        self, viewer: ApiToken, subject: str, subject_id: UUID, fields: tuple[str, ...], page: str
+    ) -> None:
+        """Record a view of unmasked personal data (R17)."""
+        self.hook(PersonalDataView(viewer.name, subject, subject_id, fields, page, self.now()))

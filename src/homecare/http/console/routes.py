@@ -1,0 +1,231 @@
+"""The console's routes: GET pages that only read, and the sign-in form.
+
+Every page first checks the session (`Renderer.viewer`: a 303 to the sign-in
+form without one). Only GET is routed for pages, so POST, PUT and DELETE are
+405 and nothing can be written through the console; the sign-in and sign-out
+forms are POSTs that set or clear the cookie and touch no store.
+
+No `from __future__ import annotations`: FastAPI reads the handlers'
+annotations at run time.
+"""
+
+import re
+from datetime import date
+from typing import Any
+from urllib.parse import parse_qs
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from homecare.bootstrap import Homecare
+from homecare.domain.citydays import STOCKHOLM
+from homecare.errors import InvalidInputError
+from homecare.http.console import views
+from homecare.http.console.pages import SECURITY_HEADERS, Renderer, console_base
+from homecare.http.console.session import COOKIE, LIFETIME, seal_session
+from homecare.projections.pause_overview import month_bounds, previous_month
+
+__all__ = ["console_router"]
+
+_MONTH = re.compile(r"(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])")
+_MAX_FORM = 4096
+
+
+def _month(text: str) -> tuple[int, int]:
+    found = _MONTH.fullmatch(text.strip())
+    if not found:
+        raise InvalidInputError(f"Malformed month {text[:20]!r}: expected YYYY-MM.")
+    return int(found.group(1)), int(found.group(2))
+
+
+def _uuid(text: str, what: str) -> UUID:
+    try:
+        return UUID(text.strip())
+    except ValueError:
+        raise InvalidInputError(f"Malformed {what} id: expected a UUID.") from None
+
+
+def _date(text: str, what: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInputError(f"Malformed {what}: expected YYYY-MM-DD.") from None
+
+
+def _safe_next(base: str, target: str | None) -> str:
+    """Only a path inside the console (no other host, no scheme) is followed after sign-in."""
+    if target and target.startswith(base + "/") and "//" not in target and "\\" not in target:
+        return target
+    return base + "/"
+
+
+def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
+    router = APIRouter(prefix="/console", include_in_schema=False)
+    r = renderer
+
+    def today() -> date:
+        return r.now().astimezone(STOCKHOLM).date()
+
+    @router.get("/sign-in", name="console_sign_in_form")
+    def sign_in_form(request: Request, next: str | None = None) -> Response:
+        target = _safe_next(console_base(request), next)
+        return r.html(request, "sign_in.html", {"next": target, "failed": False})
+
+    @router.post("/sign-in", name="console_sign_in")
+    async def sign_in(request: Request) -> Response:
+        body = await request.body()
+        form = parse_qs(body[:_MAX_FORM].decode("utf-8", "replace"), max_num_fields=4)
+        base = console_base(request)
+        target = _safe_next(base, next(iter(form.get("next", [])), None))
+        token = r.ring.identify((form.get("token") or [""])[0].strip() or None)
+        if token is None or len(body) > _MAX_FORM:
+            context = {"next": target, "failed": True}
+            return r.html(request, "sign_in.html", context, status=401)
+        response = RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
+        response.set_cookie(
+            COOKIE,
+            seal_session(token, r.now()),
+            max_age=int(LIFETIME.total_seconds()),
+            path=base,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
+        return response
+
+    @router.post("/sign-out", name="console_sign_out")
+    def sign_out(request: Request) -> Response:
+        base = console_base(request)
+        response = RedirectResponse(f"{base}/sign-in", status_code=303, headers=SECURITY_HEADERS)
+        response.delete_cookie(COOKIE, path=base, httponly=True, samesite="strict")
+        return response
+
+    @router.get("/", name="console_home")
+    def home(request: Request) -> Response:
+        r.viewer(request)
+        day = today()
+        target = f"{console_base(request)}/month/{day.year:04d}-{day.month:02d}"
+        return RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
+
+    @router.get("/month", name="console_month_picker")
+    def month_picker(request: Request, month: str = "") -> Response:
+        viewer = r.viewer(request)
+        if not month.strip():
+            day = today()
+            month = f"{day.year:04d}-{day.month:02d}"
+        try:
+            year, number = _month(month)
+        except InvalidInputError as error:
+            return r.error(request, viewer, 422, "invalid", "month", error.message)
+        target = f"{console_base(request)}/month/{year:04d}-{number:02d}"
+        return RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
+
+    @router.get("/month/{month}", name="console_month")
+    def month_page(request: Request, month: str) -> Response:
+        viewer = r.viewer(request)
+
+        def read() -> dict[str, Any]:
+            year, number = _month(month)
+            items = homecare.buffer.month(year, number)  # raises on a store failure
+            return {
+                "month": date(year, number, 1),
+                "previous": "{:04d}-{:02d}".format(*views.month_step(year, number, -1)),
+                "next": "{:04d}-{:02d}".format(*views.month_step(year, number, 1)),
+                "items": items,
+                "deadline": None,  # R14: filled in once the payment-run deadline exists
+                "nav": "month",
+            }
+
+        return r.page(request, viewer, "month.html", read, what="month")
+
+    @router.get("/problems", name="console_problems")
+    def problems_page(request: Request) -> Response:
+        viewer = r.viewer(request)
+
+        def read() -> dict[str, Any]:
+            groups = views.problem_groups(homecare)
+            return {"groups": groups, "fix_link": views.fix_link, "nav": "problems"}
+
+        return r.page(request, viewer, "problems.html", read, what="problems")
+
+    @router.get("/pauses", name="console_pauses")
+    def pauses_page(request: Request) -> Response:
+        viewer = r.viewer(request)
+
+        def read() -> dict[str, Any]:
+            q = request.query_params
+            first, last = month_bounds(today().year, today().month)
+            if q.get("from"):
+                first = _date(q["from"], "first day")
+            if q.get("to"):
+                last = _date(q["to"], "last day")
+            elif q.get("from"):
+                last = month_bounds(first.year, first.month)[1]
+            if last < first or (last - first).days > 366:
+                raise InvalidInputError("The period must run forwards and span at most a year.")
+            filters = views.PauseFilters(
+                period_from=first,
+                period_to=last,
+                customer=_uuid(q["customer"], "customer") if q.get("customer") else None,
+                organisation=q.get("organisation") or None,
+                level=q.get("level") or None,
+                status=q.get("status") or None,
+                ended=q.get("ended") in {"1", "on", "true"},
+            )
+            now = r.now()
+            rows = views.pause_rows(homecare, filters, now)
+            customers = list(dict.fromkeys(row.customer_id for row in rows))
+            before = previous_month(first)
+            after = views.month_step(first.year, first.month, 1)
+            return {
+                "filters": filters,
+                "rows": rows,
+                "calendars": views.calendars(homecare, customers, first, last, now),
+                "previous": before,
+                "following": month_bounds(*after),
+                "nav": "pauses",
+            }
+
+        return r.page(request, viewer, "pauses.html", read, what="pauses")
+
+    @router.get("/visits/{assignment_id}", name="console_visit")
+    def visit(request: Request, assignment_id: str) -> Response:
+        viewer = r.viewer(request)
+
+        def read() -> dict[str, Any]:
+            page = views.visit_page(homecare, _uuid(assignment_id, "visit"))
+            return {"page": page, "fix_link": views.fix_link, "nav": None}
+
+        return r.page(request, viewer, "visit.html", read, what="visit")
+
+    @router.get("/customers/{customer_id}", name="console_customer")
+    def customer(request: Request, customer_id: str) -> Response:
+        viewer = r.viewer(request)
+
+        def read() -> dict[str, Any]:
+            page = views.customer_page(
+                homecare, _uuid(customer_id, "customer"), personal=viewer.can_see_personal
+            )
+            if page.person.unmasked:
+                fields = ("name", "personnummer")
+                r.personal(viewer, "customer", page.customer_id, fields, "customer")
+            return {"page": page, "fix_link": views.fix_link, "nav": None}
+
+        return r.page(request, viewer, "customer.html", read, what="customer")
+
+    @router.get("/staff/{staff_id}", name="console_staff")
+    def staff(request: Request, staff_id: str) -> Response:
+        viewer = r.viewer(request)
+
+        def read() -> dict[str, Any]:
+            page = views.staff_page(
+                homecare, _uuid(staff_id, "staff"), personal=viewer.can_see_personal
+            )
+            if page.person.unmasked:
+                r.personal(viewer, "staff", page.staff_id, ("name", "personnummer"), "staff")
+            return {"page": page, "fix_link": views.fix_link, "nav": None}
+
+        return r.page(request, viewer, "staff.html", read, what="staff")
+
+    return router

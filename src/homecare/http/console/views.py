@@ -1,0 +1,254 @@
+"""What each console page shows, read from the store: plain data, no HTML, nothing written.
+
+Every function here only reads (the buffer's and the overview's queries, the
+facade's `get`, the audit history); the routes turn the result into a page.
+Personal data (names, personnummer) is masked unless `personal` is true; the
+caller records each unmasked view (R17).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+from homecare.audit import HistoryEntry, history
+from homecare.bootstrap import Homecare
+from homecare.domain.assignment import Assignment
+from homecare.domain.citydays import DayPeriod, city_periods
+from homecare.domain.customer import Customer, Decision
+from homecare.domain.identity import PersonalIdentityNumber, mask
+from homecare.domain.staff import Staff
+from homecare.outbox.held import delivered_city_periods
+from homecare.outbox.store import AssignmentIntegration, ItemView, ProblemGroup
+from homecare.outbox.validation import Reason
+from homecare.projections.pause_overview import PauseRow, month_bounds
+
+__all__ = [
+    "CustomerPage",
+    "DayCalendar",
+    "PauseFilters",
+    "StaffPage",
+    "VisitPage",
+    "calendars",
+    "customer_page",
+    "fix_link",
+    "month_step",
+    "pause_rows",
+    "staff_page",
+    "visit_page",
+]
+
+_STAFF_REASONS = {Reason.STAFF_MISSING_PERSONNUMMER.value, Reason.STAFF_MISSING_SD_NUMBER.value}
+
+
+def month_step(year: int, month: int, by: int) -> tuple[int, int]:
+    """The month `by` months after (before, if negative) year-month."""
+    index = year * 12 + month - 1 + by
+    return index // 12, index % 12 + 1
+
+
+def fix_link(reason: str, item: ItemView) -> tuple[str, UUID] | None:
+    """R6: the record where a held item is fixed: ("staff"|"visits"|"customers", id)."""
+    if reason in _STAFF_REASONS and item.staff_id is not None:
+        return "staff", item.staff_id
+    if reason == Reason.ACTIVITY_NOT_GRANTED.value and item.assignment_id is not None:
+        return "visits", item.assignment_id
+    return "customers", item.customer
+
+
+def problem_groups(hc: Homecare) -> list[ProblemGroup]:
+    """R5: held items grouped by reason (the buffer's own grouping)."""
+    return hc.buffer.problems()
+
+
+# -- pauses (R9, R12) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PauseFilters:
+    """The overview's filters; None means "all"."""
+
+    period_from: date
+    period_to: date
+    customer: UUID | None = None
+    organisation: str | None = None
+    level: str | None = None
+    status: str | None = None
+    ended: bool = False
+
+
+def pause_rows(hc: Homecare, filters: PauseFilters, now: datetime) -> list[PauseRow]:
+    return hc.pauses.list(
+        period_from=filters.period_from,
+        period_to=filters.period_to,
+        now=now,
+        customer_id=filters.customer,
+        organisation=filters.organisation,
+        level=filters.level,
+        status=filters.status,
+        include_inactive=filters.ended,
+    )
+
+
+@dataclass(frozen=True)
+class DayCalendar:
+    """One customer's days in the period: those the city holds beside those the pauses imply
+    (R10: whole Stockholm days, D5). `days` are the period's dates in order."""
+
+    customer_id: UUID
+    days: list[date]
+    held: set[date]
+    implied: set[date]
+
+    @property
+    def differing(self) -> set[date]:
+        return self.held ^ self.implied
+
+
+def _days_of(periods: list[DayPeriod], first: date, last: date) -> set[date]:
+    found: set[date] = set()
+    for period in periods:
+        start = max(period.first_day, first)
+        end = last if period.last_day is None else min(period.last_day, last)
+        while start <= end:
+            found.add(start)
+            start += timedelta(days=1)
+    return found
+
+
+def calendars(
+    hc: Homecare, customer_ids: list[UUID], first: date, last: date, now: datetime
+) -> list[DayCalendar]:
+    """Per customer, the period's days held by the city (delivered messages) and implied by
+    every pause of any level and state (their effective periods, D5)."""
+    held = delivered_city_periods(hc.database, customer_ids)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    result: list[DayCalendar] = []
+    for customer_id in dict.fromkeys(customer_ids):
+        every = hc.pauses.list(
+            period_from=first,
+            period_to=last,
+            now=now,
+            customer_id=customer_id,
+            include_inactive=True,
+        )
+        effective = [
+            (row.effective_start, row.effective_end)
+            for row in every
+            if row.effective_start is not None
+        ]
+        implied = _days_of(list(city_periods(effective)), first, last)
+        result.append(
+            DayCalendar(
+                customer_id, days, _days_of(held.get(customer_id, []), first, last), implied
+            )
+        )
+    return result
+
+
+def default_period(today: date) -> tuple[date, date]:
+    return month_bounds(today.year, today.month)
+
+
+# -- records ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """A name and personnummer as shown: in full only for a viewer allowed personal data."""
+
+    name: str | None
+    personnummer: str | None
+    unmasked: bool
+
+
+def _person(name: str, number: PersonalIdentityNumber | None, personal: bool) -> Person:
+    if personal:
+        return Person(name, number.value if number else None, True)
+    return Person(None, mask(number.value) if number else None, False)
+
+
+@dataclass(frozen=True)
+class VisitPage:
+    """R2: a visit, its integration status and where it stands."""
+
+    assignment: Assignment
+    integration: AssignmentIntegration | None
+
+
+def visit_page(hc: Homecare, assignment_id: UUID) -> VisitPage:
+    """Raises NotFoundError for an id that is not a visit."""
+    assignment = hc.app.get(Assignment, assignment_id)
+    found = hc.buffer.integration_statuses(assignment_ids=[assignment_id])
+    return VisitPage(assignment, found[0] if found else None)
+
+
+@dataclass(frozen=True)
+class CustomerPage:
+    """A customer: who (masked unless allowed), decisions, visits, pauses, history (D6)."""
+
+    customer_id: UUID
+    organisation: str
+    person: Person
+    decisions: list[Decision]
+    visits: list[AssignmentIntegration]
+    held: list[ItemView]
+    history: list[HistoryEntry]
+
+
+def customer_page(hc: Homecare, customer_id: UUID, *, personal: bool) -> CustomerPage:
+    """Raises NotFoundError for an id that is not a customer."""
+    customer = hc.app.get(Customer, customer_id)
+    visits = [s for s in hc.buffer.integration_statuses() if s.customer == customer_id]
+    held = _held_items(hc, lambda item: item.customer == customer_id)
+    return CustomerPage(
+        customer_id=customer_id,
+        organisation=customer.organisation,
+        person=_person(customer.name, customer.personnummer, personal),
+        decisions=sorted(customer.decisions, key=lambda d: d.valid_from),
+        visits=visits,
+        held=held,
+        history=history(hc, customer_id),
+    )
+
+
+@dataclass(frozen=True)
+class StaffPage:
+    """A staff account as R5 needs it: reportable or not, and the visits it holds back."""
+
+    staff_id: UUID
+    person: Person
+    has_personnummer: bool
+    sd_number: str | None
+    held: list[ItemView] = field(default_factory=list)
+
+
+def staff_page(hc: Homecare, staff_id: UUID, *, personal: bool) -> StaffPage:
+    """Raises NotFoundError for an id that is not a staff account."""
+    staff = hc.app.get(Staff, staff_id)
+    return StaffPage(
+        staff_id=staff_id,
+        person=_person(staff.name, staff.personnummer, personal),
+        has_personnummer=staff.personnummer is not None,
+        sd_number=staff.sd_number,
+        held=_held_items(hc, lambda item: item.staff_id == staff_id),
+    )
+
+
+def _held_items(hc: Homecare, keep: Callable[[ItemView], bool]) -> list[ItemView]:
+    unique: dict[UUID, ItemView] = {}
+    for group in hc.buffer.problems():
+        for item in group.items:
+            if keep(item):
+                unique[item.message_id] = item
+    return sorted(unique.values(), key=lambda i: (i.business_date, str(i.message_id)))
+
+
+def group_by_customer(rows: list[PauseRow]) -> dict[UUID, list[PauseRow]]:
+    grouped: dict[UUID, list[PauseRow]] = defaultdict(list)
+    for row in rows:
+        grouped[row.customer_id].append(row)
+    return grouped

@@ -1,0 +1,208 @@
+"""What each console page shows, on both stores: R4 month and its empty and error states,
+R5 problems with fix links, R9/R12 pauses, R2 a visit, D6 a customer's history, D8 masking."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+import sqlalchemy.exc
+from sqlalchemy import text
+
+from homecare.errors import StorageError
+from tests.http.console.conftest import PERSONAL, Console, text_of
+from tests.outbox.world import World, pnr
+
+EMPTY_SV = "Allt är levererat"
+EMPTY_EN = "Everything delivered"
+
+
+def _held_world(console: Console) -> dict[str, Any]:
+    """One delivered-to-be visit and one held visit (staff without an SD number), in March."""
+    world = World(console.hc)
+    good, no_sd = world.staff(), world.staff(sd_number=False)
+    first, second = world.customer(), world.customer()
+    fine = world.visit(first, good, day=date(2026, 3, 2))
+    held = world.visit(second, no_sd, day=date(2026, 3, 3))
+    console.hc.catch_up()
+    return {"world": world, "fine": fine, "held": held, "no_sd": no_sd, "customer": second}
+
+
+def test_r4_the_month_lists_what_is_not_delivered_and_steps_back_and_forth(
+    console: Console,
+) -> None:
+    ids = _held_world(console)
+    with console.signed_in() as client:
+        page = client.get("/console/month/2026-03")
+        assert page.status_code == 200
+        shown = text_of(page.text)
+        assert "Integrationsbuffert: mars 2026" in shown
+        assert "2 poster ej levererade" in shown
+        assert str(ids["held"])[:8] in shown
+        assert "Personalkontot saknar SD-nummer" in shown
+        assert "Stoppad" in shown
+        assert "I kö" in shown
+        assert EMPTY_SV not in shown
+        assert 'href="/console/month/2026-02"' in page.text
+        assert 'href="/console/month/2026-04"' in page.text
+        april = text_of(client.get("/console/month/2026-04").text)
+        assert EMPTY_SV in april
+        assert "Varje post för april 2026 har nått staden." in april
+
+
+def test_r4_the_month_is_empty_once_fixed_and_fetched(console: Console) -> None:
+    ids = _held_world(console)
+    console.hc.app.update_staff(
+        ids["no_sd"], sd_number="SD9999", actor="ops", at=datetime(2026, 3, 4, tzinfo=UTC)
+    )
+    console.hc.catch_up()
+    first = console.hc.buffer.fetch(limit=20)
+    console.hc.buffer.fetch(after=first.cursor, limit=20)  # acknowledges the first batch
+    with console.signed_in() as client:
+        shown = text_of(client.get("/console/month/2026-03").text)
+    assert EMPTY_SV in shown
+    assert "ej levererad" not in shown
+
+
+def test_a_month_with_only_queued_items_is_not_empty(console: Console) -> None:
+    world = World(console.hc)
+    world.visit(world.customer(), world.staff(), day=date(2026, 3, 9))
+    console.hc.catch_up()
+    with console.signed_in() as client:
+        shown = text_of(client.get("/console/month/2026-03").text)
+    assert "1 post ej levererad" in shown
+    assert "I kö" in shown
+    assert EMPTY_SV not in shown
+
+
+def test_the_empty_state_in_english_and_the_language_is_remembered(console: Console) -> None:
+    with console.signed_in() as client:
+        english = client.get("/console/month/2026-05?lang=en")
+        assert EMPTY_EN in text_of(english.text)
+        assert '<html lang="en">' in english.text
+        again = client.get("/console/month/2026-05")  # the cookie keeps English
+        assert EMPTY_EN in text_of(again.text)
+        assert EMPTY_SV not in text_of(again.text)
+        swedish = client.get("/console/month/2026-05?lang=sv")
+        assert EMPTY_SV in text_of(swedish.text)
+        assert '<html lang="sv">' in swedish.text
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        StorageError("The store is unavailable."),
+        sqlalchemy.exc.OperationalError("SELECT", {}, Exception("connection refused")),
+    ],
+)
+def test_a_month_the_store_could_not_read_is_an_error_never_the_empty_state(
+    console: Console, monkeypatch: pytest.MonkeyPatch, failure: Exception
+) -> None:
+    def broken(_year: int, _month: int) -> list[Any]:
+        raise failure
+
+    monkeypatch.setattr(console.hc.buffer, "month", broken)
+    with console.signed_in() as client:
+        for lang, empty in (("en", EMPTY_EN), ("sv", EMPTY_SV)):
+            page = client.get(f"/console/month/2026-04?lang={lang}")
+            assert page.status_code == 503
+            assert empty not in text_of(page.text)
+            assert 'role="alert"' in page.text
+            assert ("Lagret kunde inte läsas" if lang == "sv" else "could not be read") in (
+                text_of(page.text)
+            )
+
+
+def test_a_month_whose_table_is_gone_is_an_error_never_the_empty_state(console: Console) -> None:
+    with console.hc.database.write_engine.begin() as conn:
+        conn.execute(text("DROP TABLE homecare_buffer_items"))
+    with console.signed_in() as client:
+        page = client.get("/console/month/2026-04")
+    assert page.status_code == 503
+    assert EMPTY_SV not in text_of(page.text)
+
+
+def test_the_other_empty_states_problems_and_pauses(console: Console) -> None:
+    with console.signed_in() as client:
+        problems = text_of(client.get("/console/problems").text)
+        assert "Inga stoppade poster" in problems
+        pauses = text_of(client.get("/console/pauses").text)
+        assert "Inga uppehåll matchar under perioden." in pauses
+
+
+def test_r5_problems_grouped_by_reason_each_linking_to_the_record_to_fix(
+    console: Console,
+) -> None:
+    ids = _held_world(console)
+    world: World = ids["world"]
+    no_decision = world.customer(decision=False)
+    world.visit(no_decision, world.staff(), day=date(2026, 3, 5))
+    console.hc.catch_up()
+    with console.signed_in() as client:
+        page = client.get("/console/problems")
+        shown = text_of(page.text)
+        assert "Personalkontot saknar SD-nummer (1)" in shown
+        assert "Kunden saknar beslut som gäller besöksdagen (1)" in shown
+        assert "Redigera personalkontot och ange SD-nummer" in shown
+        assert f'href="/console/staff/{ids["no_sd"]}"' in page.text
+        assert f'href="/console/customers/{no_decision.id}"' in page.text
+        staff = text_of(client.get(f"/console/staff/{ids['no_sd']}").text)
+        assert "SD-nummer saknas" in staff
+        assert str(ids["held"])[:8] in staff
+
+
+def test_r2_a_visit_shows_its_integration_status_and_reasons(console: Console) -> None:
+    ids = _held_world(console)
+    with console.signed_in() as client:
+        held = text_of(client.get(f"/console/visits/{ids['held']}").text)
+        queued = text_of(client.get(f"/console/visits/{ids['fine']}").text)
+    assert "Integrationsstatus Stoppad" in held
+    assert "Personalkontot saknar SD-nummer" in held
+    assert "Integrationsstatus I kö" in queued
+
+
+def test_d6_a_customers_history_and_d8_masked_personal_data(console: Console) -> None:
+    ids = _held_world(console)
+    customer = ids["customer"].id
+    with console.signed_in() as client:
+        page = text_of(client.get(f"/console/customers/{customer}").text)
+    assert "CustomerRegistered" in page
+    assert "AssignmentConfirmed" in page
+    assert "Customer 1" not in page  # the name
+    assert pnr(1).replace("-", "") not in page.replace("-", "")
+    assert pnr(1)[:8] + "-****" in page
+    assert "dolt (din token visar inte personuppgifter)" in page
+    assert console.views == []
+
+
+def test_a_personal_token_sees_personal_data_and_each_view_is_recorded(console: Console) -> None:
+    ids = _held_world(console)
+    customer = ids["customer"].id
+    with console.signed_in(PERSONAL) as client:
+        page = text_of(client.get(f"/console/customers/{customer}").text)
+        staff = text_of(client.get(f"/console/staff/{ids['no_sd']}").text)
+    assert "Customer 1" in page
+    assert pnr(1).replace("-", "") in page
+    assert "Staff 2" in staff
+    assert [(v.viewer, v.subject, v.subject_id, v.fields) for v in console.views] == [
+        ("nurse", "customer", customer, ("name", "personnummer")),
+        ("nurse", "staff", ids["no_sd"], ("name", "personnummer")),
+    ]
+    assert all(pnr(1) not in repr(v) and "Customer 1" not in repr(v) for v in console.views)
+
+
+def test_unknown_and_malformed_ids_and_months_are_clear_pages(console: Console) -> None:
+    with console.signed_in() as client:
+        missing = client.get("/console/customers/0f8fad5b-d9cb-469f-a165-70867728950e")
+        assert missing.status_code == 404
+        assert "Hittades inte" in text_of(missing.text)
+        malformed = client.get("/console/visits/not-a-uuid")
+        assert malformed.status_code == 422
+        assert "Ogiltig adress" in text_of(malformed.text)
+        month = client.get("/console/month/2026-13")
+        assert month.status_code == 422
+        assert EMPTY_SV not in text_of(month.text)
+        picked = client.get("/console/month?month=2026-02")
+        assert picked.status_code == 303
+        assert picked.headers["location"] == "/console/month/2026-02"
