@@ -48,6 +48,11 @@ INTENDED = {
     "Settings",
     "HomecareApplication",
     "VisitReport",
+    # the month close (R14): the payment run, the deadline and the month report
+    "MonthClose",
+    "PaymentRun",
+    "DeadlineReport",
+    "MonthReport",
     # domain: aggregates, value objects, enums
     "Assignment",
     "Contract",

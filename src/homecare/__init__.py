@@ -29,6 +29,7 @@ from homecare.domain import (
     Staff,
     WorkShift,
 )
+from homecare.domain.payment_run import PaymentRun
 from homecare.errors import (
     AssignmentAlreadyConfirmedError,
     AssignmentInPauseError,
@@ -49,6 +50,9 @@ from homecare.errors import (
     RuleViolationError,
     StorageError,
 )
+from homecare.outbox.deadline import DeadlineReport
+from homecare.outbox.month_close import MonthClose
+from homecare.outbox.month_report import MonthReport
 from homecare.settings import Settings
 
 __all__ = [
@@ -62,6 +66,7 @@ __all__ = [
     "ConfirmationRejectedError",
     "Contract",
     "Customer",
+    "DeadlineReport",
     "Decision",
     "Homecare",
     "HomecareApplication",
@@ -71,6 +76,8 @@ __all__ = [
     "InvalidLimitError",
     "InvalidPeriodError",
     "InvalidPersonalIdentityNumberError",
+    "MonthClose",
+    "MonthReport",
     "NotFoundError",
     "Order",
     "Pause",
@@ -79,6 +86,7 @@ __all__ = [
     "PauseReason",
     "PauseStatus",
     "PauseUnchangedError",
+    "PaymentRun",
     "PersonalIdentityNumber",
     "ProjectionBusyError",
     "RuleViolationError",

@@ -20,6 +20,7 @@ from eventsourcing.persistence import (
 from homecare.application import UNREADABLE_EVENTS, HomecareApplication
 from homecare.errors import HomecareError, InvalidInputError, StorageError
 from homecare.outbox.messages import ParagoFormat
+from homecare.outbox.month_close import MonthClose
 from homecare.outbox.projection import BufferProjection
 from homecare.outbox.sealing import Sealer
 from homecare.outbox.store import Buffer
@@ -52,6 +53,9 @@ class Homecare:
             sealer = Sealer(self.app.mapper.cipher)
             message_format = ParagoFormat()
             self.buffer = Buffer(self.database, sealer, message_format)
+            self.month_close = MonthClose(
+                self.buffer, saturday_is_holiday=settings.saturday_is_holiday
+            )
         except HomecareError:
             raise
         except Exception as error:

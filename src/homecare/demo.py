@@ -470,7 +470,9 @@ class _City:
         self.hc.catch_up()
         got = 0
         while True:
-            result = self.hc.buffer.fetch(after=self.cursor, limit=BATCH)
+            result = self.hc.buffer.fetch(
+                after=self.cursor, limit=BATCH, at=self.provider.clock.now
+            )
             self.fetches += 1
             if result.cursor is not None:
                 self.cursor = result.cursor

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         None, description="`homecare serve`'s tokens: NAME=SECRET:drain,NAME=SECRET:read."
     )
     poll_token: SecretStr | None = Field(None, description="`homecare poll`'s bearer token.")
+    saturday_is_holiday: bool = Field(
+        True,
+        description="R14: a payment run on a Saturday is a holiday run at 10:00 (our reading "
+        "of the city's rule); false: a weekday run at 18:00.",
+    )
 
     def __init__(self, **values: Any) -> None:
         try:

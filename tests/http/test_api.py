@@ -30,7 +30,13 @@ from tests.http.conftest import (
 from tests.http.server import serving
 from tests.outbox.world import World, pnr
 
-PROTECTED = ["/buffer/items", "/buffer/month/2026-03", "/buffer/problems"]
+PROTECTED = [
+    "/buffer/items",
+    "/buffer/month/2026-03",
+    "/buffer/problems",
+    "/buffer/deadline",
+    "/buffer/month-report/2026-03",
+]
 
 
 def drain(client: httpx.Client, limit: int = 20) -> tuple[list[int], list[dict[str, Any]], str]:
@@ -120,6 +126,22 @@ def test_403_a_read_only_token_may_not_drain_and_acknowledges_nothing(
         assert hc.buffer.delivered_position() == 0
         assert ops.get("/buffer/month/2026-03").status_code == 200
         assert ops.get("/buffer/problems").status_code == 200
+
+
+def test_r14_deadline_and_month_report_with_a_read_token(hc: Homecare, live: Live) -> None:
+    fill(hc, 3, customers=3)
+    with live.client(OPS) as ops:
+        deadline = ops.get("/buffer/deadline", params={"month": "2026-03"})
+        assert deadline.status_code == 200, deadline.text
+        body = deadline.json()
+        assert (body["month"], body["run_at"]) == ("2026-03", "2026-04-06T10:00:00+02:00")
+        assert (body["status"], body["not_delivered"]) == ("late", 3)  # the run has passed
+        assert [g["reason"] for g in body["groups"]] == ["queued"]
+        report = ops.get("/buffer/month-report/2026-03").json()
+        assert report["total"]["visits_queued"] == 3
+        assert ops.get("/buffer/deadline", params={"month": "2026-3"}).status_code == 422
+        assert ops.get("/buffer/deadline", params={"moth": "2026-03"}).status_code == 422
+        assert ops.get("/buffer/deadline").json()["month"] >= "2026-11"
 
 
 def test_health_needs_no_token_and_reports_lag_in_events(hc: Homecare, live: Live) -> None:

@@ -27,6 +27,8 @@ OPERATIONS = [
     ("GET", "/buffer/items"),
     ("GET", "/buffer/month/{month}"),
     ("GET", "/buffer/problems"),
+    ("GET", "/buffer/deadline"),
+    ("GET", "/buffer/month-report/{month}"),
 ]
 
 
@@ -50,6 +52,8 @@ RUNS = [(m, p, POSITIVE) for m, p in OPERATIONS] + [
     # negative data needs a parameter to break; /health and /buffer/problems have none
     ("GET", "/buffer/items", NEGATIVE),
     ("GET", "/buffer/month/{month}", NEGATIVE),
+    ("GET", "/buffer/deadline", NEGATIVE),
+    ("GET", "/buffer/month-report/{month}", NEGATIVE),
 ]
 
 

@@ -7,12 +7,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from homecare.cli import month as month_close
 from homecare.cli.output import JsonOption, console, emit_json, parse_month, store, table
 from homecare.outbox.store import ItemView
 
 __all__ = ["app"]
 
-app = typer.Typer(help="The integration buffer (R2-R6).", no_args_is_help=True)
+app = typer.Typer(help="The integration buffer (R2-R6, R14).", no_args_is_help=True)
+app.command("deadline")(month_close.deadline)
+app.command("month-report")(month_close.month_report)
 
 
 @app.command("month")

@@ -22,7 +22,9 @@ from homecare.bootstrap import Homecare
 from homecare.errors import InvalidCursorError, InvalidInputError, InvalidLimitError
 from homecare.http.errors import ErrorBody, invalid
 from homecare.http.tokens import ApiToken, TokenRing
+from homecare.outbox.deadline import DeadlineReport
 from homecare.outbox.messages import FetchResult
+from homecare.outbox.month_report import MonthReport
 from homecare.outbox.store import MAX_LIMIT, ItemView, ProblemGroup
 
 __all__ = ["buffer_router"]
@@ -50,6 +52,16 @@ class FetchQuery(BaseModel):
         None, pattern=CURSOR, description="The `cursor` of your last fetch; none to start."
     )
     limit: int = Field(20, ge=1, le=MAX_LIMIT, description="Items at most.")
+
+
+class DeadlineQuery(BaseModel):
+    """The deadline's one parameter; an unknown one is an error, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    month: str | None = Field(
+        None, pattern=MONTH, description="YYYY-MM, the month paid; none: the month due next."
+    )
 
 
 def no_query(request: Request) -> None:
@@ -146,5 +158,44 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
         _token: Annotated[ApiToken, Depends(caller)], _query: Annotated[None, Depends(no_query)]
     ) -> list[ProblemGroup]:
         return homecare.buffer.problems()
+
+    @router.get(
+        "/deadline",
+        operation_id="deadline",
+        response_model=DeadlineReport,
+        responses=_COMMON,
+        summary="R14: the month's payment run, time left, and what is not delivered; read-only",
+    )
+    def deadline(
+        _token: Annotated[ApiToken, Depends(caller)],
+        query: Annotated[DeadlineQuery, Query()],
+    ) -> DeadlineReport:
+        year, number = (None, None)
+        if query.month is not None:
+            year, number = (int(part) for part in query.month.split("-"))
+        try:
+            return homecare.month_close.deadline(year, number)
+        except InvalidInputError as error:
+            raise invalid(("query", "month"), error) from None
+
+    @router.get(
+        "/month-report/{month}",
+        operation_id="month_report",
+        response_model=MonthReport,
+        responses=_COMMON,
+        summary="R14: per organisation, what of the month reached the city before its run",
+    )
+    def month_report(
+        _token: Annotated[ApiToken, Depends(caller)],
+        _query: Annotated[None, Depends(no_query)],
+        month: Annotated[
+            str, Path(pattern=MONTH, description="YYYY-MM, from 1900-01", examples=["2026-03"])
+        ],
+    ) -> MonthReport:
+        year, number = (int(part) for part in month.split("-"))
+        try:
+            return homecare.month_close.report(year, number)
+        except InvalidInputError as error:
+            raise invalid(("path", "month"), error) from None
 
     return router

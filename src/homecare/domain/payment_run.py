@@ -1,0 +1,128 @@
+"""R14: the city's payment run (ersättningskörning) for a month, the deadline of its items.
+
+For a month M the run is on the 6th of M+1, at 18:00 Stockholm time when the
+6th is a weekday that is not a public holiday, otherwise at 10:00. What has
+not reached the city by then is not paid with that run.
+
+Public holidays (allmänna helgdagar) come from the `holidays` package's
+Sweden calendar, asked without its optional "every Sunday" entries (some
+releases include them by default): a Sunday is never a weekday here anyway,
+and asking for them would only change the names shown. Whether a *Saturday*
+counts as a holiday is our reading of the city's rule, a setting
+(`saturday_is_holiday`, default yes, as Swedish law on time limits treats a
+Saturday, lag 1930:173).
+
+Pure: no clock; the caller passes `now` where one is needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cache
+
+from holidays import HolidayBase
+from holidays.countries.sweden import Sweden
+
+from homecare.domain.citydays import STOCKHOLM
+from homecare.domain.common import require_aware
+from homecare.errors import InvalidInputError
+
+__all__ = [
+    "HOLIDAY_HOUR",
+    "PAYMENT_DAY",
+    "WEEKDAY_HOUR",
+    "PaymentRun",
+    "month_due_next",
+    "payment_run",
+]
+
+PAYMENT_DAY = 6
+WEEKDAY_HOUR = 18
+HOLIDAY_HOUR = 10
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+
+
+@dataclass(frozen=True)
+class PaymentRun:
+    """The run that pays month `year`-`month`: when (`at`, Stockholm time) and why then.
+
+    `holiday` is True for a 10:00 run; `why` names the day: "weekday", or the
+    holidays that make it one, Swedish beside English ("Annandag påsk (Easter
+    Monday)", "lördag (Saturday)").
+    """
+
+    year: int
+    month: int
+    at: datetime
+    holiday: bool
+    why: str
+
+    @property
+    def label(self) -> str:
+        """The paid month as YYYY-MM."""
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+def payment_run(year: int, month: int, *, saturday_is_holiday: bool = True) -> PaymentRun:
+    """R14: the payment run for month `year`-`month` (1-12); InvalidInputError otherwise."""
+    _check_month(year, month)
+    day = date(year + month // 12, month % 12 + 1, PAYMENT_DAY)
+    reasons = _holiday_names(day, saturday_is_holiday=saturday_is_holiday)
+    hour = HOLIDAY_HOUR if reasons else WEEKDAY_HOUR
+    return PaymentRun(
+        year=year,
+        month=month,
+        at=datetime.combine(day, time(hour), tzinfo=STOCKHOLM),
+        holiday=bool(reasons),
+        why="; ".join(reasons) or "weekday (vardag)",
+    )
+
+
+def month_due_next(now: datetime, *, saturday_is_holiday: bool = True) -> tuple[int, int]:
+    """The month whose payment run is the next one at or after `now` (timezone-aware).
+
+    Before the run on the 6th that month's previous month is due, from the run on
+    the current month: on 2026-04-03 it is 2026-03, on 2026-04-07 it is 2026-04.
+    """
+    local = require_aware(now, "now").astimezone(STOCKHOLM)
+    first = local.date().replace(day=1)
+    previous = first - timedelta(days=1)
+    run = payment_run(previous.year, previous.month, saturday_is_holiday=saturday_is_holiday)
+    if local < run.at:
+        return previous.year, previous.month
+    return first.year, first.month
+
+
+def _check_month(year: int, month: int) -> None:
+    if (
+        isinstance(year, bool)
+        or isinstance(month, bool)
+        or not isinstance(year, int)
+        or not isinstance(month, int)
+        or not FIRST_YEAR <= year <= LAST_YEAR
+        or not 1 <= month <= 12
+    ):
+        raise InvalidInputError(
+            f"Not a month: {year!r}-{month!r}; expected a year {FIRST_YEAR}-{LAST_YEAR} "
+            "and a month 1-12."
+        )
+
+
+def _holiday_names(day: date, *, saturday_is_holiday: bool) -> list[str]:
+    """Why `day` is not a plain weekday: its holidays' names; empty for a weekday."""
+    names: list[str] = []
+    if day.weekday() == 5 and saturday_is_holiday:
+        names.append("lördag (Saturday)")
+    if day.weekday() == 6:
+        names.append("söndag (Sunday)")
+    swedish, english = _calendar(day.year, "sv"), _calendar(day.year, "en_US")
+    for sv, en in zip(swedish.get_list(day), english.get_list(day), strict=True):
+        names.append(f"{sv} ({en})")
+    return names
+
+
+@cache
+def _calendar(year: int, language: str) -> HolidayBase:
+    # The class itself: older `country_holidays` do not pass `include_sundays` on.
+    return Sweden(years=year, language=language, include_sundays=False)

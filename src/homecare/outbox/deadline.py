@@ -1,0 +1,189 @@
+"""R14: the payment run as the buffer's deadline: what of a month is at risk, and why.
+
+A month's items are the buffer items whose `business_date` lies in it (as R4's
+month view), plus the visits performed in it that are not confirmed yet
+(they are not in the buffer, but they will not be paid either). Every one not
+yet delivered to the city is *at risk* before the month's payment run and
+*late* after it. They are grouped by reason, each with its fix, easiest first
+(`EFFORT`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Connection, select
+
+from homecare.domain.citydays import STOCKHOLM
+from homecare.domain.payment_run import PaymentRun
+from homecare.outbox import tables as t
+from homecare.outbox.store import Buffer
+from homecare.outbox.validation import REASONS, Reason
+
+__all__ = ["EFFORT", "AtRiskGroup", "AtRiskItem", "DeadlineReport", "deadline_report"]
+
+QUEUED, NOT_CONFIRMED = "queued", "not_confirmed"
+
+# Easiest fix first: nothing to do but wait for the city, then the operator's own steps,
+# then what needs another person (a decision), then what waits on another item.
+EFFORT: dict[str, tuple[str, str]] = {
+    QUEUED: (
+        "the city has not fetched it yet",
+        "Nothing to do while the city fetches every five minutes (R3); if it has stopped, "
+        "check the server and the city's poller.",
+    ),
+    NOT_CONFIRMED: (
+        "performed but not confirmed",
+        "Attest and confirm the visit, or its work shift (R1: app.attest_assignments, "
+        "app.confirm_assignments, app.confirm_shift).",
+    ),
+    **{
+        reason.value: REASONS[reason]
+        for reason in (
+            Reason.STAFF_MISSING_SD_NUMBER,
+            Reason.STAFF_MISSING_PERSONNUMMER,
+            Reason.ACTIVITY_NOT_GRANTED,
+            Reason.NO_VALID_DECISION,
+            Reason.WAITING_FOR_EARLIER_ITEM,
+        )
+    },
+}
+
+
+class AtRiskItem(BaseModel):
+    """One item (or unconfirmed visit) of the month not delivered to the city."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    status: Literal["queued", "held", "not_confirmed"]
+    customer: UUID
+    business_date: date
+    reasons: list[str]
+    message_id: UUID | None
+    assignment_id: UUID | None
+    staff_id: UUID | None
+
+
+class AtRiskGroup(BaseModel):
+    """Items that share a reason, with the fix; `effort` 1 is the easiest."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reason: str
+    effort: int
+    text: str
+    fix: str
+    items: list[AtRiskItem]
+
+
+class DeadlineReport(BaseModel):
+    """R14 for one month: the run, the time left, and what is not delivered.
+
+    `run_at` is Stockholm time; `seconds_left` is negative once the run has
+    passed. `status`: `clear` (everything delivered), `at_risk` (something not
+    delivered, before the run) or `late` (something not delivered, after it).
+    `not_delivered` counts distinct items; an item with two reasons is in two groups.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    month: str
+    run_at: datetime
+    run_on_holiday: bool
+    run_day: str
+    now: datetime
+    seconds_left: int
+    status: Literal["clear", "at_risk", "late"]
+    not_delivered: int
+    groups: list[AtRiskGroup]
+
+
+def deadline_report(buffer: Buffer, run: PaymentRun, now: datetime) -> DeadlineReport:
+    """R14: the deadline report of `run`'s month at `now` (timezone-aware)."""
+    with buffer.database.engine.connect() as conn:
+        items = _undelivered_items(buffer, run) + _unconfirmed_visits(conn, run)
+    groups: dict[str, list[AtRiskItem]] = defaultdict(list)
+    for item in items:
+        for reason in item.reasons or [QUEUED]:
+            groups[reason].append(item)
+    order = list(EFFORT)
+    left = int((run.at - now).total_seconds())
+    status: Literal["clear", "at_risk", "late"] = (
+        "clear" if not items else "at_risk" if left > 0 else "late"
+    )
+    return DeadlineReport(
+        month=run.label,
+        run_at=run.at,
+        run_on_holiday=run.holiday,
+        run_day=run.why,
+        now=now.astimezone(STOCKHOLM),
+        seconds_left=left,
+        status=status,
+        not_delivered=len(items),
+        groups=[
+            AtRiskGroup(
+                reason=reason,
+                effort=order.index(reason) + 1 if reason in EFFORT else len(order) + 1,
+                text=EFFORT.get(reason, (reason, ""))[0],
+                fix=EFFORT.get(reason, ("", "See docs/integration.md."))[1],
+                items=groups[reason],
+            )
+            for reason in sorted(groups, key=lambda r: order.index(r) if r in order else 99)
+        ],
+    )
+
+
+def _undelivered_items(buffer: Buffer, run: PaymentRun) -> list[AtRiskItem]:
+    return [
+        AtRiskItem(
+            kind=i.kind,
+            status="queued" if i.status.value == "queued" else "held",
+            customer=i.customer,
+            business_date=i.business_date,
+            reasons=i.reasons,
+            message_id=i.message_id,
+            assignment_id=i.assignment_id,
+            staff_id=i.staff_id,
+        )
+        for i in buffer.month(run.year, run.month)
+    ]
+
+
+def _unconfirmed_visits(conn: Connection, run: PaymentRun) -> list[AtRiskItem]:
+    """Visits performed in the month (Stockholm days) whose latest version is not confirmed."""
+    a = t.assignments
+    first, after = month_instants(run.year, run.month)
+    rows = conn.execute(
+        select(a.c.assignment_id, a.c.customer_id, a.c.staff_id, a.c.performed_start)
+        .where(
+            a.c.confirmed.is_(False),
+            a.c.performed_start >= first,
+            a.c.performed_start < after,
+        )
+        .order_by(a.c.performed_start, a.c.assignment_id)
+    )
+    return [
+        AtRiskItem(
+            kind="visit_report",
+            status="not_confirmed",
+            customer=r.customer_id,
+            business_date=r.performed_start.astimezone(STOCKHOLM).date(),
+            reasons=[NOT_CONFIRMED],
+            message_id=None,
+            assignment_id=r.assignment_id,
+            staff_id=r.staff_id,
+        )
+        for r in rows
+    ]
+
+
+def month_instants(year: int, month: int) -> tuple[datetime, datetime]:
+    """The month's first Stockholm midnight and the next month's, as UTC instants (D5)."""
+    first = datetime.combine(date(year, month, 1), time(), tzinfo=STOCKHOLM)
+    after = datetime.combine(date(year + month // 12, month % 12 + 1, 1), time(), tzinfo=STOCKHOLM)
+    return first.astimezone(UTC), after.astimezone(UTC)

@@ -1,0 +1,57 @@
+"""The month close (R14, R12): the payment run as a deadline, the month report, reconciliation.
+
+One object per store (`hc.month_close`), holding the one setting the rule
+needs (`saturday_is_holiday`) and the clock that says "now" when the caller
+does not. Every query returns a frozen pydantic model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from homecare.domain.common import require_aware
+from homecare.domain.payment_run import PaymentRun, month_due_next, payment_run
+from homecare.outbox.deadline import DeadlineReport, deadline_report
+from homecare.outbox.month_report import MonthReport, month_report
+from homecare.outbox.store import Buffer, utc_now
+
+__all__ = ["MonthClose"]
+
+
+class MonthClose:
+    def __init__(
+        self,
+        buffer: Buffer,
+        *,
+        saturday_is_holiday: bool = True,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.buffer = buffer
+        self.saturday_is_holiday = saturday_is_holiday
+        self.clock = clock
+
+    def payment_run(self, year: int, month: int) -> PaymentRun:
+        """R14: when the run that pays `year`-`month` is (InvalidInputError for no month)."""
+        return payment_run(year, month, saturday_is_holiday=self.saturday_is_holiday)
+
+    def month_due(self, now: datetime | None = None) -> tuple[int, int]:
+        """The month whose run is the next at or after `now` (default: the clock)."""
+        return month_due_next(self._now(now), saturday_is_holiday=self.saturday_is_holiday)
+
+    def deadline(
+        self, year: int | None = None, month: int | None = None, *, now: datetime | None = None
+    ) -> DeadlineReport:
+        """R14: the run of `year`-`month` (default: the month due next), the time left at
+        `now` (default: the clock), and the month's items not delivered, by reason."""
+        at = self._now(now)
+        if year is None or month is None:
+            year, month = self.month_due(at)
+        return deadline_report(self.buffer, self.payment_run(year, month), at)
+
+    def report(self, year: int, month: int) -> MonthReport:
+        """R14: per organisation, what of the month reached the city before its run."""
+        return month_report(self.buffer, self.payment_run(year, month))
+
+    def _now(self, now: datetime | None) -> datetime:
+        return require_aware(now if now is not None else self.clock(), "now")

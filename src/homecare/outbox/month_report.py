@@ -1,0 +1,129 @@
+"""R14: what of a month reached the city before its payment run, per organisation.
+
+A visit counts once, by its latest report (revision): delivered before the
+run, delivered after it, still queued, or held. An item was delivered before
+the run when a fetch at or before the run's time acknowledged it
+(`Buffer.delivered_position_at`). Pause messages count by the first day
+they carry (`business_date`). Performed hours sum the performed time of the
+visits delivered before the run (declined visits have none).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from homecare.domain.payment_run import PaymentRun
+from homecare.outbox import tables as t
+from homecare.outbox.messages import MessageKind
+from homecare.outbox.projection import RELEASED, SUPERSEDED
+from homecare.outbox.store import Buffer
+from homecare.projections.pause_overview import overview_customers
+
+__all__ = ["MonthReport", "OrganisationMonth", "month_report"]
+
+UNKNOWN_ORGANISATION = "(unknown)"
+
+
+class OrganisationMonth(BaseModel):
+    """One organisation's month; `visits_confirmed` = the four visit counts after it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    organisation: str
+    visits_confirmed: int = 0
+    visits_delivered_before_run: int = 0
+    visits_delivered_after_run: int = 0
+    visits_queued: int = 0
+    visits_held: int = 0
+    pause_messages_sent: int = 0
+    pause_messages_sent_before_run: int = 0
+    pause_messages_waiting: int = 0
+    performed_hours_in_time: float = 0.0
+
+
+class MonthReport(BaseModel):
+    """R14: per organisation (sorted by name), and the total of all of them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    month: str
+    run_at: datetime
+    organisations: list[OrganisationMonth]
+    total: OrganisationMonth
+
+
+def month_report(buffer: Buffer, run: PaymentRun) -> MonthReport:
+    """R14: the month report of `run`'s month, as the buffer stands now."""
+    first, after = _days(run)
+    i, c = t.items, overview_customers
+    with buffer.database.engine.connect() as conn:
+        mark = buffer.delivered_position(conn)
+        in_time = buffer.delivered_position_at(run.at, conn)
+        organisations = dict(conn.execute(select(c.c.customer_id, c.c.organisation)).all())
+        rows = conn.execute(
+            select(i.c.seq, i.c.kind, i.c.customer_id, i.c.assignment_id, i.c.state)
+            .add_columns(i.c.position, i.c.facts)
+            .where(i.c.business_date >= first, i.c.business_date < after, i.c.state != SUPERSEDED)
+            .order_by(i.c.seq)
+        ).mappings()
+        latest: dict[UUID, Any] = {}
+        tallies: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for row in rows:
+            if row["kind"] == MessageKind.VISIT_REPORT:
+                latest[row["assignment_id"]] = row  # rows come oldest first
+                continue
+            tally = tallies[organisations.get(row["customer_id"], UNKNOWN_ORGANISATION)]
+            delivered = row["state"] == RELEASED and row["position"] <= mark
+            tally["pause_messages_sent" if delivered else "pause_messages_waiting"] += 1
+            if delivered and row["position"] <= in_time:
+                tally["pause_messages_sent_before_run"] += 1
+    for row in latest.values():
+        _count_visit(
+            tallies[organisations.get(row["customer_id"], UNKNOWN_ORGANISATION)], row, mark, in_time
+        )
+    lines = [_line(name, tallies[name]) for name in sorted(tallies)]
+    total: dict[str, float] = defaultdict(float)
+    for name in tallies:
+        for key, value in tallies[name].items():
+            total[key] += value
+    return MonthReport(
+        month=run.label, run_at=run.at, organisations=lines, total=_line("(all)", total)
+    )
+
+
+def _count_visit(tally: dict[str, float], row: Any, mark: int, in_time: int) -> None:
+    tally["visits_confirmed"] += 1
+    if row["state"] != RELEASED:
+        tally["visits_held"] += 1
+    elif row["position"] > mark:
+        tally["visits_queued"] += 1
+    elif row["position"] > in_time:
+        tally["visits_delivered_after_run"] += 1
+    else:
+        tally["visits_delivered_before_run"] += 1
+        tally["performed_seconds_in_time"] += _performed_seconds(row["facts"])
+
+
+def _performed_seconds(facts: dict[str, Any]) -> float:
+    if facts.get("outcome", "performed") != "performed":
+        return 0.0
+    start = datetime.fromisoformat(facts["performed_start"])
+    end = datetime.fromisoformat(facts["performed_end"])
+    return (end - start).total_seconds()
+
+
+def _line(organisation: str, tally: dict[str, float]) -> OrganisationMonth:
+    counts = {k: int(v) for k, v in tally.items() if k != "performed_seconds_in_time"}
+    hours = round(tally.get("performed_seconds_in_time", 0.0) / 3600, 2)
+    return OrganisationMonth(organisation=organisation, performed_hours_in_time=hours, **counts)
+
+
+def _days(run: PaymentRun) -> tuple[date, date]:
+    first = date(run.year, run.month, 1)
+    return first, date(run.year + run.month // 12, run.month % 12 + 1, 1)

@@ -1,0 +1,72 @@
+"""R14 from the command line: `buffer deadline` for cron, `buffer month-report`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+
+from homecare.bootstrap import connect
+from homecare.cli.month import EXIT_AT_RISK
+from tests.cli.conftest import Cli, assert_one_line_error
+from tests.conftest import ACTOR
+from tests.outbox.world import World
+
+BEFORE = "2026-04-06T09:00"  # Stockholm time, an hour before March's run (Easter Monday)
+
+
+def test_r14_buffer_deadline_exits_non_zero_until_fixed_and_fetched(cli: Cli) -> None:
+    with connect(cli.url) as hc:
+        world = World(hc)
+        no_sd = world.staff(sd_number=False)
+        world.visit(world.customer(), no_sd)
+    held = cli("buffer", "deadline", "--month", "2026-03", "--now", BEFORE)
+    assert held.exit_code == EXIT_AT_RISK, held.stdout
+    assert "2026-04-06 10:00" in held.stdout
+    assert "Annandag påsk" in held.stdout
+    assert "staff_missing_sd_number" in held.stdout
+    assert "Time left: 0 d 1 h 0 min" in held.stdout
+    shown = json.loads(
+        cli("buffer", "deadline", "--month", "2026-03", "--now", BEFORE, "--json").stdout
+    )
+    assert (shown["status"], shown["not_delivered"]) == ("at_risk", 1)
+    assert shown["groups"][0]["reason"] == "staff_missing_sd_number"
+    with connect(cli.url) as hc:
+        hc.app.update_staff(no_sd, sd_number="SD-1", actor=ACTOR, at=world.tick())
+    queued = cli("buffer", "deadline", "--month", "2026-03", "--now", BEFORE)
+    assert queued.exit_code == EXIT_AT_RISK
+    assert "queued" in queued.stdout
+    first = json.loads(cli.ok("buffer", "fetch").stdout)
+    cli.ok("buffer", "fetch", "--after", first["cursor"])  # the city's next fetch: the receipt
+    clear = cli.ok("buffer", "deadline", "--month", "2026-03", "--now", BEFORE)
+    assert "Clear" in clear.stdout
+
+
+def test_r14_buffer_deadline_bad_month_is_one_line(cli: Cli) -> None:
+    assert_one_line_error(cli("buffer", "deadline", "--month", "2026-13"), "Malformed month")
+    assert_one_line_error(cli("buffer", "deadline", "--now", "soon"), "--now time")
+
+
+def test_r14_month_report_as_table_json_and_csv(cli: Cli) -> None:
+    with connect(cli.url) as hc:
+        world = World(hc)
+        staff = world.staff()
+        world.visit(world.customer(), staff)
+        world.visit(world.customer(), staff)
+        hc.catch_up()
+        run = datetime(2026, 4, 6, 8, tzinfo=UTC)
+        first = hc.buffer.fetch(limit=1, at=run - timedelta(days=1))
+        hc.buffer.fetch(after=first.cursor, at=run - timedelta(days=1))
+    shown = cli.ok("buffer", "month-report", "2026-03")
+    assert "Team 0" in shown.stdout
+    assert "Team 1" in shown.stdout
+    data = cli.json("buffer", "month-report", "2026-03", "--json")
+    assert data["total"]["visits_delivered_before_run"] == 1
+    assert data["total"]["visits_queued"] == 1
+    rows = list(
+        csv.DictReader(io.StringIO(cli.ok("buffer", "month-report", "2026-03", "--csv").stdout))
+    )
+    assert [r["organisation"] for r in rows] == ["Team 0", "Team 1", "(all)"]
+    assert rows[-1]["visits_confirmed"] == "2"
+    assert rows[0]["performed_hours_in_time"] == "0.5"

@@ -1,0 +1,88 @@
+"""R14: the deadline report and the month report through the API, on both stores."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from homecare.bootstrap import Homecare
+from tests.conftest import ACTOR
+from tests.outbox.world import World
+
+RUN_2026_03 = datetime(2026, 4, 6, 8, 0, tzinfo=UTC)  # 10:00 Stockholm, Easter Monday
+BEFORE, AFTER = RUN_2026_03 - timedelta(hours=1), RUN_2026_03 + timedelta(hours=1)
+
+
+def test_r14_a_held_item_is_at_risk_until_fixed_and_fetched(hc: Homecare) -> None:
+    world = World(hc)
+    ok, no_sd = world.staff(), world.staff(sd_number=False)
+    world.visit(world.customer(), ok)
+    held = world.visit(world.customer(), no_sd)
+    unconfirmed = world.visit(world.customer(), ok, confirm=False)
+    hc.catch_up()
+    report = hc.month_close.deadline(2026, 3, now=BEFORE)
+    assert report.status == "at_risk"
+    assert report.run_at == RUN_2026_03
+    assert report.seconds_left == 3600
+    assert report.not_delivered == 3
+    assert [(g.reason, g.effort) for g in report.groups] == [
+        ("queued", 1),
+        ("not_confirmed", 2),
+        ("staff_missing_sd_number", 3),
+    ]
+    assert [i.assignment_id for i in report.groups[2].items] == [held]
+    assert [i.assignment_id for i in report.groups[1].items] == [unconfirmed]
+    assert "SD number" in report.groups[2].fix
+    # after the run the same items are late
+    assert hc.month_close.deadline(2026, 3, now=AFTER).status == "late"
+    # the fix at the source (R6), confirming, and the city's next fetch clear it
+    hc.app.update_staff(no_sd, sd_number="SD-9", actor=ACTOR, at=world.tick())
+    hc.app.confirm_assignment(unconfirmed, actor=ACTOR, at=world.tick())
+    hc.catch_up()
+    assert hc.month_close.deadline(2026, 3, now=BEFORE).not_delivered == 3  # all queued
+    first = hc.buffer.fetch(at=BEFORE)
+    hc.buffer.fetch(after=first.cursor, at=BEFORE)
+    report = hc.month_close.deadline(2026, 3, now=BEFORE)
+    assert (report.status, report.not_delivered, report.groups) == ("clear", 0, [])
+
+
+def test_r14_other_months_are_not_counted_and_the_default_is_the_month_due(
+    hc: Homecare,
+) -> None:
+    world = World(hc)
+    world.visit(world.customer(), world.staff(), day=date(2026, 4, 1))
+    hc.catch_up()
+    assert hc.month_close.deadline(2026, 3, now=BEFORE).status == "clear"
+    due = hc.month_close.deadline(now=AFTER)  # after March's run, April is due
+    assert (due.month, due.status, due.not_delivered) == ("2026-04", "at_risk", 1)
+    assert hc.month_close.deadline(now=BEFORE).month == "2026-03"
+
+
+def test_r14_month_report_counts_before_and_after_the_run(hc: Homecare) -> None:
+    world = World(hc)
+    staff, no_sd = world.staff(), world.staff(sd_number=False)
+    customers = [world.customer() for _ in range(4)]  # Team 0, 1, 2, 0
+    for customer in customers:
+        world.visit(customer, staff)  # 30 minutes each
+    hc.catch_up()
+    first = hc.buffer.fetch(limit=2, at=BEFORE)  # positions 1, 2 (Team 0, Team 1)
+    second = hc.buffer.fetch(after=first.cursor, limit=1, at=BEFORE)  # acks 1, 2 before
+    hc.buffer.fetch(after=second.cursor, limit=1, at=AFTER)  # acks 3 (Team 2) after
+    world.visit(customers[1], no_sd)  # held
+    world.visit(customers[0], staff, day=date(2026, 2, 27))  # another month
+    hc.catch_up()
+    report = hc.month_close.report(2026, 3)
+    by_team = {o.organisation: o for o in report.organisations}
+    assert sorted(by_team) == ["Team 0", "Team 1", "Team 2"]
+    assert by_team["Team 0"].visits_confirmed == 2
+    assert by_team["Team 0"].visits_delivered_before_run == 1
+    assert by_team["Team 0"].visits_queued == 1
+    assert by_team["Team 0"].performed_hours_in_time == 0.5
+    assert by_team["Team 1"].visits_delivered_before_run == 1
+    assert by_team["Team 1"].visits_held == 1
+    assert by_team["Team 2"].visits_delivered_after_run == 1
+    assert by_team["Team 2"].performed_hours_in_time == 0.0
+    total = report.total
+    assert (total.visits_confirmed, total.visits_delivered_before_run) == (5, 2)
+    assert (total.visits_delivered_after_run, total.visits_queued, total.visits_held) == (1, 1, 1)
+    assert total.performed_hours_in_time == 1.0
+    assert report.model_dump(mode="json")["run_at"] == "2026-04-06T10:00:00+02:00"
