@@ -61,9 +61,7 @@ def postgres_connect_kwargs(
     kwargs: dict[str, Any] = {}
     for key, value in params.items():
         if isinstance(value, tuple | list):
-            raise InvalidInputError(
-                f"The database URL repeats the option {key!r}: give it once."
-            )
+            raise InvalidInputError(f"The database URL repeats the option {key!r}: give it once.")
         kwargs[key] = value
     kwargs.setdefault("connect_timeout", connect_timeout)
     try:

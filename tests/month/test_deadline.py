@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from homecare.bootstrap import Homecare
+import pytest
+
+from homecare.bootstrap import Homecare, connect
+from homecare.errors import InvalidInputError
+from homecare.settings import Settings
 from tests.conftest import ACTOR
 from tests.outbox.world import World
 
@@ -86,3 +90,19 @@ def test_r14_month_report_counts_before_and_after_the_run(hc: Homecare) -> None:
     assert (total.visits_delivered_after_run, total.visits_queued, total.visits_held) == (1, 1, 1)
     assert total.performed_hours_in_time == 1.0
     assert report.model_dump(mode="json")["run_at"] == "2026-04-06T10:00:00+02:00"
+
+
+def test_r14_saturday_as_a_weekday_is_a_setting_from_the_environment(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with connect(store_url) as hc:  # default: a Saturday is a holiday, 10:00
+        assert hc.month_close.payment_run(2027, 1).at.hour == 10
+    monkeypatch.setenv("HOMECARE_SATURDAY_IS_HOLIDAY", "false")
+    with connect(store_url) as hc:
+        assert hc.month_close.payment_run(2027, 1).at.hour == 18
+        assert hc.month_close.deadline(2027, 1, now=BEFORE).run_at.hour == 18
+    with connect(settings=Settings(database_url=store_url, saturday_is_holiday=True)) as hc:
+        assert hc.month_close.payment_run(2027, 1).at.hour == 10
+    monkeypatch.setenv("HOMECARE_SATURDAY_IS_HOLIDAY", "perhaps")
+    with pytest.raises(InvalidInputError, match="saturday_is_holiday"):
+        connect(store_url)
