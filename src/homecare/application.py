@@ -355,6 +355,27 @@ class HomecareApplication(Application[UUID]):
         self.save(assignment)
 
     @_translated
+    def record_declined_visit(
+        self,
+        assignment_id: UUID,
+        *,
+        declined_at: datetime,
+        declined_by: str,
+        reason: str | None = None,
+        actor: str,
+        at: datetime,
+    ) -> None:
+        """R15: the customer declined the planned visit (avböjt besök): when, taken by
+        whom, an optional reason. Attest and confirm it like a performed visit; it is
+        reported with outcome `declined`, no activities and the planned time. On a
+        visit already performed or declined this is a correction (R6)."""
+        assignment = self._load(Assignment, assignment_id)
+        assignment.decline(
+            declined_at=declined_at, declined_by=declined_by, reason=reason, actor=actor, at=at
+        )
+        self.save(assignment)
+
+    @_translated
     def attest_assignments(
         self, assignment_ids: Sequence[UUID], *, actor: str, at: datetime
     ) -> None:

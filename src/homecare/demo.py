@@ -80,6 +80,7 @@ class DemoSummary(BaseModel):
     confirmed: int
     skipped_in_pause: int
     corrected_in_shift: int
+    declined: int
     pauses: int
     pause_changes: int
     pause_cancellations: int
@@ -177,6 +178,7 @@ class _Visit:
     start: datetime
     end: datetime
     activities: tuple[str, ...]
+    declined: bool = False
 
 
 Action = tuple[datetime, Callable[[datetime], None]]
@@ -297,12 +299,26 @@ class _Provider:
                     actor=PLANNER,
                     at=self.clock.at(planned_at),
                 )
-                visits.append(_Visit(visit_id, customer, staff, start, end, tuple(activities)))
+                declined = self.rng.random() < 0.02  # the customer declines at the door (R15)
+                visits.append(
+                    _Visit(visit_id, customer, staff, start, end, tuple(activities), declined)
+                )
         self.count("visits", len(visits))
         return visits
 
     def _performer(self, visit: _Visit) -> Callable[[datetime], None]:
         def perform(at: datetime) -> None:
+            if visit.declined:
+                self.hc.app.record_declined_visit(
+                    visit.id,
+                    declined_at=visit.start,
+                    declined_by=STAFF,
+                    reason="the customer did not want the visit today",
+                    actor=STAFF,
+                    at=at,
+                )
+                self.count("declined")
+                return
             self.hc.app.record_performance(
                 visit.id,
                 start=visit.start,
@@ -341,7 +357,9 @@ class _Provider:
                 v.start, v.end, tuple(a for a in v.activities if a in v.customer.granted)
             )
             for v in shift
-            if not set(v.activities) <= v.customer.granted and self.rng.random() < 0.5
+            if not v.declined
+            and not set(v.activities) <= v.customer.granted
+            and self.rng.random() < 0.5
         }
         try:
             confirmed = self.hc.app.confirm_shift(
@@ -422,6 +440,7 @@ class _Provider:
             confirmed=self.counts.get("confirmed", 0),
             skipped_in_pause=self.counts.get("skipped_in_pause", 0),
             corrected_in_shift=self.counts.get("corrected_in_shift", 0),
+            declined=self.counts.get("declined", 0),
             pauses=self.counts.get("pauses", 0),
             pause_changes=self.counts.get("pause_changes", 0),
             pause_cancellations=self.counts.get("pause_cancellations", 0),

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from homecare.bootstrap import connect
 from homecare.cli.month import EXIT_AT_RISK
+from homecare.domain.assignment import Assignment, AssignmentStatus
 from tests.cli.conftest import Cli, assert_one_line_error
 from tests.conftest import ACTOR
 from tests.outbox.world import World
@@ -70,3 +71,64 @@ def test_r14_month_report_as_table_json_and_csv(cli: Cli) -> None:
     assert [r["organisation"] for r in rows] == ["Team 0", "Team 1", "(all)"]
     assert rows[-1]["visits_confirmed"] == "2"
     assert rows[0]["performed_hours_in_time"] == "0.5"
+
+
+def test_r12_pauses_reconcile_exits_non_zero_on_a_difference(cli: Cli) -> None:
+    with connect(cli.url) as hc:
+        world = World(hc)
+        customer = world.customer()
+        hc.app.create_pause(
+            level="customer",
+            target_id=customer.id,
+            notified_at=world.tick(),
+            reason="hospital_stay",
+            starts_at=datetime(2026, 3, 10, 9, tzinfo=UTC),
+            ends_at=datetime(2026, 3, 12, 9, tzinfo=UTC),
+            actor=ACTOR,
+            at=world.tick(),
+        )
+    later = "2026-06-01T00:00"
+    differs = cli("pauses", "reconcile", "--now", later)
+    assert differs.exit_code == EXIT_AT_RISK, differs.stdout
+    assert "DIFFERENT 2026-03-10..2026-03-12: missing at city, cause queued" in differs.stdout
+    first = json.loads(cli.ok("buffer", "fetch").stdout)
+    cli.ok("buffer", "fetch", "--after", first["cursor"])
+    same = cli.ok("pauses", "reconcile", "--now", later, "--customer", str(customer.id))
+    assert "no differences" in same.stdout
+    assert "inactivated pause" in same.stdout
+    data = cli.json("pauses", "reconcile", "--now", later, "--month", "2026-03", "--json")
+    assert data["differences"] == 0
+    assert data["customers"][0]["city_holds"] == [
+        {"first_day": "2026-03-10", "last_day": "2026-03-12"}
+    ]
+    assert_one_line_error(cli("pauses", "reconcile", "--customer", "nope"), "customer id")
+
+
+def test_r15_assignments_decline_from_the_command_line(cli: Cli) -> None:
+    with connect(cli.url) as hc:
+        world = World(hc)
+        visit = world.visit(world.customer(), world.staff(), confirm=False)
+    done = cli.ok(
+        "assignments",
+        "decline",
+        str(visit),
+        "--by",
+        "Anna",
+        "--actor",
+        "karin",
+        "--when",
+        "2026-03-02T09:55",
+        "--reason",
+        "not today",
+    )
+    assert "recorded as declined" in done.stdout
+    with connect(cli.url) as hc:
+        declined = hc.app.get(Assignment, visit)
+        assert (declined.status, declined.declined_by) == (AssignmentStatus.DECLINED, "Anna")
+        assert declined.decline_reason == "not today"
+    assert_one_line_error(
+        cli("assignments", "decline", "nope", "--by", "Anna", "--actor", "karin"), "assignment id"
+    )
+    assert_one_line_error(
+        cli("assignments", "decline", str(visit), "--by", " ", "--actor", "karin"), "declined_by"
+    )

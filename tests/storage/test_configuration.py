@@ -259,9 +259,7 @@ def test_D9_sslmode_in_the_url_reaches_the_event_store(postgres_database: str) -
     from homecare.application import HomecareApplication
     from homecare.settings import Settings
 
-    settings = Settings.load(
-        database_url=f"{postgres_database}?sslmode=require", connect_timeout=1
-    )
+    settings = Settings.load(database_url=f"{postgres_database}?sslmode=require", connect_timeout=1)
     with pytest.raises(OperationalError):  # the recorder connects as it starts
         HomecareApplication(
             settings.eventsourcing_environment(),

@@ -1,12 +1,22 @@
-"""`homecare assignments list`: every visit with its integration status (R2)."""
+"""`homecare assignments list`: every visit with its integration status (R2);
+`homecare assignments decline`: the customer declined a visit (R15)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
-from homecare.cli.output import JsonOption, console, emit_json, parse_uuid, store, table
+from homecare.cli.output import (
+    JsonOption,
+    console,
+    emit_json,
+    parse_instant,
+    parse_uuid,
+    store,
+    table,
+)
 
 __all__ = ["app"]
 
@@ -51,3 +61,34 @@ def list_assignments(
             ),
         )
     )
+
+
+@app.command("decline")
+def decline(
+    ctx: typer.Context,
+    assignment: Annotated[str, typer.Argument(metavar="ASSIGNMENT_ID", help="The visit.")],
+    declined_by: Annotated[
+        str, typer.Option("--by", help="Who took the customer's decline (a staff member).")
+    ],
+    actor: Annotated[str, typer.Option(help="Who records it (D1).")],
+    declined_at: Annotated[
+        str | None,
+        typer.Option("--when", help="When the customer declined [default: now]."),
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="Why, if the customer said.")] = None,
+) -> None:
+    """R15: record that the customer declined the visit (avböjt besök); attest and confirm
+    it like a performed one. On a visit already performed this is a correction (R6)."""
+    assignment_id = parse_uuid(assignment, "assignment")
+    now = datetime.now(UTC)
+    when = parse_instant(declined_at, "--when time") if declined_at else now
+    with store(ctx, catch_up=False) as hc:
+        hc.app.record_declined_visit(
+            assignment_id,
+            declined_at=when,
+            declined_by=declined_by,
+            reason=reason,
+            actor=actor,
+            at=now,
+        )
+    console().print(f"Visit {assignment_id} recorded as declined; attest and confirm it (R15).")

@@ -55,6 +55,7 @@ def _print(summary: DemoSummary, seconds: float, prefix: str) -> None:
                 ["visits confirmed", summary.confirmed],
                 ["visits inside a pause, not confirmed", summary.skipped_in_pause],
                 ["visits corrected in the shift follow-up", summary.corrected_in_shift],
+                ["visits declined by the customer (R15)", summary.declined],
                 [
                     "pauses created / changed / cancelled",
                     f"{summary.pauses} / {summary.pause_changes} / {summary.pause_cancellations}",

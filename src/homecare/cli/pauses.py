@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from homecare.cli.month import EXIT_AT_RISK
 from homecare.cli.output import (
     JsonOption,
     console,
@@ -14,11 +15,13 @@ from homecare.cli.output import (
     local_time,
     parse_date,
     parse_instant,
+    parse_month,
     parse_uuid,
     store,
     table,
 )
 from homecare.domain.citydays import STOCKHOLM
+from homecare.outbox.reconcile import CustomerReconciliation
 from homecare.projections.pause_overview import previous_month
 
 __all__ = ["app"]
@@ -134,3 +137,60 @@ def _show(
             ),
         )
     )
+
+
+@app.command("reconcile")
+def reconcile(
+    ctx: typer.Context,
+    customer: Customer = None,
+    month: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM", help="Only the days of this month.")
+    ] = None,
+    now: Now = None,
+    as_json: JsonOption = False,
+) -> None:
+    """R12: per customer, the whole days the city holds (the pause messages it has fetched)
+    beside the days the pauses imply, every difference with its cause; the inactivated
+    pauses with the messages sent for each. Exits 3 when there is a difference."""
+    customer_id = parse_uuid(customer, "customer") if customer else None
+    year, number = parse_month(month) if month else (None, None)
+    instant = parse_instant(now, "--now time") if now else datetime.now(UTC)
+    with store(ctx) as hc:
+        result = hc.month_close.reconcile_pauses(
+            customer_id=customer_id, year=year, month=number, now=instant
+        )
+    if as_json:
+        emit_json(result)
+    else:
+        out = console()
+        for entry in result.customers:
+            _show_reconciliation(entry)
+        verdict = (
+            "no differences" if not result.differences else f"{result.differences} differences"
+        )
+        out.print(f"{len(result.customers)} customers reconciled: {verdict}.")
+    if result.differences:
+        raise typer.Exit(EXIT_AT_RISK)
+
+
+def _days(first: date, last: date | None) -> str:
+    return f"{first}..{last or 'open'}"
+
+
+def _show_reconciliation(entry: CustomerReconciliation) -> None:
+    out = console()
+    out.print(f"Customer {entry.customer} ({entry.organisation or 'unknown organisation'})")
+    held = ", ".join(_days(d.first_day, d.last_day) for d in entry.city_holds) or "none"
+    implied = ", ".join(_days(d.first_day, d.last_day) for d in entry.pauses_imply) or "none"
+    out.print(f"  the city holds:   {held}")
+    out.print(f"  the pauses imply: {implied}")
+    for d in entry.differences:
+        out.print(
+            f"  DIFFERENT {_days(d.first_day, d.last_day)}: {d.side.replace('_', ' ')}, "
+            f"cause {d.cause} ({len(d.messages)} messages waiting)"
+        )
+    for pause in entry.inactivated_pauses:
+        sent = ", ".join(
+            f"{m.action} {_days(m.first_day, m.last_day)} [{m.status}]" for m in pause.messages
+        )
+        out.print(f"  inactivated pause {pause.pause_id} ({pause.status}): {sent or 'no messages'}")

@@ -1,6 +1,9 @@
-"""A visit (uppdrag, kundbesök) and its path to the city (R1, R2, R6).
+"""A visit (uppdrag, kundbesök) and its path to the city (R1, R2, R6, R15).
 
-planned -> performed -> attested -> confirmed. A correction (R6: "correct the
+planned -> performed -> attested -> confirmed, or planned -> declined ->
+attested -> confirmed when the customer declined the visit (avböjt besök,
+R15): recorded with when, by whom and an optional reason, and reported to
+the city with outcome `declined`, no activities and the planned time. A correction (R6: "correct the
 visit in the assignment report") is allowed at any point after performance;
 it withdraws the attestation, and on a confirmed visit it reopens it, so the
 corrected visit must be attested and confirmed again before it is reported.
@@ -28,6 +31,7 @@ __all__ = ["Assignment", "AssignmentStatus"]
 class AssignmentStatus(StrEnum):
     PLANNED = "planned"
     PERFORMED = "performed"
+    DECLINED = "declined"
     ATTESTED = "attested"
     CONFIRMED = "confirmed"
 
@@ -49,6 +53,19 @@ class Assignment(Aggregate):
 
     class Corrected(Performed):
         pass
+
+    class Declined(Aggregate.Event):
+        """R15: the customer declined the planned visit; `planned_*` copied for readers."""
+
+        declined_at: datetime
+        declined_by: str
+        reason: str | None
+        planned_start: datetime
+        planned_end: datetime
+        actor: str
+
+    class DeclineCorrected(Declined):
+        """R6, R15: a visit corrected to declined (or its decline's details changed)."""
 
     class Attested(Aggregate.Event):
         actor: str
@@ -79,6 +96,14 @@ class Assignment(Aggregate):
         self.activities: tuple[str, ...] = ()
         self.status = AssignmentStatus.PLANNED
         self.confirmations = 0
+        self.declined_at: datetime | None = None
+        self.declined_by: str | None = None
+        self.decline_reason: str | None = None
+
+    @property
+    def outcome(self) -> str:
+        """R15: `declined` when the customer declined the visit, else `performed`."""
+        return "declined" if self.declined_at is not None else "performed"
 
     @classmethod
     def plan(
@@ -141,10 +166,42 @@ class Assignment(Aggregate):
         start, end, reported, at = _checked(start, end, activities, actor, at)
         self._corrected(start, end, reported, actor, at)
 
+    def decline(
+        self,
+        *,
+        declined_at: datetime,
+        declined_by: str,
+        reason: str | None = None,
+        actor: str,
+        at: datetime,
+    ) -> None:
+        """R15: the customer declined the visit: when, taken by whom, an optional reason.
+
+        On a planned visit this records the outcome; on one already performed or
+        declined it is a correction (R6): attest and confirm it again.
+        """
+        declined_at = require_aware(declined_at, "declined_at")
+        if not isinstance(declined_by, str) or not declined_by.strip():
+            raise InvalidInputError("A declined visit must say who took the decline (declined_by).")
+        if reason is not None and not isinstance(reason, str):
+            raise InvalidInputError("The reason of a declined visit must be text.")
+        record = (
+            self._declined if self.status is AssignmentStatus.PLANNED else self._decline_corrected
+        )
+        record(
+            declined_at=declined_at,
+            declined_by=declined_by.strip(),
+            reason=(reason or "").strip() or None,
+            planned_start=self.planned_start,
+            planned_end=self.planned_end,
+            actor=require_actor(actor),
+            timestamp=require_aware(at, "at"),
+        )
+
     def attest(self, *, actor: str, at: datetime) -> None:
         if self.status is AssignmentStatus.PLANNED:
             raise AssignmentNotPerformedError(
-                f"Assignment {self.id} has no performed time to attest."
+                f"Assignment {self.id} has no performed time (nor a decline) to attest."
             )
         if self.status is AssignmentStatus.CONFIRMED:
             raise AssignmentAlreadyConfirmedError(f"Assignment {self.id} is already confirmed.")
@@ -182,6 +239,7 @@ class Assignment(Aggregate):
         self.performed_end = performed_end
         self.activities = tuple(activities)
         self.status = AssignmentStatus.PERFORMED
+        self.declined_at = self.declined_by = self.decline_reason = None
 
     @event(Corrected)
     def _corrected(
@@ -196,6 +254,42 @@ class Assignment(Aggregate):
         self.performed_end = performed_end
         self.activities = tuple(activities)
         self.status = AssignmentStatus.PERFORMED
+        self.declined_at = self.declined_by = self.decline_reason = None
+
+    @event(Declined)
+    def _declined(
+        self,
+        declined_at: datetime,
+        declined_by: str,
+        reason: str | None,
+        planned_start: datetime,
+        planned_end: datetime,
+        actor: str,
+        timestamp: datetime,
+    ) -> None:
+        self._set_declined(declined_at, declined_by, reason)
+
+    @event(DeclineCorrected)
+    def _decline_corrected(
+        self,
+        declined_at: datetime,
+        declined_by: str,
+        reason: str | None,
+        planned_start: datetime,
+        planned_end: datetime,
+        actor: str,
+        timestamp: datetime,
+    ) -> None:
+        self._set_declined(declined_at, declined_by, reason)
+
+    def _set_declined(self, declined_at: datetime, declined_by: str, reason: str | None) -> None:
+        self.declined_at = declined_at
+        self.declined_by = declined_by
+        self.decline_reason = reason
+        self.performed_start = None
+        self.performed_end = None
+        self.activities = ()
+        self.status = AssignmentStatus.DECLINED
 
     @event(Attested)
     def _attested(self, actor: str, timestamp: datetime) -> None:

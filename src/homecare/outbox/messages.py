@@ -42,16 +42,21 @@ class _Message(BaseModel):
 
 
 class VisitReportMessage(_Message):
-    """A performed, attested and confirmed visit (R1, R2)."""
+    """A performed (or declined, R15), attested and confirmed visit (R1, R2)."""
 
     kind: Literal["visit_report"] = "visit_report"
     assignment_id: UUID
     revision: int = Field(description="1 for the first confirmation; higher after a correction.")
     staff_personnummer: str
     staff_sd_number: str
-    performed_start: datetime
-    performed_end: datetime
-    activities: list[str]
+    performed_start: datetime = Field(description="For a declined visit: the planned start.")
+    performed_end: datetime = Field(description="For a declined visit: the planned end.")
+    activities: list[str] = Field(description="Sorted; empty for a declined visit.")
+    outcome: Literal["performed", "declined"] = Field(
+        "performed",
+        description="R15: `declined` when the customer declined the visit (avböjt besök); "
+        "absent from a performed visit's payload, which keeps its original shape.",
+    )
 
 
 class CustomerPauseMessage(_Message):
@@ -104,6 +109,9 @@ class ParagoFormat:
     name = "parago-json-v1"
 
     def render(self, message: VisitReportMessage | CustomerPauseMessage) -> str:
+        if isinstance(message, VisitReportMessage) and message.outcome == "performed":
+            # A performed visit's payload is exactly what it was before R15.
+            return message.model_dump_json(exclude={"outcome"})
         return message.model_dump_json()
 
     def parse(self, payload: str) -> VisitReportMessage | CustomerPauseMessage:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from uuid import UUID
 
 from homecare.domain.common import require_aware
 from homecare.domain.payment_run import PaymentRun, month_due_next, payment_run
+from homecare.errors import InvalidInputError
 from homecare.outbox.deadline import DeadlineReport, deadline_report
 from homecare.outbox.month_report import MonthReport, month_report
+from homecare.outbox.reconcile import Reconciliation, reconcile_pauses
 from homecare.outbox.store import Buffer, utc_now
 
 __all__ = ["MonthClose"]
@@ -52,6 +55,26 @@ class MonthClose:
     def report(self, year: int, month: int) -> MonthReport:
         """R14: per organisation, what of the month reached the city before its run."""
         return month_report(self.buffer, self.payment_run(year, month))
+
+    def reconcile_pauses(
+        self,
+        *,
+        customer_id: UUID | None = None,
+        year: int | None = None,
+        month: int | None = None,
+        now: datetime | None = None,
+    ) -> Reconciliation:
+        """R12: per customer, the whole days the city holds (from the pause messages it
+        has fetched) beside the days the pauses imply, each difference with its cause;
+        the inactivated pauses with the messages sent for each. `year`/`month` limit
+        it to one month; `now` (default: the clock) decides which pauses have ended."""
+        window = None
+        if year is not None or month is not None:
+            if year is None or month is None:
+                raise InvalidInputError("Give both year and month, or neither.")
+            self.payment_run(year, month)  # validates the month
+            window = (year, month)
+        return reconcile_pauses(self.buffer, self._now(now), customer_id=customer_id, month=window)
 
     def _now(self, now: datetime | None) -> datetime:
         return require_aware(now if now is not None else self.clock(), "now")

@@ -439,6 +439,7 @@ def _assignment_planned(page: _Page, _position: int, event: Assignment.Planned) 
             "performed_start": None,
             "performed_end": None,
             "activities": [],
+            "outcome": "performed",
             "confirmed": False,
             "revision": 0,
             "item_seq": None,
@@ -453,14 +454,38 @@ def _assignment_performed(page: _Page, _position: int, event: Assignment.Perform
         performed_start=event.performed_start,
         performed_end=event.performed_end,
         activities=list(event.activities),
+        outcome="performed",
         confirmed=False,
     )
     page.assignments.changed(row)
-    if isinstance(event, Assignment.Corrected) and row["item_seq"] is not None:
-        item = page.items.get(row["item_seq"])
-        if item is not None and item["state"] == PENDING:
-            page.supersede(item)
-            page.release_in_order(row["customer_id"])
+    if isinstance(event, Assignment.Corrected):
+        _withdraw_held_report(page, row)
+
+
+def _assignment_declined(page: _Page, _position: int, event: Assignment.Declined) -> None:
+    """R15: reported with the planned time and no activities."""
+    row = page.assignments.get(event.originator_id)
+    assert row is not None
+    row.update(
+        performed_start=event.planned_start,
+        performed_end=event.planned_end,
+        activities=[],
+        outcome="declined",
+        confirmed=False,
+    )
+    page.assignments.changed(row)
+    if isinstance(event, Assignment.DeclineCorrected):
+        _withdraw_held_report(page, row)
+
+
+def _withdraw_held_report(page: _Page, row: Row) -> None:
+    """R6: a corrected visit's held report is superseded by its next confirmation."""
+    if row["item_seq"] is None:
+        return
+    item = page.items.get(row["item_seq"])
+    if item is not None and item["state"] == PENDING:
+        page.supersede(item)
+        page.release_in_order(row["customer_id"])
 
 
 def _assignment_confirmed(page: _Page, position: int, event: Assignment.Confirmed) -> None:
@@ -484,6 +509,8 @@ def _assignment_confirmed(page: _Page, position: int, event: Assignment.Confirme
             "performed_start": start.isoformat(),
             "performed_end": row["performed_end"].isoformat(),
             "activities": list(row["activities"]),
+            # R15: only a declined visit says so; performed reports keep their old shape
+            **({"outcome": "declined"} if row["outcome"] == "declined" else {}),
         },
         reasons=page.visit_reasons(
             staff_id=row["staff_id"],
@@ -528,7 +555,12 @@ def _pause_cancelled(page: _Page, position: int, event: Pause.Cancelled) -> None
     page.replan_city(row["customer_id"], position, event)
 
 
-_VISIT_EVENTS = (Assignment.Planned, Assignment.Performed, Assignment.Confirmed)
+_VISIT_EVENTS = (
+    Assignment.Planned,
+    Assignment.Performed,
+    Assignment.Declined,
+    Assignment.Confirmed,
+)
 _CUSTOMER: BindParameter[Any] = bindparam("customer")
 _PENDING_OF_CUSTOMER = (
     select(t.items)
@@ -546,6 +578,8 @@ _HANDLERS: dict[type[Any], Handler] = {
     Assignment.Planned: _assignment_planned,
     Assignment.Performed: _assignment_performed,
     Assignment.Corrected: _assignment_performed,
+    Assignment.Declined: _assignment_declined,
+    Assignment.DeclineCorrected: _assignment_declined,
     Assignment.Confirmed: _assignment_confirmed,
     Pause.Created: _pause_created,
     Pause.Changed: _pause_changed,

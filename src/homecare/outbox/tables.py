@@ -86,6 +86,8 @@ assignments = Table(
     Column("performed_start", UtcDateTime, nullable=True),
     Column("performed_end", UtcDateTime, nullable=True),
     Column("activities", JSON, nullable=False),
+    # R15: performed | declined; a declined visit's performed_* hold its planned time
+    Column("outcome", String(16), nullable=False, server_default="performed"),
     Column("confirmed", Boolean, nullable=False),
     Column("revision", Integer, nullable=False),
     Column("item_seq", BigInteger, nullable=True),
