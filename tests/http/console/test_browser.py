@@ -35,6 +35,7 @@ from tests.http.console.conftest import DRAIN, READ, TOKENS
 from tests.http.server import serving
 
 ROOT = Path(__file__).resolve().parents[3]
+MORNING_AFTER = datetime(2026, 4, 2, 6, 30, tzinfo=UTC)
 SHOTS = Path(os.environ.get("HOMECARE_SCREENSHOTS", ROOT / "build" / "console-screenshots"))
 
 
@@ -122,10 +123,13 @@ def test_the_operators_month_in_a_real_browser(demo_store: Homecare) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
-    app = create_app(demo_store, TOKENS, catch_up_on_fetch=True)
+    # The console's "now": the morning after the demo's simulated week, so the payment
+    # run of March (2026-04-06 10:00, Easter Monday) is still ahead (R14).
+    app = create_app(demo_store, TOKENS, catch_up_on_fetch=True, clock=lambda: MORNING_AFTER)
     with serving(app) as url, sync_playwright() as driver:
         browser = driver.chromium.launch(
-            executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
+            executable_path=chromium,
+            args=["--no-sandbox", "--disable-gpu", "--lang=sv-SE"],
         )
         page = browser.new_page(
             viewport={"width": 1280, "height": 900},
@@ -151,6 +155,7 @@ def test_the_operators_month_in_a_real_browser(demo_store: Homecare) -> None:
         expect(page).to_have_url(f"{url}/console/month/2026-03")
         expect(page.get_by_role("heading", level=1)).to_have_text("Integrationsbuffert: mars 2026")
         expect(page.get_by_text("poster ej levererade")).to_be_visible()
+        expect(page.get_by_text("Tid kvar: 4 dygn 1 timme.")).to_be_visible()  # R14
         expect(page.get_by_text("Allt är levererat")).to_have_count(0)
         shot("02-month-with-held-items")
         page.get_by_role("link", name="Nästa månad").click()

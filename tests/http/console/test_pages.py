@@ -206,3 +206,30 @@ def test_unknown_and_malformed_ids_and_months_are_clear_pages(console: Console) 
         picked = client.get("/console/month?month=2026-02")
         assert picked.status_code == 303
         assert picked.headers["location"] == "/console/month/2026-02"
+
+
+def test_r14_the_payment_run_and_the_time_left_beside_the_month(console: Console) -> None:
+    _held_world(console)
+    with console.signed_in() as client:
+        march = text_of(client.get("/console/month/2026-03").text)
+        assert "Ersättningskörning (R14)" in march
+        assert "Ersättningskörningen för mars 2026 sker 2026-04-06 10:00." in march
+        assert "Annandag påsk" in march  # Easter Monday 2026: a holiday, so 10:00
+        assert "Tid kvar: 3 dygn 23 timmar." in march  # NOW: 2026-04-02 11:00 Stockholm time
+        assert "Posterna nedan är i fara" in march
+        may = text_of(client.get("/console/month/2026-05?lang=en").text)
+        assert "The payment run for May 2026 is 2026-06-06 10:00." in may
+        assert "A holiday: lördag (Saturday); Nationaldagen (National Day)" in may
+        assert "Time left: 64 days 23 hours." in may  # to 2026-06-06 10:00
+
+
+def test_r14_after_the_run_the_month_says_what_arrived_in_time(console: Console) -> None:
+    world = World(console.hc)
+    world.visit(world.customer(), world.staff(), day=date(2026, 2, 10))
+    console.hc.catch_up()
+    with console.signed_in() as client:
+        february = text_of(client.get("/console/month/2026-02").text)
+    assert "Den har passerats" in february  # the run of 2026-03-06 is before NOW
+    assert "Besök i februari 2026" in february
+    assert "Levererade i tid" in february
+    assert EMPTY_SV not in february  # one visit is still queued

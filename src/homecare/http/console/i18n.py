@@ -15,7 +15,7 @@ else Swedish.
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -24,6 +24,7 @@ from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+from babel.units import format_unit
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from homecare.domain.citydays import STOCKHOLM
@@ -74,11 +75,24 @@ def environment(language: str) -> Environment:
     env.filters["month_name"] = lambda d: format_date(d, "LLLL yyyy", locale=language)
     env.filters["day"] = lambda d: _day(d, language)
     env.filters["local"] = lambda t: _local(t, language)
+    env.filters["duration"] = lambda d: _duration(d, language)
     return env
 
 
 def _day(value: date | None, language: str) -> str:
     return "" if value is None else format_date(value, "medium", locale=language)
+
+
+def _duration(value: timedelta, language: str) -> str:
+    """Time left in its two largest units, rounded down: "3 dygn 23 timmar", "5 hours 2 minutes"."""
+    minutes = max(int(value.total_seconds()) // 60, 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [(days, "day"), (hours, "hour")] if days else [(hours, "hour"), (minutes, "minute")]
+    shown = [
+        format_unit(n, f"duration-{unit}", length="long", locale=language) for n, unit in parts if n
+    ]
+    return " ".join(shown) or format_unit(0, "duration-minute", length="long", locale=language)
 
 
 def _local(value: datetime | None, language: str) -> str:

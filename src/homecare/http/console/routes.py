@@ -128,12 +128,13 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
         def read() -> dict[str, Any]:
             year, number = _month(month)
             items = homecare.buffer.month(year, number)  # raises on a store failure
+            deadline = views.deadline(homecare, year, number, r.now())
             return {
                 "month": date(year, number, 1),
                 "previous": "{:04d}-{:02d}".format(*views.month_step(year, number, -1)),
                 "next": "{:04d}-{:02d}".format(*views.month_step(year, number, 1)),
                 "items": items,
-                "deadline": None,  # R14: filled in once the payment-run deadline exists
+                "deadline": deadline,
                 "nav": "month",
             }
 

@@ -22,6 +22,7 @@ from homecare.domain.customer import Customer, Decision
 from homecare.domain.identity import PersonalIdentityNumber, mask
 from homecare.domain.staff import Staff
 from homecare.outbox.held import delivered_city_periods
+from homecare.outbox.month_report import MonthReport
 from homecare.outbox.store import AssignmentIntegration, ItemView, ProblemGroup
 from homecare.outbox.validation import Reason
 from homecare.projections.pause_overview import PauseRow, month_bounds
@@ -29,11 +30,13 @@ from homecare.projections.pause_overview import PauseRow, month_bounds
 __all__ = [
     "CustomerPage",
     "DayCalendar",
+    "Deadline",
     "PauseFilters",
     "StaffPage",
     "VisitPage",
     "calendars",
     "customer_page",
+    "deadline",
     "fix_link",
     "month_step",
     "pause_rows",
@@ -57,6 +60,29 @@ def fix_link(reason: str, item: ItemView) -> tuple[str, UUID] | None:
     if reason == Reason.ACTIVITY_NOT_GRANTED.value and item.assignment_id is not None:
         return "visits", item.assignment_id
     return "customers", item.customer
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """R14: the payment run that pays the month, the time left, and once it has passed,
+    what of the month reached the city in time (the month report's totals)."""
+
+    at: datetime
+    holiday: bool
+    why: str
+    left: timedelta
+    report: MonthReport | None
+
+    @property
+    def passed(self) -> bool:
+        return self.left <= timedelta(0)
+
+
+def deadline(hc: Homecare, year: int, month: int, now: datetime) -> Deadline:
+    run = hc.month_close.payment_run(year, month)
+    left = run.at - now
+    report = hc.month_close.report(year, month) if left <= timedelta(0) else None
+    return Deadline(run.at, run.holiday, run.why, left, report)
 
 
 def problem_groups(hc: Homecare) -> list[ProblemGroup]:
