@@ -277,7 +277,6 @@ def _march(overview: PauseOverview) -> list[PauseRow]:
         ({"time_state": "soon"}, "Unknown time_state"),
         ({"now": datetime(2026, 3, 15, 12)}, "time zone"),
         ({"period_from": datetime(2026, 3, 1, tzinfo=UTC)}, "calendar date"),
-        ({"period_to": date.max}, "too far"),
         ({"customer_id": "not-a-uuid"}, "UUID"),
     ],
 )
@@ -287,6 +286,18 @@ def test_R9_bad_input_is_an_invalid_input_error(
     args: dict[str, object] = {"period_from": MARCH[0], "period_to": MARCH[1], "now": NOW}
     with pytest.raises(InvalidInputError, match=message):
         scenario.hc.pauses.list(**(args | filters))  # type: ignore[arg-type]
+
+
+def test_R9_the_whole_calendar_is_a_period(scenario: Scenario) -> None:
+    """Issue 11, item 6: 0001-01-01 and 9999-12-31 are days like others (no overflow, no
+    storage_error): the window is bounded by the first and last instant there is."""
+    march = {r.pause_id for r in _march(scenario.hc.pauses)}
+    everything = scenario.hc.pauses.list(period_from=date.min, period_to=date.max, now=NOW)
+    assert march <= {r.pause_id for r in everything}
+    assert scenario.hc.pauses.list(period_from=date.min, period_to=date(1, 1, 2), now=NOW) == []
+    last_day = scenario.hc.pauses.list(period_from=date.max, period_to=date.max, now=NOW)
+    assert last_day
+    assert all(r.ends_at is None for r in last_day)
 
 
 def _forget_overview(hc: Homecare, *, position: bool) -> None:

@@ -5,11 +5,16 @@ else `sqlite:///homecare.db`) through `homecare.connect`, like any host: the
 environment is read by `homecare.Settings` alone (D9), never by click. A
 `HomecareError`, or a storage failure the library did not translate, is
 printed as exactly one line on stderr with a non-zero exit, never a
-traceback; click's own usage errors keep their usual output (exit 2).
+traceback. Usage errors found by click before a command runs (an unknown
+option or command, a missing argument, a value of the wrong type or range)
+come out the same way: one line, code `invalid_input`, exit 1, never typer's
+boxed panel.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -19,6 +24,7 @@ from typer.core import TyperGroup
 
 from homecare.cli import assignments, audit, buffer, demo, pauses, serve
 from homecare.cli.output import State
+from homecare.cli.usage import ClickError, refuse_repeated_options, usage_failed
 from homecare.errors import HomecareError
 from homecare.settings import DATABASE_URL_VARIABLE, DEFAULT_DATABASE_URL
 
@@ -29,6 +35,31 @@ EXIT_ERROR = 1
 
 class _Group(TyperGroup):
     """The root group: translates errors raised by any command into one line on stderr."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run non-standalone so that click's usage errors reach us, then exit as click would."""
+        refuse_repeated_options(self)
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except ClickError as error:
+            if type(error).__name__ == "NoArgsIsHelpError":  # click >= 8.2: help already shown
+                result = getattr(error, "exit_code", 2)
+            else:
+                result = usage_failed(error)
+        except typer.Abort:
+            typer.echo("homecare: error: interrupted: aborted.", err=True)
+            result = EXIT_ERROR
+        code = result if isinstance(result, int) and not isinstance(result, bool) else 0
+        if not standalone_mode:
+            return code
+        sys.exit(code)
 
     def invoke(self, ctx: Any) -> Any:
         try:

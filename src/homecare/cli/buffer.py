@@ -9,7 +9,7 @@ from rich.table import Table
 
 from homecare.cli import month as month_close
 from homecare.cli.output import JsonOption, console, emit_json, parse_month, store, table
-from homecare.outbox.store import ItemView
+from homecare.outbox.store import FIRST_BUFFER_MONTH, ItemView
 
 __all__ = ["app"]
 
@@ -25,17 +25,17 @@ def month(
     as_json: JsonOption = False,
 ) -> None:
     """R4: the month's items not yet delivered (queued or held); empty when all went through."""
-    year, number = parse_month(month)
+    asked = parse_month(month)
     with store(ctx) as hc:
-        items = hc.buffer.month(year, number)
+        items = hc.buffer.month(asked.year, asked.month)
     if as_json:
         emit_json(items)
         return
-    shown = f"{year:04d}-{number:02d}"
+    shown = str(asked)
+    previous = asked.previous() if asked > FIRST_BUFFER_MONTH else "none"
+    following = asked.next() if asked.has_next else "none"
     out = console()
-    out.print(
-        f"Buffer {shown} (previous: {_step(year, number, -1)}, next: {_step(year, number, 1)})"
-    )
+    out.print(f"Buffer {shown} (previous: {previous}, next: {following})")
     if not items:
         out.print(f"Empty: every item of {shown} has been delivered to the city (R4).")
         return
@@ -97,8 +97,3 @@ def _items_table(title: str | None, items: list[ItemView]) -> Table:
             for i in items
         ),
     )
-
-
-def _step(year: int, month: int, by: int) -> str:
-    index = year * 12 + month - 1 + by
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"

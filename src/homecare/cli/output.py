@@ -24,6 +24,7 @@ from rich.table import Table
 
 from homecare.bootstrap import Homecare, connect
 from homecare.domain.citydays import STOCKHOLM
+from homecare.domain.month import Month
 from homecare.errors import InvalidInputError
 
 __all__ = [
@@ -106,7 +107,7 @@ def parse_uuid(text: str, what: str) -> UUID:
 
 
 def parse_date(text: str, what: str) -> date:
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip()):
         try:
             return date.fromisoformat(text.strip())
         except ValueError:
@@ -114,11 +115,9 @@ def parse_date(text: str, what: str) -> date:
     raise InvalidInputError(f"Malformed {what} {text[:40]!r}: expected a date YYYY-MM-DD.")
 
 
-def parse_month(text: str) -> tuple[int, int]:
-    found = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
-    if not found or not 1 <= int(found.group(2)) <= 12:
-        raise InvalidInputError(f"Malformed month {text[:40]!r}: expected YYYY-MM, e.g. 2026-03.")
-    return int(found.group(1)), int(found.group(2))
+def parse_month(text: str) -> Month:
+    """YYYY-MM, 0001-01 to 9999-12 (`Month.parse`)."""
+    return Month.parse(text)
 
 
 def parse_instant(text: str, what: str) -> datetime:
@@ -131,5 +130,10 @@ def parse_instant(text: str, what: str) -> datetime:
             "2026-03-29T12:00 (Stockholm time) or 2026-03-29T10:00:00+00:00."
         ) from None
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=STOCKHOLM).astimezone(UTC)
-    return parsed
+        parsed = parsed.replace(tzinfo=STOCKHOLM)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInputError(
+            f"{what} {text[:40]!r} lies outside the calendar (years 0001-9999 in UTC)."
+        ) from None

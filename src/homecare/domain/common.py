@@ -44,7 +44,12 @@ def require_aware(value: datetime, name: str) -> datetime:
         raise InvalidInputError(f"{name} must be a date and time, got {type(value).__name__}.")
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInputError(f"{name} must carry a time zone (got {value.isoformat()}).")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+01:00 is before the first UTC instant
+        raise InvalidInputError(
+            f"{name} {value.isoformat()} lies outside the calendar (years 0001-9999 in UTC)."
+        ) from None
 
 
 def require_period(

@@ -7,13 +7,14 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from homecare.bootstrap import Homecare, connect
 from homecare.http.buffer import buffer_router
 from homecare.http.console import PersonalDataHook, build_console
 from homecare.http.errors import install_error_handlers
 from homecare.http.health import health_router
+from homecare.http.requests import HeadAsGet, single_valued_query
 from homecare.http.tokens import ApiToken, TokenRing, parse_tokens
 from homecare.settings import Settings
 
@@ -50,8 +51,10 @@ def create_app(
         description=DESCRIPTION,
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(single_valued_query)],
     )
     install_error_handlers(app)
+    app.add_middleware(HeadAsGet)
     app.include_router(health_router(homecare))
     app.include_router(buffer_router(homecare, ring, catch_up_on_fetch=catch_up_on_fetch))
     if console:

@@ -13,14 +13,15 @@ local to the router's factory.
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from homecare.bootstrap import Homecare
+from homecare.domain.month import Month
 from homecare.errors import InvalidCursorError, InvalidInputError, InvalidLimitError
 from homecare.http.errors import ErrorBody, invalid
+from homecare.http.requests import no_query
 from homecare.http.tokens import ApiToken, TokenRing
 from homecare.outbox.deadline import DeadlineReport
 from homecare.outbox.messages import FetchResult
@@ -32,7 +33,7 @@ __all__ = ["buffer_router"]
 logger = logging.getLogger("homecare.http")
 
 CURSOR = r"^[0-9]{1,18}$"
-MONTH = r"^(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])$"
+MONTH = r"^(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])$"  # 1900-01 to 9999-12
 _COMMON: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "No bearer token, or one nobody configured."},
     503: {"model": ErrorBody, "description": "The store is unavailable; try again later."},
@@ -62,17 +63,6 @@ class DeadlineQuery(BaseModel):
     month: str | None = Field(
         None, pattern=MONTH, description="YYYY-MM, the month paid; none: the month due next."
     )
-
-
-def no_query(request: Request) -> None:
-    """The read-only views take no query parameters; say so rather than ignore them."""
-    if request.query_params:
-        raise RequestValidationError(
-            [
-                {"type": "extra_forbidden", "loc": ("query", name), "msg": "Unknown parameter."}
-                for name in dict.fromkeys(request.query_params)
-            ]
-        )
 
 
 def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: bool) -> APIRouter:
@@ -138,12 +128,13 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
         _token: Annotated[ApiToken, Depends(caller)],
         _query: Annotated[None, Depends(no_query)],
         month: Annotated[
-            str, Path(pattern=MONTH, description="YYYY-MM, from 1900-01", examples=["2026-03"])
+            str,
+            Path(pattern=MONTH, description="YYYY-MM, 1900-01 to 9999-12", examples=["2026-03"]),
         ],
     ) -> list[ItemView]:
-        year, number = (int(part) for part in month.split("-"))
         try:
-            return homecare.buffer.month(year, number)
+            asked = Month.parse(month)
+            return homecare.buffer.month(asked.year, asked.month)
         except InvalidInputError as error:
             raise invalid(("path", "month"), error) from None
 

@@ -3,10 +3,11 @@
 import logging
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
 from homecare.bootstrap import Homecare
+from homecare.http.requests import no_query
 
 __all__ = ["Health", "health_router"]
 
@@ -31,6 +32,7 @@ def health_router(homecare: Homecare) -> APIRouter:
         response_model=Health,
         summary="Store reachable, projection lag in events (no token needed)",
         responses={503: {"model": Health, "description": "The store cannot be reached."}},
+        dependencies=[Depends(no_query)],
     )
     def health(response: Response) -> Health:
         try:

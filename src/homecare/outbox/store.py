@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from homecare.domain.common import parse_choice
+from homecare.domain.month import Month
 from homecare.errors import (
     InvalidCursorError,
     InvalidInputError,
@@ -38,6 +39,7 @@ from homecare.outbox.validation import REASONS, Reason
 from homecare.projections.database import Database
 
 __all__ = [
+    "FIRST_BUFFER_MONTH",
     "MAX_LIMIT",
     "Buffer",
     "IntegrationStatus",
@@ -49,6 +51,7 @@ __all__ = [
 ]
 
 MAX_LIMIT = 500
+FIRST_BUFFER_MONTH = Month(1900, 1)
 
 
 class ItemStatus(StrEnum):
@@ -215,18 +218,21 @@ class Buffer:
             return int(own.execute(query).scalar() or 0)
 
     def month(self, year: int, month: int) -> list[ItemView]:
-        """R4: the items of a month not yet delivered; empty once the city has everything."""
-        if not 1 <= month <= 12 or not 1900 <= year <= 9999:
-            raise InvalidInputError(f"Not a month: {year}-{month:02d}.")
-        first = date(year, month, 1)
-        after = date(year + (month == 12), month % 12 + 1, 1)
+        """R4: the items of a month not yet delivered; empty once the city has everything.
+
+        From 1900-01 (`FIRST_BUFFER_MONTH`) to 9999-12; others are InvalidInputError.
+        """
+        asked = Month(year, month)
+        if asked < FIRST_BUFFER_MONTH:
+            raise InvalidInputError(f"Not a month of the buffer: {asked} (they start at 1900-01).")
+        first, last = asked.first_day, asked.last_day
         with self.database.engine.connect() as conn:
             mark = self.delivered_position(conn)
             rows = conn.execute(
                 select(t.items)
                 .where(
                     t.items.c.business_date >= first,
-                    t.items.c.business_date < after,
+                    t.items.c.business_date <= last,
                     t.items.c.state != SUPERSEDED,
                     or_(t.items.c.position.is_(None), t.items.c.position > mark),
                 )

@@ -22,10 +22,9 @@ UPDATE per table. Nothing is ever deleted (R13).
 from __future__ import annotations
 
 import builtins
-import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import singledispatchmethod
 from typing import Any
@@ -55,6 +54,7 @@ from sqlalchemy import (
 from homecare.domain.citydays import STOCKHOLM
 from homecare.domain.common import parse_choice, require_aware
 from homecare.domain.customer import Customer
+from homecare.domain.month import Month
 from homecare.domain.pause import Pause, PauseLevel, PauseReason, PauseStatus, effective_period
 from homecare.errors import InvalidInputError
 from homecare.projections.database import Database, UtcDateTime, metadata
@@ -150,18 +150,18 @@ class PauseRow(BaseModel):
 
 def month_bounds(year: int, month: int) -> tuple[date, date]:
     """The first and last calendar day of a month, for the overview's period (R9)."""
-    if not 1 <= month <= 12 or not date.min.year <= year <= date.max.year:
-        raise InvalidInputError(f"No such month: {year}-{month:02d}.")
-    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    asked = Month(year, month)
+    return asked.first_day, asked.last_day
 
 
 def previous_month(today: date) -> tuple[date, date]:
     """R9's "previous month" step: the first and last day of the month before `today`'s."""
-    first_of_this = today.replace(day=1)
-    if first_of_this == date.min:
+    if isinstance(today, datetime) or not isinstance(today, date):
+        raise InvalidInputError(f"today must be a calendar date, got {today!r}.")
+    if not Month.of(today).has_previous:
         raise InvalidInputError("There is no month before January of year 1.")
-    last_of_previous = first_of_this - timedelta(days=1)
-    return month_bounds(last_of_previous.year, last_of_previous.month)
+    before = Month.of(today).previous()
+    return before.first_day, before.last_day
 
 
 # -- the projection ------------------------------------------------------------
@@ -421,8 +421,22 @@ def _window(period_from: date, period_to: date) -> tuple[datetime, datetime]:
             raise InvalidInputError(f"{name} must be a calendar date, got {value!r}.")
     if period_to < period_from:
         raise InvalidInputError(f"The period ends ({period_to}) before it starts ({period_from}).")
-    if period_to == date.max:
-        raise InvalidInputError("period_to is too far in the future.")
-    start = datetime.combine(period_from, time(0), tzinfo=STOCKHOLM)
-    end = datetime.combine(period_to + timedelta(days=1), time(0), tzinfo=STOCKHOLM)
-    return start, end
+    return _utc_midnight(period_from), _utc_midnight(period_to, after=True)
+
+
+def _utc_midnight(day: date, *, after: bool = False) -> datetime:
+    """Stockholm midnight starting `day` (or the day after it) as a UTC instant.
+
+    At the calendar's edges that midnight lies outside what datetime can hold
+    (0001-01-01 00:00 Stockholm is still year 0 in UTC; the day after 9999-12-31
+    does not exist): there the window is bounded by the first or last instant
+    there is, which keeps exactly the same instants in it.
+    """
+    if after and day == date.max:
+        return datetime.combine(day, time(0), tzinfo=STOCKHOLM).astimezone(UTC) + timedelta(days=1)
+    if after:
+        day += timedelta(days=1)
+    try:
+        return datetime.combine(day, time(0), tzinfo=STOCKHOLM).astimezone(UTC)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)

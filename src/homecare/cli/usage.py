@@ -1,0 +1,79 @@
+"""Usage errors (what click finds before a command runs) in the one error style of the CLI.
+
+Why here and not click's way: typer prints click's usage errors as a boxed
+panel with exit 2, beside our own `homecare: error: CODE: message` lines with
+exit 1; a script or an operator then has two formats to read. Every bad
+option is bad input, so it is one line with code `invalid_input`, exit 1.
+
+A single-valued option given twice (`--after 3 --after 4`) is refused like a
+repeated HTTP query parameter: click would silently keep the last value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from homecare.errors import InvalidInputError
+
+__all__ = ["ClickError", "refuse_repeated_options", "usage_failed"]
+
+EXIT_ERROR = 1
+
+
+def _click_class(name: str) -> type[Exception]:
+    """A click exception class as typer uses it: typer >= 0.20 vendors click
+    (`typer._click`), older typer uses `click`; `typer.BadParameter` derives from it."""
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == name)
+
+
+ClickError = _click_class("ClickException")
+_UsageError: Any = _click_class("UsageError")
+
+
+def usage_failed(error: Exception) -> int:
+    """Print click's usage error as one line (`homecare: error: invalid_input: ...`)."""
+    ctx = getattr(error, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    shown = getattr(error, "format_message", lambda: str(error))()
+    message = " ".join(f"{shown}{hint}".split())
+    typer.echo(f"homecare: error: {InvalidInputError.code}: {message}", err=True)
+    return EXIT_ERROR
+
+
+def refuse_repeated_options(command: Any) -> None:
+    """Make `command` and every subcommand refuse a single-valued option given twice."""
+    if getattr(command, "_homecare_refuses_repeats", False):
+        return
+    original = command.make_parser
+
+    def make_parser(ctx: Any) -> Any:
+        parser = original(ctx)
+        parse = parser.parse_args
+
+        def parse_args(args: list[str]) -> Any:
+            opts, rest, order = parse(args)
+            _check_repeats(ctx, order)
+            return opts, rest, order
+
+        parser.parse_args = parse_args
+        return parser
+
+    command.make_parser = make_parser
+    command._homecare_refuses_repeats = True
+    for sub in getattr(command, "commands", {}).values():
+        refuse_repeated_options(sub)
+
+
+def _check_repeats(ctx: Any, order: list[Any]) -> None:
+    seen: set[str] = set()
+    for param in order:
+        if getattr(param, "param_type_name", "") != "option":
+            continue
+        if getattr(param, "multiple", False) or getattr(param, "count", False):
+            continue
+        if param.name in seen:
+            shown = param.opts[0] if getattr(param, "opts", None) else param.name
+            raise _UsageError(f"Option '{shown}' is given more than once; give it once.", ctx)
+        seen.add(param.name)

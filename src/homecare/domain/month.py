@@ -1,0 +1,94 @@
+"""A calendar month, the unit of the operator's checks (R4 buffer month, R9 "previous month").
+
+Why a value object: month arithmetic (`year * 12 + month`, "the first day of
+the next month") overflows at the calendar's edges. `date(10000, 1, 1)` does
+not exist, so asking for December 9999 used to crash every view that computed
+"the day after the month". Here every month from 0001-01 to 9999-12 has a
+first and a last day (both included), and stepping past either edge is an
+`InvalidInputError`, never an OverflowError or ValueError.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from homecare.errors import InvalidInputError
+
+__all__ = ["FIRST_MONTH", "LAST_MONTH", "Month"]
+
+_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})")
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    """One calendar month, 0001-01 to 9999-12; `str()` is `YYYY-MM`."""
+
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        for name, value in (("year", self.year), ("month", self.month)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidInputError(f"A month's {name} must be a whole number, got {value!r}.")
+        if not 1 <= self.month <= 12 or not date.min.year <= self.year <= date.max.year:
+            raise InvalidInputError(
+                f"Not a month: {self.year}-{self.month:02d} (months run from 0001-01 to 9999-12)."
+            )
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        """`YYYY-MM` (ASCII digits, e.g. 2026-03) -> Month; anything else is InvalidInputError."""
+        if not isinstance(text, str):
+            raise InvalidInputError(f"A month must be text YYYY-MM, got {type(text).__name__}.")
+        found = _TEXT.fullmatch(text.strip())
+        if found is None or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 1:
+            raise InvalidInputError(
+                f"Malformed month {text[:40]!r}: expected YYYY-MM, e.g. 2026-03."
+            )
+        return cls(int(found.group(1)), int(found.group(2)))
+
+    @classmethod
+    def of(cls, day: date) -> Month:
+        """The month a day lies in."""
+        return cls(day.year, day.month)
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> date:
+        """The month's last day, included (so December 9999 needs no day after it)."""
+        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def has_previous(self) -> bool:
+        return self != FIRST_MONTH
+
+    @property
+    def has_next(self) -> bool:
+        return self != LAST_MONTH
+
+    def step(self, by: int) -> Month:
+        """The month `by` months later (earlier when negative); off the calendar: an error."""
+        index = self.year * 12 + self.month - 1 + by
+        year, month = divmod(index, 12)
+        if not date.min.year <= year <= date.max.year:
+            raise InvalidInputError(f"No month {by:+d} from {self}: the calendar ends there.")
+        return Month(year, month + 1)
+
+    def previous(self) -> Month:
+        return self.step(-1)
+
+    def next(self) -> Month:
+        return self.step(1)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+FIRST_MONTH = Month(date.min.year, 1)
+LAST_MONTH = Month(date.max.year, 12)

@@ -1,0 +1,73 @@
+"""Issue 11, item 6: month arithmetic at the calendar's edges is input, never an overflow."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from homecare.domain.common import require_aware
+from homecare.domain.month import FIRST_MONTH, LAST_MONTH, Month
+from homecare.errors import InvalidInputError
+
+
+def test_december_9999_has_a_last_day_and_no_next_month() -> None:
+    december = Month.parse("9999-12")
+    assert (december.first_day, december.last_day) == (date(9999, 12, 1), date.max)
+    assert december == LAST_MONTH
+    assert not december.has_next
+    assert december.previous() == Month(9999, 11)
+    with pytest.raises(InvalidInputError, match="calendar ends"):
+        december.next()
+
+
+def test_january_0001_has_no_previous_month() -> None:
+    assert Month.parse("0001-01") == FIRST_MONTH
+    assert not FIRST_MONTH.has_previous
+    with pytest.raises(InvalidInputError):
+        FIRST_MONTH.previous()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0000-01",
+        "2026-13",
+        "2026-00",
+        "2026-3",
+        "26-03",
+        "١٩٩٩-٠٣",
+        "\uff12\uff10\uff12\uff16-\uff10\uff13",
+        "",
+    ],
+)
+def test_malformed_months_are_invalid_input(text: str) -> None:
+    with pytest.raises(InvalidInputError, match="Malformed month"):
+        Month.parse(text)
+
+
+def test_stepping_and_bounds() -> None:
+    assert Month(2026, 12).next() == Month(2027, 1)
+    assert Month(2026, 1).step(-13) == Month(2024, 12)
+    assert Month(2024, 2).last_day == date(2024, 2, 29)
+    assert str(Month(7, 3)) == "0007-03"
+    for year, month in ((0, 1), (10000, 1), (2026, 0), (2026, 13)):
+        with pytest.raises(InvalidInputError):
+            Month(year, month)
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        datetime(1, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))),
+        datetime(9999, 12, 31, 23, 30, tzinfo=timezone(timedelta(hours=-1))),
+    ],
+)
+def test_instants_beyond_the_utc_calendar_are_invalid_input(instant: datetime) -> None:
+    with pytest.raises(InvalidInputError, match="outside the calendar"):
+        require_aware(instant, "at")
+
+
+def test_the_first_and_last_utc_instants_are_instants() -> None:
+    assert require_aware(datetime.min.replace(tzinfo=UTC), "at").year == 1
+    assert require_aware(datetime.max.replace(tzinfo=UTC), "at").year == 9999

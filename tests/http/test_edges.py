@@ -1,0 +1,71 @@
+"""Issue 11, item 6: every bad input to the HTTP API is an input error, on a real socket.
+
+Examples of the kind with the right value: the last month of the calendar
+(formerly 500), a repeated query parameter (formerly: the last one won), HEAD
+on every GET route (formerly 405).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from homecare.bootstrap import Homecare
+from tests.http.conftest import CITY, Live, fill
+
+GET_ROUTES = ["/health", "/buffer/items", "/buffer/month/2026-03", "/buffer/problems"]
+
+
+def test_the_last_month_of_the_calendar_is_a_month(hc: Homecare, live: Live) -> None:
+    fill(hc, 2, customers=2)
+    with live.client(CITY) as city:
+        assert city.get("/buffer/month/9999-12").json() == []
+        assert len(city.get("/buffer/month/2026-03").json()) == 2
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/buffer/items?after=1&after=4",
+        "/buffer/items?limit=1&limit=1",
+        "/buffer/items?after=1&limit=2&after=1",
+        "/buffer/month/2026-03?x=1&x=2",
+        "/buffer/problems?x=1&x=1",
+        "/health?x=1&x=2",
+    ],
+)
+def test_a_repeated_query_parameter_is_422_and_acknowledges_nothing(
+    live_sqlite: Live, path: str
+) -> None:
+    fill(live_sqlite.hc, 6, customers=2)
+    with live_sqlite.client(CITY) as city:
+        response = city.get(path)
+    assert response.status_code == 422, response.text
+    repeated = [e for e in response.json()["detail"] if e["type"] == "repeated_parameter"]
+    assert repeated
+    assert repeated[0]["loc"][0] == "query"
+    assert live_sqlite.hc.buffer.delivered_position() == 0
+
+
+def test_an_unknown_parameter_on_health_is_422(live_sqlite: Live) -> None:
+    with live_sqlite.client() as anyone:
+        response = anyone.get("/health?verbose=1")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "verbose"]
+
+
+@pytest.mark.parametrize("path", GET_ROUTES)
+def test_head_answers_like_get_without_a_body(live_sqlite: Live, path: str) -> None:
+    fill(live_sqlite.hc, 2, customers=2)
+    with live_sqlite.client(CITY) as city:
+        got = city.get(path)
+        head = city.head(path)
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-length"] == got.headers["content-length"]
+
+
+def test_head_without_a_token_is_401_like_get(live_sqlite: Live) -> None:
+    with live_sqlite.client() as anyone:
+        assert anyone.head("/buffer/problems").status_code == 401
+        assert anyone.head("/nowhere").status_code == 404
