@@ -73,7 +73,7 @@ def test_out_of_range_input_is_one_line(cli: Cli, args: tuple[str, ...], fragmen
         (("demo", "--customers", "many"), "'--customers'"),
         (("buffer", "fetch", "--limit", "ten"), "'--limit'"),
         (("serve", "--port", "70000"), "'--port'"),
-        (("poll", "--url", "http://127.0.0.1:9"), "Missing option '--token'"),
+        (("poll", "--url", "http://127.0.0.1:9"), "--token"),
         (("pauses", "list", "--from", "2026-03-01"), "Missing option '--to'"),
         (("buffer", "fetch", "--after", "3", "--after", "4"), "'--after' is given more than once"),
         (("buffer", "problems", "--json", "--json"), "'--json' is given more than once"),

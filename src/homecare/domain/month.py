@@ -35,7 +35,7 @@ class Month:
                 raise InvalidInputError(f"A month's {name} must be a whole number, got {value!r}.")
         if not 1 <= self.month <= 12 or not date.min.year <= self.year <= date.max.year:
             raise InvalidInputError(
-                f"Not a month: {self.year}-{self.month:02d} (months run from 0001-01 to 9999-12)."
+                f"No such month: {self.year}-{self.month:02d} (months run from 0001-01 to 9999-12)."
             )
 
     @classmethod
