@@ -8,7 +8,8 @@ import typer
 from rich.table import Table
 
 from homecare.cli import month as month_close
-from homecare.cli.output import JsonOption, console, emit_json, parse_month, store, table
+from homecare.cli.output import JsonOption, console, emit_json, store, table
+from homecare.domain.month import Month
 from homecare.outbox.store import FIRST_BUFFER_MONTH, ItemView
 
 __all__ = ["app"]
@@ -25,7 +26,7 @@ def month(
     as_json: JsonOption = False,
 ) -> None:
     """R4: the month's items not yet delivered (queued or held); empty when all went through."""
-    asked = parse_month(month)
+    asked = Month.parse(month)
     with store(ctx) as hc:
         items = hc.buffer.month(asked.year, asked.month)
     if as_json:

@@ -115,9 +115,10 @@ def parse_date(text: str, what: str) -> date:
     raise InvalidInputError(f"Malformed {what} {text[:40]!r}: expected a date YYYY-MM-DD.")
 
 
-def parse_month(text: str) -> Month:
-    """YYYY-MM, 0001-01 to 9999-12 (`Month.parse`)."""
-    return Month.parse(text)
+def parse_month(text: str) -> tuple[int, int]:
+    """YYYY-MM, 0001-01 to 9999-12 (`Month.parse`): (year, month)."""
+    asked = Month.parse(text)
+    return asked.year, asked.month
 
 
 def parse_instant(text: str, what: str) -> datetime:

@@ -18,7 +18,7 @@ Pure: no clock; the caller passes `now` where one is needed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from functools import cache
 
 from holidays import HolidayBase
@@ -26,6 +26,7 @@ from holidays.countries.sweden import Sweden
 
 from homecare.domain.citydays import STOCKHOLM
 from homecare.domain.common import require_aware
+from homecare.domain.month import Month
 from homecare.errors import InvalidInputError
 
 __all__ = [
@@ -86,8 +87,8 @@ def month_due_next(now: datetime, *, saturday_is_holiday: bool = True) -> tuple[
     the current month: on 2026-04-03 it is 2026-03, on 2026-04-07 it is 2026-04.
     """
     local = require_aware(now, "now").astimezone(STOCKHOLM)
-    first = local.date().replace(day=1)
-    previous = first - timedelta(days=1)
+    first = Month.of(local.date())
+    previous = first.previous()  # InvalidInputError before 0001-02, not an OverflowError
     run = payment_run(previous.year, previous.month, saturday_is_holiday=saturday_is_holiday)
     if local < run.at:
         return previous.year, previous.month
