@@ -53,6 +53,7 @@ INTENDED = {
     "PaymentRun",
     "DeadlineReport",
     "MonthReport",
+    "Reconciliation",
     # domain: aggregates, value objects, enums
     "Assignment",
     "Contract",

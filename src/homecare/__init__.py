@@ -53,6 +53,7 @@ from homecare.errors import (
 from homecare.outbox.deadline import DeadlineReport
 from homecare.outbox.month_close import MonthClose
 from homecare.outbox.month_report import MonthReport
+from homecare.outbox.reconcile import Reconciliation
 from homecare.settings import Settings
 
 __all__ = [
@@ -89,6 +90,7 @@ __all__ = [
     "PaymentRun",
     "PersonalIdentityNumber",
     "ProjectionBusyError",
+    "Reconciliation",
     "RuleViolationError",
     "Settings",
     "Staff",

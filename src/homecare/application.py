@@ -476,8 +476,10 @@ class HomecareApplication(Application[UUID]):
             return WorkShift.open(staff_id=staff_id, day=day, actor=actor, at=at)
 
     def _check_not_paused(self, assignment: Assignment, loads: CommandLoads | None = None) -> None:
-        """R7: a visit inside a pause of its order (through any level) is not confirmed."""
-        period = assignment.performed_period
+        """R7: a visit inside a pause of its order (through any level) is not confirmed.
+
+        A declined visit (R15) is checked with its planned time."""
+        period = assignment.reported_period
         if period is None:
             return
         loads = loads or CommandLoads(self)

@@ -101,7 +101,7 @@ class CommandLoads:
         """Read what `pauses_of_order` will need for these visits in up to three round trips."""
         if not self._batch:
             return
-        checked = [a for a in assignments if a is not None and a.performed_period is not None]
+        checked = [a for a in assignments if a is not None and a.reported_period is not None]
         self.prefetch([a.order_id for a in checked] + [a.customer_id for a in checked])
         orders = [self.peek(Order, a.order_id) for a in checked]
         self.prefetch([o.contract_id for o in orders if o] + [o.customer_id for o in orders if o])

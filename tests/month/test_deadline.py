@@ -106,3 +106,44 @@ def test_r14_saturday_as_a_weekday_is_a_setting_from_the_environment(
     monkeypatch.setenv("HOMECARE_SATURDAY_IS_HOLIDAY", "perhaps")
     with pytest.raises(InvalidInputError, match="saturday_is_holiday"):
         connect(store_url)
+
+
+def test_r14_metrics_for_the_month_due(hc: Homecare) -> None:
+    world = World(hc)
+    world.visit(world.customer(), world.staff(sd_number=False))
+    world.visit(world.customer(), world.staff())
+    hc.catch_up()
+    samples = {(s.name, s.labels.get("reason")): s for s in hc.month_close.metrics(now=BEFORE)}
+    run = samples[("homecare_payment_run_timestamp_seconds", None)]
+    assert (run.labels, run.value) == ({"month": "2026-03"}, RUN_2026_03.timestamp())
+    assert samples[("homecare_payment_run_seconds_left", None)].value == 3600
+    assert samples[("homecare_payment_run_items_not_delivered", None)].value == 2
+    by_reason = "homecare_payment_run_items_not_delivered_by_reason"
+    assert samples[(by_reason, "queued")].value == 1
+    assert samples[(by_reason, "staff_missing_sd_number")].value == 1
+    assert samples[(by_reason, "no_valid_decision")].value == 0
+
+
+def test_r14_month_report_counts_pause_messages_sent_and_waiting(hc: Homecare) -> None:
+    world = World(hc)
+    customers = [world.customer() for _ in range(2)]  # Team 0, Team 1
+    for customer, day in zip(customers, (10, 20), strict=True):
+        hc.app.create_pause(
+            level="customer",
+            target_id=customer.id,
+            notified_at=world.tick(),
+            reason="hospital_stay",
+            starts_at=datetime(2026, 3, day, 9, tzinfo=UTC),
+            ends_at=datetime(2026, 3, day + 2, 9, tzinfo=UTC),
+            actor=ACTOR,
+            at=world.tick(),
+        )
+    hc.catch_up()
+    first = hc.buffer.fetch(limit=1, at=BEFORE)
+    hc.buffer.fetch(after=first.cursor, limit=1, at=AFTER)  # acks Team 0's, after the run
+    report = hc.month_close.report(2026, 3)
+    by_team = {o.organisation: o for o in report.organisations}
+    assert by_team["Team 0"].pause_messages_sent == 1
+    assert by_team["Team 0"].pause_messages_sent_before_run == 0
+    assert by_team["Team 1"].pause_messages_waiting == 1
+    assert report.total.visits_confirmed == 0

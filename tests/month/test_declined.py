@@ -10,7 +10,12 @@ import pytest
 
 from homecare.bootstrap import Homecare
 from homecare.domain.assignment import Assignment, AssignmentStatus
-from homecare.errors import AssignmentNotAttestedError, InvalidInputError
+from homecare.errors import (
+    AssignmentInPauseError,
+    AssignmentNotAttestedError,
+    ConfirmationRejectedError,
+    InvalidInputError,
+)
 from homecare.outbox.messages import VisitReportMessage
 from homecare.outbox.store import IntegrationStatus
 from tests.conftest import ACTOR, T0
@@ -132,3 +137,27 @@ def test_r15_domain_guards() -> None:
     assert (visit.declined_by, visit.decline_reason, visit.activities) == ("Anna", None, ())
     visit.attest(actor=ACTOR, at=T0)
     assert visit.status is AssignmentStatus.ATTESTED
+
+
+def test_r7_r15_a_declined_visit_inside_a_pause_is_not_confirmed(hc: Homecare) -> None:
+    world = World(hc)
+    customer = world.customer()
+    visit = _planned(world, customer, world.staff())
+    hc.app.create_pause(
+        level="customer",
+        target_id=customer.id,
+        notified_at=world.tick(),
+        reason="hospital_stay",
+        starts_at=START - timedelta(days=1),
+        ends_at=START + timedelta(days=1),
+        actor=ACTOR,
+        at=world.tick(),
+    )
+    hc.app.record_declined_visit(
+        visit, declined_at=START, declined_by="Staff 1", actor=ACTOR, at=world.tick()
+    )
+    hc.app.attest_assignments([visit], actor=ACTOR, at=world.tick())
+    with pytest.raises(AssignmentInPauseError):
+        hc.app.confirm_assignment(visit, actor=ACTOR, at=world.tick())
+    with pytest.raises(ConfirmationRejectedError):
+        hc.app.confirm_assignments([visit], actor=ACTOR, at=world.tick())

@@ -221,6 +221,16 @@ class Assignment(Aggregate):
         self._confirmed(actor=require_actor(actor), timestamp=require_aware(at, "at"))
 
     @property
+    def reported_period(self) -> tuple[datetime, datetime] | None:
+        """The time the city is told about: performed, or planned for a declined visit (R15).
+
+        R7's pause check applies to it: a visit inside a pause is not confirmed.
+        """
+        if self.declined_at is not None:
+            return self.planned_start, self.planned_end
+        return self.performed_period
+
+    @property
     def performed_period(self) -> tuple[datetime, datetime] | None:
         if self.performed_start is None or self.performed_end is None:
             return None

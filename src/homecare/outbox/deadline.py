@@ -24,7 +24,15 @@ from homecare.outbox import tables as t
 from homecare.outbox.store import Buffer
 from homecare.outbox.validation import REASONS, Reason
 
-__all__ = ["EFFORT", "AtRiskGroup", "AtRiskItem", "DeadlineReport", "deadline_report"]
+__all__ = [
+    "EFFORT",
+    "AtRiskGroup",
+    "AtRiskItem",
+    "DeadlineReport",
+    "MetricSample",
+    "deadline_metrics",
+    "deadline_report",
+]
 
 QUEUED, NOT_CONFIRMED = "queued", "not_confirmed"
 
@@ -136,6 +144,54 @@ def deadline_report(buffer: Buffer, run: PaymentRun, now: datetime) -> DeadlineR
             for reason in sorted(groups, key=lambda r: order.index(r) if r in order else 99)
         ],
     )
+
+
+class MetricSample(BaseModel):
+    """One gauge sample for a metrics endpoint (Prometheus naming: base units, seconds)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    help: str
+    labels: dict[str, str]
+    value: float
+
+
+def deadline_metrics(report: DeadlineReport) -> list[MetricSample]:
+    """R14 as gauges: the run's time (Unix seconds), the seconds left (negative after it),
+    the items not delivered, and those per reason (an item with two reasons counts in
+    both). Labelled with the month paid; a reason with no items is reported as 0."""
+    month = {"month": report.month}
+    per_reason = {reason: 0 for reason in EFFORT} | {g.reason: len(g.items) for g in report.groups}
+    return [
+        MetricSample(
+            name="homecare_payment_run_timestamp_seconds",
+            help="When the payment run of the month due next is (Unix time).",
+            labels=month,
+            value=report.run_at.timestamp(),
+        ),
+        MetricSample(
+            name="homecare_payment_run_seconds_left",
+            help="Seconds until the payment run; negative once it has passed.",
+            labels=month,
+            value=float(report.seconds_left),
+        ),
+        MetricSample(
+            name="homecare_payment_run_items_not_delivered",
+            help="Items of the month not yet delivered to the city (at risk before the run).",
+            labels=month,
+            value=float(report.not_delivered),
+        ),
+        *(
+            MetricSample(
+                name="homecare_payment_run_items_not_delivered_by_reason",
+                help="Items of the month not yet delivered, by reason.",
+                labels=month | {"reason": reason},
+                value=float(count),
+            )
+            for reason, count in per_reason.items()
+        ),
+    ]
 
 
 def _undelivered_items(buffer: Buffer, run: PaymentRun) -> list[AtRiskItem]:

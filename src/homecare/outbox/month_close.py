@@ -14,7 +14,12 @@ from uuid import UUID
 from homecare.domain.common import require_aware
 from homecare.domain.payment_run import PaymentRun, month_due_next, payment_run
 from homecare.errors import InvalidInputError
-from homecare.outbox.deadline import DeadlineReport, deadline_report
+from homecare.outbox.deadline import (
+    DeadlineReport,
+    MetricSample,
+    deadline_metrics,
+    deadline_report,
+)
 from homecare.outbox.month_report import MonthReport, month_report
 from homecare.outbox.reconcile import Reconciliation, reconcile_pauses
 from homecare.outbox.store import Buffer, utc_now
@@ -51,6 +56,10 @@ class MonthClose:
         if year is None or month is None:
             year, month = self.month_due(at)
         return deadline_report(self.buffer, self.payment_run(year, month), at)
+
+    def metrics(self, now: datetime | None = None) -> list[MetricSample]:
+        """R14 gauges for the month due next (see `deadline_metrics`), for /metrics."""
+        return deadline_metrics(self.deadline(now=now))
 
     def report(self, year: int, month: int) -> MonthReport:
         """R14: per organisation, what of the month reached the city before its run."""
