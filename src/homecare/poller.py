@@ -86,13 +86,16 @@ def poll(
     timeout: float = 30.0,
     stop: threading.Event | None = None,
     transport: httpx.BaseTransport | None = None,
+    wait_ready: float = 0.0,
 ) -> PollStats:
     """Drain the buffer at `url` until stopped (SIGINT, SIGTERM or `stop`), or once.
 
     `received` gets a line `MESSAGE_ID POSITION` per item, flushed and synced
     per batch. With `once` it drains until an empty batch (so its last receipt
     is sent) and returns; otherwise it drains until a short batch, then waits
-    `every` seconds.
+    `every` seconds. With `wait_ready` > 0 it first waits up to that many seconds
+    for the server's `GET /health` to answer 200 (a server just started), quietly;
+    PollError if it never does.
     """
     if not 1 <= limit <= 500:
         raise PollError(f"limit must be from 1 to 500, got {limit}.")
@@ -104,6 +107,8 @@ def poll(
         base_url=base + "/", headers=headers, timeout=timeout, transport=transport
     )
     with _stopped_by_signals(stopping), client, _Recorder(received) as recorder:
+        if wait_ready > 0:
+            _wait_until_ready(client, wait_ready, stopping)
         session = _Session(client, state, recorder, handle, limit, backoff, stopping)
         while not stopping.is_set():
             try:
@@ -122,6 +127,33 @@ def poll(
     if stopping.is_set():
         logger.info("stopped; cursor %s is saved in %s", state.cursor or "none", state.path)
     return session.stats
+
+
+READY_POLL_INTERVAL = 0.2
+
+
+def _wait_until_ready(client: httpx.Client, seconds: float, stopping: _Stopping) -> None:
+    """Until `GET /health` answers 200, at most `seconds`: a server that is still starting
+    refuses connections or answers 503, and neither is worth a warning."""
+    deadline = time.monotonic() + seconds
+    last = ""
+    while not stopping.is_set():
+        try:
+            response = client.get("health")
+            if response.status_code == 200:
+                return
+            answer = f"HTTP {response.status_code}"
+        except httpx.TransportError as error:
+            answer = type(error).__name__
+        if not last:
+            logger.info("server not ready yet (%s); waiting up to %gs", answer, seconds)
+        last = answer
+        if time.monotonic() >= deadline:
+            raise PollError(
+                f"The server at {client.base_url} was not ready after {seconds:g}s "
+                f"({last} from /health)."
+            )
+        stopping.wait(READY_POLL_INTERVAL)
 
 
 class _RetriesExhaustedError(Exception):

@@ -50,16 +50,21 @@ def test_problems_show_each_reason_with_its_fix(demo_db: tuple[Cli, dict[str, An
     assert out.count("Fix: ") == len(summary["held_by_reason"])
 
 
-def test_problems_json_is_a_list_of_held_items(demo_db: tuple[Cli, dict[str, Any]]) -> None:
+def test_problems_json_groups_the_held_items_by_reason(demo_db: tuple[Cli, dict[str, Any]]) -> None:
     cli, summary = demo_db
-    items = cli.json("buffer", "problems", "--json")
+    groups = cli.json("buffer", "problems", "--json")
     with connect(cli.url) as hc:
-        groups = hc.buffer.problems()
-    assert len(items) == summary["held"] == len({i.message_id for g in groups for i in g.items})
-    for item in items:
-        assert item.keys() >= ITEM_KEYS
-        assert item["status"] == "held"
-        assert set(item["reasons"]) <= set(summary["held_by_reason"])
+        expected = hc.buffer.problems()
+    assert [g["reason"] for g in groups] == [g.reason for g in expected]
+    held = {i["message_id"] for g in groups for i in g["items"]}
+    assert len(held) == summary["held"]
+    for group in groups:
+        assert group.keys() == {"reason", "text", "hint", "items"}
+        assert group["reason"] in summary["held_by_reason"]
+        for item in group["items"]:
+            assert item.keys() >= ITEM_KEYS
+            assert item["status"] == "held"
+            assert group["reason"] in item["reasons"]
 
 
 def test_problems_on_an_empty_store(sqlite_cli: Cli) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -23,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
 from homecare.cli import assignments, audit, buffer, demo, pauses, serve
+from homecare.cli.help import humanize
 from homecare.cli.output import State
 from homecare.cli.usage import ClickError, refuse_repeated_options, usage_failed
 from homecare.errors import HomecareError
@@ -34,7 +36,12 @@ EXIT_ERROR = 1
 
 
 class _Group(TyperGroup):
-    """The root group: translates errors raised by any command into one line on stderr."""
+    """The root group: translates errors raised by any command into one line on stderr,
+    and makes every command's help read as a person writes it (`homecare.cli.help`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        humanize(self)
 
     def main(  # type: ignore[override]
         self,
@@ -79,11 +86,26 @@ def _fail(message: str) -> NoReturn:
 app = typer.Typer(
     name="homecare",
     cls=_Group,
-    help="Home care for Stockholm providers: the integration buffer, pauses and audits.",
+    help="Home care for Stockholm providers: the integration buffer (integrationsbuffert), "
+    "visits (uppdrag), pauses (uppehåll) and audits.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"homecare {package_version()}")
+        raise typer.Exit()
+
+
+def package_version() -> str:
+    """The installed distribution's version (`0+unknown` when run from a bare source tree)."""
+    try:
+        return version("homecare")
+    except PackageNotFoundError:  # pragma: no cover - not installed
+        return "0+unknown"
 
 
 @app.callback()
@@ -97,6 +119,15 @@ def _global(
             help="The store: sqlite:///FILE or postgresql+psycopg://USER@HOST:PORT/DB.",
         ),
     ] = None,
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_print_version,
+            help="Print homecare's version and exit.",
+        ),
+    ] = False,
 ) -> None:
     ctx.obj = State(db)
 

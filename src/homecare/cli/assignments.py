@@ -12,6 +12,7 @@ from homecare.cli.output import (
     JsonOption,
     console,
     emit_json,
+    local_time,
     parse_instant,
     parse_uuid,
     store,
@@ -20,7 +21,11 @@ from homecare.cli.output import (
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Visits and their integration status (R2).", no_args_is_help=True)
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+app = typer.Typer(
+    help="Visits (uppdrag, kundbesök) and their integration status (R2).", no_args_is_help=True
+)
 
 
 @app.command("list")
@@ -33,28 +38,31 @@ def list_assignments(
     customer: Annotated[str | None, typer.Option(help="Only this customer (id).")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """R2: where each visit stands: not confirmed, queued, held (with reasons) or delivered."""
+    """R2: where each visit (uppdrag) stands, by date: not confirmed, queued, held (with
+    reasons) or delivered. Visits not yet performed come last."""
     customer_id = parse_uuid(customer, "customer") if customer else None
     with store(ctx) as hc:
         rows = hc.buffer.integration_statuses(status=status)
     if customer_id is not None:
         rows = [r for r in rows if r.customer == customer_id]
+    rows.sort(key=lambda r: (r.started_at is None, r.started_at or _NEVER, str(r.assignment_id)))
     if as_json:
         emit_json(rows)
         return
     out = console()
-    out.print(f"{len(rows)} visits")
+    out.print(f"{len(rows)} visits (times in Stockholm)")
     out.print(
         table(
             None,
-            ["assignment", "customer", "status", "reasons", "message", "position"],
+            ["date", "assignment", "staff", "customer", "status", "reasons", "position"],
             (
                 [
+                    local_time(r.started_at) or "not performed",
                     r.assignment_id,
+                    r.staff_id,
                     r.customer,
                     r.status.value,
                     ", ".join(r.reasons),
-                    r.message_id,
                     r.position,
                 ]
                 for r in rows

@@ -21,7 +21,7 @@ from homecare.cli.progress import progress_bar
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Audit: history, replay verification, state as of a time (D6).")
+app = typer.Typer(help="Audit (granskning): history, replay verification, state as of a time (D6).")
 
 CustomerOption = Annotated[str, typer.Option("--customer", help="The customer's id.")]
 

@@ -14,7 +14,9 @@ from homecare.outbox.store import FIRST_BUFFER_MONTH, ItemView
 
 __all__ = ["app"]
 
-app = typer.Typer(help="The integration buffer (R2-R6, R14).", no_args_is_help=True)
+app = typer.Typer(
+    help="The integration buffer (integrationsbuffert): R2-R6, R14.", no_args_is_help=True
+)
 app.command("deadline")(month_close.deadline)
 app.command("month-report")(month_close.month_report)
 
@@ -61,15 +63,15 @@ def fetch(
 
 @app.command("problems")
 def problems(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """R5: held items grouped by reason, each group with its fix hint (R6)."""
+    """R5: held items grouped by reason, each group with its fix hint (R6).
+
+    --json prints the groups exactly as GET /buffer/problems returns them:
+    [{reason, text, hint, items: [...]}, ...]; an item held for two reasons is in both.
+    """
     with store(ctx) as hc:
         groups = hc.buffer.problems()
     if as_json:
-        unique = {item.message_id: item for group in groups for item in group.items}
-        held: list[ItemView] = sorted(
-            unique.values(), key=lambda i: (i.business_date, str(i.message_id))
-        )
-        emit_json(held)
+        emit_json(groups)
         return
     out = console()
     if not groups:

@@ -62,11 +62,12 @@ def store(ctx: typer.Context, *, catch_up: bool = True) -> Iterator[Homecare]:
 
 
 def console(*, stderr: bool = False) -> Console:
-    """A rich console without markup (data is never markup); wide when not a terminal."""
+    """A rich console without markup (data is never markup); wide (300 columns) when not a
+    terminal, so that a table piped to a file or a script keeps every id and time whole."""
     found = Console(highlight=False, markup=False, stderr=stderr)
     if found.is_terminal:
         return found
-    return Console(highlight=False, markup=False, stderr=stderr, width=200)
+    return Console(highlight=False, markup=False, stderr=stderr, width=300)
 
 
 def emit_json(data: BaseModel | Sequence[BaseModel] | dict[str, Any] | list[Any]) -> None:
@@ -80,10 +81,17 @@ def emit_json(data: BaseModel | Sequence[BaseModel] | dict[str, Any] | list[Any]
     sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
 
 
+_NO_WRAP = frozenset(
+    {"id", "customer", "message", "assignment", "staff", "date", "time", "starts", "ends"}
+    | {"cancelled", "performed", "state"}
+)
+"""Ids and times are never broken over two lines: a person copies and compares them whole."""
+
+
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Table:
     shown = Table(title=title, title_justify="left", header_style="bold")
     for column in columns:
-        shown.add_column(column, no_wrap=column in {"id", "customer", "message", "assignment"})
+        shown.add_column(column, no_wrap=column in _NO_WRAP)
     for row in rows:
         shown.add_row(*("" if cell is None else str(cell) for cell in row))
     return shown

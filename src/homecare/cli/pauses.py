@@ -26,7 +26,7 @@ from homecare.projections.pause_overview import previous_month
 
 __all__ = ["app"]
 
-app = typer.Typer(help="The pause overview (R9, R12).", no_args_is_help=True)
+app = typer.Typer(help="Pauses (uppehåll): the overview (R9, R12).", no_args_is_help=True)
 
 Customer = Annotated[str | None, typer.Option(help="Only this customer (id).")]
 Organisation = Annotated[str | None, typer.Option(help="Only this organisation (unit/team).")]
@@ -92,7 +92,7 @@ def _show(
     instant = parse_instant(now, "--now time") if now else datetime.now(UTC)
     customer_id = parse_uuid(customer, "customer") if customer else None
     with store(ctx) as hc:
-        rows = hc.pauses.list(
+        every = hc.pauses.list(
             period_from=first,
             period_to=last,
             now=instant,
@@ -100,13 +100,20 @@ def _show(
             organisation=organisation,
             level=level,
             status=status,
-            include_inactive=inactive,
+            include_inactive=True,
         )
+    rows = every if inactive else [r for r in every if not r.inactive]
     if as_json:
         emit_json(rows)
         return
     out = console()
     out.print(f"Pauses {first} to {last} ({len(rows)}; times in Stockholm)")
+    hidden = len(every) - len(rows)
+    if hidden:
+        out.print(
+            f"{hidden} ended (inactivated) pause{'s' if hidden != 1 else ''} hidden; "
+            "--inactive shows them (R12)."
+        )
     out.print(
         table(
             None,
@@ -119,6 +126,7 @@ def _show(
                 "reason",
                 "starts",
                 "ends",
+                "cancelled",
                 "state",
             ],
             (
@@ -131,6 +139,7 @@ def _show(
                     r.reason.value,
                     local_time(r.starts_at),
                     local_time(r.ends_at) or "open",
+                    local_time(r.cancelled_at),
                     f"{r.time_state.value}{' (inactive)' if r.inactive else ''}",
                 ]
                 for r in rows

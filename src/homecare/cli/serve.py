@@ -84,6 +84,15 @@ def poll(
     backoff: Annotated[float, typer.Option(help="First retry after (s), then doubled.")] = 1.0,
     backoff_max: Annotated[float, typer.Option(help="Longest wait between retries (s).")] = 60.0,
     timeout: Annotated[float, typer.Option(help="Seconds per request.", min=0.1)] = 30.0,
+    wait_ready: Annotated[
+        float,
+        typer.Option(
+            metavar="SECONDS",
+            min=0,
+            help="First wait up to this long for the server's /health to answer "
+            "(a server just started); 0 does not wait.",
+        ),
+    ] = 0.0,
 ) -> None:
     """Poll a homecare server as the city does: fetch until a short batch, then wait.
 
@@ -106,6 +115,7 @@ def poll(
             received=received,
             backoff=poller.Backoff(initial=backoff, maximum=backoff_max, attempts=retries),
             timeout=timeout,
+            wait_ready=wait_ready,
         )
     except poller.PollError as error:
         _fail(f"poll_failed: {error}")

@@ -109,6 +109,8 @@ class AssignmentIntegration(BaseModel):
     message_id: UUID | None
     position: int | None
     delivered_at: datetime | None = None
+    staff_id: UUID | None = None
+    started_at: datetime | None = None  # performed start (planned, if declined); None before
 
 
 def utc_now() -> datetime:
@@ -279,6 +281,8 @@ class Buffer:
             a.c.assignment_id,
             a.c.customer_id,
             a.c.confirmed,
+            a.c.staff_id,
+            a.c.performed_start,
             i.c.message_id,
             i.c.state,
             i.c.position,
@@ -451,4 +455,6 @@ def _integration(row: Any, mark: int) -> AssignmentIntegration:
         reasons=reasons,
         message_id=row["message_id"],
         position=row["position"],
+        staff_id=row["staff_id"],
+        started_at=row["performed_start"],
     )
