@@ -44,6 +44,7 @@ def test_r15_declined_end_to_end_held_for_sd_number_released_fetched_as_declined
     staff = world.staff(sd_number=False)
     visit = _planned(world, world.customer(), staff)
     app = hc.app
+    world.at = START + timedelta(hours=1)
     app.record_declined_visit(
         visit,
         declined_at=START - timedelta(minutes=5),
@@ -79,6 +80,7 @@ def test_r15_corrections_work_both_ways(hc: Homecare) -> None:
     staff = world.staff()
     visit = world.visit(world.customer(), staff)  # performed and confirmed: revision 1
     app = hc.app
+    world.at = START + timedelta(hours=1)
     app.record_declined_visit(
         visit, declined_at=START, declined_by="Staff 1", actor=ACTOR, at=world.tick()
     )
@@ -127,15 +129,17 @@ def test_r15_domain_guards() -> None:
         at=T0,
     )
     with pytest.raises(InvalidInputError, match="declined_by"):
-        visit.decline(declined_at=START, declined_by=" ", actor=ACTOR, at=T0)
+        visit.decline(declined_at=START, declined_by=" ", actor=ACTOR, at=START)
     with pytest.raises(InvalidInputError, match="time zone"):
         visit.decline(
-            declined_at=START.replace(tzinfo=None), declined_by="Anna", actor=ACTOR, at=T0
+            declined_at=START.replace(tzinfo=None), declined_by="Anna", actor=ACTOR, at=START
         )
-    visit.decline(declined_at=START, declined_by=" Anna ", reason="  ", actor=ACTOR, at=T0)
+    with pytest.raises(InvalidInputError, match="once it happened"):
+        visit.decline(declined_at=START, declined_by="Anna", actor=ACTOR, at=START - timedelta(1))
+    visit.decline(declined_at=START, declined_by=" Anna ", reason="  ", actor=ACTOR, at=START)
     assert (visit.status, visit.outcome) == (AssignmentStatus.DECLINED, "declined")
     assert (visit.declined_by, visit.decline_reason, visit.activities) == ("Anna", None, ())
-    visit.attest(actor=ACTOR, at=T0)
+    visit.attest(actor=ACTOR, at=START)
     assert visit.status is AssignmentStatus.ATTESTED
 
 
@@ -153,6 +157,7 @@ def test_r7_r15_a_declined_visit_inside_a_pause_is_not_confirmed(hc: Homecare) -
         actor=ACTOR,
         at=world.tick(),
     )
+    world.at = START + timedelta(hours=1)
     hc.app.record_declined_visit(
         visit, declined_at=START, declined_by="Staff 1", actor=ACTOR, at=world.tick()
     )

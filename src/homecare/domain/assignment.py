@@ -185,6 +185,11 @@ class Assignment(Aggregate):
             raise InvalidInputError("A declined visit must say who took the decline (declined_by).")
         if reason is not None and not isinstance(reason, str):
             raise InvalidInputError("The reason of a declined visit must be text.")
+        if declined_at > require_aware(at, "at"):
+            raise InvalidInputError(
+                f"The visit cannot be recorded as declined at {declined_at.isoformat()}, "
+                "after the time it is recorded: a decline is recorded once it happened."
+            )
         record = (
             self._declined if self.status is AssignmentStatus.PLANNED else self._decline_corrected
         )
