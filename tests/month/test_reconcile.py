@@ -103,3 +103,38 @@ def test_r12_a_pause_the_buffer_has_not_seen_yet_is_not_in_buffer(hc: Homecare) 
     (difference,) = hc.month_close.reconcile_pauses(now=LATER).customers[0].differences
     assert (difference.cause, difference.first_day) == ("not_in_buffer", date(2026, 3, 20))
     assert difference.last_day == date(2026, 3, 22)
+
+
+def test_r12_every_message_of_a_pause_is_listed_even_more_than_a_block(hc: Homecare) -> None:
+    world = World(hc)
+    customer = world.customer()
+    for day in range(1, 21, 2):  # ten separate one-day periods: 1, 3, ..., 19 March
+        hc.app.create_pause(
+            level="order",
+            target_id=customer.order,
+            notified_at=world.tick(),
+            reason="own_request",
+            starts_at=datetime(2026, 3, day, 9, tzinfo=UTC),
+            ends_at=datetime(2026, 3, day, 11, tzinfo=UTC),
+            actor=ACTOR,
+            at=world.tick(),
+        )
+    hc.catch_up()
+    before = len(hc.buffer.fetch(limit=500).items)
+    merging = world.hc.app.create_pause(
+        level="customer",
+        target_id=customer.id,
+        notified_at=world.tick(),
+        reason="hospital_stay",
+        starts_at=datetime(2026, 3, 1, 9, tzinfo=UTC),
+        ends_at=datetime(2026, 3, 25, 9, tzinfo=UTC),
+        actor=ACTOR,
+        at=world.tick(),
+    )
+    hc.catch_up()
+    caused = len(hc.buffer.fetch(limit=500).items) - before
+    assert caused > 8  # one changed, the other nine cancelled
+    (entry,) = hc.month_close.reconcile_pauses(now=LATER).customers
+    listed = {p.pause_id: p.messages for p in entry.inactivated_pauses}
+    assert len(listed[merging]) == caused
+    assert sorted({m.action for m in listed[merging]}) == ["cancelled", "changed"]

@@ -54,7 +54,7 @@ __all__ = [
 
 Cause = Literal["queued", "held", "not_in_buffer"]
 _OPEN = date.max.toordinal() + 1  # exclusive end of an open period
-_MAX_INDEX = 32  # messages one pause event may cause, at most (message ids are derived)
+_BLOCK = 8  # message indexes looked up at a time per pause event (ids are derived)
 
 
 class DayRange(BaseModel):
@@ -143,7 +143,11 @@ def reconcile_pauses(
         organisations: dict[UUID, str] = {
             row.customer_id: row.organisation for row in conn.execute(select(overview_customers))
         }
-        sent = _messages_of(conn, [p for ps in pauses.values() for p in ps], mark)
+        sent = _messages_of(
+            conn,
+            [p for ps in pauses.values() for p in ps if _inactive(p, now) and _touches(p, window)],
+            mark,
+        )
     customers = sorted(set(pauses) | set(messages), key=str)
     results = [
         _customer(
@@ -271,31 +275,50 @@ def _messages(
 def _messages_of(
     conn: Connection, pauses: Sequence[Any], mark: int
 ) -> dict[UUID, list[PauseMessageView]]:
-    """The messages each pause's events caused, found by their derived ids."""
-    candidates = {
-        message_id_for(p["pause_id"], version, index): p["pause_id"]
-        for p in pauses
-        for version in range(1, p["version"] + 1)
-        for index in range(_MAX_INDEX)
-    }
-    keys = sorted(candidates, key=str)
+    """The messages each pause's events caused, found by their derived ids.
+
+    An event's messages have indexes 0, 1, 2 ...: look up a block of indexes for
+    every event, and the next block only for events whose block was full.
+    """
+    events = [(p["pause_id"], v) for p in pauses for v in range(1, p["version"] + 1)]
     rows: list[Any] = []
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
+    owner: dict[UUID, UUID] = {}
+    first = 0
+    while events:
+        candidates = {
+            message_id_for(pause_id, version, index): (pause_id, version)
+            for pause_id, version in events
+            for index in range(first, first + _BLOCK)
+        }
+        found = _items_by_id(conn, list(candidates))
+        rows += found
+        owner |= {r["message_id"]: candidates[r["message_id"]][0] for r in found}
+        last = {message_id_for(p, v, first + _BLOCK - 1) for p, v in events}
+        events = [candidates[r["message_id"]] for r in found if r["message_id"] in last]
+        first += _BLOCK
+    rows.sort(key=lambda r: r["seq"])
+    receipts = receipt_times(conn, [r["position"] for r in rows if _delivered(r, mark)])
+    sent: dict[UUID, list[PauseMessageView]] = defaultdict(list)
+    for row in rows:
+        sent[owner[row["message_id"]]].append(_view(row, mark, receipts))
+    return sent
+
+
+def _items_by_id(conn: Connection, message_ids: list[UUID]) -> list[Any]:
+    i = t.items
+    rows: list[Any] = []
+    for start in range(0, len(message_ids), 500):
+        chunk = message_ids[start : start + 500]
         rows += (
             conn.execute(
-                select(t.items.c.message_id, t.items.c.facts, t.items.c.state, t.items.c.position)
-                .where(t.items.c.message_id.in_(chunk))
-                .order_by(t.items.c.seq)
+                select(i.c.seq, i.c.message_id, i.c.facts, i.c.state, i.c.position).where(
+                    i.c.message_id.in_(chunk)
+                )
             )
             .mappings()
             .all()
         )
-    receipts = receipt_times(conn, [r["position"] for r in rows if _delivered(r, mark)])
-    found: dict[UUID, list[PauseMessageView]] = defaultdict(list)
-    for row in rows:
-        found[candidates[row["message_id"]]].append(_view(row, mark, receipts))
-    return found
+    return rows
 
 
 def _delivered(row: Any, mark: int) -> bool:
