@@ -12,11 +12,13 @@ from the same models the library returns. Needs the `http` extra.
 """
 
 from homecare.http.app import create_app, create_app_from_environment
+from homecare.http.console import PersonalDataView
 from homecare.http.tokens import TOKENS_VARIABLE, ApiToken, parse_tokens
 
 __all__ = [
     "TOKENS_VARIABLE",
     "ApiToken",
+    "PersonalDataView",
     "create_app",
     "create_app_from_environment",
     "parse_tokens",

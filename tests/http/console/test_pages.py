@@ -233,3 +233,42 @@ def test_r14_after_the_run_the_month_says_what_arrived_in_time(console: Console)
     assert "Besök i februari 2026" in february
     assert "Levererade i tid" in february
     assert EMPTY_SV not in february  # one visit is still queued
+
+
+def test_r9_r12_pauses_filters_ended_on_request_and_the_citys_days(console: Console) -> None:
+    from tests.pauses.world import World as PauseWorld
+    from tests.pauses.world import local
+
+    world = PauseWorld(console.hc.app, at=datetime(2026, 3, 1, 8, tzinfo=UTC))
+    north, south = world.family("Team Norr"), world.family("Team Söder")
+    ended = world.pause("customer", north.customer, local(2026, 3, 3, 12), local(2026, 3, 5, 12))
+    later = world.pause("order", south.order, local(2026, 4, 6), local(2026, 4, 8))
+    console.hc.catch_up()
+    period = "/console/pauses?from=2026-04-01&to=2026-04-30"
+    with console.signed_in() as client:
+        april = client.get(period)
+        shown = text_of(april.text)
+        assert "Uppehåll: 1 apr. 2026 \u2013 30 apr. 2026" in shown
+        assert "1 uppehåll" in shown
+        assert "Order" in shown
+        assert "Team Söder" in shown
+        assert 'href="/console/pauses?from=2026-03-01&amp;to=2026-03-31"' in april.text
+        # Before the city fetches it holds neither day (6 and 7 April), and the page says why.
+        assert "2 dagar skiljer sig; meddelandet ligger i kö" in shown
+        march = text_of(client.get("/console/pauses?from=2026-03-01&to=2026-03-31").text)
+        assert str(ended)[:8] not in march
+        assert "Inga uppehåll matchar" in march
+        march = client.get("/console/pauses?from=2026-03-01&to=2026-03-31&ended=1")
+        assert "Avslutad (inaktiv)" in text_of(march.text)
+        level = text_of(client.get(period + "&level=customer").text)
+        assert "Inga uppehåll matchar" in level
+        organisation = text_of(client.get(period + "&organisation=Team+Norr").text)
+        assert "Inga uppehåll matchar" in organisation
+        bad = client.get(period + "&level=planet")
+        assert bad.status_code == 422
+        assert "Ogiltig adress" in text_of(bad.text)
+        first = console.hc.buffer.fetch(limit=100)
+        console.hc.buffer.fetch(after=first.cursor, limit=100)  # the city's receipt
+        after = text_of(client.get(period).text)
+    assert "skiljer sig" not in after.replace("En inramad dag skiljer sig", "")
+    assert str(later)[:8] not in after  # the table shows customers, not pause ids

@@ -9,7 +9,7 @@ caller records each unmasked view (R17).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from uuid import UUID
@@ -17,12 +17,11 @@ from uuid import UUID
 from homecare.audit import HistoryEntry, history
 from homecare.bootstrap import Homecare
 from homecare.domain.assignment import Assignment
-from homecare.domain.citydays import DayPeriod, city_periods
 from homecare.domain.customer import Customer, Decision
 from homecare.domain.identity import PersonalIdentityNumber, mask
 from homecare.domain.staff import Staff
-from homecare.outbox.held import delivered_city_periods
 from homecare.outbox.month_report import MonthReport
+from homecare.outbox.reconcile import DayRange
 from homecare.outbox.store import AssignmentIntegration, ItemView, ProblemGroup
 from homecare.outbox.validation import Reason
 from homecare.projections.pause_overview import PauseRow, month_bounds
@@ -122,19 +121,21 @@ def pause_rows(hc: Homecare, filters: PauseFilters, now: datetime) -> list[Pause
 @dataclass(frozen=True)
 class DayCalendar:
     """One customer's days in the period: those the city holds beside those the pauses imply
-    (R10: whole Stockholm days, D5). `days` are the period's dates in order."""
+    (R10: whole Stockholm days, D5; R12), and why they differ (`causes`: queued, held,
+    not_in_buffer, from the month close's reconciliation). `days` are the period's dates."""
 
     customer_id: UUID
     days: list[date]
     held: set[date]
     implied: set[date]
+    causes: list[str] = field(default_factory=list)
 
     @property
     def differing(self) -> set[date]:
         return self.held ^ self.implied
 
 
-def _days_of(periods: list[DayPeriod], first: date, last: date) -> set[date]:
+def _days_of(periods: Iterable[DayRange], first: date, last: date) -> set[date]:
     found: set[date] = set()
     for period in periods:
         start = max(period.first_day, first)
@@ -148,30 +149,28 @@ def _days_of(periods: list[DayPeriod], first: date, last: date) -> set[date]:
 def calendars(
     hc: Homecare, customer_ids: list[UUID], first: date, last: date, now: datetime
 ) -> list[DayCalendar]:
-    """Per customer, the period's days held by the city (delivered messages) and implied by
-    every pause of any level and state (their effective periods, D5)."""
-    held = delivered_city_periods(hc.database, customer_ids)
+    """Per customer, the period's days held by the city (the pause messages it has fetched,
+    applied in order) and implied by its pauses of every level, with the causes of the
+    differences: one reconciliation (R12, `hc.month_close.reconcile_pauses`) for all."""
+    wanted = list(dict.fromkeys(customer_ids))
+    if not wanted:
+        return []
+    found = {
+        entry.customer: entry
+        for entry in hc.month_close.reconcile_pauses(now=now).customers
+        if entry.customer in set(wanted)
+    }
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     result: list[DayCalendar] = []
-    for customer_id in dict.fromkeys(customer_ids):
-        every = hc.pauses.list(
-            period_from=first,
-            period_to=last,
-            now=now,
-            customer_id=customer_id,
-            include_inactive=True,
-        )
-        effective = [
-            (row.effective_start, row.effective_end)
-            for row in every
-            if row.effective_start is not None
-        ]
-        implied = _days_of(list(city_periods(effective)), first, last)
-        result.append(
-            DayCalendar(
-                customer_id, days, _days_of(held.get(customer_id, []), first, last), implied
-            )
-        )
+    for customer_id in wanted:
+        entry = found.get(customer_id)
+        if entry is None:
+            result.append(DayCalendar(customer_id, days, set(), set()))
+            continue
+        held = _days_of(entry.city_holds, first, last)
+        implied = _days_of(entry.pauses_imply, first, last)
+        causes = sorted({str(d.cause) for d in entry.differences if _days_of([d], first, last)})
+        result.append(DayCalendar(customer_id, days, held, implied, causes))
     return result
 
 
