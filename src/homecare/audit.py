@@ -42,7 +42,7 @@ from homecare.errors import HomecareError, InvalidInputError, StorageError
 from homecare.outbox import tables as buffer_tables
 from homecare.outbox.projection import BufferProjection
 from homecare.outbox.sealing import Sealer
-from homecare.outbox.store import Buffer
+from homecare.outbox.store import AssignmentIntegration, Buffer, IntegrationStatus, receipt_times
 from homecare.projections.database import Database, metadata
 from homecare.projections.pause_overview import (
     PauseOverview,
@@ -530,8 +530,9 @@ class AssignmentThen(BaseModel):
 class CustomerAsOf(BaseModel):
     """D6: a customer as it was at `at`; integration status from the buffer replayed to then.
 
-    Deliveries to the city are acknowledgements, not events, so an item that
-    was released then shows as `queued` whether or not the city had fetched it.
+    Deliveries to the city are acknowledgements, not events: a report released
+    then shows as `delivered` when the city's receipt for it had arrived by then
+    (its `delivered_at`, R14), else `queued`.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -570,9 +571,9 @@ def as_of(
             replayed_to = _replay_until(hc, scratch, members, at, page_size)
             assignments = members.of_kind("Assignment")
             buffer = Buffer(scratch, hc.buffer.sealer, hc.buffer.format)
-            statuses = {
-                s.assignment_id: s for s in buffer.integration_statuses(assignment_ids=assignments)
-            }
+            statuses = _delivered_then(
+                hc, at, buffer.integration_statuses(assignment_ids=assignments)
+            )
         finally:
             scratch.dispose()
     return CustomerAsOf(
@@ -639,6 +640,39 @@ def _pause_then(pause: Pause, at: datetime) -> PauseThen:
         cancelled_at=pause.cancelled_at,
         active=pause.is_active_at(at),
     )
+
+
+def _delivered_then(
+    hc: Homecare, at: datetime, statuses: list[AssignmentIntegration]
+) -> dict[UUID, AssignmentIntegration]:
+    """R14: a report queued then was delivered then if the city's receipt had arrived by `at`.
+
+    The scratch replay numbers its items differently, so the live store's position
+    of each message is compared with the live delivered mark as of `at`.
+    """
+    queued = [s for s in statuses if s.status is IntegrationStatus.QUEUED and s.message_id]
+    if not queued:
+        return {s.assignment_id: s for s in statuses}
+    mark = hc.buffer.delivered_position_at(at)
+    items = buffer_tables.items
+    with hc.database.engine.connect() as conn:
+        live: dict[UUID, int | None] = {
+            row.message_id: row.position
+            for row in conn.execute(
+                select(items.c.message_id, items.c.position).where(
+                    items.c.message_id.in_([s.message_id for s in queued])
+                )
+            )
+        }
+        receipts = receipt_times(conn, [p for p in live.values() if p is not None and p <= mark])
+    found = {s.assignment_id: s for s in statuses}
+    for status in queued:
+        position = None if status.message_id is None else live.get(status.message_id)
+        if position is not None and position in receipts:
+            found[status.assignment_id] = status.model_copy(
+                update={"status": IntegrationStatus.DELIVERED, "delivered_at": receipts[position]}
+            )
+    return found
 
 
 def _assignment_then(assignment: Assignment, status: Any) -> AssignmentThen:

@@ -223,6 +223,8 @@ def test_as_of_integration_status_then(demo_db: tuple[Cli, dict[str, Any]]) -> N
     assert status_at(_at(confirmed, -1)) == ("attested", "not_confirmed")
     # Delivered now; then it was in the buffer (deliveries are acknowledgements, not events).
     assert status_at(_at(confirmed)) in {("confirmed", "queued"), ("confirmed", "held")}
+    # R14: once the city's receipt had arrived (the demo's city drains after the last day)
+    assert status_at("2026-04-15T00:00") == ("confirmed", "delivered")
 
 
 def test_as_of_table(demo_db: tuple[Cli, dict[str, Any]]) -> None:
