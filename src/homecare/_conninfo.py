@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.engine import URL
 
-from homecare.errors import InvalidInputError
+from homecare.errors import InvalidInputError, StorageError
 
 __all__ = ["postgres_connect_kwargs"]
 
@@ -53,9 +53,16 @@ def postgres_connect_kwargs(
     """libpq keywords for `url` (a `postgresql+psycopg` URL), none left to `PG*` variables.
 
     `connect_timeout` is in seconds. Raises InvalidInputError for an option libpq
-    does not know, a repeated one, or a `PG*` variable that cannot be overridden.
+    does not know, a repeated one, or a `PG*` variable that cannot be overridden;
+    StorageError when psycopg cannot load a libpq (install `homecare[postgres]`).
     """
-    from psycopg.conninfo import make_conninfo
+    try:
+        from psycopg.conninfo import make_conninfo
+    except ImportError as error:
+        raise StorageError(
+            "PostgreSQL needs psycopg with a libpq: pip install 'homecare[postgres]' "
+            f"(psycopg's binary), or psycopg[c] against the system's libpq ({error})."
+        ) from None
 
     _cargs, params = url.get_dialect()().create_connect_args(url)
     kwargs: dict[str, Any] = {}

@@ -14,9 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import AggregateRecorder, StoredEvent
-from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.sqlite import SQLiteAggregateRecorder
-from psycopg.sql import SQL, Identifier
 
 from homecare.domain.assignment import Assignment
 from homecare.domain.contract import Contract
@@ -57,7 +55,7 @@ class CommandLoads:
         self.app = app
         recorder = app.recorder
         self._batch = (
-            isinstance(recorder, SQLiteAggregateRecorder | PostgresAggregateRecorder)
+            isinstance(recorder, SQLiteAggregateRecorder | _postgres_recorder_class(recorder))
             and app.snapshots is None
             and not app.repository.cache
         )
@@ -133,6 +131,16 @@ class CommandLoads:
         return cast(A, aggregate)
 
 
+def _postgres_recorder_class(recorder: AggregateRecorder) -> type[Any]:
+    """The core PostgreSQL recorder class, imported only on PostgreSQL: psycopg needs a
+    libpq (`homecare[postgres]`), which a SQLite-only install may not have."""
+    if not type(recorder).__module__.startswith("eventsourcing.postgres"):
+        return type(None)
+    from eventsourcing.postgres import PostgresAggregateRecorder
+
+    return PostgresAggregateRecorder
+
+
 def _select_events_of(recorder: AggregateRecorder, ids: list[UUID]) -> list[StoredEvent]:
     """Every stored event of these aggregates, each aggregate's in version order."""
     if isinstance(recorder, SQLiteAggregateRecorder):
@@ -153,6 +161,9 @@ def _select_events_of(recorder: AggregateRecorder, ids: list[UUID]) -> list[Stor
                 )
                 for row in cursor.fetchall()
             ]
+    from eventsourcing.postgres import PostgresAggregateRecorder
+    from psycopg.sql import SQL, Identifier
+
     assert isinstance(recorder, PostgresAggregateRecorder)
     query = SQL(
         "SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "

@@ -6,6 +6,7 @@ shared by the read-only tests of a module (a demo takes about a second).
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ class Cli:
 
     def __init__(self, url: str, env: dict[str, str] | None = None) -> None:
         self.url = url
-        self.runner = CliRunner(env=env)
+        self.runner = separate_streams_runner(env)
 
     def __call__(self, *args: str) -> Result:
         return self.runner.invoke(app, ["--db", self.url, *args])
@@ -35,6 +36,14 @@ class Cli:
 
     def json(self, *args: str) -> Any:
         return json.loads(self.ok(*args).stdout)
+
+
+def separate_streams_runner(env: dict[str, str] | None = None) -> CliRunner:
+    """A runner that keeps stderr apart: click >= 8.2 always does, older clicks (the
+    lowest versions CI installs) only with mix_stderr=False."""
+    if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters:
+        return CliRunner(env=env, mix_stderr=False)  # type: ignore[call-arg, unused-ignore]
+    return CliRunner(env=env)
 
 
 def assert_one_line_error(result: Result, *fragments: str) -> None:
