@@ -226,3 +226,10 @@ def test_D9_every_library_setting_our_guarantees_depend_on_is_pinned() -> None:
     assert env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
     assert (env["CIPHER_TOPIC"], env["CIPHER_KEY"]) == ("eventsourcing.cipher:AESCipher", K1)
     assert not any(name.startswith("HOMECARE_") for name in env)
+
+
+def test_D9_postgres_url_spellings_all_mean_psycopg() -> None:
+    for scheme in ("postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg2"):
+        url = Settings.load(database_url=f"{scheme}://u@h:5433/db").url
+        assert url.drivername == "postgresql+psycopg"
+        assert (url.host, url.port, url.database) == ("h", 5433, "db")

@@ -124,6 +124,8 @@ class HomecareApplication(Application[UUID]):
             # psycopg_pool lets `kwargs` change before connections are made (the pool
             # opens on first use): the event store then connects exactly as the read side.
             pool_kwargs = cast(dict[str, Any], datastore.pool.kwargs)
+            for keyword in ("dbname", "host", "port", "user", "password"):
+                pool_kwargs.pop(keyword, None)  # the factory's; the URL's replace them
             pool_kwargs.update(self._connect_kwargs)
         return factory
 

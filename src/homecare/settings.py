@@ -243,7 +243,7 @@ def _parse_url(text: str) -> URL:
                 "sqlite:///FILE."
             )
         return url.set(drivername="sqlite+pysqlite")
-    if backend == "postgresql":
+    if backend in ("postgresql", "postgres"):  # postgres:// as Heroku and others write it
         if not url.database:
             raise InvalidInputError("The PostgreSQL URL must name a database.")
         return url.set(drivername="postgresql+psycopg")

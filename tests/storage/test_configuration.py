@@ -292,7 +292,9 @@ def test_D9_a_user_name_with_special_characters_reaches_both_sides(
         host_db = postgres_database.split("@", 1)[1]
         url = f"postgresql+psycopg://{quote(role, safe='')}:{quote(password, safe='')}@{host_db}"
         with connect(url) as hc:
-            pool_kwargs = hc.app.recorder.datastore.pool.kwargs  # type: ignore[attr-defined]
+            pool_kwargs = dict(hc.app.recorder.datastore.pool.kwargs)  # type: ignore[attr-defined]
+            pool_kwargs.pop("row_factory")
+            assert pool_kwargs == hc.settings.postgres_connect_kwargs()
             assert (pool_kwargs["user"], pool_kwargs["password"]) == (role, password)
             with hc.app.recorder.datastore.get_connection() as conn:  # type: ignore[attr-defined]
                 assert conn.execute("SELECT current_user AS u").fetchone()["u"] == role
