@@ -2,9 +2,10 @@
 
 On PostgreSQL: writer processes confirm visits and create, change and cancel
 pauses, some holding the event table's insert lock open for seconds, some
-rolling back; the projection follower, the poll endpoint (`homecare serve`)
-and the city's reference poller (`homecare poll`) run in their own processes
-and are killed with SIGKILL at random moments and restarted. At the end every
+rolling back; the projection worker (`homecare worker`), the poll endpoint
+(`homecare serve`) and the city's reference poller (`homecare poll`) run in
+their own processes and are killed with SIGKILL at random moments and
+restarted. The store is created first with `homecare db init`. At the end every
 confirmed visit and every pause message must have been received by the
 poller at least once, none skipped by its kept cursor, duplicates only from
 batches in flight at a kill, per-customer order kept. Prints the counts;
@@ -193,17 +194,6 @@ def _slow_or_rolled_back(hc: Any, rng: random.Random, at: datetime) -> None:
         pass
 
 
-def role_follower(url: str) -> None:
-    import threading
-
-    from homecare.bootstrap import connect
-
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with connect(url) as hc:
-        hc.follow(stop, interval=0.2)
-
-
 # -- the conductor ----------------------------------------------------------------
 
 
@@ -222,7 +212,7 @@ class Fleet:
         self.env = env
         homecare = Path(sys.executable).with_name("homecare")
         self.commands = {
-            "follower": [sys.executable, str(HERE), "role", "follower", url],
+            "worker": [str(homecare), "--db", url, "worker", "--idle-max", "0.5"],
             "server": [str(homecare), "serve", "--db", url, "--port", str(port)],
             "poller": [
                 str(homecare),
@@ -274,7 +264,12 @@ class Fleet:
 
 
 def conduct(args: argparse.Namespace) -> int:
-    with scratch_postgres("homecare_faults") as url, tempfile.TemporaryDirectory() as tmp:
+    with (
+        scratch_postgres("homecare_faults", init=False) as url,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        homecare = Path(sys.executable).with_name("homecare")
+        subprocess.run([str(homecare), "--db", url, "db", "init"], check=True)
         return _run(url, Path(tmp), args)
 
 
@@ -286,7 +281,7 @@ def _run(url: str, folder: Path, args: argparse.Namespace) -> int:
         check=True,
     )
     fleet = Fleet(url, folder, free_port())
-    for role in ("follower", "server", "poller"):
+    for role in ("worker", "server", "poller"):
         fleet.start(role)
     writers = [
         subprocess.Popen(
@@ -308,7 +303,7 @@ def _run(url: str, folder: Path, args: argparse.Namespace) -> int:
     started = time.monotonic()
     while any(w.poll() is None for w in writers) or sum(fleet.kills.values()) < args.kills:
         time.sleep(rng.uniform(1.5, 3.0) if args.short else rng.uniform(2.0, 5.0))
-        fleet.kill(rng.choice(["follower", "server", "poller"]))
+        fleet.kill(rng.choice(["worker", "server", "poller"]))
         if time.monotonic() - started > args.seconds * 3 + 120:
             break
     for w in writers:
@@ -425,8 +420,6 @@ def main() -> None:
             role_writer(
                 rest[0], Path(rest[1]), int(rest[2]), int(rest[3]), float(rest[4]), Path(rest[5])
             )
-        elif role == "follower":
-            role_follower(rest[0])
         return
     parser = argparse.ArgumentParser(description="Load-and-fault run with real SIGKILLs.")
     parser.add_argument("--short", action="store_true", help="the CI version")

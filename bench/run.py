@@ -139,7 +139,6 @@ def bench_catch_up_and_drain(store: str, visits: int) -> dict[str, tuple[float, 
         items = hc.buffer.dump()["homecare_buffer_items"]
         released = sum(1 for i in items if i["position"] is not None)
         for batch in (20, 500):
-            hc.buffer._ensure_delivery_row()
             with hc.database.write_engine.begin() as conn:
                 conn.execute(t.delivery.update().values(delivered_position=0))
 

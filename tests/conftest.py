@@ -2,24 +2,31 @@
 
 PostgreSQL: `HOMECARE_TEST_POSTGRES_URL` names a server and a database to
 connect to for administration (default postgresql://postgres@127.0.0.1:5432/postgres).
-Each test session creates its own database there and drops it at the end;
-each test gets emptied tables. Without a reachable server the PostgreSQL
+Each test session creates its own database there (`db init`: the migrations)
+and drops it at the end; each test gets emptied tables. SQLite stores are
+copies of one file initialised by the migrations (`init_sqlite`), since
+`connect()` never creates a store. Without a reachable server the PostgreSQL
 tests are skipped with the reason shown, except in CI (CI=true), where they fail.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import psycopg
 import pytest
 from hypothesis import HealthCheck, settings
 from psycopg import sql
 
-from homecare.bootstrap import Homecare, connect
+from homecare import schema
+from homecare.bootstrap import Homecare, connect, open_database
+from homecare.settings import Settings
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -41,6 +48,31 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "d
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 ACTOR = "tester"
+
+
+_TEMPLATE: list[Path] = []
+
+
+def init_sqlite(path: Path | str) -> str:
+    """A URL of a new, initialised (`db init`) SQLite store at `path`: a copy of one
+    template made by the migrations once per test session."""
+    if not _TEMPLATE:
+        template = Path(tempfile.mkdtemp(prefix="homecare-template-")) / "template.db"
+        database = open_database(Settings(database_url=f"sqlite:///{template}"), must_exist=False)
+        schema.upgrade(database)
+        database.dispose()
+        _TEMPLATE.append(template)
+    shutil.copyfile(_TEMPLATE[0], path)
+    return f"sqlite:///{path}"
+
+
+def init_store(url: str) -> None:
+    """Run the migrations on the store at `url` (as `homecare db init` does)."""
+    database = open_database(Settings(database_url=url), must_exist=False)
+    try:
+        schema.upgrade(database)
+    finally:
+        database.dispose()
 
 
 def _admin_url() -> str:
@@ -67,6 +99,7 @@ def postgres_database() -> Iterator[str]:
         f"{':' + str(info['password']) if info.get('password') else ''}"
         f"@{info.get('host', '127.0.0.1')}:{info.get('port', 5432)}/{name}"
     )
+    init_store(url)
     yield url
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(
@@ -80,6 +113,7 @@ def _empty_postgres(url: str) -> None:
         tables = [
             r[0]
             for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            if r[0] != schema.VERSION_TABLE
         ]
         if tables:
             conn.execute(
@@ -87,13 +121,18 @@ def _empty_postgres(url: str) -> None:
                     sql.SQL(", ").join(sql.Identifier(t) for t in tables)
                 )
             )
+        # The rows the migrations put in (as after `db init`).
+        conn.execute(
+            "INSERT INTO homecare_buffer_delivery (id, delivered_position) VALUES (1, 0) "
+            "ON CONFLICT DO NOTHING"
+        )
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterator[str]:
-    """A URL of an empty store; parametrised so each storage test runs on both."""
+    """A URL of an empty, initialised store; parametrised so each storage test runs on both."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/homecare.db"
+        yield init_sqlite(Path(tmp_path) / "homecare.db")
         return
     url = request.getfixturevalue("postgres_database")
     _empty_postgres(url)

@@ -43,17 +43,21 @@ from homecare.errors import (
     InvalidLimitError,
     InvalidPeriodError,
     InvalidPersonalIdentityNumberError,
+    LeaseLostError,
     NotFoundError,
     PauseCancelledError,
     PauseUnchangedError,
     ProjectionBusyError,
     RuleViolationError,
+    SchemaOutdatedError,
     StorageError,
+    StoreNotInitialisedError,
 )
 from homecare.outbox.deadline import DeadlineReport
 from homecare.outbox.month_close import MonthClose
 from homecare.outbox.month_report import MonthReport
 from homecare.outbox.reconcile import Reconciliation
+from homecare.schema import alembic_include_name, alembic_include_object
 from homecare.settings import Settings
 
 __all__ = [
@@ -77,6 +81,7 @@ __all__ = [
     "InvalidLimitError",
     "InvalidPeriodError",
     "InvalidPersonalIdentityNumberError",
+    "LeaseLostError",
     "MonthClose",
     "MonthReport",
     "NotFoundError",
@@ -92,10 +97,14 @@ __all__ = [
     "ProjectionBusyError",
     "Reconciliation",
     "RuleViolationError",
+    "SchemaOutdatedError",
     "Settings",
     "Staff",
     "StorageError",
+    "StoreNotInitialisedError",
     "VisitReport",
     "WorkShift",
+    "alembic_include_name",
+    "alembic_include_object",
     "connect",
 ]

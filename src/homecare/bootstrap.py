@@ -8,6 +8,7 @@ of them can disagree on where the data lives or how it is projected.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -17,39 +18,52 @@ from eventsourcing.persistence import (
     PersistenceError,
 )
 
+from homecare import schema
 from homecare.application import UNREADABLE_EVENTS, HomecareApplication
-from homecare.errors import HomecareError, InvalidInputError, StorageError
+from homecare.errors import (
+    HomecareError,
+    InvalidInputError,
+    ProjectionBusyError,
+    StorageError,
+    StoreNotInitialisedError,
+)
 from homecare.outbox.messages import ParagoFormat
 from homecare.outbox.month_close import MonthClose
 from homecare.outbox.projection import BufferProjection
 from homecare.outbox.sealing import Sealer
 from homecare.outbox.store import Buffer
 from homecare.projections.database import Database
+from homecare.projections.lease import Lease
 from homecare.projections.pause_overview import PauseOverview
-from homecare.projections.runner import FaultHook, ProjectionRunner, catch_up_together
+from homecare.projections.runner import (
+    FaultHook,
+    Guard,
+    ProjectionRunner,
+    catch_up_together,
+    run_page_together,
+)
 from homecare.settings import Settings
 
-__all__ = ["Homecare", "connect"]
+__all__ = ["Homecare", "connect", "open_database"]
 
 
 class Homecare:
     """A connected store: `app` for commands, read models for queries, `catch_up()` to project."""
 
-    def __init__(self, settings: Settings, *, fault: FaultHook | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, create: bool = False, fault: FaultHook | None = None
+    ) -> None:
         self.settings = settings
+        connect_kwargs = None if settings.is_sqlite else settings.postgres_connect_kwargs()
+        self.database = open_database(settings, must_exist=not create)
         try:
-            connect_kwargs = None if settings.is_sqlite else settings.postgres_connect_kwargs()
+            if create:
+                schema.upgrade(self.database)
+            else:
+                self._require_store()
             self.app = HomecareApplication(
                 settings.eventsourcing_environment(), connect_kwargs=connect_kwargs
             )
-            self.database = Database(
-                settings.url,
-                pool_size=settings.pool_size,
-                max_overflow=settings.max_overflow,
-                lock_timeout=settings.lock_timeout,
-                connect_args=connect_kwargs,
-            )
-            self.database.create_tables(self.app.recorder.create_table)  # type: ignore[attr-defined]
             sealer = Sealer(self.app.mapper.cipher)
             message_format = ParagoFormat()
             self.buffer = Buffer(self.database, sealer, message_format)
@@ -57,14 +71,28 @@ class Homecare:
                 self.buffer, saturday_is_holiday=settings.saturday_is_holiday
             )
         except HomecareError:
+            self.database.dispose()
             raise
         except Exception as error:
+            self.database.dispose()
             raise _storage_error(settings, error) from error
         self.runners: list[ProjectionRunner] = []
         self._fault = fault
         self.pauses = PauseOverview(self.database)
         self.add_projection(self.pauses)
         self.add_projection(BufferProjection(sealer, message_format))
+
+    def _require_store(self) -> None:
+        """A read never creates a store: a missing file or an uninitialised or older
+        store fails with one line naming the URL and what to run."""
+        path = self.database.sqlite_path
+        shown = self.settings.redacted_url
+        if path is not None and not path.is_file():
+            raise StoreNotInitialisedError(
+                f"No homecare store at {shown} (no such file): create one with "
+                f"`homecare --db {shown} db init`."
+            )
+        schema.require_current(self.database, shown)
 
     def add_projection(self, projection: Any, *, page_size: int = 1000) -> ProjectionRunner:
         runner = ProjectionRunner(
@@ -80,8 +108,20 @@ class Homecare:
 
     def catch_up(self) -> int:
         """Bring every read model and the buffer up to the end of the log (on demand)."""
+        return self._translate(lambda: catch_up_together(self.runners))
+
+    def run_page(self) -> int:
+        """One page of the log for every projection, in one transaction; 0 when caught up."""
+        return self._translate(lambda: run_page_together(self.runners))
+
+    def guard_with(self, guard: Guard | None) -> None:
+        """Run `guard` inside every page's transaction (the worker's lease check), or stop."""
+        for runner in self.runners:
+            runner.guard = guard
+
+    def _translate(self, work: Callable[[], int]) -> int:
         try:
-            return catch_up_together(self.runners)
+            return work()
         except HomecareError:
             raise
         except MapperDeserialisationError as error:
@@ -90,15 +130,26 @@ class Homecare:
             raise _storage_error(self.settings, error) from error
 
     def follow(self, stop: threading.Event, *, interval: float = 0.5) -> None:
-        """Keep every projection caught up until `stop` is set (one follower per store)."""
-        from contextlib import ExitStack
+        """Keep every projection caught up until `stop` is set, in this thread.
 
-        with ExitStack() as stack:
-            for runner in self.runners:
-                stack.enter_context(runner.follower_lease())
+        Holds the projection writers' lease (`homecare.projections.lease`) and checks
+        it in every page: a second follower or worker raises ProjectionBusyError, and
+        a follower that lost its lease raises LeaseLostError having written nothing
+        more. `homecare worker` is the long-running, self-healing form of this.
+        """
+        lease = Lease(self.database)
+        if not lease.acquire():
+            raise ProjectionBusyError(
+                "Another worker or follower is already running on this store."
+            )
+        self.guard_with(lease.guard)
+        try:
             while not stop.is_set():
                 self.catch_up()
                 stop.wait(interval)
+        finally:
+            self.guard_with(None)
+            lease.release()
 
     def close(self) -> None:
         self.database.dispose()
@@ -121,9 +172,10 @@ def connect(
     *,
     cipher_key: str | None = None,
     settings: Settings | None = None,
+    create: bool = False,
     fault: FaultHook | None = None,
 ) -> Homecare:
-    """Open (and on first use create) the store at `database_url`.
+    """Open the store at `database_url`; it must exist at this release's schema.
 
     Configuration comes from one place (D9): the arguments given here win over
     the `HOMECARE_*` environment (`HOMECARE_DATABASE_URL`, `HOMECARE_CIPHER_KEY`,
@@ -131,6 +183,11 @@ def connect(
     (`sqlite:///homecare.db` in the working directory, no encryption).
     `cipher_key` encrypts stored events at rest (D8). Or pass a ready
     `settings` (then `database_url` and `cipher_key` must not be given).
+
+    `connect()` never creates or alters a table: a missing file or empty database
+    raises StoreNotInitialisedError (create it with `homecare db init`), an older
+    schema SchemaOutdatedError (`homecare db upgrade`). `create=True` (tests, the
+    demo, an embedded SQLite store) runs the migrations first, like `db init`.
     Raises InvalidInputError for a malformed setting, StorageError when the
     store cannot be opened.
     """
@@ -138,7 +195,21 @@ def connect(
         settings = Settings.load(database_url=database_url, cipher_key=cipher_key)
     elif database_url is not None or cipher_key is not None:
         raise InvalidInputError("connect(): give either settings or database_url/cipher_key.")
-    return Homecare(settings, fault=fault)
+    return Homecare(settings, create=create, fault=fault)
+
+
+def open_database(settings: Settings, *, must_exist: bool = True) -> Database:
+    """The read side's engines for `settings` (no store is created: `must_exist`
+    keeps a SQLite file from being made by opening it)."""
+    return Database(
+        settings.url,
+        pool_size=settings.pool_size,
+        max_overflow=settings.max_overflow,
+        lock_timeout=settings.lock_timeout,
+        connect_args=None if settings.is_sqlite else settings.postgres_connect_kwargs(),
+        schema=settings.db_schema,
+        must_exist=must_exist,
+    )
 
 
 def _storage_error(settings: Settings, error: Exception) -> StorageError:

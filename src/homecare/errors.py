@@ -17,7 +17,10 @@
     │   └── ConfirmationRejectedError   R1: one bad item rejects the whole batch
     ├── ConcurrentUpdateError           someone saved the same aggregate first
     ├── ProjectionBusyError             another follower already runs (D2)
+    ├── LeaseLostError                  a worker lost its lease: it writes nothing more
     └── StorageError                    the store failed or cannot be reached
+        ├── StoreNotInitialisedError    no homecare store at the URL: `homecare db init`
+        └── SchemaOutdatedError         the store's schema is older (or newer) than this release
 
 Why one module: a host catches `HomecareError` (or one `code`) and never needs
 to know which library underneath failed; the boundary translates those
@@ -42,12 +45,15 @@ __all__ = [
     "InvalidLimitError",
     "InvalidPeriodError",
     "InvalidPersonalIdentityNumberError",
+    "LeaseLostError",
     "NotFoundError",
     "PauseCancelledError",
     "PauseUnchangedError",
     "ProjectionBusyError",
     "RuleViolationError",
+    "SchemaOutdatedError",
     "StorageError",
+    "StoreNotInitialisedError",
 ]
 
 
@@ -149,3 +155,21 @@ class ProjectionBusyError(HomecareError):
 
 class StorageError(HomecareError):
     code = "storage_error"
+
+
+class LeaseLostError(HomecareError):
+    """The worker's lease moved to another worker (or its session was lost): stop writing."""
+
+    code = "lease_lost"
+
+
+class StoreNotInitialisedError(StorageError):
+    """No homecare store at the URL (a missing file, an empty database): `homecare db init`."""
+
+    code = "store_not_initialised"
+
+
+class SchemaOutdatedError(StorageError):
+    """The store's schema is not this release's: `homecare db upgrade` (or a newer homecare)."""
+
+    code = "schema_outdated"

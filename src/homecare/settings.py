@@ -17,6 +17,7 @@ import os
 from base64 import b64decode
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
@@ -69,6 +70,21 @@ class Settings(BaseSettings):
         None, description="`homecare serve`'s tokens: NAME=SECRET:drain,NAME=SECRET:read."
     )
     poll_token: SecretStr | None = Field(None, description="`homecare poll`'s bearer token.")
+    db_schema: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$",
+        description="The PostgreSQL schema holding every homecare table (none: the server's "
+        "default, usually public).",
+    )
+    lag_threshold: int = Field(
+        1000, ge=0, description="Events a projection may lag before /health/ready fails."
+    )
+    stall_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds a lagging projection may stand still, with no worker alive, "
+        "before /health/ready calls it stopped.",
+    )
     saturday_is_holiday: bool = Field(
         True,
         description="R14: a payment run on a Saturday is a holiday run at 10:00 (our reading "
@@ -124,7 +140,8 @@ class Settings(BaseSettings):
 
     @property
     def redacted_url(self) -> str:
-        return self.url.render_as_string(hide_password=True)
+        """The URL as given (password masked), for messages an operator reads."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
 
     def postgres_connect_kwargs(self) -> dict[str, Any]:
         """libpq keywords from the whole URL, for the event store and the read side alike."""
@@ -150,8 +167,8 @@ class Settings(BaseSettings):
             "APPLICATION_RECORDER_TOPIC": "",
             "TRACKING_RECORDER_TOPIC": "",
             "PROCESS_RECORDER_TOPIC": "",
-            # Tables are created by homecare.bootstrap under a lock: PostgreSQL's
-            # CREATE ... IF NOT EXISTS is not safe for concurrent first connections.
+            # Tables are created only by `homecare db init` (Alembic migrations,
+            # homecare.schema): the recorder never creates or alters one itself.
             "CREATE_TABLE": "n",
             "SINGLE_ROW_TRACKING": "y",
             "ORIGINATOR_ID_TYPE": "uuid",
@@ -167,7 +184,8 @@ class Settings(BaseSettings):
         assert database is not None
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": str(Path(database).resolve()),
+            # A URI opened read-write: sqlite3 never creates a missing file.
+            "SQLITE_DBNAME": f"file:{quote(str(Path(database).resolve()))}?mode=rw",
             "SQLITE_LOCK_TIMEOUT": str(self.lock_timeout),
         }
 
@@ -191,7 +209,7 @@ class Settings(BaseSettings):
             "POSTGRES_PRE_PING": "y",
             "POSTGRES_LOCK_TIMEOUT": str(self.lock_timeout),
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "5",
-            "POSTGRES_SCHEMA": "",
+            "POSTGRES_SCHEMA": self.db_schema or "",
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         }
 

@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from homecare.cli.app import app
+from tests.conftest import init_sqlite
 
 SMALL = ("--customers", "8", "--days", "3")
 
@@ -66,7 +67,7 @@ def cli(store_url: str) -> Cli:
 
 @pytest.fixture
 def sqlite_cli(tmp_path: Path) -> Cli:
-    return Cli(f"sqlite:///{tmp_path}/homecare.db")
+    return Cli(init_sqlite(tmp_path / "homecare.db"))
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import init_sqlite
+
 
 def _homecare(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     script = Path(sys.executable).parent / "homecare"
@@ -28,7 +30,7 @@ def test_console_script(tmp_path: Path) -> None:
     assert (tmp_path / "homecare.db").exists() is False  # refused before opening the store
 
     empty = _homecare(
-        "--db", f"sqlite:///{tmp_path}/x.db", "buffer", "month", "2026-03", cwd=tmp_path
+        "--db", init_sqlite(tmp_path / "x.db"), "buffer", "month", "2026-03", cwd=tmp_path
     )
     assert empty.returncode == 0, empty.stderr
     assert "Empty" in empty.stdout

@@ -13,6 +13,7 @@ import pytest
 
 from homecare.bootstrap import Homecare, connect
 from homecare.http import ApiToken, create_app
+from tests.conftest import init_sqlite
 from tests.http.server import serving
 from tests.outbox.world import World
 
@@ -35,7 +36,7 @@ class Live:
 @pytest.fixture
 def sqlite_hc(tmp_path: Path) -> Iterator[Homecare]:
     """A store for tests whose subject does not depend on the store (auth, validation, faults)."""
-    with connect(f"sqlite:///{tmp_path}/homecare.db") as homecare:
+    with connect(init_sqlite(tmp_path / "homecare.db")) as homecare:
         yield homecare
 
 

@@ -18,6 +18,7 @@ import homecare.http
 from homecare.bootstrap import Homecare, connect
 from homecare.cli.serve import register
 from homecare.http import create_app
+from tests.conftest import init_sqlite
 from tests.http.conftest import CITY, DRAIN_SECRET, READ_SECRET, TOKENS, fill, scenario_45
 from tests.http.server import bound_socket, serving, wait_for
 
@@ -58,7 +59,7 @@ def test_serve_refuses_to_start_without_usable_tokens_in_one_line(
 
 
 def test_serve_runs_uvicorn_until_sigterm(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path}/homecare.db"
+    db = init_sqlite(tmp_path / "homecare.db")
     with connect(db) as hc:
         fill(hc, 3, customers=3)
     probe = bound_socket()

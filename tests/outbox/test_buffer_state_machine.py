@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from homecare.bootstrap import Homecare, connect
 from homecare.outbox import tables as t
-from tests.conftest import ACTOR
+from tests.conftest import ACTOR, init_sqlite
 from tests.outbox.world import World, pnr
 
 
@@ -37,7 +37,7 @@ class BufferMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self._dir = tempfile.TemporaryDirectory()
-        self.url = f"sqlite:///{Path(self._dir.name) / 'buffer.db'}"
+        self.url = init_sqlite(Path(self._dir.name) / "buffer.db")
         self.crash_next = False
         self.hc: Homecare = connect(self.url, fault=self._fault)
         for runner in self.hc.runners:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 
 import pytest
@@ -10,7 +12,7 @@ from sqlalchemy import delete, func, select
 from homecare.bootstrap import Homecare, connect
 from homecare.errors import ProjectionBusyError
 from homecare.outbox import tables as t
-from homecare.projections.database import tracking
+from homecare.projections.database import lease, tracking
 from tests.conftest import ACTOR
 from tests.outbox.world import World
 
@@ -150,11 +152,20 @@ def test_d2_two_runners_at_once_never_double_write(store_url: str) -> None:
 
 def test_d2_a_second_follower_fails_clearly(store_url: str) -> None:
     with connect(store_url) as first, connect(store_url) as second:
-        runner = next(r for r in first.runners if r.name == "integration_buffer")
-        other = next(r for r in second.runners if r.name == "integration_buffer")
-        with (
-            runner.follower_lease(),
-            pytest.raises(ProjectionBusyError, match="already running"),
-            other.follower_lease(),
-        ):
-            pass
+        stop = threading.Event()
+        started = threading.Thread(target=first.follow, args=(stop,), kwargs={"interval": 0.05})
+        started.start()
+        try:
+            deadline = time.monotonic() + 30
+            while not _lease_taken(second) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            with pytest.raises(ProjectionBusyError, match="already running"):
+                second.follow(threading.Event())
+        finally:
+            stop.set()
+            started.join()
+
+
+def _lease_taken(hc: Homecare) -> bool:
+    with hc.database.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(lease)).scalar_one() > 0

@@ -61,7 +61,7 @@ from homecare.errors import (
     PauseCancelledError,
     PauseUnchangedError,
 )
-from tests.conftest import _empty_postgres
+from tests.conftest import _empty_postgres, init_sqlite
 from tests.pauses.world import Family, World
 
 # -- the instants the machine plays with -------------------------------------------
@@ -470,7 +470,7 @@ def _sqlite_store() -> tuple[Homecare, Callable[[], None]]:
     """
     shm = Path("/dev/shm")
     folder = tempfile.TemporaryDirectory(dir=shm if shm.is_dir() else None)
-    hc = connect(f"sqlite:///{Path(folder.name) / 'pauses.db'}")
+    hc = connect(init_sqlite(Path(folder.name) / "pauses.db"))
 
     def close() -> None:
         hc.close()

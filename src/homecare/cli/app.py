@@ -23,7 +23,7 @@ from eventsourcing.persistence import PersistenceError
 from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
-from homecare.cli import assignments, audit, buffer, demo, pauses, serve
+from homecare.cli import assignments, audit, buffer, db, demo, pauses, serve, status, worker
 from homecare.cli.help import humanize
 from homecare.cli.output import State
 from homecare.cli.usage import ClickError, refuse_repeated_options, usage_failed
@@ -137,7 +137,10 @@ app.add_typer(buffer.app, name="buffer")
 app.add_typer(pauses.app, name="pauses")
 app.add_typer(assignments.app, name="assignments")
 app.add_typer(audit.app, name="audit")
+app.add_typer(db.app, name="db")
 serve.register(app)
+app.command("worker")(worker.worker)
+app.command("status")(status.status)
 
 
 def run() -> None:

@@ -29,7 +29,7 @@ def demo(
 ) -> None:
     """Build a synthetic provider, confirm its visits and let the city drain the buffer (R1-R13)."""
     started = time.perf_counter()
-    with store(ctx) as hc, progress_bar("Demo", enabled=not as_json) as bar:
+    with store(ctx, create=True) as hc, progress_bar("Demo", enabled=not as_json) as bar:
         summary = run_demo(
             hc, customers=customers, days=days, seed=seed, drain=not no_drain, progress=bar.phase
         )

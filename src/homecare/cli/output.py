@@ -21,11 +21,13 @@ import typer
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from homecare.bootstrap import Homecare, connect
 from homecare.domain.citydays import STOCKHOLM
 from homecare.domain.month import Month
-from homecare.errors import InvalidInputError
+from homecare.errors import HomecareError, InvalidInputError
+from homecare.projections.database import is_read_only_error
 
 __all__ = [
     "JsonOption",
@@ -52,12 +54,27 @@ class State:
 
 
 @contextmanager
-def store(ctx: typer.Context, *, catch_up: bool = True) -> Iterator[Homecare]:
-    """The store named by --db, its read models caught up so that views are current."""
+def store(ctx: typer.Context, *, catch_up: bool = True, create: bool = False) -> Iterator[Homecare]:
+    """The store named by --db, its read models caught up so that views are current.
+
+    A store that may be read but not written (a read-only file or role) is shown
+    as the worker last projected it, with a warning on stderr. `create`: run the
+    migrations first (`homecare demo` on a fresh file, like `db init`).
+    """
     state = ctx.obj if isinstance(ctx.obj, State) else State(None)
-    with connect(state.database_url) as hc:
+    with connect(state.database_url, create=create) as hc:
         if catch_up:
-            hc.catch_up()
+            try:
+                hc.catch_up()
+            except (SQLAlchemyError, HomecareError) as error:
+                if not is_read_only_error(error.__cause__ or error):
+                    raise
+                lag = max((runner.lag() for runner in hc.runners), default=0)
+                typer.echo(
+                    f"homecare: warning: read-only store; views may be {lag} events behind "
+                    "(the worker keeps them current).",
+                    err=True,
+                )
         yield hc
 
 

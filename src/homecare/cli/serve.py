@@ -7,6 +7,7 @@ made inside the commands so that the rest of the CLI works without it.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -58,6 +59,10 @@ def serve(
     except HomecareError as error:
         _fail(f"{error.code}: {error.message}")
     _log_to_stderr("homecare")
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to
+    # the handler it found: a no-op one lets `homecare serve` exit 0 after a clean stop.
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: None)
     uvicorn.run(app, host=host, port=port, proxy_headers=True, server_header=False)
 
 

@@ -14,6 +14,7 @@ from homecare.http.buffer import buffer_router
 from homecare.http.console import PersonalDataHook, build_console
 from homecare.http.errors import install_error_handlers
 from homecare.http.health import health_router
+from homecare.http.ops import ops_router
 from homecare.http.requests import HeadAsGet, single_valued_query
 from homecare.http.tokens import ApiToken, TokenRing, parse_tokens
 from homecare.settings import Settings
@@ -56,6 +57,7 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(HeadAsGet)
     app.include_router(health_router(homecare))
+    app.include_router(ops_router(homecare, worker_expected=not catch_up_on_fetch))
     app.include_router(buffer_router(homecare, ring, catch_up_on_fetch=catch_up_on_fetch))
     if console:
         app.include_router(

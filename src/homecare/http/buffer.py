@@ -11,6 +11,7 @@ local to the router's factory.
 """
 
 import logging
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
@@ -24,6 +25,7 @@ from homecare.http.errors import ErrorBody, invalid
 from homecare.http.requests import no_query
 from homecare.http.tokens import ApiToken, TokenRing
 from homecare.outbox.deadline import DeadlineReport
+from homecare.outbox.fetches import record_fetch
 from homecare.outbox.messages import FetchResult
 from homecare.outbox.month_report import MonthReport
 from homecare.outbox.store import MAX_LIMIT, ItemView, ProblemGroup
@@ -115,6 +117,14 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
         logger.info(
             "%s fetched %d items after %s", token.name, len(result.items), query.after or "start"
         )
+        record_fetch(
+            homecare.database,
+            token=token.name,
+            cursor=_position(query.after),
+            count=len(result.items),
+            last_position=_position(result.cursor),
+            at=datetime.now(UTC),
+        )
         return result
 
     @router.get(
@@ -190,3 +200,13 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
             raise invalid(("path", "month"), error) from None
 
     return router
+
+
+def _position(cursor: str | None) -> int | None:
+    """The buffer position a cursor names (its leading digits), for the fetch record."""
+    digits = ""
+    for char in cursor or "":
+        if not ("0" <= char <= "9"):
+            break
+        digits += char
+    return int(digits) if digits else None

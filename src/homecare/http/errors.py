@@ -34,6 +34,7 @@ from homecare.errors import (
     ConcurrentUpdateError,
     HomecareError,
     InvalidInputError,
+    LeaseLostError,
     NotFoundError,
     ProjectionBusyError,
     RuleViolationError,
@@ -59,6 +60,7 @@ _STATUS: dict[type[HomecareError], int] = {
     RuleViolationError: 409,
     ConcurrentUpdateError: 409,
     ProjectionBusyError: 503,
+    LeaseLostError: 503,
     StorageError: 503,
 }
 

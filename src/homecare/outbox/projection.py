@@ -60,6 +60,9 @@ class BufferProjection:
     """The projection the runner drives; `process` handles one page."""
 
     name = "integration_buffer"
+    version = 1
+    tables = (t.items, t.assignments, t.staff, t.customers, t.pauses, t.city_periods)
+    """Rebuilt from the log when `version` changes; the city's delivered mark is kept."""
 
     def __init__(self, sealer: Sealer, message_format: MessageFormat) -> None:
         self.topics = tuple(sorted(get_topic(kind) for kind in _HANDLERS))

@@ -20,8 +20,6 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, Dialect, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from homecare.domain.common import parse_choice
 from homecare.domain.month import Month
@@ -132,7 +130,6 @@ class Buffer:
         self.format = message_format
         self.clock = clock
         self._fetch_statements: _FetchSQL | None = None
-        self._ensure_delivery_row()
 
     # -- the city's side -------------------------------------------------
 
@@ -330,15 +327,6 @@ class Buffer:
                     for r in rows
                 ]
         return dumped
-
-    def _ensure_delivery_row(self) -> None:
-        insert = sqlite_insert if self.database.is_sqlite else pg_insert
-        with self.database.write_engine.begin() as conn:
-            conn.execute(
-                insert(t.delivery)
-                .values(id=1, delivered_position=0)
-                .on_conflict_do_nothing(index_elements=["id"])
-            )
 
 
 _ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF"

@@ -12,9 +12,10 @@ here start with BEGIN IMMEDIATE (`write_engine`), and reads stay deferred.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import (
     BigInteger,
@@ -23,6 +24,8 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     Engine,
+    Index,
+    Integer,
     MetaData,
     String,
     Table,
@@ -37,6 +40,8 @@ from sqlalchemy.types import TypeDecorator
 __all__ = [
     "Database",
     "UtcDateTime",
+    "fetches",
+    "lease",
     "metadata",
     "tracking",
 ]
@@ -70,11 +75,46 @@ tracking = Table(
     metadata,
     Column("projection", String(64), primary_key=True),
     Column("position", BigInteger, nullable=False),
+    # The projection's `version` that wrote these rows; NULL: written before versions were kept (1).
+    Column("version", Integer, nullable=True),
+    # When a page last moved it (wall clock, UTC): how long a lagging projection has stood still.
+    Column("updated_at", UtcDateTime, nullable=True),
 )
+
+lease = Table(
+    "homecare_worker_lease",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("owner", String(64), nullable=False),
+    Column("epoch", BigInteger, nullable=False),
+    Column("renewed_at", UtcDateTime, nullable=False),
+)
+"""Who may write the projections (`homecare worker`): checked inside each page's transaction."""
+
+fetches = Table(
+    "homecare_fetches",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("fetched_at", UtcDateTime, nullable=False),
+    Column("token", String(64), nullable=False),
+    Column("cursor", BigInteger, nullable=True),
+    Column("count", Integer, nullable=False),
+    Column("last_position", BigInteger, nullable=True),
+    Index("ix_homecare_fetches_fetched_at", "fetched_at"),
+)
+"""Every fetch by the city (time, token name, cursor sent, items served): for watching it."""
 
 
 class Database:
-    """Engines for one store; `write()` gives a transaction that holds the write lock."""
+    """Engines for one store; `write()` gives a transaction that holds the write lock.
+
+    `must_exist`: a SQLite file is opened as it is (`mode=rw`), never created by a
+    read: a missing file fails at the first connection. `schema`: the PostgreSQL
+    schema holding every homecare table (first on the search path), None for the
+    server's default.
+    """
 
     def __init__(
         self,
@@ -84,38 +124,37 @@ class Database:
         max_overflow: int = 10,
         lock_timeout: int = 30,
         connect_args: dict[str, Any] | None = None,
+        schema: str | None = None,
+        must_exist: bool = False,
     ) -> None:
         """`lock_timeout` in seconds (SQLite's busy timeout); `connect_args` are the
         driver's keywords, over those SQLAlchemy derives from `url` (D9)."""
         self.url = url
+        self.schema = schema
         self.is_sqlite = url.get_backend_name() == "sqlite"
-        kwargs: dict[str, Any] = {"connect_args": dict(connect_args or {})}
+        self.connect_args: dict[str, Any] = dict(connect_args or {})
+        if schema and not self.is_sqlite:
+            options = f"{self.connect_args.get('options', '')} -csearch_path={schema}"
+            self.connect_args["options"] = options.strip()
+        kwargs: dict[str, Any] = {"connect_args": dict(self.connect_args)}
+        engine_url = url
         if self.is_sqlite:
             kwargs["connect_args"] |= {"timeout": lock_timeout, "check_same_thread": False}
+            if must_exist:
+                engine_url = sqlite_uri(url, "rw")
         else:
             kwargs |= {"pool_size": pool_size, "max_overflow": max_overflow, "pool_pre_ping": True}
-        self.engine: Engine = create_engine(url, **kwargs)
+        self.engine: Engine = create_engine(engine_url, **kwargs)
         if self.is_sqlite:
             _sqlite_transactions(self.engine, lock_timeout)
         self.write_engine: Engine = self.engine.execution_options(homecare_write=True)
 
-    def create_tables(self, *also: Callable[[], None]) -> None:
-        """Create every missing table, ours and `also`'s, one process at a time.
-
-        Tables are created on first use. On PostgreSQL concurrent first connections
-        would race in CREATE TABLE IF NOT EXISTS, so an advisory lock orders them.
-        """
-        if self.is_sqlite:
-            for create in also:
-                create()
-            with self.write_engine.begin() as conn:
-                metadata.create_all(conn)
-            return
-        with self.write_engine.begin() as conn:
-            self.lock(conn, "schema")
-            for create in also:
-                create()
-            metadata.create_all(conn)
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file, absolute; None on PostgreSQL."""
+        if not self.is_sqlite or not self.url.database:
+            return None
+        return Path(self.url.database).resolve()
 
     def lock(self, conn: Connection, name: str) -> None:
         """Serialise writers of one kind for the rest of this transaction.
@@ -126,20 +165,61 @@ class Database:
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(name)})
 
     def position(self, conn: Connection, projection: str) -> int:
-        found = conn.execute(
-            select(tracking.c.position).where(tracking.c.projection == projection)
-        ).scalar_one_or_none()
-        return int(found or 0)
+        return self.tracked(conn, projection)[0]
 
-    def set_position(self, conn: Connection, projection: str, position: int) -> None:
+    def updated_at(self, projection: str) -> datetime | None:
+        """When a page last moved the projection (None: never)."""
+        with self.engine.connect() as conn:
+            found: datetime | None = conn.execute(
+                select(tracking.c.updated_at).where(tracking.c.projection == projection)
+            ).scalar_one_or_none()
+        return found
+
+    def tracked(self, conn: Connection, projection: str) -> tuple[int, int | None]:
+        """(position, version) of a projection; version None: nothing written yet."""
+        found = conn.execute(
+            select(tracking.c.position, tracking.c.version).where(
+                tracking.c.projection == projection
+            )
+        ).one_or_none()
+        if found is None:
+            return 0, None
+        position, version = int(found[0]), found[1]
+        # Rows written before versions were recorded (release 0.1) are version 1.
+        return position, (1 if version is None and position > 0 else version)
+
+    def set_position(
+        self, conn: Connection, projection: str, position: int, version: int | None = None
+    ) -> None:
+        values: dict[str, Any] = {"position": position}
+        if version is not None:
+            values["version"] = version
+            values["updated_at"] = datetime.now(UTC)
         updated = conn.execute(
-            tracking.update().where(tracking.c.projection == projection).values(position=position)
+            tracking.update().where(tracking.c.projection == projection).values(**values)
         )
         if updated.rowcount == 0:
-            conn.execute(tracking.insert().values(projection=projection, position=position))
+            conn.execute(tracking.insert().values(projection=projection, **values))
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def is_read_only_error(error: BaseException) -> bool:
+    """Whether a storage error says the store may be read but not written (file or role)."""
+    text_ = str(getattr(error, "orig", None) or error).lower()
+    return (
+        "readonly database" in text_
+        or "read-only" in text_
+        or "permission denied" in text_
+        or "insufficientprivilege" in type(getattr(error, "orig", error)).__name__.lower()
+    )
+
+
+def sqlite_uri(url: URL, mode: str) -> URL:
+    """`url` as a SQLite URI filename opened with `mode` (`rw` never creates the file)."""
+    path = Path(url.database or "").resolve()
+    return url.set(database=f"file:{quote(str(path))}", query={"mode": mode, "uri": "true"})
 
 
 def lock_key(name: str) -> int:

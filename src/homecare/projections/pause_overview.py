@@ -224,6 +224,8 @@ class PauseOverview:
     """The overview read model: `process` is run by the ProjectionRunner, `list` queries it."""
 
     name = "pause_overview"
+    version = 1
+    tables = (overview_customers, overview_pauses)
 
     def __init__(self, database: Database) -> None:
         self.database = database

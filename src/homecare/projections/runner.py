@@ -11,36 +11,42 @@ re-read under that lock, so two runners started by mistake never double-write.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
+import logging
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import ApplicationRecorder, Mapper
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Table
 
-from homecare.errors import ProjectionBusyError
-from homecare.projections.database import Database, lock_key
+from homecare.projections.database import Database
 
 __all__ = [
     "FaultHook",
+    "Guard",
     "Projection",
     "ProjectionRunner",
     "catch_up_together",
     "run_page_together",
 ]
 
+logger = logging.getLogger("homecare.projections")
+
 FaultHook = Callable[[str], None]
 """Called at named points ('page_written', 'page_committed'); tests raise from it."""
+Guard = Callable[[Connection], None]
+"""Called inside each page's transaction before it writes; raises to write nothing
+(the worker's lease check, homecare.worker)."""
 
 
 class Projection(Protocol):
     """What a read model provides to be run over the log."""
 
     name: str
+    version: int
+    """Bumped when the rows it writes change meaning: the runner then rebuilds it."""
+    tables: tuple[Table, ...]
+    """Its own tables, emptied when it is rebuilt (never the event log)."""
 
     def process(
         self, conn: Connection, events: Sequence[tuple[int, DomainEventProtocol[Any]]]
@@ -65,6 +71,7 @@ class ProjectionRunner:
         self.projection = projection
         self.page_size = page_size
         self._fault = fault or (lambda _point: None)
+        self.guard: Guard | None = None
 
     @property
     def name(self) -> str:
@@ -73,6 +80,12 @@ class ProjectionRunner:
     def position(self) -> int:
         with self.database.engine.connect() as conn:
             return self.database.position(conn, self.name)
+
+    def stale(self) -> bool:
+        """Whether its rows were written by another version of the projection."""
+        with self.database.engine.connect() as conn:
+            _, version = self.database.tracked(conn, self.name)
+        return version is not None and version != self.projection.version
 
     def lag(self) -> int:
         """Events in the log not yet processed by this projection."""
@@ -93,37 +106,6 @@ class ProjectionRunner:
     def run_page(self) -> int:
         """One transaction: read a page after the stored position, apply it, move the position."""
         return run_page_together([self])
-
-    def follow(self, stop: threading.Event, *, interval: float = 0.5) -> None:
-        """Run as a long-lived follower until `stop` is set.
-
-        SQLite has no subscription (see docs/architecture.md), so this pulls on
-        every platform: catch up, then wait `interval` seconds or until stopped.
-        Only one follower per projection and store may run: a second one fails
-        with ProjectionBusyError instead of competing.
-        """
-        with self.follower_lease():
-            while not stop.is_set():
-                self.catch_up()
-                stop.wait(interval)
-
-    @contextlib.contextmanager
-    def follower_lease(self) -> Iterator[None]:
-        if self.database.is_sqlite:
-            with _file_lease(self.database, self.name):
-                yield
-            return
-        with self.database.engine.connect() as conn:
-            key = lock_key(f"follower:{self.name}")
-            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
-            conn.commit()
-            if not got:
-                raise ProjectionBusyError(_busy(self.name))
-            try:
-                yield
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                conn.commit()
 
 
 def catch_up_together(runners: Sequence[ProjectionRunner]) -> int:
@@ -155,7 +137,9 @@ def run_page_together(runners: Sequence[ProjectionRunner]) -> int:
     with database.write_engine.begin() as conn:
         for runner in sorted(runners, key=lambda r: r.name):
             database.lock(conn, f"projection:{runner.name}")
-        positions = {r.name: database.position(conn, r.name) for r in runners}
+        if first.guard is not None:
+            first.guard(conn)
+        positions = {r.name: _position_or_reset(conn, r) for r in runners}
         start = min(positions.values())
         end = recorder.max_notification_id() or 0
         if end <= start:
@@ -171,10 +155,26 @@ def run_page_together(runners: Sequence[ProjectionRunner]) -> int:
             if mine:
                 runner.projection.process(conn, mine)
             if reached > position:
-                database.set_position(conn, runner.name, reached)
+                database.set_position(conn, runner.name, reached, runner.projection.version)
         first._fault("page_written")
     first._fault("page_committed")
     return max(len(notifications), 1 if reached > start else 0)
+
+
+def _position_or_reset(conn: Connection, runner: ProjectionRunner) -> int:
+    """The runner's position; a projection whose version changed is emptied and starts at 0,
+    in the transaction of the page that rebuilds it (D6: rebuilt from the log alone)."""
+    position, version = runner.database.tracked(conn, runner.name)
+    wanted = runner.projection.version
+    if version is None or version == wanted:
+        return position
+    logger.warning(
+        "projection %s: version %s -> %s, rebuilding it from the log", runner.name, version, wanted
+    )
+    for table in reversed(runner.projection.tables):
+        conn.execute(table.delete())
+    runner.database.set_position(conn, runner.name, 0, wanted)
+    return 0
 
 
 def _topics(runners: Sequence[ProjectionRunner]) -> tuple[str, ...]:
@@ -186,21 +186,3 @@ def _topics(runners: Sequence[ProjectionRunner]) -> tuple[str, ...]:
             return ()
         union.update(topics)
     return tuple(sorted(union))
-
-
-@contextlib.contextmanager
-def _file_lease(database: Database, name: str) -> Iterator[None]:
-    path = Path(f"{database.url.database}.{name}.follower.lock")
-    with path.open("a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ProjectionBusyError(_busy(name)) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _busy(name: str) -> str:
-    return f"Another follower of projection {name!r} is already running on this store."

@@ -1,0 +1,1 @@
+"""homecare's own Alembic migrations (run by `homecare db init | upgrade`, homecare.schema)."""

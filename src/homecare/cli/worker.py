@@ -1,0 +1,47 @@
+"""`homecare worker`: the process that keeps every projection current (issue 13)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Annotated
+
+import typer
+
+from homecare import logs
+from homecare.bootstrap import connect
+from homecare.cli.output import State
+from homecare.errors import InvalidInputError
+from homecare.worker import Worker, WorkerOptions
+
+__all__ = ["worker"]
+
+
+def worker(
+    ctx: typer.Context,
+    log_format: Annotated[
+        str, typer.Option("--log-format", help="text or json (one object per line).")
+    ] = "text",
+    idle_max: Annotated[
+        float, typer.Option(help="Longest wait between looks at the log when idle (s).", min=0.01)
+    ] = 1.0,
+    retry_max: Annotated[
+        float, typer.Option(help="Longest wait between retries after a storage error (s).")
+    ] = 30.0,
+) -> None:
+    """Keep every projection (the buffer, the read models) caught up until stopped.
+
+    Holds the store's lease: a second worker waits. Wakes on new events
+    (PostgreSQL LISTEN/NOTIFY; SQLite polls), retries storage errors with
+    backoff, and on SIGTERM or SIGINT finishes the page in hand and exits 0.
+    """
+    if log_format not in logs.FORMATS:
+        raise InvalidInputError(f"--log-format must be text or json, got {log_format[:20]!r}.")
+    logs.configure(log_format)
+    stop = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+    state = ctx.obj if isinstance(ctx.obj, State) else State(None)
+    options = WorkerOptions(idle_max=idle_max, retry_max=max(retry_max, 0.1))
+    with connect(state.database_url) as hc:
+        Worker(hc, options).run(stop)

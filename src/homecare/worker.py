@@ -1,0 +1,178 @@
+"""`homecare worker`: keeps every projection caught up until it is stopped (issue 13).
+
+- One writer per store: it holds the lease (`homecare.projections.lease`) and the
+  lease is checked inside every page's transaction; a worker that lost it writes
+  nothing more until it holds it again, while a second worker waits for it.
+- Wakes on new events: on PostgreSQL it LISTENs on the event store's channel
+  (the recorder NOTIFYs in each insert's transaction) on its lease session, so
+  new events are projected within a second; SQLite has no notifications, so it
+  polls with a short backoff (50 ms doubling to `idle_max` while idle).
+- Survives the store going away: storage errors are logged and retried with
+  backoff (the lease is given up and taken again with a new epoch).
+- Stops cleanly: `stop` (SIGTERM/SIGINT in the CLI) is checked between pages, so
+  the page in hand is finished (committed or not started), never cut.
+- Rebuilds a projection whose version changed (the runner does, in its first page).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import PersistenceError
+from sqlalchemy.exc import SQLAlchemyError
+
+from homecare.bootstrap import Homecare
+from homecare.errors import LeaseLostError, StorageError
+from homecare.projections.lease import Lease
+
+__all__ = ["Worker", "WorkerOptions", "WorkerStats"]
+
+logger = logging.getLogger("homecare.worker")
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """Waits in seconds: `idle_max` between polls when idle (SQLite) or the longest
+    wait for a notification (PostgreSQL); `retry_*` the backoff after a storage error;
+    `lease_poll` how often a waiting worker tries the lease; `renew_every` how often
+    the holder records that it is alive (the lease row's `renewed_at`)."""
+
+    idle_min: float = 0.05
+    idle_max: float = 1.0
+    retry_initial: float = 0.5
+    retry_max: float = 30.0
+    lease_poll: float = 0.5
+    renew_every: float = 5.0
+
+
+@dataclass
+class WorkerStats:
+    pages: int = 0
+    events: int = 0
+    errors: int = 0
+    leases: int = 0
+
+
+class Worker:
+    """Runs every projection of `hc` until `stop` is set; see the module docstring."""
+
+    def __init__(self, hc: Homecare, options: WorkerOptions | None = None) -> None:
+        self.hc = hc
+        self.options = options or WorkerOptions()
+        self.lease = Lease(hc.database)
+        self.stats = WorkerStats()
+        self._idle = self.options.idle_min
+        self._renewed = 0.0
+        self._waiting_logged = False
+
+    def run(self, stop: threading.Event) -> WorkerStats:
+        retry = self.options.retry_initial
+        logger.info("worker started on %s", self.hc.settings.redacted_url)
+        try:
+            while not stop.is_set():
+                try:
+                    if not self._hold(stop):
+                        continue
+                    worked = self._drain(stop)
+                    self._renew_if_due()
+                    retry = self.options.retry_initial
+                    if not worked:
+                        self._wait(stop)
+                except LeaseLostError as error:
+                    logger.warning("%s", error)
+                    self._let_go()
+                except (
+                    StorageError,
+                    SQLAlchemyError,
+                    PersistenceError,
+                    psycopg.Error,
+                    OSError,
+                ) as error:
+                    self.stats.errors += 1
+                    logger.warning("storage error, retrying in %.1f s: %s", retry, _one_line(error))
+                    self._let_go()
+                    stop.wait(retry)
+                    retry = min(retry * 2, self.options.retry_max)
+                except Exception as error:  # a projection that cannot go on: keep trying
+                    self.stats.errors += 1
+                    logger.error(
+                        "projection failed, retrying in %.1f s: %s", retry, _one_line(error)
+                    )
+                    self._let_go()
+                    stop.wait(retry)
+                    retry = min(retry * 2, self.options.retry_max)
+        finally:
+            self._let_go()
+            logger.info(
+                "worker stopped: %d events in %d pages", self.stats.events, self.stats.pages
+            )
+        return self.stats
+
+    # -- the lease ----------------------------------------------------------
+
+    def _hold(self, stop: threading.Event) -> bool:
+        if self.lease.held:
+            return True
+        if not self.lease.acquire():
+            if not self._waiting_logged:
+                logger.info("another worker holds the lease; waiting for it")
+                self._waiting_logged = True
+            stop.wait(self.options.lease_poll)
+            return False
+        self._waiting_logged = False
+        self.stats.leases += 1
+        self.hc.guard_with(self.lease.guard)
+        self._listen()
+        self._renewed = time.monotonic()
+        logger.info("holding the lease (epoch %s)", self.lease.epoch)
+        return True
+
+    def _let_go(self) -> None:
+        self.hc.guard_with(None)
+        self.lease.release()
+
+    def _renew_if_due(self) -> None:
+        if time.monotonic() - self._renewed >= self.options.renew_every:
+            self.lease.renew()
+            self._renewed = time.monotonic()
+
+    # -- work and waiting ------------------------------------------------------
+
+    def _drain(self, stop: threading.Event) -> bool:
+        """Pages until caught up or stopped; True if anything was processed."""
+        worked = False
+        while not stop.is_set():
+            count = self.hc.run_page()
+            if count == 0:
+                break
+            worked = True
+            self.stats.pages += 1
+            self.stats.events += count
+            logger.debug("projected a page of %d events", count)
+        if worked:
+            self._idle = self.options.idle_min
+        return worked
+
+    def _listen(self) -> None:
+        session: Any = self.lease.session
+        if session is not None:
+            session.execute(f'LISTEN "{self.hc.app.recorder.channel_name}"')  # type: ignore[attr-defined]
+
+    def _wait(self, stop: threading.Event) -> None:
+        session: Any = self.lease.session
+        if session is None:  # SQLite: poll with a short backoff
+            stop.wait(self._idle)
+            self._idle = min(self._idle * 2, self.options.idle_max)
+            return
+        for _ in session.notifies(timeout=self.options.idle_max, stop_after=1):
+            pass
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0][:200] if text else ''}"

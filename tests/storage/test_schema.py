@@ -1,0 +1,250 @@
+"""Schema ownership (issue 13 item 1, issue 11 item 3): only migrations create or alter tables.
+
+Each test gets a store that does not exist yet: a new SQLite file name, or a new
+PostgreSQL schema in the session's database (dropped afterwards).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Column, Integer, MetaData, String, Table, select, update
+from typer.testing import CliRunner
+
+import homecare
+from homecare import schema
+from homecare.bootstrap import Homecare, open_database
+from homecare.cli.app import app as cli_app
+from homecare.errors import SchemaOutdatedError, StoreNotInitialisedError
+from homecare.projections.database import Database, tracking
+from homecare.projections.pause_overview import PauseOverview, overview_customers
+from homecare.settings import Settings
+from tests.cli.conftest import assert_one_line_error
+from tests.storage.scenario import world
+
+
+@dataclass(frozen=True)
+class Fresh:
+    url: str
+    schema: str | None
+    path: Path | None
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(database_url=self.url, db_schema=self.schema)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"HOMECARE_DB_SCHEMA": self.schema} if self.schema else {}
+
+    def database(self, *, must_exist: bool = False) -> Database:
+        return open_database(self.settings, must_exist=must_exist)
+
+    def cli(self, *args: str) -> object:
+        return CliRunner(env=self.env).invoke(cli_app, ["--db", self.url, *args])
+
+
+def _plain(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Fresh]:
+    """A store that does not exist yet: no file, or no PostgreSQL schema."""
+    if request.param == "sqlite":
+        path = tmp_path / "fresh.db"
+        yield Fresh(f"sqlite:///{path}", None, path)
+        return
+    url = request.getfixturevalue("postgres_database")
+    name = f"hc_{uuid.uuid4().hex[:10]}"
+    yield Fresh(url, name, None)
+    with psycopg.connect(_plain(url), autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+def _init(fresh: Fresh, revision: str = "head") -> None:
+    database = fresh.database()
+    try:
+        schema.upgrade(database, revision)
+    finally:
+        database.dispose()
+
+
+# -- reads never create a store (issue 11 item 3) ------------------------------
+
+
+def test_connect_to_a_missing_store_fails_and_creates_nothing(fresh: Fresh) -> None:
+    with pytest.raises(StoreNotInitialisedError, match="db init") as caught:
+        Homecare(fresh.settings)
+    assert caught.value.code == "store_not_initialised"
+    if fresh.path is not None:
+        assert not fresh.path.exists()
+    else:
+        database = fresh.database()
+        assert schema.status(database).state is schema.SchemaState.MISSING
+        database.dispose()
+
+
+@pytest.mark.parametrize("command", [("buffer", "month", "2026-03"), ("audit", "verify")])
+def test_a_read_command_on_a_typo_fails_in_one_line_and_creates_no_file(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """The issue's example: `homecare --db sqlite:///typo.db buffer month 2026-03`."""
+    result = CliRunner().invoke(cli_app, ["--db", f"sqlite:///{tmp_path}/typo.db", *command])
+    assert_one_line_error(result, "store_not_initialised", "typo.db", "db init")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_sqlite_file_is_not_a_store(tmp_path: Path) -> None:
+    (tmp_path / "empty.db").touch()
+    with pytest.raises(StoreNotInitialisedError):
+        Homecare(Settings(database_url=f"sqlite:///{tmp_path}/empty.db"))
+
+
+def test_the_password_is_masked_in_the_message(postgres_database: str) -> None:
+    url = postgres_database.replace(
+        "postgresql+psycopg://postgres@", "postgresql+psycopg://postgres:s3cret@"
+    )
+    with pytest.raises(StoreNotInitialisedError) as caught:
+        Homecare(Settings(database_url=url, db_schema=f"hc_none_{uuid.uuid4().hex[:6]}"))
+    assert "s3cret" not in str(caught.value)
+    assert "***" in str(caught.value)
+
+
+# -- db init, check, current, upgrade -----------------------------------------
+
+
+def test_db_init_then_every_command_works_and_the_tables_match_the_head(fresh: Fresh) -> None:
+    result = fresh.cli("db", "init")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert "Created the store" in result.output  # type: ignore[attr-defined]
+    again = fresh.cli("db", "init")
+    assert "already at schema" in again.output  # type: ignore[attr-defined]
+    assert fresh.cli("db", "check").exit_code == 0  # type: ignore[attr-defined]
+    assert schema.head() in fresh.cli("db", "current").output  # type: ignore[attr-defined]
+    database = fresh.database(must_exist=True)
+    try:
+        assert schema.differences(database) == []  # a table changed without a migration fails
+    finally:
+        database.dispose()
+    with Homecare(fresh.settings) as hc:
+        w = world(hc.app)
+        w.visit("confirmed")
+        hc.catch_up()
+        assert [s.status.value for s in hc.buffer.integration_statuses()] == ["held"]
+
+
+def test_a_store_at_an_older_schema_fails_with_one_line_until_db_upgrade(fresh: Fresh) -> None:
+    _init(fresh, schema.BASELINE)
+    with pytest.raises(SchemaOutdatedError, match="db upgrade") as caught:
+        Homecare(fresh.settings)
+    assert caught.value.code == "schema_outdated"
+    assert_one_line_error(
+        fresh.cli("buffer", "month", "2026-03"),  # type: ignore[arg-type]
+        "schema_outdated",
+        "db upgrade",
+    )
+    check = fresh.cli("db", "check")
+    assert check.exit_code == 1  # type: ignore[attr-defined]
+    upgraded = fresh.cli("db", "upgrade")
+    assert upgraded.exit_code == 0, upgraded.output  # type: ignore[attr-defined]
+    assert f"{schema.BASELINE} -> {schema.head()}" in upgraded.output  # type: ignore[attr-defined]
+    with Homecare(fresh.settings) as hc:
+        assert hc.catch_up() == 0
+
+
+def test_a_store_of_a_newer_release_is_refused(fresh: Fresh) -> None:
+    _init(fresh)
+    database = fresh.database()
+    with database.engine.begin() as conn:
+        conn.execute(schema_version_table().update().values(version_num="9999"))
+    database.dispose()
+    with pytest.raises(SchemaOutdatedError, match="newer"):
+        Homecare(fresh.settings)
+
+
+def schema_version_table() -> Table:
+    return Table(schema.VERSION_TABLE, MetaData(), Column("version_num", String(32)))
+
+
+def test_create_true_runs_the_migrations(fresh: Fresh) -> None:
+    with Homecare(fresh.settings, create=True) as hc:
+        world(hc.app)
+    with Homecare(fresh.settings) as hc:
+        assert hc.app.recorder.max_notification_id()
+
+
+# -- hosts' own migrations -------------------------------------------------------
+
+
+def test_a_hosts_autogenerate_proposes_nothing_on_homecares_tables(fresh: Fresh) -> None:
+    """A host's metadata (its own table) compared against a database holding homecare."""
+    _init(fresh)
+    host = MetaData()
+    Table("host_orders", host, Column("id", Integer, primary_key=True))
+    database = fresh.database()
+    try:
+        with database.engine.connect() as conn:
+            opts = {"include_name": homecare.alembic_include_name}
+            by_name = compare_metadata(MigrationContext.configure(conn, opts=opts), host)
+            opts2 = {"include_object": homecare.alembic_include_object}
+            by_object = compare_metadata(MigrationContext.configure(conn, opts=opts2), host)
+            unfiltered = compare_metadata(MigrationContext.configure(conn), host)
+    finally:
+        database.dispose()
+    for diffs in (by_name, by_object):
+        assert [(d[0], d[1].name) for d in diffs] == [("add_table", "host_orders")]
+    dropped = {d[1].name for d in unfiltered if d[0] == "remove_table"}
+    assert "homecare_buffer_items" in dropped  # without the helper, it would drop ours
+
+
+# -- projections rebuilt when their version changes ---------------------------------
+
+
+def test_a_projection_whose_version_changed_is_rebuilt_from_the_log(
+    fresh: Fresh, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _init(fresh)
+    with Homecare(fresh.settings) as hc:
+        w = world(hc.app)
+        w.visit("confirmed")
+        hc.catch_up()
+        with hc.database.engine.begin() as conn:  # a row the old version wrote differently
+            conn.execute(update(overview_customers).values(organisation="written by v1"))
+    monkeypatch.setattr(PauseOverview, "version", 2)
+    result = fresh.cli("db", "upgrade")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert "Rebuilt from the log: pause_overview" in result.output  # type: ignore[attr-defined]
+    with Homecare(fresh.settings) as hc:
+        with hc.database.engine.connect() as conn:
+            assert conn.execute(select(overview_customers.c.organisation)).scalars().all() == [
+                "Team Norr"
+            ]
+            versions = dict(conn.execute(select(tracking.c.projection, tracking.c.version)).all())
+        assert versions == {"pause_overview": 2, "integration_buffer": 1}
+        assert not any(runner.stale() for runner in hc.runners)
+
+
+def test_the_worker_side_catch_up_also_rebuilds_a_changed_projection(
+    fresh: Fresh, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _init(fresh)
+    with Homecare(fresh.settings) as hc:
+        world(hc.app).visit("confirmed")
+        hc.catch_up()
+        with hc.database.engine.begin() as conn:
+            conn.execute(update(overview_customers).values(organisation="stale"))
+        monkeypatch.setattr(PauseOverview, "version", 3)
+        assert [r.name for r in hc.runners if r.stale()] == ["pause_overview"]
+        hc.catch_up()
+        with hc.database.engine.connect() as conn:
+            assert conn.execute(select(overview_customers.c.organisation)).scalar_one() == (
+                "Team Norr"
+            )
