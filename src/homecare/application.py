@@ -8,6 +8,7 @@ no clock either. Library errors are translated here into `homecare.errors`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -52,6 +53,8 @@ from homecare.loads import CommandLoads
 from homecare.transcoding import OrjsonTranscoder, register_transcodings
 
 __all__ = ["HomecareApplication", "VisitReport"]
+
+logger = logging.getLogger("homecare.application")
 
 _SHIFT_RETRIES = 5
 UNREADABLE_EVENTS = (
@@ -141,7 +144,9 @@ class HomecareApplication(Application[UUID]):
     @_translated
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         """The unit of work; translated so a host saving aggregates itself gets our errors."""
-        return super().save(*objs, **kwargs)
+        recordings = super().save(*objs, **kwargs)
+        logger.debug("saved %d events", len(recordings))
+        return recordings
 
     # -- loading ---------------------------------------------------------
 

@@ -7,6 +7,7 @@ of them can disagree on where the data lives or how it is projected.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from types import TracebackType
@@ -46,6 +47,8 @@ from homecare.settings import Settings
 
 __all__ = ["Homecare", "connect", "open_database"]
 
+logger = logging.getLogger("homecare.bootstrap")
+
 
 class Homecare:
     """A connected store: `app` for commands, read models for queries, `catch_up()` to project."""
@@ -76,6 +79,7 @@ class Homecare:
         except Exception as error:
             self.database.dispose()
             raise _storage_error(settings, error) from error
+        logger.debug("opened the store at %s", settings.redacted_url)
         self.runners: list[ProjectionRunner] = []
         self._fault = fault
         self.pauses = PauseOverview(self.database)

@@ -6,6 +6,7 @@ PostgreSQL schema in the session's database (dropped afterwards).
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,13 +21,14 @@ from typer.testing import CliRunner
 
 import homecare
 from homecare import schema
-from homecare.bootstrap import Homecare, open_database
+from homecare.bootstrap import Homecare, connect, open_database
 from homecare.cli.app import app as cli_app
 from homecare.errors import SchemaOutdatedError, StoreNotInitialisedError
 from homecare.projections.database import Database, tracking
 from homecare.projections.pause_overview import PauseOverview, overview_customers
 from homecare.settings import Settings
 from tests.cli.conftest import assert_one_line_error
+from tests.conftest import init_sqlite
 from tests.storage.scenario import world
 
 
@@ -248,3 +250,24 @@ def test_the_worker_side_catch_up_also_rebuilds_a_changed_projection(
             assert conn.execute(select(overview_customers.c.organisation)).scalar_one() == (
                 "Team Norr"
             )
+
+
+def test_a_read_only_sqlite_file_can_still_be_read(tmp_path: Path) -> None:
+    """Issue 11 item 3: a store that may be read but not written (here an immutable
+    file, which stops root too) still answers the read commands, with a warning."""
+    url = init_sqlite(tmp_path / "ro.db")
+    with connect(url) as hc:
+        world(hc.app).visit("confirmed")
+        hc.catch_up()
+        world(hc.app)  # events nobody projected
+    path = tmp_path / "ro.db"
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available here")
+    try:
+        result = CliRunner().invoke(cli_app, ["--db", url, "buffer", "problems"])
+        assert result.exit_code == 0, result.output
+        assert "no_valid_decision" in result.stdout
+        assert "read-only store" in result.stderr
+        assert CliRunner().invoke(cli_app, ["--db", url, "status"]).exit_code == 0
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)

@@ -39,8 +39,11 @@ def serve(
         ),
     ] = None,
     catch_up_on_fetch: Annotated[
-        bool, typer.Option(help="Project new events before every fetch (no follower running).")
+        bool, typer.Option(help="Project new events before every fetch (no worker running).")
     ] = False,
+    log_format: Annotated[
+        str, typer.Option("--log-format", help="text, or json (one object per line).")
+    ] = "text",
 ) -> None:
     """Serve the integration buffer over HTTP; tokens from HOMECARE_API_TOKENS.
 
@@ -52,18 +55,34 @@ def serve(
         from homecare.http import create_app_from_environment
     except ImportError as error:
         _fail(f"serve needs the http extra ({error.name} is missing): pip install 'homecare[http]'")
+    if log_format not in ("text", "json"):
+        _fail(f"invalid_input: --log-format must be text or json, got {log_format[:20]!r}.")
     try:
         app = create_app_from_environment(
             db or _context_database(ctx), catch_up_on_fetch=catch_up_on_fetch
         )
     except HomecareError as error:
         _fail(f"{error.code}: {error.message}")
-    _log_to_stderr("homecare")
+    log_config: Any = uvicorn.config.LOGGING_CONFIG
+    if log_format == "json":
+        from homecare import logs
+
+        logs.configure("json")  # homecare's and uvicorn's loggers, one JSON object a line
+        log_config = None
+    else:
+        _log_to_stderr("homecare")
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to
     # the handler it found: a no-op one lets `homecare serve` exit 0 after a clean stop.
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: None)
-    uvicorn.run(app, host=host, port=port, proxy_headers=True, server_header=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        proxy_headers=True,
+        server_header=False,
+        log_config=log_config,
+    )
 
 
 def poll(

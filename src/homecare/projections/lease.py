@@ -129,10 +129,13 @@ class Lease:
             return True
         import psycopg
 
-        url = self.database.url.set(drivername="postgresql")
-        session = psycopg.connect(
-            url.render_as_string(hide_password=False), autocommit=True, connect_timeout=5
-        )
+        if self.database.connect_args:  # the whole URL's keywords, as both sides use (D9)
+            session = psycopg.connect(**self.database.connect_args, autocommit=True)
+        else:
+            url = self.database.url.set(drivername="postgresql")
+            session = psycopg.connect(
+                url.render_as_string(hide_password=False), autocommit=True, connect_timeout=5
+            )
         got = session.execute("SELECT pg_try_advisory_lock(%s)", (self._key,)).fetchone()
         if not got or not got[0]:
             session.close()
