@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
@@ -18,6 +19,7 @@ from eventsourcing.persistence import (
     MapperDeserialisationError,
     PersistenceError,
 )
+from sqlalchemy import select
 
 from homecare import schema
 from homecare.application import UNREADABLE_EVENTS, HomecareApplication
@@ -33,7 +35,7 @@ from homecare.outbox.month_close import MonthClose
 from homecare.outbox.projection import BufferProjection
 from homecare.outbox.sealing import Sealer
 from homecare.outbox.store import Buffer
-from homecare.projections.database import Database
+from homecare.projections.database import Database, lease
 from homecare.projections.lease import Lease
 from homecare.projections.pause_overview import PauseOverview
 from homecare.projections.runner import (
@@ -117,6 +119,17 @@ class Homecare:
     def run_page(self) -> int:
         """One page of the log for every projection, in one transaction; 0 when caught up."""
         return self._translate(lambda: run_page_together(self.runners))
+
+    def worker_alive(self, within: float = 15.0) -> bool:
+        """Whether a worker holds the projections' lease and renewed it in the last
+        `within` seconds (it renews every 5): then it keeps them current, and nobody
+        else need catch up (one writer)."""
+        with self.database.engine.connect() as conn:
+            found = conn.execute(select(lease.c.owner, lease.c.renewed_at)).first()
+        if found is None or not found.owner:
+            return False
+        renewed: datetime = found.renewed_at
+        return (datetime.now(UTC) - renewed).total_seconds() <= within
 
     def guard_with(self, guard: Guard | None) -> None:
         """Run `guard` inside every page's transaction (the worker's lease check), or stop."""

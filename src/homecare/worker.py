@@ -154,6 +154,7 @@ class Worker:
             self.stats.pages += 1
             self.stats.events += count
             logger.debug("projected a page of %d events", count)
+            self._renew_if_due()  # alive through a long catch-up or rebuild too
         if worked:
             self._idle = self.options.idle_min
         return worked

@@ -164,3 +164,29 @@ def test_the_worker_keeps_a_sqlite_store_current_and_stops_on_request(store_url:
         assert second.lease.acquire()
         second.lease.release()
         assert running.worker.stats.events > 0
+
+
+@pytest.mark.postgres
+def test_the_worker_survives_every_connection_being_killed(pg_url: str) -> None:
+    """As after a database restart: every session of the worker is terminated; it logs,
+    backs off, takes the lease again and goes on projecting (issue 13 item 2)."""
+    pages = Pages()
+    with connect(pg_url) as writer, connect(pg_url) as hc:
+        world = World(writer)
+        staff = world.staff()
+        running = Running(hc, "w", pages)
+        _wait(lambda: running.worker.lease.held, "the lease")
+        world.visit(world.customer(), staff)
+        _wait(lambda: _caught_up(writer), "the first visit to be projected")
+        with psycopg.connect(_plain(pg_url), autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        writer.database.engine.dispose()
+        world.visit(world.customer(), staff, day=date(2026, 3, 3))
+        _wait(lambda: _caught_up(writer), "the worker to project after the restart")
+        running.halt()
+        assert running.worker.stats.leases >= 2  # it noticed, and took the lease again
+        with writer.database.engine.connect() as conn:
+            assert conn.execute(select(t.items.c.position)).scalars().all() == [1, 2]

@@ -63,7 +63,7 @@ def store(ctx: typer.Context, *, catch_up: bool = True, create: bool = False) ->
     """
     state = ctx.obj if isinstance(ctx.obj, State) else State(None)
     with connect(state.database_url, create=create) as hc:
-        if catch_up:
+        if catch_up and not hc.worker_alive():  # a live worker keeps the views current
             try:
                 hc.catch_up()
             except (SQLAlchemyError, HomecareError) as error:

@@ -103,8 +103,22 @@ class Lease:
                 lease.update().where(lease.c.name == self.name).values(renewed_at=datetime.now(UTC))
             )
 
-    def release(self) -> None:
-        """Give the lock up (the row keeps its epoch; the next holder takes a new one)."""
+    def release(self, *, mark_row: bool = True) -> None:
+        """Give the lock up (the row keeps its epoch; the next holder takes a new one).
+
+        `mark_row`: also record in the row that nobody holds it (best effort; not
+        from inside a page's transaction, which holds the row's lock).
+        """
+        if self.owner is not None and mark_row:
+            with (
+                contextlib.suppress(Exception),
+                self.database.write_engine.begin() as conn,
+            ):
+                conn.execute(
+                    lease.update()
+                    .where(lease.c.name == self.name, lease.c.owner == self.owner)
+                    .values(owner="")
+                )
         self.owner = self.epoch = None
         if self._file is not None:
             self._file.release()
@@ -156,7 +170,7 @@ class Lease:
 
     def _lost(self, why: str) -> None:
         logger.warning("lease %s lost (epoch %s): %s", self.name, self.epoch, why)
-        self.release()
+        self.release(mark_row=False)
         raise LeaseLostError(
             f"The lease {self.name!r} was lost ({why}); this page was not written."
         )
