@@ -25,6 +25,7 @@ from homecare.application import UNREADABLE_EVENTS
 from homecare.bootstrap import Homecare
 from homecare.errors import StorageError
 from homecare.outbox import tables as t
+from homecare.outbox.deadline import MetricSample
 from homecare.outbox.fetches import FetchFigures, fetch_figures
 from homecare.outbox.projection import PENDING, RELEASED
 from homecare.outbox.validation import Reason
@@ -59,6 +60,8 @@ class StoreFigures(BaseModel):
     seconds_since_last_fetch: float | None
     lease_epoch: int | None
     lease_renewed_seconds_ago: float | None
+    payment_run: list[MetricSample]
+    """R14 gauges of the month due next (`hc.month_close.metrics`)."""
 
 
 def _event_time(hc: Homecare, position: int) -> datetime | None:
@@ -142,6 +145,7 @@ def figures(hc: Homecare, now: datetime | None = None) -> StoreFigures:
         seconds_since_last_fetch=_age(now, last),
         lease_epoch=None if holder is None else int(holder[0]),
         lease_renewed_seconds_ago=None if holder is None else _age(now, holder[1]),
+        payment_run=hc.month_close.metrics(now),
     )
 
 

@@ -51,6 +51,7 @@ def test_metrics_show_the_buffer_the_lag_and_the_citys_fetches(hc: Homecare) -> 
     lag = m[("homecare_projection_lag_events", (("projection", "integration_buffer"),))]
     assert lag == 4  # the new customer's registration, decision, contract, order
     assert m[("homecare_projection_stale", (("projection", "pause_overview"),))] == 0
+    assert any(name == "homecare_payment_run_seconds_left" for name, _ in m)  # R14
 
 
 def test_live_always_and_ready_when_current(hc: Homecare) -> None:

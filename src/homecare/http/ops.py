@@ -137,6 +137,14 @@ def _families(found: StoreFigures) -> Iterator[GaugeMetricFamily | CounterMetric
         found.lease_renewed_seconds_ago,
     )
     yield _gauge("homecare_log_position", "The event log's last position.", found.log_position)
+    families: dict[str, GaugeMetricFamily] = {}
+    for sample in found.payment_run:  # R14: the payment run of the month due next
+        labels = sorted(sample.labels)
+        family = families.setdefault(
+            sample.name, GaugeMetricFamily(sample.name, sample.help, labels=labels)
+        )
+        family.add_metric([sample.labels[k] for k in labels], sample.value)
+    yield from families.values()
 
 
 def ops_router(homecare: Homecare, *, worker_expected: bool = True) -> APIRouter:
