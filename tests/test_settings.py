@@ -62,7 +62,8 @@ def test_D9_explicit_arguments_win_over_the_environment(monkeypatch: pytest.Monk
     assert settings.cipher_key.get_secret_value() == K2
     env = settings.eventsourcing_environment()
     assert env["CIPHER_KEY"] == K2
-    assert env["SQLITE_DBNAME"].endswith("explicit.db")
+    # opened read-write as a URI, so that a read never creates the file (issue 11 item 3)
+    assert env["SQLITE_DBNAME"].endswith("explicit.db?mode=rw")
 
 
 def test_D9_None_means_not_given_and_an_empty_variable_means_unset(
