@@ -24,6 +24,9 @@ from tests.http.conftest import CITY, TOKENS, fill
 LAST_POSITION = 6
 OPERATIONS = [
     ("GET", "/health"),
+    ("GET", "/health/live"),
+    ("GET", "/health/ready"),
+    ("GET", "/metrics"),
     ("GET", "/buffer/items"),
     ("GET", "/buffer/month/{month}"),
     ("GET", "/buffer/problems"),

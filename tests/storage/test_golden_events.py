@@ -85,6 +85,15 @@ def test_stored_event_topics_and_payload_shapes_are_pinned(tmp_path: Path) -> No
             at=T0 + timedelta(days=61),
         )
         hc.app.update_staff(w.staff, sd_number="SD-2", actor=ACTOR, at=T0 + timedelta(days=61))
+        declined = w.visit("planned", start=T0 + timedelta(days=62))
+        for n in (1, 2):  # declined, then corrected (R15, R6)
+            hc.app.record_declined_visit(
+                declined,
+                declined_at=T0 + timedelta(days=62, minutes=n),
+                declined_by="Anna",
+                actor=ACTOR,
+                at=T0 + timedelta(days=62, hours=n),
+            )
         found = _record(hc)
     if os.environ.get("HOMECARE_UPDATE_GOLDEN"):
         GOLDEN.write_text(json.dumps(found, indent=2, sort_keys=True) + "\n")

@@ -154,18 +154,16 @@ def ops_router(homecare: Homecare, *, worker_expected: bool = True) -> APIRouter
     settings = homecare.settings
     router = APIRouter(tags=["health"])
 
-    @router.api_route(
+    @router.get(
         "/health/live",
-        methods=["GET", "HEAD"],
         operation_id="health_live",
         summary="The process answers (reads nothing)",
     )
     def live() -> dict[str, str]:
         return {"status": "alive"}
 
-    @router.api_route(
+    @router.get(
         "/health/ready",
-        methods=["GET", "HEAD"],
         operation_id="health_ready",
         response_model=Ready,
         summary="The store answers, the key opens it, the projections are current",
