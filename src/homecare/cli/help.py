@@ -100,14 +100,19 @@ def humanize(command: Any) -> None:
     if getattr(command, "_homecare_humanized", False):
         return
     command._homecare_humanized = True
-    if getattr(command, "help", None):
+    # Only where help is read as Rich markup (Typer's default from 0.15 on) are
+    # brackets escaped; older Typer prints the text as it is.
+    markup = getattr(command, "rich_markup_mode", None) == "rich"
+    if markup and getattr(command, "help", None):
         command.help = escape(command.help)
-    if getattr(command, "short_help", None):
+    if markup and getattr(command, "short_help", None):
         command.short_help = escape(command.short_help)
     _flag_help_option(command)
     for param in getattr(command, "params", ()):
-        if getattr(param, "help", None):
+        if markup and getattr(param, "help", None):
             param.help = escape(param.help)
+        if param.default is None and param.show_default is True:
+            param.show_default = False  # "[default: None]" says nothing
         kind = getattr(param, "param_type_name", None)
         if kind == "option" and param.metavar is None:
             param.metavar = "" if param.is_flag else _value_name(param)
