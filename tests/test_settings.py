@@ -101,6 +101,9 @@ def test_D9_a_secret_in_both_its_variable_and_a_file_is_refused(
     monkeypatch.setenv("HOMECARE_CIPHER_KEY", K2)
     with pytest.raises(InvalidInputError, match=r"Both HOMECARE_CIPHER_KEY and .*_FILE"):
         Settings.load()
+    explicit = Settings.load(cipher_key=K2).cipher_key  # an explicit key settles it
+    assert explicit is not None
+    assert explicit.get_secret_value() == K2
 
 
 def test_D9_an_unreadable_secret_file_is_one_clear_error(

@@ -112,7 +112,8 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # No .env file and no secrets_dir: the *_FILE variables are the one way to files.
-        return init_settings, env_settings, _SecretFiles(settings_cls)
+        explicit = set(getattr(init_settings, "init_kwargs", {}))
+        return init_settings, env_settings, _SecretFiles(settings_cls, explicit)
 
     @field_validator("database_url")
     @classmethod
@@ -221,12 +222,18 @@ class _SecretFiles(PydanticBaseSettingsSource):
     `_FILE` variable is refused: which one is meant cannot be guessed.
     """
 
+    def __init__(self, settings_cls: type[BaseSettings], explicit: set[str]) -> None:
+        super().__init__(settings_cls)
+        self._explicit = explicit
+
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False  # pragma: no cover - __call__ does the work
 
     def __call__(self) -> dict[str, Any]:
         found: dict[str, Any] = {}
         for name in _SECRETS:
+            if name in self._explicit:
+                continue  # an explicit argument wins; the environment is not consulted
             variable = f"{ENV_PREFIX}{name.upper()}"
             path = os.environ.get(f"{variable}_FILE")
             if not path:
