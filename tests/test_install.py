@@ -28,7 +28,7 @@ sys.meta_path.insert(0, NoLibpq())
 SQLITE = """
 from datetime import datetime, timezone
 from homecare import connect
-with connect("sqlite:///plain.db") as hc:
+with connect("sqlite:///plain.db", create=True) as hc:
     hc.app.register_customer(personnummer="19121212-1212", name="Tolvan", organisation="Norr",
                              actor="karin", at=datetime(2026, 3, 2, tzinfo=timezone.utc))
     print(hc.catch_up())
