@@ -3,6 +3,8 @@ a read-only role can still run the read commands (PostgreSQL roles; issue 13, is
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -14,7 +16,8 @@ from homecare import schema
 from homecare.bootstrap import Homecare, open_database
 from homecare.cli.app import app as cli_app
 from homecare.settings import Settings
-from tests.storage.scenario import world
+from homecare.worker import Worker, WorkerOptions
+from tests.storage.scenario import HOUR, T0, world
 
 pytestmark = pytest.mark.postgres
 
@@ -72,6 +75,20 @@ def test_a_dml_only_role_runs_everything_but_the_db_commands(
     for command in (("buffer", "month", "2026-03"), ("buffer", "problems"), ("audit", "verify")):
         result = _cli(dml, name, *command)
         assert result.exit_code == 0, (command, result.output)  # type: ignore[attr-defined]
+    with Homecare(Settings(database_url=dml, db_schema=name)) as hc:  # the worker too
+        world(hc.app).visit("confirmed", start=T0 + HOUR * 24)
+        stop = threading.Event()
+        worker = Worker(hc, WorkerOptions(idle_max=0.05))
+        thread = threading.Thread(target=worker.run, args=(stop,))
+        thread.start()
+        deadline = time.monotonic() + 60
+        while any(r.lag() for r in hc.runners) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stop.set()
+        thread.join()
+        assert worker.stats.events > 0
+        assert worker.stats.errors == 0
+        assert not any(r.lag() for r in hc.runners)
     refused = _cli(dml, f"{name}_new", "db", "init")  # needs CREATE: refused in one line
     assert refused.exit_code == 1  # type: ignore[attr-defined]
     assert refused.output.count("\n") == 1  # type: ignore[attr-defined]

@@ -271,3 +271,15 @@ def test_a_read_only_sqlite_file_can_still_be_read(tmp_path: Path) -> None:
         assert CliRunner().invoke(cli_app, ["--db", url, "status"]).exit_code == 0
     finally:
         subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def test_the_migrations_head_equals_the_tables_the_code_defines(fresh: Fresh) -> None:
+    """A table or column changed in code without a migration fails here (and in CI): add
+    one under homecare/_migrations/versions (alembic revision --autogenerate)."""
+    _init(fresh)
+    database = fresh.database(must_exist=True)
+    try:
+        assert schema.differences(database) == []
+        assert schema.status(database).state is schema.SchemaState.CURRENT
+    finally:
+        database.dispose()
