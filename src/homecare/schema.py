@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from alembic import command
@@ -123,11 +124,17 @@ def _config(conn: Connection | None = None, schema: str | None = None) -> Config
     return config
 
 
+@cache
 def head() -> str:
     """The revision this release of homecare needs."""
     found = ScriptDirectory.from_config(_config()).get_current_head()
     assert found is not None
     return found
+
+
+@cache
+def _known_revisions() -> frozenset[str]:
+    return frozenset(s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions())
 
 
 def _context(conn: Connection, schema: str | None) -> MigrationContext:
@@ -150,7 +157,7 @@ def _status(conn: Connection, schema: str | None) -> SchemaStatus:
         state = SchemaState.UNVERSIONED if legacy else SchemaState.MISSING
     elif current == wanted:
         state = SchemaState.CURRENT
-    elif current in {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}:
+    elif current in _known_revisions():
         state = SchemaState.OUTDATED
     else:
         state = SchemaState.NEWER

@@ -4,6 +4,7 @@ poller receives them within seconds; SIGTERM to each; nothing lost; /metrics sho
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -86,9 +87,13 @@ def test_db_init_worker_serve_poll_then_sigterm_nothing_lost(database: str, tmp_
     port = _free_port()
     received = tmp_path / "received.txt"
     procs = {
-        "worker": _start([HOMECARE, "--db", database, "worker"], tmp_path / "worker.log"),
+        "worker": _start(
+            [HOMECARE, "--db", database, "worker", "--log-format", "json"],
+            tmp_path / "worker.log",
+        ),
         "serve": _start(
-            [HOMECARE, "serve", "--db", database, "--port", str(port)], tmp_path / "serve.log"
+            [HOMECARE, "serve", "--db", database, "--port", str(port), "--log-format", "json"],
+            tmp_path / "serve.log",
         ),
         "poll": _start(
             [
@@ -143,3 +148,10 @@ def test_db_init_worker_serve_poll_then_sigterm_nothing_lost(database: str, tmp_
     logs = {name: (tmp_path / f"{name}.log").read_text() for name in procs}
     assert codes == {"worker": 0, "serve": 0, "poll": 0}, logs
     assert "Traceback" not in "".join(logs.values())
+    for name in ("worker", "serve"):  # --log-format json: one object per line
+        entries = [json.loads(line) for line in logs[name].splitlines() if line.strip()]
+        assert entries, name
+        assert all({"ts", "level", "logger", "message"} <= set(e) for e in entries)
+    assert any(
+        e["logger"] == "homecare.worker" for e in map(json.loads, logs["worker"].split("\n")[:-1])
+    )
