@@ -6,6 +6,7 @@ PostgreSQL schema in the session's database (dropped afterwards).
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -283,3 +284,15 @@ def test_the_migrations_head_equals_the_tables_the_code_defines(fresh: Fresh) ->
         assert schema.status(database).state is schema.SchemaState.CURRENT
     finally:
         database.dispose()
+
+
+def test_a_sqlite_file_that_is_not_a_store_is_refused_and_left_unchanged(tmp_path: Path) -> None:
+    """Another program's database named by mistake: refused, not a byte changed."""
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as other:
+        other.execute("CREATE TABLE notes (text TEXT)")
+    before = path.read_bytes()
+    result = CliRunner().invoke(cli_app, ["--db", f"sqlite:///{path}", "buffer", "problems"])
+    assert_one_line_error(result, "store_not_initialised", "db init")
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]

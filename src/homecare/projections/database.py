@@ -146,7 +146,7 @@ class Database:
             kwargs |= {"pool_size": pool_size, "max_overflow": max_overflow, "pool_pre_ping": True}
         self.engine: Engine = create_engine(engine_url, **kwargs)
         if self.is_sqlite:
-            _sqlite_transactions(self.engine, lock_timeout)
+            _sqlite_transactions(self.engine, lock_timeout, set_wal=not must_exist)
         self.write_engine: Engine = self.engine.execution_options(homecare_write=True)
 
     @property
@@ -227,14 +227,20 @@ def lock_key(name: str) -> int:
     return zlib.crc32(f"homecare:{name}".encode()) & 0x7FFFFFFF
 
 
-def _sqlite_transactions(engine: Engine, lock_timeout: int) -> None:
-    """Take over BEGIN from pysqlite so that writers can say IMMEDIATE (SQLAlchemy's recipe)."""
+def _sqlite_transactions(engine: Engine, lock_timeout: int, *, set_wal: bool = True) -> None:
+    """Take over BEGIN from pysqlite so that writers can say IMMEDIATE (SQLAlchemy's recipe).
+
+    `set_wal`: switch the file to WAL (a change to the file, kept in it: done when a
+    store is created; an existing one is opened as it is, so that opening a file that
+    is not a homecare store changes nothing in it).
+    """
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        if set_wal:
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
