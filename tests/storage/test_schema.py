@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Integer, MetaData, String, Table, select, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, select, text, update
 from typer.testing import CliRunner
 
 import homecare
@@ -296,3 +296,24 @@ def test_a_sqlite_file_that_is_not_a_store_is_refused_and_left_unchanged(tmp_pat
     assert_one_line_error(result, "store_not_initialised", "db init")
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+
+
+def test_a_store_of_release_0_1_without_a_version_table_is_adopted_by_db_upgrade(
+    fresh: Fresh,
+) -> None:
+    """Release 0.1 created its tables on connect(), with no version: `db upgrade` stamps
+    it at the baseline and upgrades it, data kept."""
+    _init(fresh, schema.BASELINE)
+    database = fresh.database()
+    with database.engine.begin() as conn:
+        conn.execute(text(f"DROP TABLE {schema.VERSION_TABLE}"))
+    assert schema.status(database).state is schema.SchemaState.UNVERSIONED
+    database.dispose()
+    with pytest.raises(SchemaOutdatedError, match=r"release 0\.1"):
+        Homecare(fresh.settings)
+    upgraded = fresh.cli("db", "upgrade")
+    assert upgraded.exit_code == 0, upgraded.output  # type: ignore[attr-defined]
+    assert f"of release 0.1 -> {schema.head()}" in upgraded.output  # type: ignore[attr-defined]
+    with Homecare(fresh.settings) as hc:
+        world(hc.app).visit("confirmed")
+        assert hc.catch_up() > 0
