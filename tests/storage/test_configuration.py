@@ -341,3 +341,13 @@ def test_D9_libpq_variables_do_not_redirect_either_side(
             personnummer=VALID, name="Tolvan", organisation="Norr", actor=ACTOR, at=T0
         )
         assert hc.catch_up() > 0
+
+
+def test_D9_no_homecare_setting_shares_a_name_with_the_library_but_the_cipher_key() -> None:
+    """A HOMECARE_<NAME> of ours that eventsourcing also reads would be set by
+    operators for one and silently mean the other; only CIPHER_KEY is shared, on
+    purpose, and it reaches the library only through Settings."""
+    from homecare.settings import Settings
+
+    ours = {name.upper() for name in Settings.model_fields}
+    assert ours & library_setting_names() == {"CIPHER_KEY"}
