@@ -119,16 +119,17 @@ def role_writer(url: str, setup: Path, index: int, writers: int, seconds: float,
                         actor=ACTOR,
                         at=at,
                     )
+                    done = max(at, start + timedelta(minutes=20))  # reported once performed
                     app.record_performance(
                         visit,
                         start=start,
                         end=start + timedelta(minutes=20),
                         activities=["shower"],
                         actor=ACTOR,
-                        at=at,
+                        at=done,
                     )
-                    app.attest_assignments([visit], actor=ACTOR, at=at)
-                    app.confirm_assignment(visit, actor=ACTOR, at=at)
+                    app.attest_assignments([visit], actor=ACTOR, at=done)
+                    app.confirm_assignment(visit, actor=ACTOR, at=done)
                     out.write(f"visit {visit}\n")
                 elif roll < 0.75:
                     level, target = rng.choice(

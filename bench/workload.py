@@ -98,14 +98,15 @@ def attested_visits(
                 actor=ACTOR,
                 at=T0,
             )
+            done = start + timedelta(minutes=15)  # reported once performed
             visit.record_performance(
                 start=start,
-                end=start + timedelta(minutes=15),
+                end=done,
                 activities=["shower"],
                 actor=ACTOR,
-                at=T0,
+                at=max(T0, done),
             )
-            visit.attest(actor=ACTOR, at=T0)
+            visit.attest(actor=ACTOR, at=max(T0, done))
             shift.add(assignment_id=visit.id, actor=ACTOR, at=T0)
             group.append(visit)
         made += len(group) - 1

@@ -93,6 +93,7 @@ INTENDED = {
     "StorageError",
     "StoreNotInitialisedError",
     "SchemaOutdatedError",
+    "TimeWentBackwardsError",
 }
 
 

@@ -52,6 +52,7 @@ from homecare.errors import (
     SchemaOutdatedError,
     StorageError,
     StoreNotInitialisedError,
+    TimeWentBackwardsError,
 )
 from homecare.outbox.deadline import DeadlineReport
 from homecare.outbox.month_close import MonthClose
@@ -102,6 +103,7 @@ __all__ = [
     "Staff",
     "StorageError",
     "StoreNotInitialisedError",
+    "TimeWentBackwardsError",
     "VisitReport",
     "WorkShift",
     "alembic_include_name",

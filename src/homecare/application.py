@@ -31,13 +31,15 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment, EnvType
 
 from homecare.domain.assignment import Assignment, AssignmentStatus
-from homecare.domain.common import UNSET, Unset, require_aware
+from homecare.domain.common import UNSET, Unset, require_aware, stockholm_day
 from homecare.domain.contract import Contract
 from homecare.domain.customer import Customer
+from homecare.domain.fields import require_day, require_id, require_ids
 from homecare.domain.identity import PersonalIdentityNumber
 from homecare.domain.order import Order
 from homecare.domain.pausable import Pausable
 from homecare.domain.pause import Pause, PauseLevel, PauseReason
+from homecare.domain.record import check_not_before
 from homecare.domain.shift import WorkShift
 from homecare.domain.staff import Staff
 from homecare.errors import (
@@ -151,8 +153,16 @@ class HomecareApplication(Application[UUID]):
     # -- loading ---------------------------------------------------------
 
     def _load(self, kind: type[A], aggregate_id: UUID, *, version: int | None = None) -> A:
+        if not isinstance(kind, type) or not issubclass(kind, Aggregate):
+            raise InvalidInputError(f"kind must be an aggregate class, got {kind!r}.")
         if not isinstance(aggregate_id, UUID):
-            raise InvalidInputError(f"{kind.__name__} id must be a UUID, got {aggregate_id!r}.")
+            raise InvalidInputError(
+                f"{kind.__name__} id must be a UUID, got {type(aggregate_id).__name__}."
+            )
+        if version is not None and (
+            not isinstance(version, int) or isinstance(version, bool) or version < 1
+        ):
+            raise InvalidInputError(f"version must be a whole number from 1, got {version!r}.")
         try:
             aggregate: object = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
@@ -219,7 +229,7 @@ class HomecareApplication(Application[UUID]):
             decision_id=decision_id,
             valid_from=valid_from,
             valid_to=valid_to,
-            activities=list(activities),
+            activities=activities,
             actor=actor,
             at=at,
         )
@@ -228,7 +238,7 @@ class HomecareApplication(Application[UUID]):
 
     @_translated
     def open_contract(self, customer_id: UUID, *, actor: str, at: datetime) -> UUID:
-        self._load(Customer, customer_id)
+        _not_before_created(self._load(Customer, customer_id), at)
         contract = Contract.open(customer_id=customer_id, actor=actor, at=at)
         self.save(contract)
         return contract.id
@@ -238,10 +248,11 @@ class HomecareApplication(Application[UUID]):
         self, contract_id: UUID, *, activities: Iterable[str], actor: str, at: datetime
     ) -> UUID:
         contract = self._load(Contract, contract_id)
+        _not_before_created(contract, at)
         order = Order.place(
             contract_id=contract_id,
             customer_id=contract.customer_id,
-            activities=list(activities),
+            activities=activities,
             actor=actor,
             at=at,
         )
@@ -302,9 +313,16 @@ class HomecareApplication(Application[UUID]):
         actor: str,
         at: datetime,
     ) -> UUID:
-        """Plan a visit into the staff member's work shift for `shift_day`."""
+        """Plan a visit into the staff member's work shift for `shift_day`.
+
+        The shift's day is the Stockholm day of the planned start, or the day
+        before or after it (a night shift); any other day is refused.
+        """
         order = self._load(Order, order_id)
-        self._load(Staff, staff_id)
+        staff = self._load(Staff, staff_id)
+        for parent in (order, staff):
+            _not_before_created(parent, at)
+        _check_shift_day(require_day(shift_day, "shift_day"), planned_start)
         # The shift is an index shared by every visit of that staff member and day;
         # concurrent planners may collide on it, which is not the host's concern.
         for attempt in range(_SHIFT_RETRIES):
@@ -341,7 +359,7 @@ class HomecareApplication(Application[UUID]):
     ) -> None:
         assignment = self._load(Assignment, assignment_id)
         assignment.record_performance(
-            start=start, end=end, activities=list(activities), actor=actor, at=at
+            start=start, end=end, activities=activities, actor=actor, at=at
         )
         self.save(assignment)
 
@@ -358,7 +376,7 @@ class HomecareApplication(Application[UUID]):
     ) -> None:
         """R6: correct the visit in the assignment report; attest and confirm it again."""
         assignment = self._load(Assignment, assignment_id)
-        assignment.correct(start=start, end=end, activities=list(activities), actor=actor, at=at)
+        assignment.correct(start=start, end=end, activities=activities, actor=actor, at=at)
         self.save(assignment)
 
     @_translated
@@ -386,7 +404,10 @@ class HomecareApplication(Application[UUID]):
     def attest_assignments(
         self, assignment_ids: Sequence[UUID], *, actor: str, at: datetime
     ) -> None:
-        assignments = [self._load(Assignment, i) for i in assignment_ids]
+        ids = require_ids(assignment_ids, "assignment_ids")
+        if len(set(ids)) != len(ids):
+            raise InvalidInputError("The same assignment is listed twice.")
+        assignments = [self._load(Assignment, i) for i in ids]
         for assignment in assignments:
             assignment.attest(actor=actor, at=at)
         self.save(*assignments)
@@ -407,6 +428,7 @@ class HomecareApplication(Application[UUID]):
         self, assignment_ids: Sequence[UUID], *, actor: str, at: datetime
     ) -> None:
         """R1: confirm many selected visits (the explicit yes), all or nothing."""
+        assignment_ids = require_ids(assignment_ids, "assignment_ids")
         if len(set(assignment_ids)) != len(assignment_ids):
             raise InvalidInputError("The same assignment is listed twice.")
         loads = CommandLoads(self)
@@ -440,11 +462,12 @@ class HomecareApplication(Application[UUID]):
         earlier are left as they are. All or nothing; returns the confirmed ids.
         """
         loads = CommandLoads(self)
-        if isinstance(staff_id, UUID):
-            loads.prefetch([staff_id, WorkShift.id_for(staff_id, day)])
+        require_id(staff_id, "staff_id")
+        require_day(day, "day")
+        corrections = _checked_corrections(corrections)
+        loads.prefetch([staff_id, WorkShift.id_for(staff_id, day)])
         loads.load(Staff, staff_id)
         shift = loads.load(WorkShift, WorkShift.id_for(staff_id, day))
-        corrections = dict(corrections or {})
         unknown = set(corrections) - set(shift.assignment_ids)
         if unknown:
             raise InvalidInputError(
@@ -461,7 +484,7 @@ class HomecareApplication(Application[UUID]):
                     assignment.correct(
                         start=report.start,
                         end=report.end,
-                        activities=list(report.activities),
+                        activities=report.activities,
                         actor=actor,
                         at=at,
                     )
@@ -627,4 +650,37 @@ def _pnr(value: str | PersonalIdentityNumber, at: datetime) -> PersonalIdentityN
         return value
     if not isinstance(value, str):
         raise InvalidInputError("A personnummer must be given as text.")
-    return PersonalIdentityNumber.parse(value, today=require_aware(at, "at").date())
+    return PersonalIdentityNumber.parse(value, today=stockholm_day(at))
+
+
+def _not_before_created(parent: Aggregate, at: datetime) -> None:
+    """D11: a record cannot be made for another before that one existed."""
+    kind = type(parent).__name__
+    check_not_before(
+        require_aware(at, "at"), parent.created_on, kind, since=f"{kind} {parent.id} was created"
+    )
+
+
+def _check_shift_day(shift_day: date, planned_start: datetime) -> None:
+    start_day = stockholm_day(planned_start, "planned_start")
+    if abs((shift_day - start_day).days) > 1:
+        raise InvalidInputError(
+            f"shift_day {shift_day.isoformat()} is not the day of the planned start "
+            f"({start_day.isoformat()}, Stockholm) nor the day before or after it."
+        )
+
+
+def _checked_corrections(corrections: object) -> dict[UUID, VisitReport]:
+    if corrections is None:
+        return {}
+    if not isinstance(corrections, Mapping):
+        raise InvalidInputError(
+            f"corrections must map assignment ids to VisitReport, got {type(corrections).__name__}."
+        )
+    for key, report in corrections.items():
+        require_id(key, "corrections key")
+        if not isinstance(report, VisitReport):
+            raise InvalidInputError(
+                f"corrections[{key}] must be a VisitReport, got {type(report).__name__}."
+            )
+    return dict(corrections)

@@ -4,6 +4,7 @@
     ├── InvalidInputError (ValueError)  bad input at the boundary
     │   ├── InvalidPersonalIdentityNumberError
     │   ├── InvalidPeriodError          an end that is not after its start
+    │   ├── TimeWentBackwardsError      D11: dated before the record's last event
     │   ├── InvalidCursorError          a malformed or unknown buffer cursor (D3)
     │   └── InvalidLimitError           a fetch limit outside 1..500 (R3)
     ├── NotFoundError (LookupError)     an id nobody registered
@@ -54,6 +55,7 @@ __all__ = [
     "SchemaOutdatedError",
     "StorageError",
     "StoreNotInitialisedError",
+    "TimeWentBackwardsError",
 ]
 
 
@@ -84,6 +86,12 @@ class InvalidPersonalIdentityNumberError(InvalidInputError):
 
 class InvalidPeriodError(InvalidInputError):
     code = "invalid_period"
+
+
+class TimeWentBackwardsError(InvalidInputError):
+    """D11: a command dated before the last event of the record it changes."""
+
+    code = "time_went_backwards"
 
 
 class InvalidCursorError(InvalidInputError):

@@ -88,7 +88,9 @@ def test_R1_confirming_twice_is_rejected() -> None:
 
 def test_R6_a_correction_withdraws_the_attestation_so_it_must_be_attested_again() -> None:
     visit = attested()
-    visit.correct(start=AT, end=AT + 2 * HOUR, activities=["shower"], actor="lead", at=AT)
+    visit.correct(
+        start=AT, end=AT + 2 * HOUR, activities=["shower"], actor="lead", at=AT + 2 * HOUR
+    )
     assert visit.status is AssignmentStatus.PERFORMED
     with pytest.raises(AssignmentNotAttestedError):
         visit.confirm(actor="lead", at=AT + 3 * HOUR)
@@ -96,7 +98,7 @@ def test_R6_a_correction_withdraws_the_attestation_so_it_must_be_attested_again(
 
 def test_R6_correcting_a_confirmed_visit_reopens_it_for_a_second_confirmation() -> None:
     visit = confirmed()
-    visit.correct(start=AT, end=AT + 2 * HOUR, activities=["bath"], actor="lead", at=AT)
+    visit.correct(start=AT, end=AT + 2 * HOUR, activities=["bath"], actor="lead", at=AT + 4 * HOUR)
     visit.attest(actor="lead", at=AT + 5 * HOUR)
     visit.confirm(actor="lead", at=AT + 6 * HOUR)
     assert (visit.status, visit.confirmations) == (AssignmentStatus.CONFIRMED, 2)
@@ -156,7 +158,9 @@ def test_planned_end_before_start_is_rejected() -> None:
 
 def test_a_performed_visit_reports_at_least_one_activity() -> None:
     with pytest.raises(InvalidInputError, match="activity"):
-        planned().record_performance(start=AT, end=AT + HOUR, activities=[" "], actor="s", at=AT)
+        planned().record_performance(
+            start=AT, end=AT + HOUR, activities=[" "], actor="s", at=AT + HOUR
+        )
 
 
 @pytest.mark.parametrize("which", ["start", "end", "at"])

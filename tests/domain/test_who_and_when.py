@@ -28,6 +28,9 @@ from tests.domain.pnr import VALID, VALID_STAFF
 T0 = datetime(2001, 1, 1, 9, 0, tzinfo=UTC)  # far from today: no clock can produce it
 
 
+EARLY = T0 - timedelta(hours=3)
+
+
 class Steps:
     """Hands out a distinct (actor, at) per command, to check them on the events."""
 
@@ -78,14 +81,17 @@ def test_D1_assignment_and_shift_events_carry_actor_and_time() -> None:
         customer_id=uuid4(),
         order_id=uuid4(),
         staff_id=uuid4(),
-        planned_start=T0,
-        planned_end=T0 + timedelta(hours=1),
+        planned_start=EARLY,
+        planned_end=EARLY + timedelta(hours=1),
         **step(),
     )
-    visit.record_performance(start=T0, end=T0 + timedelta(hours=1), activities=["x"], **step())
+    # The visit was done before it is reported (its end is not after the report's time).
+    visit.record_performance(
+        start=EARLY, end=EARLY + timedelta(hours=1), activities=["x"], **step()
+    )
     visit.attest(**step())
     visit.confirm(**step())
-    visit.correct(start=T0, end=T0 + timedelta(hours=2), activities=["x"], **step())
+    visit.correct(start=EARLY, end=EARLY + timedelta(hours=2), activities=["x"], **step())
     shift = WorkShift.open(staff_id=visit.staff_id, day=T0.date(), **step())
     shift.add(assignment_id=visit.id, **step())
     assert_events_carry_their_step(visit, [1, 2, 3, 4, 5])

@@ -89,6 +89,7 @@ class World:
             actor=ACTOR,
             at=self.tick(),
         )
+        self.at = max(self.at, end)  # a visit is reported once it is done (D11)
         app.record_performance(
             visit, start=start, end=end, activities=activities, actor=ACTOR, at=self.tick()
         )

@@ -104,6 +104,7 @@ def _attested_visit(world: World, family: Family, start: datetime) -> UUID:
         actor=ACTOR,
         at=world.tick(),
     )
+    world.at = max(world.at, end)  # a visit is reported once it is done
     app.record_performance(
         visit, start=start, end=end, activities=["shower"], actor=ACTOR, at=world.tick()
     )

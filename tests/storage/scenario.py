@@ -43,7 +43,12 @@ class World:
         )
         if STAGES.index(stage) >= 1:
             app.record_performance(
-                visit, start=start, end=start + HOUR, activities=["shower"], actor=actor, at=start
+                visit,
+                start=start,
+                end=start + HOUR,
+                activities=["shower"],
+                actor=actor,
+                at=start + HOUR,
             )
         if STAGES.index(stage) >= 2:
             app.attest_assignments([visit], actor=actor, at=start + HOUR)

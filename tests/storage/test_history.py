@@ -17,6 +17,7 @@ PLANNED_AT = T0 - timedelta(days=1)
 PERFORMED_AT = T0 + HOUR
 ATTESTED_AT = T0 + 2 * HOUR
 CONFIRMED_AT = T0 + 3 * HOUR
+EARLY = T0 - 3 * HOUR
 
 
 def confirmed_visit(hc: Homecare) -> UUID:
@@ -142,16 +143,19 @@ def test_D1_every_stored_event_carries_its_actor_and_the_time_passed_in(hc: Home
     visit = app.plan_assignment(
         order_id=order,
         staff_id=staff,
-        planned_start=T0,
-        planned_end=T0 + HOUR,
+        planned_start=EARLY,
+        planned_end=EARLY + HOUR,
         shift_day=T0.date(),
         **step(),
     )
-    app.record_performance(visit, start=T0, end=T0 + HOUR, activities=["shower"], **step())
+    # Done before it is reported: the visit's end is not after the report's time.
+    app.record_performance(visit, start=EARLY, end=EARLY + HOUR, activities=["shower"], **step())
     app.attest_assignments([visit], **step())
     app.confirm_assignment(visit, **step())
-    app.correct_assignment(visit, start=T0, end=T0 + 2 * HOUR, activities=["shower"], **step())
-    report = VisitReport(start=T0, end=T0 + 2 * HOUR, activities=("shower", "shopping"))
+    app.correct_assignment(
+        visit, start=EARLY, end=EARLY + 2 * HOUR, activities=["shower"], **step()
+    )
+    report = VisitReport(start=EARLY, end=EARLY + 2 * HOUR, activities=("shower", "shopping"))
     app.confirm_shift(staff, T0.date(), corrections={visit: report}, **step())
     for level, target in (("customer", customer), ("contract", contract), ("order", order)):
         pause = app.create_pause(

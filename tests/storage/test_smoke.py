@@ -24,11 +24,10 @@ def test_customer_pause_and_confirmed_visit_round_trip(hc: Homecare) -> None:
         actor=ACTOR,
         at=T0,
     )
-    app.record_performance(
-        visit, start=T0, end=T0 + timedelta(hours=1), activities=["shower"], actor=ACTOR, at=T0
-    )
-    app.attest_assignments([visit], actor=ACTOR, at=T0)
-    app.confirm_assignment(visit, actor=ACTOR, at=T0)
+    done = T0 + timedelta(hours=1)  # a visit is reported once it is done
+    app.record_performance(visit, start=T0, end=done, activities=["shower"], actor=ACTOR, at=done)
+    app.attest_assignments([visit], actor=ACTOR, at=done)
+    app.confirm_assignment(visit, actor=ACTOR, at=done)
     pause = app.create_pause(
         level="customer",
         target_id=customer,

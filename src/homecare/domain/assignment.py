@@ -11,6 +11,7 @@ corrected visit must be attested and confirmed again before it is reported.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
@@ -18,6 +19,8 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from homecare.domain.common import require_actor, require_aware, require_period
+from homecare.domain.fields import require_activities, require_id
+from homecare.domain.record import Record, stockholm_text
 from homecare.errors import (
     AssignmentAlreadyConfirmedError,
     AssignmentNotAttestedError,
@@ -36,7 +39,7 @@ class AssignmentStatus(StrEnum):
     CONFIRMED = "confirmed"
 
 
-class Assignment(Aggregate):
+class Assignment(Record):
     class Planned(Aggregate.Created):
         customer_id: UUID
         order_id: UUID
@@ -123,9 +126,9 @@ class Assignment(Aggregate):
         assert planned_end_or_none is not None
         planned_end = planned_end_or_none
         return cls(
-            customer_id=customer_id,
-            order_id=order_id,
-            staff_id=staff_id,
+            customer_id=require_id(customer_id, "customer_id"),
+            order_id=require_id(order_id, "order_id"),
+            staff_id=require_id(staff_id, "staff_id"),
             planned_start=planned_start,
             planned_end=planned_end,
             actor=require_actor(actor),
@@ -137,7 +140,7 @@ class Assignment(Aggregate):
         *,
         start: datetime,
         end: datetime,
-        activities: list[str] | tuple[str, ...],
+        activities: Iterable[str],
         actor: str,
         at: datetime,
     ) -> None:
@@ -154,7 +157,7 @@ class Assignment(Aggregate):
         *,
         start: datetime,
         end: datetime,
-        activities: list[str] | tuple[str, ...],
+        activities: Iterable[str],
         actor: str,
         at: datetime,
     ) -> None:
@@ -322,16 +325,23 @@ AssignmentConfirmed = Assignment.Confirmed
 def _checked(
     start: datetime,
     end: datetime,
-    activities: list[str] | tuple[str, ...],
+    activities: Iterable[str],
     actor: str,
     at: datetime,
 ) -> tuple[datetime, datetime, list[str], datetime]:
-    """Validate a performance report: the period and `at` in UTC, activities sorted."""
+    """Validate a performance report: the period and `at` in UTC, activities sorted.
+
+    A visit is reported when it has been performed: its end may not lie after
+    the time of the report (`at`).
+    """
     start, checked_end = require_period(start, end, "Performed visit")
     assert checked_end is not None
     require_actor(actor)
     at = require_aware(at, "at")
-    reported = sorted({a.strip() for a in activities if a.strip()})
-    if not reported:
-        raise InvalidInputError("A performed visit must report at least one activity.")
+    if checked_end > at:
+        raise InvalidInputError(
+            f"Performed visit: it ends at {stockholm_text(checked_end)}, after the report "
+            f"is made at {stockholm_text(at)} (Stockholm time); report a visit once it is done."
+        )
+    reported = require_activities(activities)
     return start, checked_end, reported, at

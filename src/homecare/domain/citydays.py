@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from itertools import pairwise
-from zoneinfo import ZoneInfo
+
+from homecare.domain.common import STOCKHOLM
 
 __all__ = [
     "STOCKHOLM",
@@ -43,7 +44,6 @@ __all__ = [
     "plan_city_messages",
 ]
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 """The zone whose calendar days the city counts in (D5)."""
 
 _RESOLUTION = timedelta(microseconds=1)

@@ -7,20 +7,32 @@ datetime or an inverted period a clear error instead of a silent wrong day.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from enum import Enum, StrEnum
 from typing import Final, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
+from homecare.domain.fields import ACTOR_MAX, FIRST_DAY, LAST_DAY, require_text
 from homecare.errors import InvalidInputError, InvalidPeriodError
 
 __all__ = [
+    "EARLIEST",
+    "LATEST",
+    "STOCKHOLM",
     "UNSET",
     "Unset",
     "parse_choice",
     "require_actor",
     "require_aware",
     "require_period",
+    "stockholm_day",
 ]
+
+STOCKHOLM: Final = ZoneInfo("Europe/Stockholm")
+EARLIEST: Final = datetime.combine(FIRST_DAY, time(), STOCKHOLM).astimezone(UTC)
+"""The earliest instant a command accepts: the start of FIRST_DAY in Stockholm."""
+LATEST: Final = datetime.combine(LAST_DAY, time.max, STOCKHOLM).astimezone(UTC)
+"""The latest instant a command accepts: the end of LAST_DAY in Stockholm."""
 
 
 class Unset(Enum):
@@ -45,11 +57,24 @@ def require_aware(value: datetime, name: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInputError(f"{name} must carry a time zone (got {value.isoformat()}).")
     try:
-        return value.astimezone(UTC)
+        instant = value.astimezone(UTC)
     except OverflowError:  # e.g. 0001-01-01T00:00+01:00 is before the first UTC instant
+        instant = None
+    if instant is None or not EARLIEST <= instant <= LATEST:
         raise InvalidInputError(
-            f"{name} {value.isoformat()} lies outside the calendar (years 0001-9999 in UTC)."
-        ) from None
+            f"{name} {value.isoformat()} lies outside the calendar homecare accepts "
+            f"({FIRST_DAY.isoformat()}..{LAST_DAY.isoformat()}, Stockholm time)."
+        )
+    return instant
+
+
+def stockholm_day(at: datetime, name: str = "at") -> date:
+    """The Stockholm calendar day of an instant: "today" for a command dated `at`.
+
+    The one way every entry point turns a command's time into a day (the
+    century of a 10-digit personnummer, D8; a shift's day).
+    """
+    return require_aware(at, name).astimezone(STOCKHOLM).date()
 
 
 def require_period(
@@ -66,10 +91,11 @@ def require_period(
     return start, end
 
 
-def require_actor(actor: str) -> str:
-    if not isinstance(actor, str) or not actor.strip():
+def require_actor(actor: object) -> str:
+    """Who made the change (D1): text, at most ACTOR_MAX characters, stripped."""
+    if actor is None or (isinstance(actor, str) and not actor.strip()):
         raise InvalidInputError("Every change must name who made it (actor).")
-    return actor
+    return require_text(actor, "actor", ACTOR_MAX)
 
 
 E = TypeVar("E", bound=StrEnum)
@@ -81,4 +107,5 @@ def parse_choice(kind: type[E], value: E | str, name: str) -> E:
         return kind(value)
     except ValueError:
         allowed = ", ".join(member.value for member in kind)
-        raise InvalidInputError(f"Unknown {name} {value!r}: expected one of {allowed}.") from None
+        shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:40]}..."
+        raise InvalidInputError(f"Unknown {name} {shown}: expected one of {allowed}.") from None

@@ -8,6 +8,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from homecare.domain.common import require_actor, require_aware
+from homecare.domain.fields import require_id
 from homecare.domain.pausable import Pausable
 
 __all__ = ["Contract"]
@@ -25,7 +26,7 @@ class Contract(Pausable):
     @classmethod
     def open(cls, *, customer_id: UUID, actor: str, at: datetime) -> Contract:
         return cls(
-            customer_id=customer_id,
+            customer_id=require_id(customer_id, "customer_id"),
             actor=require_actor(actor),
             timestamp=require_aware(at, "at"),
         )

@@ -7,7 +7,7 @@ decision is valid on this day".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
@@ -15,9 +15,17 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from homecare.domain.common import require_actor, require_aware
-from homecare.domain.identity import PersonalIdentityNumber
+from homecare.domain.fields import (
+    NAME_MAX,
+    ORGANISATION_MAX,
+    require_activities,
+    require_day,
+    require_id,
+    require_text,
+)
+from homecare.domain.identity import PersonalIdentityNumber, require_personnummer
 from homecare.domain.pausable import Pausable
-from homecare.errors import InvalidInputError, InvalidPeriodError
+from homecare.errors import InvalidPeriodError
 
 __all__ = ["Customer", "Decision", "decision_on"]
 
@@ -76,12 +84,11 @@ class Customer(Pausable):
         actor: str,
         at: datetime,
     ) -> Customer:
-        if not name.strip() or not organisation.strip():
-            raise InvalidInputError("A customer needs a name and an organisation.")
+        """Limits: name NAME_MAX, organisation ORGANISATION_MAX characters (D10)."""
         return cls(
-            personnummer=personnummer,
-            name=name,
-            organisation=organisation,
+            personnummer=require_personnummer(personnummer),
+            name=require_text(name, "name", NAME_MAX),
+            organisation=require_text(organisation, "organisation", ORGANISATION_MAX),
             actor=require_actor(actor),
             timestamp=require_aware(at, "at"),
         )
@@ -92,19 +99,20 @@ class Customer(Pausable):
         decision_id: UUID,
         valid_from: date,
         valid_to: date | None,
-        activities: frozenset[str] | set[str] | list[str] | tuple[str, ...],
+        activities: Iterable[str],
         actor: str,
         at: datetime,
     ) -> None:
+        """R5: a decision grants activities from valid_from to valid_to, both inclusive."""
+        valid_from = require_day(valid_from, "valid_from")
+        valid_to = None if valid_to is None else require_day(valid_to, "valid_to")
         if valid_to is not None and valid_to < valid_from:
             raise InvalidPeriodError(
                 f"Decision: valid to {valid_to} is before valid from {valid_from}."
             )
-        granted = sorted({a.strip() for a in activities if a.strip()})
-        if not granted:
-            raise InvalidInputError("A decision must grant at least one activity.")
+        granted = require_activities(activities)
         self._decision_registered(
-            decision_id=decision_id,
+            decision_id=require_id(decision_id, "decision_id"),
             valid_from=valid_from,
             valid_to=valid_to,
             activities=granted,

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from homecare.domain.common import require_actor, require_aware
+from homecare.domain.fields import require_activities, require_id
 from homecare.domain.pausable import Pausable
-from homecare.errors import InvalidInputError
 
 __all__ = ["Order"]
 
@@ -40,16 +41,14 @@ class Order(Pausable):
         *,
         contract_id: UUID,
         customer_id: UUID,
-        activities: list[str] | tuple[str, ...] | set[str] | frozenset[str],
+        activities: Iterable[str],
         actor: str,
         at: datetime,
     ) -> Order:
-        delivered = sorted({a.strip() for a in activities if a.strip()})
-        if not delivered:
-            raise InvalidInputError("An order must deliver at least one activity.")
+        delivered = require_activities(activities)
         return cls(
-            contract_id=contract_id,
-            customer_id=customer_id,
+            contract_id=require_id(contract_id, "contract_id"),
+            customer_id=require_id(customer_id, "customer_id"),
             activities=delivered,
             actor=require_actor(actor),
             timestamp=require_aware(at, "at"),

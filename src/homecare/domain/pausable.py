@@ -13,11 +13,13 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from homecare.domain.common import require_actor, require_aware
+from homecare.domain.fields import require_id
+from homecare.domain.record import Record
 
 __all__ = ["Pausable"]
 
 
-class Pausable(Aggregate):
+class Pausable(Record):
     class PauseAttached(Aggregate.Event):
         pause_id: UUID
         actor: str
@@ -28,7 +30,9 @@ class Pausable(Aggregate):
 
     def attach_pause(self, *, pause_id: UUID, actor: str, at: datetime) -> None:
         self._pause_attached(
-            pause_id=pause_id, actor=require_actor(actor), timestamp=require_aware(at, "at")
+            pause_id=require_id(pause_id, "pause_id"),
+            actor=require_actor(actor),
+            timestamp=require_aware(at, "at"),
         )
 
     @event(PauseAttached)

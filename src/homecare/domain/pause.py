@@ -28,6 +28,8 @@ from homecare.domain.common import (
     require_aware,
     require_period,
 )
+from homecare.domain.fields import REASON_TEXT_MAX, require_id, require_optional_text
+from homecare.domain.record import Record, stockholm_text
 from homecare.errors import (
     InvalidInputError,
     PauseCancelledError,
@@ -69,7 +71,7 @@ class PauseReason(StrEnum):
     OTHER = "other"
 
 
-class Pause(Aggregate):
+class Pause(Record):
     class Created(Aggregate.Created):
         """PauseCreated (D1)."""
 
@@ -137,14 +139,24 @@ class Pause(Aggregate):
         actor: str,
         at: datetime,
     ) -> Pause:
-        """R8: records notified-at, reason and duration; status New."""
+        """R8: records notified-at, reason and duration; status New.
+
+        The customer told the provider before (or when) the pause is recorded:
+        `notified_at` may not lie after `at`.
+        """
         notified_at = require_aware(notified_at, "notified_at")
+        checked_at = require_aware(at, "at")
+        if notified_at > checked_at:
+            raise InvalidInputError(
+                f"Pause: notified at {stockholm_text(notified_at)}, after it is recorded at "
+                f"{stockholm_text(checked_at)} (Stockholm time)."
+            )
         starts_at, ends_at = require_period(starts_at, ends_at, "Pause")
         checked_reason, checked_text = _check_reason(reason, reason_text)
         return cls(
             level=parse_choice(PauseLevel, level, "level"),
-            target_id=target_id,
-            customer_id=customer_id,
+            target_id=require_id(target_id, "target_id"),
+            customer_id=require_id(customer_id, "customer_id"),
             notified_at=notified_at,
             reason=checked_reason,
             reason_text=checked_text,
@@ -262,8 +274,9 @@ PauseCancelled = Pause.Cancelled
 
 
 def _check_reason(reason: PauseReason | str, text: str | None) -> tuple[PauseReason, str | None]:
+    """The reason and its free text (at most REASON_TEXT_MAX characters, may span lines)."""
     checked = parse_choice(PauseReason, reason, "reason")
-    cleaned = text.strip() if text else None
+    cleaned = require_optional_text(text, "reason_text", REASON_TEXT_MAX, multiline=True)
     if checked is PauseReason.OTHER and not cleaned:
         raise InvalidInputError("A pause with reason 'other' needs a free-text explanation.")
     return checked, cleaned or None

@@ -13,11 +13,13 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from homecare.domain.common import require_actor, require_aware
+from homecare.domain.fields import require_day, require_id
+from homecare.domain.record import Record
 
 __all__ = ["WorkShift"]
 
 
-class WorkShift(Aggregate):
+class WorkShift(Record):
     class Opened(Aggregate.Created):
         staff_id: UUID
         day: date
@@ -29,6 +31,9 @@ class WorkShift(Aggregate):
 
     @staticmethod
     def id_for(staff_id: UUID, day: date) -> UUID:
+        """The shift's id, derived from (staff, day); a datetime is not a day (D10)."""
+        require_id(staff_id, "staff_id")
+        require_day(day, "day")
         return uuid5(NAMESPACE_URL, f"homecare:shift:{staff_id}:{day.isoformat()}")
 
     @classmethod
@@ -49,10 +54,15 @@ class WorkShift(Aggregate):
         self.assignment_ids: tuple[UUID, ...] = ()
 
     def add(self, *, assignment_id: UUID, actor: str, at: datetime) -> None:
+        """Add a planned visit. The shift is an index that planners share, each with
+        their own clock, and a planner retries after a concurrent save: the entry is
+        dated no earlier than the shift's last one, so the shift's own history still
+        only moves forward (D11) while the visit itself keeps the planner's `at`.
+        """
         self._added(
-            assignment_id=assignment_id,
+            assignment_id=require_id(assignment_id, "assignment_id"),
             actor=require_actor(actor),
-            timestamp=require_aware(at, "at"),
+            timestamp=max(require_aware(at, "at"), self.modified_on),
         )
 
     @event(AssignmentAdded)

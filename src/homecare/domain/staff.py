@@ -10,13 +10,15 @@ from datetime import datetime
 from eventsourcing.domain import Aggregate, event
 
 from homecare.domain.common import UNSET, Unset, require_actor, require_aware
-from homecare.domain.identity import PersonalIdentityNumber
+from homecare.domain.fields import NAME_MAX, SD_NUMBER_MAX, require_optional_text, require_text
+from homecare.domain.identity import PersonalIdentityNumber, require_personnummer
+from homecare.domain.record import Record
 from homecare.errors import InvalidInputError
 
 __all__ = ["Staff"]
 
 
-class Staff(Aggregate):
+class Staff(Record):
     class Registered(Aggregate.Created):
         name: str
         personnummer: PersonalIdentityNumber | None
@@ -51,11 +53,10 @@ class Staff(Aggregate):
         actor: str,
         at: datetime,
     ) -> Staff:
-        if not name.strip():
-            raise InvalidInputError("A staff member needs a name.")
+        """Limits: name NAME_MAX, sd_number SD_NUMBER_MAX characters (D10)."""
         return cls(
-            name=name,
-            personnummer=personnummer,
+            name=require_text(name, "name", NAME_MAX),
+            personnummer=None if personnummer is None else require_personnummer(personnummer),
             sd_number=_clean_sd(sd_number),
             actor=require_actor(actor),
             timestamp=require_aware(at, "at"),
@@ -70,7 +71,13 @@ class Staff(Aggregate):
         at: datetime,
     ) -> None:
         """R6: fix the account at the source. Only the fields given are changed."""
-        new_pnr = self.personnummer if isinstance(personnummer, Unset) else personnummer
+        new_pnr = (
+            self.personnummer
+            if isinstance(personnummer, Unset)
+            else None
+            if personnummer is None
+            else require_personnummer(personnummer)
+        )
         new_sd = self.sd_number if isinstance(sd_number, Unset) else _clean_sd(sd_number)
         if new_pnr == self.personnummer and new_sd == self.sd_number:
             raise InvalidInputError("The staff update changes nothing.")
@@ -97,8 +104,5 @@ class Staff(Aggregate):
         return self.personnummer is not None and self.sd_number is not None
 
 
-def _clean_sd(sd_number: str | None) -> str | None:
-    if sd_number is None:
-        return None
-    cleaned = sd_number.strip()
-    return cleaned or None
+def _clean_sd(sd_number: object) -> str | None:
+    return require_optional_text(sd_number, "sd_number", SD_NUMBER_MAX)

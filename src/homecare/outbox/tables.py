@@ -22,6 +22,7 @@ from sqlalchemy import (
     Uuid,
 )
 
+from homecare.domain.fields import SD_NUMBER_MAX
 from homecare.projections.database import UtcDateTime, metadata
 
 __all__ = [
@@ -98,7 +99,7 @@ staff = Table(
     metadata,
     Column("staff_id", Uuid, primary_key=True),
     Column("personnummer", Text, nullable=True),  # sealed when a cipher key is set (D8)
-    Column("sd_number", String(64), nullable=True),
+    Column("sd_number", String(SD_NUMBER_MAX), nullable=True),
 )
 
 customers = Table(

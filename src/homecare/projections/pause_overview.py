@@ -54,6 +54,7 @@ from sqlalchemy import (
 from homecare.domain.citydays import STOCKHOLM
 from homecare.domain.common import parse_choice, require_aware
 from homecare.domain.customer import Customer
+from homecare.domain.fields import ACTOR_MAX, ORGANISATION_MAX
 from homecare.domain.month import Month
 from homecare.domain.pause import Pause, PauseLevel, PauseReason, PauseStatus, effective_period
 from homecare.errors import InvalidInputError
@@ -84,7 +85,7 @@ overview_customers = Table(
     "homecare_pause_overview_customers",
     metadata,
     Column("customer_id", Uuid, primary_key=True),
-    Column("organisation", String(200), nullable=False),
+    Column("organisation", String(ORGANISATION_MAX), nullable=False),
 )
 
 overview_pauses = Table(
@@ -105,8 +106,8 @@ overview_pauses = Table(
     # Start set and end NULL: open-ended (ongoing until someone sets an end, R12).
     Column("effective_start", UtcDateTime, nullable=True),
     Column("effective_end", UtcDateTime, nullable=True),
-    Column("created_by", String(200), nullable=False),
-    Column("changed_by", String(200), nullable=False),
+    Column("created_by", String(ACTOR_MAX), nullable=False),
+    Column("changed_by", String(ACTOR_MAX), nullable=False),
     Column("version", Integer, nullable=False),
     Index("ix_homecare_pause_overview_pauses_starts", "starts_at", "pause_id"),
     Index("ix_homecare_pause_overview_pauses_customer", "customer_id"),

@@ -1,0 +1,157 @@
+"""What a command accepts (D10): the one source of every field's limits.
+
+Why one module: every command checks its fields here before it records an
+event, and the read models and the buffer size their columns from the same
+constants, so nothing the domain accepts can be refused by a column later
+(on PostgreSQL a `varchar(200)` refuses the 201st character, SQLite does not;
+PostgreSQL refuses NUL in text; lone surrogates cannot be encoded as UTF-8).
+
+Text rules, for every text field:
+- it must be a `str` (not None, bytes, a number);
+- surrounding whitespace is removed; empty or whitespace-only is refused
+  (an optional field given as whitespace-only means "none");
+- no control characters (Unicode category Cc: NUL, ESC, DEL, C1 ...) and
+  no surrogates (category Cs); free text (`reason_text`) may hold line
+  breaks and tabs;
+- at most the field's length in characters (code points), after stripping.
+
+Lists of activities: a list, tuple, set or other collection of texts (a bare
+string is refused, it is not a list of its letters), each an activity name,
+at most `MAX_ACTIVITIES` distinct names.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Final
+from uuid import UUID
+
+from homecare.errors import InvalidInputError
+
+__all__ = [
+    "ACTIVITY_MAX",
+    "ACTOR_MAX",
+    "FIRST_DAY",
+    "LAST_DAY",
+    "MAX_ACTIVITIES",
+    "NAME_MAX",
+    "ORGANISATION_MAX",
+    "PERSONNUMMER_TEXT_MAX",
+    "REASON_TEXT_MAX",
+    "SD_NUMBER_MAX",
+    "require_activities",
+    "require_day",
+    "require_id",
+    "require_ids",
+    "require_optional_text",
+    "require_text",
+]
+
+NAME_MAX: Final = 200
+"""A customer's or staff member's name, in characters."""
+ORGANISATION_MAX: Final = 200
+"""A customer's organisation (unit or team); the pause overview stores it (R9)."""
+ACTOR_MAX: Final = 200
+"""Who made a change (D1); the pause overview stores it."""
+SD_NUMBER_MAX: Final = 64
+"""The staff member's SD number; the buffer stores it and sends it to the city (R5)."""
+ACTIVITY_MAX: Final = 100
+"""One activity (insats) name."""
+MAX_ACTIVITIES: Final = 50
+"""Distinct activities in one decision, order or visit report."""
+REASON_TEXT_MAX: Final = 2000
+"""A pause's free-text reason; may span lines."""
+PERSONNUMMER_TEXT_MAX: Final = 32
+"""The text a personnummer is parsed from (13 characters with a dash, some room for spaces)."""
+
+FIRST_DAY: Final = date(1900, 1, 1)
+"""The earliest date or instant (Stockholm day) a command accepts."""
+LAST_DAY: Final = date(2199, 12, 31)
+"""The latest date or instant (Stockholm day) a command accepts; an open end is None."""
+
+_MULTILINE_ALLOWED = frozenset("\n\r\t")
+
+
+def require_text(value: object, name: str, max_length: int, *, multiline: bool = False) -> str:
+    """The text stripped of surrounding whitespace; refused if empty, too long or unstorable."""
+    checked = _text(value, name, max_length, multiline=multiline)
+    if not checked:
+        raise InvalidInputError(f"{name} must not be empty.")
+    return checked
+
+
+def require_optional_text(
+    value: object, name: str, max_length: int, *, multiline: bool = False
+) -> str | None:
+    """None, or the text as `require_text` checks it; whitespace-only means None."""
+    if value is None:
+        return None
+    return _text(value, name, max_length, multiline=multiline) or None
+
+
+def _text(value: object, name: str, max_length: int, *, multiline: bool) -> str:
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{name} must be text, got {type(value).__name__}.")
+    for index, char in enumerate(value):
+        category = unicodedata.category(char)
+        if category == "Cs":
+            raise InvalidInputError(
+                f"{name} holds a lone surrogate (U+{ord(char):04X}) at character {index}: "
+                "it is not valid Unicode text."
+            )
+        if category == "Cc" and not (multiline and char in _MULTILINE_ALLOWED):
+            raise InvalidInputError(
+                f"{name} holds a control character (U+{ord(char):04X}) at character {index}."
+            )
+    stripped = value.strip()
+    if len(stripped) > max_length:
+        raise InvalidInputError(
+            f"{name} is {len(stripped)} characters long; at most {max_length} are accepted."
+        )
+    return stripped
+
+
+def require_activities(value: object, name: str = "activities") -> list[str]:
+    """Distinct activity names, sorted; at least one (R5 compares them with the decision)."""
+    if isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable):
+        raise InvalidInputError(
+            f"{name} must be a list of activity names, got {type(value).__name__}."
+        )
+    names = sorted({require_text(item, "activity", ACTIVITY_MAX) for item in value})
+    if not names:
+        raise InvalidInputError(f"{name} must name at least one activity.")
+    if len(names) > MAX_ACTIVITIES:
+        raise InvalidInputError(
+            f"{name} names {len(names)} activities; at most {MAX_ACTIVITIES} are accepted."
+        )
+    return names
+
+
+def require_day(value: object, name: str) -> date:
+    """A calendar date (not a datetime, whose day would depend on a time zone) in range."""
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise InvalidInputError(f"{name} must be a date, got {type(value).__name__}.")
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise InvalidInputError(
+            f"{name} {value.isoformat()} is outside the accepted range "
+            f"{FIRST_DAY.isoformat()}..{LAST_DAY.isoformat()}."
+        )
+    return value
+
+
+def require_id(value: object, name: str) -> UUID:
+    if not isinstance(value, UUID):
+        raise InvalidInputError(f"{name} must be a UUID, got {type(value).__name__}.")
+    return value
+
+
+def require_ids(value: object, name: str) -> list[UUID]:
+    """A non-empty collection of UUIDs (a bare string is not a list of ids)."""
+    if isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable):
+        raise InvalidInputError(f"{name} must be a list of ids, got {type(value).__name__}.")
+    ids = [require_id(item, f"{name} item") for item in value]
+    if not ids:
+        raise InvalidInputError(f"{name} must name at least one id.")
+    return ids

@@ -1,0 +1,48 @@
+"""Every aggregate's base: time only moves forward on a record (D11).
+
+Why in one place: every command of every aggregate records its event through
+`trigger_event`, so refusing there a change dated before the record's last
+event covers all of them, including commands added later. Without it a
+history could show version 2 before version 1, and reading a record as of a
+time (D6) could never show the state in between.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, CanMutateAggregate
+
+from homecare.domain.common import STOCKHOLM
+from homecare.errors import TimeWentBackwardsError
+
+__all__ = ["Record", "check_not_before", "stockholm_text"]
+
+
+def stockholm_text(instant: datetime) -> str:
+    """An instant as an operator reads it: Stockholm wall-clock time with its offset."""
+    return instant.astimezone(STOCKHOLM).isoformat(sep=" ")
+
+
+def check_not_before(
+    at: datetime, earliest: datetime, what: str, since: str = "its last change"
+) -> None:
+    """D11: refuse a command dated `at` before `earliest`, naming both in Stockholm time."""
+    if at < earliest:
+        raise TimeWentBackwardsError(
+            f"{what}: the command is dated {stockholm_text(at)}, before {since} at "
+            f"{stockholm_text(earliest)} (Stockholm time); time only moves forward on a "
+            "record (D11)."
+        )
+
+
+class Record(Aggregate):
+    """An aggregate that refuses events dated before its last one (D11)."""
+
+    def trigger_event(self, event_class: type[CanMutateAggregate[UUID]], **kwargs: Any) -> None:
+        timestamp = kwargs.get("timestamp")
+        if isinstance(timestamp, datetime):
+            check_not_before(timestamp, self.modified_on, f"{type(self).__name__} {self.id}")
+        super().trigger_event(event_class, **kwargs)
