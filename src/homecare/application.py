@@ -31,7 +31,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment, EnvType
 
 from homecare.domain.assignment import Assignment, AssignmentStatus
-from homecare.domain.common import UNSET, Unset, require_aware, stockholm_day
+from homecare.domain.common import UNSET, Unset, require_aware, require_instant, stockholm_day
 from homecare.domain.contract import Contract
 from homecare.domain.customer import Customer
 from homecare.domain.fields import require_day, require_id, require_ids
@@ -657,7 +657,7 @@ def _not_before_created(parent: Aggregate, at: datetime) -> None:
     """D11: a record cannot be made for another before that one existed."""
     kind = type(parent).__name__
     check_not_before(
-        require_aware(at, "at"), parent.created_on, kind, since=f"{kind} {parent.id} was created"
+        require_instant(at, "at"), parent.created_on, kind, since=f"{kind} {parent.id} was created"
     )
 
 

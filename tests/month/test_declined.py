@@ -45,6 +45,7 @@ def test_r15_declined_end_to_end_held_for_sd_number_released_fetched_as_declined
     visit = _planned(world, world.customer(), staff)
     app = hc.app
     world.at = START + timedelta(hours=1)
+    world.at = max(world.at, START)  # a decline is recorded once it happened
     app.record_declined_visit(
         visit,
         declined_at=START - timedelta(minutes=5),
@@ -128,6 +129,7 @@ def test_r15_domain_guards() -> None:
         actor=ACTOR,
         at=T0,
     )
+    AFTER = START + timedelta(hours=1)  # a decline is recorded once it happened
     with pytest.raises(InvalidInputError, match="declined_by"):
         visit.decline(declined_at=START, declined_by=" ", actor=ACTOR, at=START)
     with pytest.raises(InvalidInputError, match="time zone"):
@@ -140,6 +142,17 @@ def test_r15_domain_guards() -> None:
     assert (visit.status, visit.outcome) == (AssignmentStatus.DECLINED, "declined")
     assert (visit.declined_by, visit.decline_reason, visit.activities) == ("Anna", None, ())
     visit.attest(actor=ACTOR, at=START)
+        visit.decline(declined_at=START, declined_by=" ", actor=ACTOR, at=AFTER)
+    with pytest.raises(InvalidInputError, match="time zone"):
+        visit.decline(
+            declined_at=START.replace(tzinfo=None), declined_by="Anna", actor=ACTOR, at=AFTER
+        )
+    with pytest.raises(InvalidInputError, match="after it is recorded"):
+        visit.decline(declined_at=AFTER, declined_by="Anna", actor=ACTOR, at=START)
+    visit.decline(declined_at=START, declined_by=" Anna ", reason="  ", actor=ACTOR, at=AFTER)
+    assert (visit.status, visit.outcome) == (AssignmentStatus.DECLINED, "declined")
+    assert (visit.declined_by, visit.decline_reason, visit.activities) == ("Anna", None, ())
+    visit.attest(actor=ACTOR, at=AFTER)
     assert visit.status is AssignmentStatus.ATTESTED
 
 

@@ -18,8 +18,15 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from homecare.domain.common import require_actor, require_aware, require_period
-from homecare.domain.fields import require_activities, require_id
+from homecare.domain.common import require_actor, require_instant, require_period
+from homecare.domain.fields import (
+    NAME_MAX,
+    REASON_TEXT_MAX,
+    require_activities,
+    require_id,
+    require_optional_text,
+    require_text,
+)
 from homecare.domain.record import Record, stockholm_text
 from homecare.errors import (
     AssignmentAlreadyConfirmedError,
@@ -132,7 +139,7 @@ class Assignment(Record):
             planned_start=planned_start,
             planned_end=planned_end,
             actor=require_actor(actor),
-            timestamp=require_aware(at, "at"),
+            timestamp=require_instant(at, "at"),
         )
 
     def record_performance(
@@ -183,8 +190,7 @@ class Assignment(Record):
         On a planned visit this records the outcome; on one already performed or
         declined it is a correction (R6): attest and confirm it again.
         """
-        declined_at = require_aware(declined_at, "declined_at")
-        if not isinstance(declined_by, str) or not declined_by.strip():
+        if declined_by is None or (isinstance(declined_by, str) and not declined_by.strip()):
             raise InvalidInputError("A declined visit must say who took the decline (declined_by).")
         if reason is not None and not isinstance(reason, str):
             raise InvalidInputError("The reason of a declined visit must be text.")
@@ -193,17 +199,26 @@ class Assignment(Record):
                 f"The visit cannot be recorded as declined at {declined_at.isoformat()}, "
                 "after the time it is recorded: a decline is recorded once it happened."
             )
+        declined_at = require_instant(declined_at, "declined_at")
+        checked_at = require_instant(at, "at")
+        if declined_at > checked_at:
+            raise InvalidInputError(
+                f"Declined visit: declined at {stockholm_text(declined_at)}, after it is "
+                f"recorded at {stockholm_text(checked_at)} (Stockholm time)."
+            )
+        declined_by = require_text(declined_by, "declined_by", NAME_MAX)
+        reason = require_optional_text(reason, "reason", REASON_TEXT_MAX, multiline=True)
         record = (
             self._declined if self.status is AssignmentStatus.PLANNED else self._decline_corrected
         )
         record(
             declined_at=declined_at,
-            declined_by=declined_by.strip(),
-            reason=(reason or "").strip() or None,
+            declined_by=declined_by,
+            reason=reason,
             planned_start=self.planned_start,
             planned_end=self.planned_end,
             actor=require_actor(actor),
-            timestamp=require_aware(at, "at"),
+            timestamp=require_instant(at, "at"),
         )
 
     def attest(self, *, actor: str, at: datetime) -> None:
@@ -213,7 +228,7 @@ class Assignment(Record):
             )
         if self.status is AssignmentStatus.CONFIRMED:
             raise AssignmentAlreadyConfirmedError(f"Assignment {self.id} is already confirmed.")
-        self._attested(actor=require_actor(actor), timestamp=require_aware(at, "at"))
+        self._attested(actor=require_actor(actor), timestamp=require_instant(at, "at"))
 
     def check_can_confirm(self) -> None:
         """R1: only an attested visit can be confirmed, and only once."""
@@ -226,7 +241,7 @@ class Assignment(Record):
 
     def confirm(self, *, actor: str, at: datetime) -> None:
         self.check_can_confirm()
-        self._confirmed(actor=require_actor(actor), timestamp=require_aware(at, "at"))
+        self._confirmed(actor=require_actor(actor), timestamp=require_instant(at, "at"))
 
     @property
     def reported_period(self) -> tuple[datetime, datetime] | None:
@@ -337,7 +352,7 @@ def _checked(
     start, checked_end = require_period(start, end, "Performed visit")
     assert checked_end is not None
     require_actor(actor)
-    at = require_aware(at, "at")
+    at = require_instant(at, "at")
     if checked_end > at:
         raise InvalidInputError(
             f"Performed visit: it ends at {stockholm_text(checked_end)}, after the report "

@@ -24,6 +24,7 @@ __all__ = [
     "parse_choice",
     "require_actor",
     "require_aware",
+    "require_instant",
     "require_period",
     "stockholm_day",
 ]
@@ -46,23 +47,36 @@ UnsetType = Literal[Unset.UNSET]
 
 
 def require_aware(value: datetime, name: str) -> datetime:
-    """The same instant in UTC; a naive value is an error.
+    """The same instant in UTC; a naive value, or one outside the calendar, is an error.
 
     Why UTC: Python compares two datetimes that share a ZoneInfo by wall clock,
     which is wrong in the repeated hour when summer time ends (02:10 of the
     second pass is later than 02:30 of the first). Instants in UTC compare right.
+    Queries accept every instant of the calendar; commands use `require_instant`.
     """
     if not isinstance(value, datetime):
         raise InvalidInputError(f"{name} must be a date and time, got {type(value).__name__}.")
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInputError(f"{name} must carry a time zone (got {value.isoformat()}).")
     try:
-        instant = value.astimezone(UTC)
+        return value.astimezone(UTC)
     except OverflowError:  # e.g. 0001-01-01T00:00+01:00 is before the first UTC instant
-        instant = None
-    if instant is None or not EARLIEST <= instant <= LATEST:
         raise InvalidInputError(
-            f"{name} {value.isoformat()} lies outside the calendar homecare accepts "
+            f"{name} {value.isoformat()} lies outside the calendar (years 0001-9999 in UTC)."
+        ) from None
+
+
+def require_instant(value: datetime, name: str) -> datetime:
+    """An instant a command may record (D10): aware, in UTC, within EARLIEST..LATEST.
+
+    Why a window: a stored instant is turned into Stockholm days, months and the
+    payment run after it (R10, R14); near the calendar's ends that arithmetic
+    overflows. No home-care fact lies before 1900 or after 2199.
+    """
+    instant = require_aware(value, name)
+    if not EARLIEST <= instant <= LATEST:
+        raise InvalidInputError(
+            f"{name} {value.isoformat()} lies outside the calendar homecare records "
             f"({FIRST_DAY.isoformat()}..{LAST_DAY.isoformat()}, Stockholm time)."
         )
     return instant
@@ -74,16 +88,16 @@ def stockholm_day(at: datetime, name: str = "at") -> date:
     The one way every entry point turns a command's time into a day (the
     century of a 10-digit personnummer, D8; a shift's day).
     """
-    return require_aware(at, name).astimezone(STOCKHOLM).date()
+    return require_instant(at, name).astimezone(STOCKHOLM).date()
 
 
 def require_period(
     start: datetime, end: datetime | None, what: str
 ) -> tuple[datetime, datetime | None]:
     """Both ends in UTC (see require_aware); the end, if any, after the start."""
-    start = require_aware(start, f"{what} start")
+    start = require_instant(start, f"{what} start")
     if end is not None:
-        end = require_aware(end, f"{what} end")
+        end = require_instant(end, f"{what} end")
         if end <= start:
             raise InvalidPeriodError(
                 f"{what}: the end {end.isoformat()} must be after the start {start.isoformat()}."

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from homecare.domain.common import require_actor, require_aware
+from homecare.domain.common import require_actor, require_instant
 from homecare.domain.fields import require_id
 from homecare.domain.pausable import Pausable
 
@@ -28,5 +28,5 @@ class Contract(Pausable):
         return cls(
             customer_id=require_id(customer_id, "customer_id"),
             actor=require_actor(actor),
-            timestamp=require_aware(at, "at"),
+            timestamp=require_instant(at, "at"),
         )

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from homecare.domain.common import require_actor, require_aware
+from homecare.domain.common import require_actor, require_instant
 from homecare.domain.fields import (
     NAME_MAX,
     ORGANISATION_MAX,
@@ -90,7 +90,7 @@ class Customer(Pausable):
             name=require_text(name, "name", NAME_MAX),
             organisation=require_text(organisation, "organisation", ORGANISATION_MAX),
             actor=require_actor(actor),
-            timestamp=require_aware(at, "at"),
+            timestamp=require_instant(at, "at"),
         )
 
     def register_decision(
@@ -117,7 +117,7 @@ class Customer(Pausable):
             valid_to=valid_to,
             activities=granted,
             actor=require_actor(actor),
-            timestamp=require_aware(at, "at"),
+            timestamp=require_instant(at, "at"),
         )
 
     @event(DecisionRegistered)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from homecare.domain.common import require_actor, require_aware
+from homecare.domain.common import require_actor, require_instant
 from homecare.domain.fields import require_activities, require_id
 from homecare.domain.pausable import Pausable
 
@@ -51,5 +51,5 @@ class Order(Pausable):
             customer_id=require_id(customer_id, "customer_id"),
             activities=delivered,
             actor=require_actor(actor),
-            timestamp=require_aware(at, "at"),
+            timestamp=require_instant(at, "at"),
         )

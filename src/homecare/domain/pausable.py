@@ -12,7 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from homecare.domain.common import require_actor, require_aware
+from homecare.domain.common import require_actor, require_instant
 from homecare.domain.fields import require_id
 from homecare.domain.record import Record
 
@@ -32,7 +32,7 @@ class Pausable(Record):
         self._pause_attached(
             pause_id=require_id(pause_id, "pause_id"),
             actor=require_actor(actor),
-            timestamp=require_aware(at, "at"),
+            timestamp=require_instant(at, "at"),
         )
 
     @event(PauseAttached)

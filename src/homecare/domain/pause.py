@@ -26,6 +26,7 @@ from homecare.domain.common import (
     parse_choice,
     require_actor,
     require_aware,
+    require_instant,
     require_period,
 )
 from homecare.domain.fields import REASON_TEXT_MAX, require_id, require_optional_text
@@ -144,8 +145,8 @@ class Pause(Record):
         The customer told the provider before (or when) the pause is recorded:
         `notified_at` may not lie after `at`.
         """
-        notified_at = require_aware(notified_at, "notified_at")
-        checked_at = require_aware(at, "at")
+        notified_at = require_instant(notified_at, "notified_at")
+        checked_at = require_instant(at, "at")
         if notified_at > checked_at:
             raise InvalidInputError(
                 f"Pause: notified at {stockholm_text(notified_at)}, after it is recorded at "
@@ -163,7 +164,7 @@ class Pause(Record):
             starts_at=starts_at,
             ends_at=ends_at,
             actor=require_actor(actor),
-            timestamp=require_aware(at, "at"),
+            timestamp=require_instant(at, "at"),
         )
 
     def change(
@@ -198,13 +199,13 @@ class Pause(Record):
             reason=new_reason,
             reason_text=new_text,
             actor=require_actor(actor),
-            timestamp=require_aware(at, "at"),
+            timestamp=require_instant(at, "at"),
         )
 
     def cancel(self, *, actor: str, at: datetime) -> None:
         """R8, R11, R13: cancelling is final; the pause stays in the history."""
         self.check_not_cancelled()
-        self._cancelled(actor=require_actor(actor), timestamp=require_aware(at, "at"))
+        self._cancelled(actor=require_actor(actor), timestamp=require_instant(at, "at"))
 
     def check_not_cancelled(self) -> None:
         if self.status is PauseStatus.CANCELLED:

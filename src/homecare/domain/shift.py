@@ -12,7 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from homecare.domain.common import require_actor, require_aware
+from homecare.domain.common import require_actor, require_instant
 from homecare.domain.fields import require_day, require_id
 from homecare.domain.record import Record
 
@@ -44,7 +44,7 @@ class WorkShift(Record):
             staff_id=staff_id,
             day=day,
             actor=require_actor(actor),
-            timestamp=require_aware(at, "at"),
+            timestamp=require_instant(at, "at"),
         )
 
     @event(Opened)
@@ -62,7 +62,7 @@ class WorkShift(Record):
         self._added(
             assignment_id=require_id(assignment_id, "assignment_id"),
             actor=require_actor(actor),
-            timestamp=max(require_aware(at, "at"), self.modified_on),
+            timestamp=max(require_instant(at, "at"), self.modified_on),
         )
 
     @event(AssignmentAdded)

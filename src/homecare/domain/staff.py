@@ -9,7 +9,7 @@ from datetime import datetime
 
 from eventsourcing.domain import Aggregate, event
 
-from homecare.domain.common import UNSET, Unset, require_actor, require_aware
+from homecare.domain.common import UNSET, Unset, require_actor, require_instant
 from homecare.domain.fields import NAME_MAX, SD_NUMBER_MAX, require_optional_text, require_text
 from homecare.domain.identity import PersonalIdentityNumber, require_personnummer
 from homecare.domain.record import Record
@@ -59,7 +59,7 @@ class Staff(Record):
             personnummer=None if personnummer is None else require_personnummer(personnummer),
             sd_number=_clean_sd(sd_number),
             actor=require_actor(actor),
-            timestamp=require_aware(at, "at"),
+            timestamp=require_instant(at, "at"),
         )
 
     def update(
@@ -85,7 +85,7 @@ class Staff(Record):
             personnummer=new_pnr,
             sd_number=new_sd,
             actor=require_actor(actor),
-            timestamp=require_aware(at, "at"),
+            timestamp=require_instant(at, "at"),
         )
 
     @event(Updated)
