@@ -129,7 +129,7 @@ def test_r15_domain_guards() -> None:
         actor=ACTOR,
         at=T0,
     )
-    AFTER = START + timedelta(hours=1)  # a decline is recorded once it happened
+    after = START + timedelta(hours=1)  # a decline is recorded once it happened
     with pytest.raises(InvalidInputError, match="declined_by"):
         visit.decline(declined_at=START, declined_by=" ", actor=ACTOR, at=START)
     with pytest.raises(InvalidInputError, match="time zone"):
@@ -143,16 +143,17 @@ def test_r15_domain_guards() -> None:
     assert (visit.declined_by, visit.decline_reason, visit.activities) == ("Anna", None, ())
     visit.attest(actor=ACTOR, at=START)
         visit.decline(declined_at=START, declined_by=" ", actor=ACTOR, at=AFTER)
+        visit.decline(declined_at=START, declined_by=" ", actor=ACTOR, at=after)
     with pytest.raises(InvalidInputError, match="time zone"):
         visit.decline(
-            declined_at=START.replace(tzinfo=None), declined_by="Anna", actor=ACTOR, at=AFTER
+            declined_at=START.replace(tzinfo=None), declined_by="Anna", actor=ACTOR, at=after
         )
     with pytest.raises(InvalidInputError, match="after it is recorded"):
-        visit.decline(declined_at=AFTER, declined_by="Anna", actor=ACTOR, at=START)
-    visit.decline(declined_at=START, declined_by=" Anna ", reason="  ", actor=ACTOR, at=AFTER)
+        visit.decline(declined_at=after, declined_by="Anna", actor=ACTOR, at=START)
+    visit.decline(declined_at=START, declined_by=" Anna ", reason="  ", actor=ACTOR, at=after)
     assert (visit.status, visit.outcome) == (AssignmentStatus.DECLINED, "declined")
     assert (visit.declined_by, visit.decline_reason, visit.activities) == ("Anna", None, ())
-    visit.attest(actor=ACTOR, at=AFTER)
+    visit.attest(actor=ACTOR, at=after)
     assert visit.status is AssignmentStatus.ATTESTED
 
 
