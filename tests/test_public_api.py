@@ -90,6 +90,7 @@ INTENDED = {
     "ConcurrentUpdateError",
     "ProjectionBusyError",
     "LeaseLostError",
+    "ProjectionStoppedError",
     "StorageError",
     "StoreNotInitialisedError",
     "SchemaOutdatedError",

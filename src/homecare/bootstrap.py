@@ -20,6 +20,7 @@ from eventsourcing.persistence import (
     PersistenceError,
 )
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from homecare import schema
 from homecare.application import UNREADABLE_EVENTS, HomecareApplication
@@ -44,6 +45,9 @@ from homecare.projections.runner import (
     ProjectionRunner,
     catch_up_together,
     run_page_together,
+    ProjectionRunner,
+    Stopped,
+    catch_up_together,
 )
 from homecare.settings import Settings
 
@@ -137,6 +141,11 @@ class Homecare:
             runner.guard = guard
 
     def _translate(self, work: Callable[[], int]) -> int:
+        """Bring every read model and the buffer up to the end of the log (on demand).
+
+        Raises ProjectionStoppedError naming the event a projection cannot apply
+        (D10; see `stopped()`), StorageError when the store fails.
+        """
         try:
             return work()
         except HomecareError:
@@ -145,6 +154,15 @@ class Homecare:
             raise StorageError(UNREADABLE_EVENTS) from error
         except (PersistenceError, ConnectionPoolClosedError) as error:
             raise _storage_error(self.settings, error) from error
+        except SQLAlchemyError as error:  # the driver's text may quote a row (D8): type only
+            raise StorageError(
+                f"The store at {self.settings.redacted_url} failed while projecting: "
+                f"{type(error).__name__}."
+            ) from error
+
+    def stopped(self) -> list[Stopped]:
+        """The projections that stopped at an event they cannot apply (D10), for health."""
+        return [runner.stopped for runner in self.runners if runner.stopped is not None]
 
     def follow(self, stop: threading.Event, *, interval: float = 0.5) -> None:
         """Keep every projection caught up until `stop` is set, in this thread.

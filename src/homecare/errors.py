@@ -22,6 +22,7 @@
     └── StorageError                    the store failed or cannot be reached
         ├── StoreNotInitialisedError    no homecare store at the URL: `homecare db init`
         └── SchemaOutdatedError         the store's schema is older (or newer) than this release
+        └── ProjectionStoppedError      D10: an event a projection cannot apply
 
 Why one module: a host catches `HomecareError` (or one `code`) and never needs
 to know which library underneath failed; the boundary translates those
@@ -51,6 +52,7 @@ __all__ = [
     "PauseCancelledError",
     "PauseUnchangedError",
     "ProjectionBusyError",
+    "ProjectionStoppedError",
     "RuleViolationError",
     "SchemaOutdatedError",
     "StorageError",
@@ -181,3 +183,7 @@ class SchemaOutdatedError(StorageError):
     """The store's schema is not this release's: `homecare db upgrade` (or a newer homecare)."""
 
     code = "schema_outdated"
+class ProjectionStoppedError(StorageError):
+    """D10: a projection cannot apply an event; the message names its position and topic."""
+
+    code = "projection_stopped"

@@ -21,6 +21,10 @@ class Health(BaseModel):
         description="Events in the log not yet projected (the largest over projections)."
     )
     projections: dict[str, int] = Field(description="Lag in events, per projection.")
+    stopped: list[str] = Field(
+        default_factory=list,
+        description="Projections stopped at an event they cannot apply (D10): which, why.",
+    )
 
 
 def health_router(homecare: Homecare) -> APIRouter:
@@ -31,7 +35,12 @@ def health_router(homecare: Homecare) -> APIRouter:
         operation_id="health",
         response_model=Health,
         summary="Store reachable, projection lag in events (no token needed)",
-        responses={503: {"model": Health, "description": "The store cannot be reached."}},
+        responses={
+            503: {
+                "model": Health,
+                "description": "The store cannot be reached, or a projection stopped.",
+            }
+        },
         dependencies=[Depends(no_query)],
     )
     def health(response: Response) -> Health:
@@ -41,11 +50,15 @@ def health_router(homecare: Homecare) -> APIRouter:
             logger.warning("health: store unreachable (%s)", type(error).__name__)
             response.status_code = 503
             return Health(status="unavailable", store_reachable=False, lag=None, projections={})
+        stopped = [s.describe() for s in homecare.stopped()]
+        if stopped:
+            response.status_code = 503
         return Health(
-            status="ok",
+            status="unavailable" if stopped else "ok",
             store_reachable=True,
             lag=max(lags.values(), default=0),
             projections=lags,
+            stopped=stopped,
         )
 
     return router

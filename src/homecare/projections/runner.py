@@ -13,6 +13,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+import contextlib
+import fcntl
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from eventsourcing.domain import DomainEventProtocol
@@ -20,12 +26,19 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper
 from sqlalchemy import Connection, Table
 
 from homecare.projections.database import Database
+from eventsourcing.utils import get_topic
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+
+from homecare.errors import ProjectionBusyError, ProjectionStoppedError, StorageError
+from homecare.projections.database import Database, lock_key
 
 __all__ = [
     "FaultHook",
     "Guard",
     "Projection",
     "ProjectionRunner",
+    "Stopped",
     "catch_up_together",
     "run_page_together",
 ]
@@ -54,6 +67,48 @@ class Projection(Protocol):
         """Apply one page of (notification id, event), in log order, inside `conn`'s transaction."""
 
 
+@dataclass(frozen=True)
+class Stopped:
+    """Where a projection stopped (D10): the event it could not apply, and why.
+
+    `cause` is the error's type only: a driver's message may quote the row,
+    personnummer included (D8).
+    """
+
+    projection: str
+    position: int
+    topic: str
+    cause: str
+
+    def describe(self) -> str:
+        return (
+            f"Projection {self.projection!r} cannot go on: event {self.position} "
+            f"({self.topic}) could not be projected ({self.cause}). Nothing after it is "
+            "projected until the cause is fixed; the event log itself is intact."
+        )
+
+
+class _PageFailedError(Exception):
+    """A projection raised while applying a page (the page was rolled back)."""
+
+    def __init__(self, runner: ProjectionRunner, first: int, error: Exception) -> None:
+        super().__init__(runner.name)
+        self.runner = runner
+        self.first = first
+        self.error = error
+        self.topic = ""
+
+
+# Errors of reaching the store, not of an event: they pass through as they are.
+_UNREACHABLE = (
+    OperationalError,
+    InterfaceError,
+    DisconnectionError,
+    StorageError,
+    ProjectionBusyError,
+)
+
+
 class ProjectionRunner:
     def __init__(
         self,
@@ -72,6 +127,8 @@ class ProjectionRunner:
         self.page_size = page_size
         self._fault = fault or (lambda _point: None)
         self.guard: Guard | None = None
+        self.stopped: Stopped | None = None
+        """Set when an event could not be projected (D10); cleared once it moves on."""
 
     @property
     def name(self) -> str:
@@ -110,14 +167,45 @@ class ProjectionRunner:
 
 def catch_up_together(runners: Sequence[ProjectionRunner]) -> int:
     """Catch several projections of one store up in shared pages: each event is read and
-    decoded once for all of them, and they commit together (each with its own position)."""
+    decoded once for all of them, and they commit together (each with its own position).
+
+    Raises ProjectionStoppedError naming the event a projection could not apply (D10):
+    the events before it are projected (one at a time once a page failed), and the
+    runner's `stopped` says where it stands, for health checks.
+    """
     processed = 0
-    while count := run_page_together(runners):
+    while True:
+        try:
+            count = run_page_together(runners)
+        except _PageFailedError as failed:
+            count = _one_at_a_time(runners, failed)
+        if not count:
+            return processed
+        processed += count
+
+
+def _one_at_a_time(runners: Sequence[ProjectionRunner], failed: _PageFailedError) -> int:
+    """Apply the failed page event by event, to project what can be and name what cannot."""
+    processed = 0
+    for _ in range(failed.runner.page_size):
+        try:
+            count = run_page_together(runners, page_size=1)
+        except _PageFailedError as again:
+            stopped = Stopped(
+                projection=again.runner.name,
+                position=again.first,
+                topic=again.topic,
+                cause=type(again.error).__name__,
+            )
+            again.runner.stopped = stopped
+            raise ProjectionStoppedError(stopped.describe()) from None
+        if not count:
+            break
         processed += count
     return processed
 
 
-def run_page_together(runners: Sequence[ProjectionRunner]) -> int:
+def run_page_together(runners: Sequence[ProjectionRunner], *, page_size: int | None = None) -> int:
     """One transaction for one page of the log, applied to every runner's projection.
 
     Each projection receives only events after its own position, so projections
@@ -132,7 +220,7 @@ def run_page_together(runners: Sequence[ProjectionRunner]) -> int:
         return 0
     first = runners[0]
     database, recorder, mapper = first.database, first.recorder, first.mapper
-    page_size = min(r.page_size for r in runners)
+    page_size = page_size or min(r.page_size for r in runners)
     topics = _topics(runners)
     with database.write_engine.begin() as conn:
         for runner in sorted(runners, key=lambda r: r.name):
@@ -153,9 +241,11 @@ def run_page_together(runners: Sequence[ProjectionRunner]) -> int:
             position = positions[runner.name]
             mine = events if position == start else [e for e in events if e[0] > position]
             if mine:
-                runner.projection.process(conn, mine)
+                _process(runner, conn, mine)
             if reached > position:
                 database.set_position(conn, runner.name, reached, runner.projection.version)
+                database.set_position(conn, runner.name, reached)
+                runner.stopped = None
         first._fault("page_written")
     first._fault("page_committed")
     return max(len(notifications), 1 if reached > start else 0)
@@ -175,6 +265,19 @@ def _position_or_reset(conn: Connection, runner: ProjectionRunner) -> int:
         conn.execute(table.delete())
     runner.database.set_position(conn, runner.name, 0, wanted)
     return 0
+def _process(
+    runner: ProjectionRunner,
+    conn: Connection,
+    events: Sequence[tuple[int, DomainEventProtocol[Any]]],
+) -> None:
+    try:
+        runner.projection.process(conn, events)
+    except _UNREACHABLE:
+        raise
+    except Exception as error:  # any other failure is this page's events' doing
+        failed = _PageFailedError(runner, events[0][0], error)
+        failed.topic = get_topic(type(events[0][1]))
+        raise failed from error
 
 
 def _topics(runners: Sequence[ProjectionRunner]) -> tuple[str, ...]:
