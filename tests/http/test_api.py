@@ -160,6 +160,7 @@ def test_health_needs_no_token_and_reports_lag_in_events(hc: Homecare, live: Liv
         "store_reachable": True,
         "lag": 0,
         "projections": {r.name: 0 for r in hc.runners},
+        "stopped": [],
     }
 
 
@@ -354,6 +355,7 @@ def test_health_is_503_when_the_store_is_unreachable(sqlite_hc: Homecare) -> Non
         "store_reachable": False,
         "lag": None,
         "projections": {},
+        "stopped": [],
     }
 
 

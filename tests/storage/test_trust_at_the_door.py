@@ -537,4 +537,18 @@ def test_D8_a_personnummer_that_is_not_text_is_refused(hc: Homecare) -> None:
     refused(hc, lambda: register(hc, personnummer=None))
 
 
+@pytest.mark.parametrize("organisation", ["Team\x00Norr", "O" * (ORGANISATION_MAX + 1), 5])
+def test_D10_the_overview_filter_by_organisation_is_checked_like_a_command(
+    hc: Homecare, organisation: object
+) -> None:
+    """A NUL in a query parameter is refused by PostgreSQL's driver: refused here first."""
+    with pytest.raises(InvalidInputError, match="organisation"):
+        hc.pauses.list(
+            period_from=date(2026, 3, 1),
+            period_to=date(2026, 3, 31),
+            now=T0,
+            organisation=organisation,  # type: ignore[arg-type]
+        )
+
+
 __all__ = ["World"]

@@ -54,7 +54,7 @@ from sqlalchemy import (
 from homecare.domain.citydays import STOCKHOLM
 from homecare.domain.common import parse_choice, require_aware
 from homecare.domain.customer import Customer
-from homecare.domain.fields import ACTOR_MAX, ORGANISATION_MAX
+from homecare.domain.fields import ACTOR_MAX, ORGANISATION_MAX, require_text
 from homecare.domain.month import Month
 from homecare.domain.pause import Pause, PauseLevel, PauseReason, PauseStatus, effective_period
 from homecare.errors import InvalidInputError
@@ -357,7 +357,8 @@ class PauseOverview:
             if not isinstance(customer_id, UUID):
                 raise InvalidInputError(f"customer_id must be a UUID, got {customer_id!r}.")
             query = query.where(_P.customer_id == customer_id)
-        if organisation is not None:
+        if organisation is not None:  # the door's rules: no NUL reaches PostgreSQL (D10)
+            organisation = require_text(organisation, "organisation", ORGANISATION_MAX)
             query = query.where(_C.organisation == organisation)
         if level is not None:
             query = query.where(_P.level == parse_choice(PauseLevel, level, "level").value)
