@@ -43,11 +43,9 @@ from homecare.projections.runner import (
     FaultHook,
     Guard,
     ProjectionRunner,
-    catch_up_together,
-    run_page_together,
-    ProjectionRunner,
     Stopped,
     catch_up_together,
+    run_page_together,
 )
 from homecare.settings import Settings
 
@@ -141,11 +139,6 @@ class Homecare:
             runner.guard = guard
 
     def _translate(self, work: Callable[[], int]) -> int:
-        """Bring every read model and the buffer up to the end of the log (on demand).
-
-        Raises ProjectionStoppedError naming the event a projection cannot apply
-        (D10; see `stopped()`), StorageError when the store fails.
-        """
         try:
             return work()
         except HomecareError:

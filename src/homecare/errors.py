@@ -183,6 +183,8 @@ class SchemaOutdatedError(StorageError):
     """The store's schema is not this release's: `homecare db upgrade` (or a newer homecare)."""
 
     code = "schema_outdated"
+
+
 class ProjectionStoppedError(StorageError):
     """D10: a projection cannot apply an event; the message names its position and topic."""
 

@@ -128,11 +128,6 @@ def test_verify_reports_a_row_altered_by_hand(cli: Cli) -> None:
     with connect(cli.url) as hc, hc.database.engine.begin() as conn:
         pause_id = conn.execute(
             select(overview_pauses.c.pause_id).where(overview_pauses.c.reason != "other").limit(1)
-        pause_id = conn.execute(  # one whose reason is not already 'other'
-            select(overview_pauses.c.pause_id)
-            .where(overview_pauses.c.reason != "other")
-            .order_by(overview_pauses.c.pause_id)
-            .limit(1)
         ).scalar_one()
         conn.execute(
             update(overview_pauses)

@@ -28,6 +28,8 @@ class Choking:
     """A projection that cannot handle one customer (its error quotes the personnummer)."""
 
     name = "choking"
+    version = 1
+    tables = ()
     topics = (get_topic(Customer.Registered),)
 
     def process(
@@ -70,6 +72,9 @@ def test_D10_a_stopped_projection_names_the_event_and_health_says_so(hc: Homecar
     assert body["status"] == "unavailable"
     assert any(f"event {position}" in line for line in body["stopped"])
     assert VALID_STAFF not in response.text
+    ready = TestClient(create_app(hc, tokens)).get("/health/ready")
+    assert ready.status_code == 503
+    assert any(f"event {position}" in line for line in ready.json()["problems"])
 
 
 def test_D10_a_column_that_refuses_what_the_domain_accepted_stops_with_a_named_event(

@@ -192,22 +192,16 @@ class Assignment(Record):
         """
         if declined_by is None or (isinstance(declined_by, str) and not declined_by.strip()):
             raise InvalidInputError("A declined visit must say who took the decline (declined_by).")
-        if reason is not None and not isinstance(reason, str):
-            raise InvalidInputError("The reason of a declined visit must be text.")
-        if declined_at > require_aware(at, "at"):
-            raise InvalidInputError(
-                f"The visit cannot be recorded as declined at {declined_at.isoformat()}, "
-                "after the time it is recorded: a decline is recorded once it happened."
-            )
+        declined_by = require_text(declined_by, "declined_by", NAME_MAX)
+        reason = require_optional_text(reason, "reason", REASON_TEXT_MAX, multiline=True)
         declined_at = require_instant(declined_at, "declined_at")
         checked_at = require_instant(at, "at")
         if declined_at > checked_at:
             raise InvalidInputError(
-                f"Declined visit: declined at {stockholm_text(declined_at)}, after it is "
-                f"recorded at {stockholm_text(checked_at)} (Stockholm time)."
+                f"The visit cannot be recorded as declined at {stockholm_text(declined_at)}, "
+                f"after the time it is recorded ({stockholm_text(checked_at)}, Stockholm "
+                "time): a decline is recorded once it happened."
             )
-        declined_by = require_text(declined_by, "declined_by", NAME_MAX)
-        reason = require_optional_text(reason, "reason", REASON_TEXT_MAX, multiline=True)
         record = (
             self._declined if self.status is AssignmentStatus.PLANNED else self._decline_corrected
         )

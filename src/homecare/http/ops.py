@@ -183,6 +183,7 @@ def ops_router(homecare: Homecare, *, worker_expected: bool = True) -> APIRouter
                 stall_seconds=settings.stall_seconds,
                 worker_expected=worker_expected,
             )
+        problems = [*problems, *(stop.describe() for stop in homecare.stopped())]  # D10
         if problems:
             response.status_code = 503
             return Ready(status="not_ready", problems=problems)

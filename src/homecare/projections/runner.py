@@ -13,25 +13,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-import contextlib
-import fcntl
-import threading
-from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import ApplicationRecorder, Mapper
-from sqlalchemy import Connection, Table
-
-from homecare.projections.database import Database
 from eventsourcing.utils import get_topic
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Table
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
 from homecare.errors import ProjectionBusyError, ProjectionStoppedError, StorageError
-from homecare.projections.database import Database, lock_key
+from homecare.projections.database import Database
 
 __all__ = [
     "FaultHook",
@@ -91,12 +83,17 @@ class Stopped:
 class _PageFailedError(Exception):
     """A projection raised while applying a page (the page was rolled back)."""
 
-    def __init__(self, runner: ProjectionRunner, first: int, error: Exception) -> None:
+    def __init__(
+        self,
+        runner: ProjectionRunner,
+        event: tuple[int, DomainEventProtocol[Any]],
+        error: Exception,
+    ) -> None:
         super().__init__(runner.name)
         self.runner = runner
-        self.first = first
+        self.position = event[0]
+        self.topic = get_topic(type(event[1]))
         self.error = error
-        self.topic = ""
 
 
 # Errors of reaching the store, not of an event: they pass through as they are.
@@ -169,31 +166,35 @@ def catch_up_together(runners: Sequence[ProjectionRunner]) -> int:
     """Catch several projections of one store up in shared pages: each event is read and
     decoded once for all of them, and they commit together (each with its own position).
 
-    Raises ProjectionStoppedError naming the event a projection could not apply (D10):
-    the events before it are projected (one at a time once a page failed), and the
-    runner's `stopped` says where it stands, for health checks.
+    Raises ProjectionStoppedError naming the event a projection could not apply (D10).
     """
     processed = 0
-    while True:
-        try:
-            count = run_page_together(runners)
-        except _PageFailedError as failed:
-            count = _one_at_a_time(runners, failed)
-        if not count:
-            return processed
+    while count := run_page_together(runners):
         processed += count
+    return processed
+
+
+def run_page_together(runners: Sequence[ProjectionRunner]) -> int:
+    """One page (see `_run_page`); if a projection fails on it, the page is applied again
+    one event at a time, so the events before the culprit are projected and the culprit
+    is named: ProjectionStoppedError (D10), and the runner's `stopped` says where it
+    stands, for health checks.
+    """
+    try:
+        return _run_page(runners)
+    except _PageFailedError as failed:
+        return _one_at_a_time(runners, failed)
 
 
 def _one_at_a_time(runners: Sequence[ProjectionRunner], failed: _PageFailedError) -> int:
-    """Apply the failed page event by event, to project what can be and name what cannot."""
     processed = 0
     for _ in range(failed.runner.page_size):
         try:
-            count = run_page_together(runners, page_size=1)
+            count = _run_page(runners, page_size=1)
         except _PageFailedError as again:
             stopped = Stopped(
                 projection=again.runner.name,
-                position=again.first,
+                position=again.position,
                 topic=again.topic,
                 cause=type(again.error).__name__,
             )
@@ -205,7 +206,7 @@ def _one_at_a_time(runners: Sequence[ProjectionRunner], failed: _PageFailedError
     return processed
 
 
-def run_page_together(runners: Sequence[ProjectionRunner], *, page_size: int | None = None) -> int:
+def _run_page(runners: Sequence[ProjectionRunner], *, page_size: int | None = None) -> int:
     """One transaction for one page of the log, applied to every runner's projection.
 
     Each projection receives only events after its own position, so projections
@@ -244,11 +245,23 @@ def run_page_together(runners: Sequence[ProjectionRunner], *, page_size: int | N
                 _process(runner, conn, mine)
             if reached > position:
                 database.set_position(conn, runner.name, reached, runner.projection.version)
-                database.set_position(conn, runner.name, reached)
                 runner.stopped = None
         first._fault("page_written")
     first._fault("page_committed")
     return max(len(notifications), 1 if reached > start else 0)
+
+
+def _process(
+    runner: ProjectionRunner,
+    conn: Connection,
+    events: Sequence[tuple[int, DomainEventProtocol[Any]]],
+) -> None:
+    try:
+        runner.projection.process(conn, events)
+    except _UNREACHABLE:
+        raise
+    except Exception as error:  # any other failure is this page's events' doing
+        raise _PageFailedError(runner, events[0], error) from error
 
 
 def _position_or_reset(conn: Connection, runner: ProjectionRunner) -> int:
@@ -265,19 +278,6 @@ def _position_or_reset(conn: Connection, runner: ProjectionRunner) -> int:
         conn.execute(table.delete())
     runner.database.set_position(conn, runner.name, 0, wanted)
     return 0
-def _process(
-    runner: ProjectionRunner,
-    conn: Connection,
-    events: Sequence[tuple[int, DomainEventProtocol[Any]]],
-) -> None:
-    try:
-        runner.projection.process(conn, events)
-    except _UNREACHABLE:
-        raise
-    except Exception as error:  # any other failure is this page's events' doing
-        failed = _PageFailedError(runner, events[0][0], error)
-        failed.topic = get_topic(type(events[0][1]))
-        raise failed from error
 
 
 def _topics(runners: Sequence[ProjectionRunner]) -> tuple[str, ...]:
