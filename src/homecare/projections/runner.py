@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
 from homecare.errors import ProjectionBusyError, ProjectionStoppedError, StorageError
-from homecare.projections.database import Database
+from homecare.projections.database import Database, is_read_only_error
 
 __all__ = [
     "FaultHook",
@@ -260,7 +260,9 @@ def _process(
         runner.projection.process(conn, events)
     except _UNREACHABLE:
         raise
-    except Exception as error:  # any other failure is this page's events' doing
+    except Exception as error:  # any other failure is this page's events' doing ...
+        if is_read_only_error(error):  # ... except a store that may only be read
+            raise
         raise _PageFailedError(runner, events[0], error) from error
 
 
