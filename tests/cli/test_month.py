@@ -132,3 +132,19 @@ def test_r15_assignments_decline_from_the_command_line(cli: Cli) -> None:
     assert_one_line_error(
         cli("assignments", "decline", str(visit), "--by", " ", "--actor", "karin"), "declined_by"
     )
+
+
+def test_r14_month_report_json_and_csv_together_is_refused(cli: Cli) -> None:
+    # The usage reads [--json | --csv]: both at once is bad input, not JSON silently.
+    refused = cli("buffer", "month-report", "2026-03", "--json", "--csv")
+    assert_one_line_error(refused, "invalid_input: Give --json or --csv, not both.")
+
+
+def test_r14_out_of_range_month_is_shown_as_typed(cli: Cli) -> None:
+    assert_one_line_error(cli("buffer", "deadline", "--month", "0001-01"), "Not a month: 0001-01;")
+
+
+def test_r12_pauses_reconcile_unknown_customer_is_not_found(cli: Cli) -> None:
+    unknown = "0f8fad5b-d9cb-469f-a165-70867728950e"
+    refused = cli("pauses", "reconcile", "--customer", unknown)
+    assert_one_line_error(refused, f"not_found: No customer with id {unknown}.")

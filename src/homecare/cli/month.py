@@ -19,6 +19,7 @@ from homecare.cli.output import (
     store,
     table,
 )
+from homecare.errors import InvalidInputError
 from homecare.outbox.deadline import DeadlineReport
 from homecare.outbox.month_report import MonthReport, OrganisationMonth
 
@@ -104,6 +105,8 @@ def month_report(
 ) -> None:
     """R14: per organisation, visits confirmed, delivered before and after the payment run,
     still queued or held; pause messages sent; performed hours delivered in time."""
+    if as_json and as_csv:
+        raise InvalidInputError("Give --json or --csv, not both.")
     year, number = parse_month(month)
     with store(ctx) as hc:
         report = hc.month_close.report(year, number)

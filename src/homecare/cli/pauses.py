@@ -21,6 +21,7 @@ from homecare.cli.output import (
     table,
 )
 from homecare.domain.citydays import STOCKHOLM
+from homecare.domain.customer import Customer as CustomerAggregate
 from homecare.outbox.reconcile import CustomerReconciliation
 from homecare.projections.pause_overview import previous_month
 
@@ -165,6 +166,8 @@ def reconcile(
     year, number = parse_month(month) if month else (None, None)
     instant = parse_instant(now, "--now time") if now else datetime.now(UTC)
     with store(ctx) as hc:
+        if customer_id is not None:
+            hc.app.get(CustomerAggregate, customer_id)  # unknown id: NotFoundError
         result = hc.month_close.reconcile_pauses(
             customer_id=customer_id, year=year, month=number, now=instant
         )

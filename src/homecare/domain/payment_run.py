@@ -104,9 +104,13 @@ def _check_month(year: int, month: int) -> None:
         or not FIRST_YEAR <= year <= LAST_YEAR
         or not 1 <= month <= 12
     ):
+        shown = (
+            f"{year:04d}-{month:02d}"
+            if type(year) is int and type(month) is int and year >= 0 and month >= 0
+            else f"{year!r}-{month!r}"
+        )
         raise InvalidInputError(
-            f"Not a month: {year!r}-{month!r}; expected a year {FIRST_YEAR}-{LAST_YEAR} "
-            "and a month 1-12."
+            f"Not a month: {shown}; expected a year {FIRST_YEAR}-{LAST_YEAR} and a month 1-12."
         )
 
 
