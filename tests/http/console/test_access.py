@@ -96,7 +96,17 @@ def test_sign_in_sets_a_strict_httponly_cookie_and_returns_to_the_page(console: 
         assert client.get("/console/problems").status_code == 200
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/buffer/items"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/buffer/items",
+        "/console/../buffer/items",
+        "/console/%2e%2e/buffer/items",
+        "/console/./../x",
+    ],
+)
 def test_sign_in_never_sends_the_browser_elsewhere(console: Console, target: str) -> None:
     with console.client() as client:
         response = client.post("/console/sign-in", data={"token": READ, "next": target})

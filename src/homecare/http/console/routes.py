@@ -12,7 +12,7 @@ annotations at run time.
 import re
 from datetime import date
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -54,9 +54,15 @@ def _date(text: str, what: str) -> date:
 
 
 def _safe_next(base: str, target: str | None) -> str:
-    """Only a path inside the console (no other host, no scheme) is followed after sign-in."""
+    """Only a path inside the console (no other host, no scheme) is followed after sign-in.
+
+    A `.` or `..` segment (also percent-encoded) would lead the browser out of
+    the console after it resolves the path, so such a target is not followed.
+    """
     if target and target.startswith(base + "/") and "//" not in target and "\\" not in target:
-        return target
+        segments = unquote(target.split("?", 1)[0]).split("/")
+        if not any(segment in {".", ".."} for segment in segments):
+            return target
     return base + "/"
 
 
