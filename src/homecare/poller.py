@@ -43,6 +43,21 @@ class PollError(Exception):
     """A failure retrying cannot fix: a rejected token or cursor, an unreadable state file."""
 
 
+def _checked_url(url: str) -> str:
+    """`url` without its trailing slash; PollError unless it is an http(s) URL with a host.
+
+    A malformed URL is bad input, refused at once rather than retried as if the
+    server were down.
+    """
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+        raise PollError(f"--url {url!r} is not an http:// or https:// URL with a host.")
+    return url.rstrip("/")
+
+
 @dataclass(frozen=True)
 class Backoff:
     """Waits before retrying one request: `initial` seconds, doubled each time, at most
@@ -99,7 +114,7 @@ def poll(
     """
     if not 1 <= limit <= 500:
         raise PollError(f"limit must be from 1 to 500, got {limit}.")
-    base = url.rstrip("/")
+    base = _checked_url(url)
     state = _State.load(Path(state_file), base)
     stopping = _Stopping(stop or threading.Event())
     headers = {"Authorization": f"Bearer {token}", "User-Agent": "homecare-poller"}

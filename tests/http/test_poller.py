@@ -218,6 +218,14 @@ def test_poll_once_gives_up_after_its_retries_with_the_cursor_untouched(tmp_path
     assert not state.exists()
 
 
+@pytest.mark.parametrize("url", ["notaurl", "ftp://host/x", "http://", "127.0.0.1:8080"])
+def test_a_malformed_url_fails_at_once_without_retrying(tmp_path: Path, url: str) -> None:
+    state = tmp_path / "state.json"
+    with pytest.raises(PollError, match="not an http:// or https:// URL"):
+        poll(url, DRAIN_SECRET, once=True, state_file=state, backoff=Backoff(0.01, 0.01, 2))
+    assert not state.exists()
+
+
 @pytest.mark.parametrize(
     ("token", "message"),
     [("not-a-token-0123456789", "rejected the token \\(401\\)"), (READ_SECRET, "\\(403\\)")],
