@@ -272,3 +272,17 @@ def test_r9_r12_pauses_filters_ended_on_request_and_the_citys_days(console: Cons
         after = text_of(client.get(period).text)
     assert "skiljer sig" not in after.replace("En inramad dag skiljer sig", "")
     assert str(later)[:8] not in after  # the table shows customers, not pause ids
+
+
+@pytest.mark.parametrize(
+    "period",
+    ["from=9999-12-01", "from=9999-11-15&to=9999-12-31", "from=0001-01-01", "from=1899-12-01"],
+)
+def test_a_pause_period_at_the_calendars_edge_names_the_years_allowed(
+    console: Console, period: str
+) -> None:
+    """The month links must not overflow: the page names 1900-9998, not a month never asked."""
+    with console.signed_in() as client:
+        page = client.get(f"/console/pauses?{period}")
+    assert page.status_code == 422
+    assert "1900-9998" in text_of(page.text)

@@ -20,6 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from homecare.bootstrap import Homecare
 from homecare.domain.citydays import STOCKHOLM
+from homecare.domain.payment_run import FIRST_YEAR, LAST_YEAR
 from homecare.errors import InvalidInputError
 from homecare.http.console import views
 from homecare.http.console.pages import SECURITY_HEADERS, Renderer, console_base
@@ -171,6 +172,11 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
                 last = month_bounds(first.year, first.month)[1]
             if last < first or (last - first).days > 366:
                 raise InvalidInputError("The period must run forwards and span at most a year.")
+            if first.year < FIRST_YEAR or last.year > LAST_YEAR:
+                # the previous/next month links would name a month that does not exist
+                raise InvalidInputError(
+                    f"The period must lie in the years {FIRST_YEAR}-{LAST_YEAR}, as months do."
+                )
             filters = views.PauseFilters(
                 period_from=first,
                 period_to=last,
