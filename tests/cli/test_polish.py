@@ -132,3 +132,14 @@ def demo_held(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cli, dict[str, 
     """A small demo left undrained, so that items are held (R5); tests must not change it."""
     cli = Cli(f"sqlite:///{tmp_path_factory.mktemp('held')}/homecare.db")
     return cli, cli.json("demo", "--customers", "8", "--days", "3", "--no-drain", "--json")
+
+
+@pytest.mark.parametrize("path", _command_paths()[1:], ids=" ".join)
+def test_a_commands_summary_is_one_line_in_its_groups_list(path: list[str]) -> None:
+    """The group's Commands list prints the first paragraph as written: a line
+    break there shows as a broken row (`status` did, mid-sentence)."""
+    command: Any = typer.main.get_command(app)
+    for name in path:
+        command = command.commands[name]
+    summary = (command.short_help or command.help or "").strip().split("\n\n")[0]
+    assert "\n" not in summary, summary

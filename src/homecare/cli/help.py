@@ -91,6 +91,15 @@ def _flag_help_option(command: Any) -> None:
     object.__setattr__(command, "get_help_option", get_help_option)
 
 
+def _one_line_summary(text: str) -> str:
+    """Join the first paragraph's lines: a group's Commands list prints it as written
+    (in Rich mode), so a docstring wrapped at 100 columns broke its row mid-sentence."""
+    first, sep, rest = text.partition("\n\n")
+    if first.startswith("\b"):
+        return text
+    return " ".join(line.strip() for line in first.splitlines()) + sep + rest
+
+
 def humanize(command: Any) -> None:
     """Rewrite `command` (a click or Typer command) and everything under it, in place.
 
@@ -103,6 +112,8 @@ def humanize(command: Any) -> None:
     # Only where help is read as Rich markup (Typer's default from 0.15 on) are
     # brackets escaped; older Typer prints the text as it is.
     markup = getattr(command, "rich_markup_mode", None) == "rich"
+    if getattr(command, "help", None):
+        command.help = _one_line_summary(command.help)
     if markup and getattr(command, "help", None):
         command.help = escape(command.help)
     if markup and getattr(command, "short_help", None):
