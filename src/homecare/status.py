@@ -31,7 +31,7 @@ from homecare.outbox.projection import PENDING, RELEASED
 from homecare.outbox.validation import Reason
 from homecare.projections.database import lease
 
-__all__ = ["ProjectionFigures", "StoreFigures", "figures", "readiness"]
+__all__ = ["ProjectionFigures", "StoreFigures", "check_readable", "figures", "readiness"]
 
 
 class ProjectionFigures(BaseModel):
@@ -79,6 +79,18 @@ def _event_time(hc: Homecare, position: int) -> datetime | None:
     return stamp if isinstance(stamp, datetime) else None
 
 
+def check_readable(hc: Homecare) -> int:
+    """The log's last notification position (0 when empty), after opening its event (D8).
+
+    Raises StorageError when the cipher key is wrong or missing, so a worker or
+    an operator's command stops at once instead of failing on every event.
+    """
+    end = hc.app.recorder.max_notification_id() or 0
+    if end:
+        _event_time(hc, end)
+    return end
+
+
 def _age(now: datetime, then: datetime | None) -> float | None:
     return None if then is None else max(0.0, (now - then).total_seconds())
 
@@ -104,9 +116,7 @@ def _projections(hc: Homecare, now: datetime, end: int) -> list[ProjectionFigure
 def figures(hc: Homecare, now: datetime | None = None) -> StoreFigures:
     """Every figure, read now (raises StorageError and the like if the store fails)."""
     now = now or datetime.now(UTC)
-    end = hc.app.recorder.max_notification_id() or 0
-    if end:
-        _event_time(hc, end)  # the key opens the events (else StorageError)
+    end = check_readable(hc)
     projections = _projections(hc, now, end)
     mark = hc.buffer.delivered_position()
     items = t.items.c

@@ -45,3 +45,35 @@ def test_a_bad_log_format_is_one_line(tmp_path: Path) -> None:
     url = init_sqlite(tmp_path / "w.db")
     result = CliRunner().invoke(cli_app, ["--db", url, "worker", "--log-format", "xml"])
     assert_one_line_error(result, "invalid_input", "--log-format")
+
+
+def test_a_wrong_cipher_key_stops_the_worker_before_it_takes_the_lease(tmp_path: Path) -> None:
+    """D8: a worker that cannot open the events must not hold the lease (and block the
+    right one) while failing on every event; it says so in one line and exits 1."""
+    url = f"sqlite:///{tmp_path}/sealed.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOMECARE_")}
+    made = subprocess.run(
+        [HOMECARE, "--db", url, "demo", "--customers", "2", "--days", "1", "--no-drain"],
+        env={**env, "HOMECARE_CIPHER_KEY": "A" * 43 + "="},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+    proc = subprocess.Popen(
+        [HOMECARE, "--db", url, "worker"],
+        env={**env, "HOMECARE_CIPHER_KEY": "B" * 43 + "="},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 1
+    assert "storage_error: Stored events cannot be read: the cipher key is wrong" in err
+    assert "holding the lease" not in err
+    assert "Traceback" not in err

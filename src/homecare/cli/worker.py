@@ -12,6 +12,7 @@ from homecare import logs
 from homecare.bootstrap import connect
 from homecare.cli.output import State
 from homecare.errors import InvalidInputError
+from homecare.status import check_readable
 from homecare.worker import Worker, WorkerOptions
 
 __all__ = ["worker"]
@@ -44,4 +45,5 @@ def worker(
     state = ctx.obj if isinstance(ctx.obj, State) else State(None)
     options = WorkerOptions(idle_max=idle_max, retry_max=max(retry_max, 0.1))
     with connect(state.database_url) as hc:
+        check_readable(hc)  # a wrong cipher key: one line, before taking the lease
         Worker(hc, options).run(stop)
