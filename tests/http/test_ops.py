@@ -128,3 +128,14 @@ def test_homecare_status_shows_the_same_figures(store_url: str) -> None:
     shown = CliRunner().invoke(cli_app, ["--db", store_url, "status"])
     assert "staff_missing_sd_number" in shown.stdout
     assert "Ready." in shown.stdout
+    assert "(last: " in shown.stdout
+    assert " s ago)" in shown.stdout
+
+
+def test_homecare_status_on_a_store_never_fetched_says_never(store_url: str) -> None:
+    with connect(store_url) as hc:
+        scenario_45(hc)
+    shown = CliRunner().invoke(cli_app, ["--db", store_url, "status"])
+    assert shown.exit_code == 0, shown.output
+    assert "The city's fetches (last: never)" in shown.stdout
+    assert "never ago" not in shown.stdout
