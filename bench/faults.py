@@ -338,7 +338,8 @@ def _settle_and_check(url: str, folder: Path, fleet: Fleet, args: argparse.Names
                     or 0
                 )
             state = folder / "poller-state.json"
-            cursor = int(json.loads(state.read_text()).get("cursor") or 0) if state.exists() else 0
+            saved = json.loads(state.read_text()).get("cursor") if state.exists() else None
+            cursor = int(str(saved or 0).split(".")[0])
             if lag == 0 and cursor >= top:
                 break
             time.sleep(0.5)

@@ -6,6 +6,7 @@
     │   ├── InvalidPeriodError          an end that is not after its start
     │   ├── TimeWentBackwardsError      D11: dated before the record's last event
     │   ├── InvalidCursorError          a malformed or unknown buffer cursor (D3)
+    │   │   └── CursorHistoryError      a cursor of another history, e.g. before a restore (D10)
     │   └── InvalidLimitError           a fetch limit outside 1..500 (R3)
     ├── NotFoundError (LookupError)     an id nobody registered
     ├── RuleViolationError              a command the rules forbid in this state
@@ -41,6 +42,7 @@ __all__ = [
     "AssignmentNotPerformedError",
     "ConcurrentUpdateError",
     "ConfirmationRejectedError",
+    "CursorHistoryError",
     "HomecareError",
     "InvalidCursorError",
     "InvalidInputError",
@@ -98,6 +100,24 @@ class TimeWentBackwardsError(InvalidInputError):
 
 class InvalidCursorError(InvalidInputError):
     code = "invalid_cursor"
+
+
+class CursorHistoryError(InvalidCursorError):
+    """D10: the cursor was given in another history of the buffer (a restored backup, a
+    recreated store); `resume_after` is where to go on from (None: from the start),
+    deduplicating by `message_id`. HTTP 409."""
+
+    code = "cursor_from_another_history"
+
+    def __init__(self, message: str, resume_after: str | None) -> None:
+        super().__init__(message)
+        self.resume_after = resume_after
+
+    def to_dict(self) -> dict[str, str]:
+        found = super().to_dict()
+        if self.resume_after is not None:
+            found["resume_after"] = self.resume_after
+        return found
 
 
 class InvalidLimitError(InvalidInputError):

@@ -8,6 +8,13 @@ batch in flight and never skips one (at-least-once; the city deduplicates by
 `message_id`). The state file is replaced atomically (temp file, fsync,
 rename), so it always holds the old or the new cursor, never half of one.
 
+A cursor carries the history it was given in (D10). If the server's store
+was restored from a backup or recreated, it answers 409
+`cursor_from_another_history` with `resume_after`: the poller goes on from
+there by itself (logging a warning) and skips items whose `message_id` it has
+already received; the last `remember` message ids are kept in the state file
+for that, beside the cursor.
+
 Why it imports nothing of the library but HTTP: it is the other side of the
 wire, and must work against any server that speaks the contract.
 """
@@ -17,12 +24,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -36,7 +45,10 @@ logger = logging.getLogger("homecare.poller")
 
 DEFAULT_STATE_FILE = Path("homecare-poll-state.json")
 RETRYABLE = frozenset({408, 425, 429, 500, 502, 503, 504})
+HISTORY_CHANGED = "cursor_from_another_history"
+REMEMBER = 2000
 Item = dict[str, Any]
+_CURSOR = re.compile(r"[0-9]{1,18}(\.[0-9a-f]{16})?")
 
 
 class PollError(Exception):
@@ -79,11 +91,20 @@ class PollStats:
     requests: int = 0
     retries: int = 0
     cursor: str | None = None
+    duplicates: int = 0
+    resumed: int = 0
 
     def summary(self) -> str:
+        extra = ""
+        if self.duplicates or self.resumed:
+            extra = (
+                f"; {self.duplicates} already received skipped, "
+                f"{self.resumed} resumes after a changed history"
+            )
         return (
             f"received {self.items} items in {self.batches} batches "
-            f"({self.requests} requests, {self.retries} retries); cursor {self.cursor or 'none'}"
+            f"({self.requests} requests, {self.retries} retries{extra}); "
+            f"cursor {self.cursor or 'none'}"
         )
 
 
@@ -102,6 +123,7 @@ def poll(
     stop: threading.Event | None = None,
     transport: httpx.BaseTransport | None = None,
     wait_ready: float = 0.0,
+    remember: int = REMEMBER,
 ) -> PollStats:
     """Drain the buffer at `url` until stopped (SIGINT, SIGTERM or `stop`), or once.
 
@@ -111,11 +133,15 @@ def poll(
     `every` seconds. With `wait_ready` > 0 it first waits up to that many seconds
     for the server's `GET /health` to answer 200 (a server just started), quietly;
     PollError if it never does.
+    The last `remember` message ids received are kept with the
+    cursor; an item with one of them is skipped (neither recorded nor handed on).
     """
     if not 1 <= limit <= 500:
         raise PollError(f"limit must be from 1 to 500, got {limit}.")
+    if remember < 0:
+        raise PollError(f"remember must be 0 or more, got {remember}.")
     base = _checked_url(url)
-    state = _State.load(Path(state_file), base)
+    state = _State.load(Path(state_file), base, remember)
     stopping = _Stopping(stop or threading.Event())
     headers = {"Authorization": f"Bearer {token}", "User-Agent": "homecare-poller"}
     client = httpx.Client(
@@ -175,6 +201,12 @@ class _RetriesExhaustedError(Exception):
     pass
 
 
+class _HistoryChangedError(Exception):
+    def __init__(self, resume_after: str | None, detail: str) -> None:
+        super().__init__(detail)
+        self.resume_after = resume_after
+
+
 @dataclass
 class _Session:
     client: httpx.Client
@@ -191,25 +223,51 @@ class _Session:
     def drain(self, *, until_empty: bool) -> None:
         """Fetch, record, hand over, save the cursor; until a short (or an empty) batch."""
         while not self.stopping.is_set():
-            batch = self.fetch()
+            try:
+                batch = self.fetch()
+            except _HistoryChangedError as changed:
+                self.resume(changed)
+                continue
             if batch is None:
                 return
-            items, cursor = batch
+            received, cursor = batch
+            items = self.state.unseen(received)
+            self.stats.duplicates += len(received) - len(items)
             if items:
                 self.recorder.record(items)
                 if self.handle is not None:
                     self.handle(items)
                 self.stats.items += len(items)
                 self.stats.batches += 1
-            self.advance(cursor)
-            if (not items) if until_empty else len(items) < self.limit:
+            self.state.remember(items)
+            self.advance(cursor, saved=bool(items))
+            if (not received) if until_empty else len(received) < self.limit:
                 return
 
-    def advance(self, cursor: str | None) -> None:
+    def resume(self, changed: _HistoryChangedError) -> None:
+        """D10: the server's history is not the one our cursor was given in: go on from
+        where it says, skipping what we already have (by message_id)."""
+        resume = changed.resume_after
+        if resume is not None and not _is_cursor(resume):
+            raise PollError("The server answered 409 with a resume_after that is not a cursor.")
+        if resume is not None and _position(resume) >= _position(self.state.cursor):
+            raise PollError(f"The server's resume point {resume} is not behind our cursor.")
+        logger.warning(
+            "%s; resuming after %s (skipping message ids already received)",
+            changed,
+            resume or "the start",
+        )
+        self.state.cursor = self.stats.cursor = resume
+        self.state.save()
+        self.stats.resumed += 1
+
+    def advance(self, cursor: str | None, *, saved: bool = False) -> None:
         """Save the server's next cursor; one behind ours means the server lost data."""
         if cursor is None or cursor == self.state.cursor:
+            if saved:
+                self.state.save()
             return
-        if self.state.cursor is not None and int(cursor) < int(self.state.cursor):
+        if self.state.cursor is not None and _position(cursor) < _position(self.state.cursor):
             raise PollError(
                 f"The server answered cursor {cursor}, behind the saved {self.state.cursor}: "
                 "was its store restored from a backup? The state file is kept."
@@ -232,6 +290,8 @@ class _Session:
             else:
                 if response.status_code == 200:
                     return _batch(response)
+                if response.status_code == 409:
+                    _check_history_changed(response)
                 if response.status_code not in RETRYABLE:
                     raise PollError(_rejected(response))
                 problem = f"HTTP {response.status_code}"
@@ -284,8 +344,24 @@ def _rejected(response: httpx.Response) -> str:
     return f"The server refused the request (HTTP {response.status_code}): {detail}"
 
 
+def _check_history_changed(response: httpx.Response) -> None:
+    """A 409 saying the cursor belongs to another history (D10) becomes a resume."""
+    try:
+        body = response.json()
+        code, detail = body.get("code"), body.get("detail")
+        resume = body.get("resume_after")
+    except (ValueError, AttributeError):
+        return
+    if code == HISTORY_CHANGED:
+        raise _HistoryChangedError(resume, f"The server's history changed: {detail}")
+
+
 def _is_cursor(value: object) -> bool:
-    return isinstance(value, str) and value.isascii() and value.isdigit()
+    return isinstance(value, str) and _CURSOR.fullmatch(value) is not None
+
+
+def _position(cursor: str | None) -> int:
+    return int(cursor.split(".")[0]) if cursor else 0
 
 
 @dataclass
@@ -293,19 +369,47 @@ class _State:
     path: Path
     url: str
     cursor: str | None = None
+    keep: int = REMEMBER
+    seen: deque[str] = field(default_factory=deque)
+
+    def __post_init__(self) -> None:
+        self.seen = deque(self.seen, maxlen=self.keep)
+        self._seen = set(self.seen)
+
+    def unseen(self, items: list[Item]) -> list[Item]:
+        """The items whose message_id was not received before (nor earlier in `items`)."""
+        fresh: list[Item] = []
+        ids: set[str] = set()
+        for item in items:
+            if item["message_id"] not in self._seen and item["message_id"] not in ids:
+                fresh.append(item)
+                ids.add(item["message_id"])
+        return fresh
+
+    def remember(self, items: Iterable[Item]) -> None:
+        if self.keep == 0:
+            return
+        for item in items:
+            if len(self.seen) == self.keep:
+                self._seen.discard(self.seen[0])
+            self.seen.append(item["message_id"])
+            self._seen.add(item["message_id"])
 
     @classmethod
-    def load(cls, path: Path, url: str) -> _State:
+    def load(cls, path: Path, url: str, keep: int = REMEMBER) -> _State:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            return cls(path, url)
+            return cls(path, url, keep=keep)
         except OSError as error:
             raise PollError(f"Cannot read the state file {path}: {error.strerror}.") from None
         try:
             data = json.loads(text)
             cursor, saved_url = data["cursor"], data["url"]
+            seen = data.get("seen", [])
             if not (cursor is None or _is_cursor(cursor)) or not isinstance(saved_url, str):
+                raise TypeError
+            if not isinstance(seen, list) or not all(isinstance(m, str) for m in seen):
                 raise TypeError
         except (ValueError, KeyError, TypeError):
             raise PollError(
@@ -317,10 +421,15 @@ class _State:
                 f"The state file {path} holds the cursor of {saved_url}, not of {url}: "
                 "give each server its own --state file."
             )
-        return cls(path, url, cursor)
+        return cls(path, url, cursor, keep, deque(seen[-keep:] if keep else []))
 
     def save(self) -> None:
-        data = {"url": self.url, "cursor": self.cursor, "saved_at": datetime.now(UTC).isoformat()}
+        data = {
+            "url": self.url,
+            "cursor": self.cursor,
+            "saved_at": datetime.now(UTC).isoformat(),
+            "seen": list(self.seen),
+        }
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         with temporary.open("w", encoding="utf-8") as handle:
             json.dump(data, handle)

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from homecare.bootstrap import connect
+from homecare.outbox.cursor import parse_cursor
 from tests.cli.conftest import SMALL, Cli, assert_one_line_error
 
 ITEM_KEYS = {"message_id", "business_date", "status", "reasons"}
@@ -84,9 +85,11 @@ def test_fetch_is_what_the_city_gets_and_acknowledges(sqlite_cli: Cli) -> None:
     with connect(sqlite_cli.url) as hc:
         assert hc.buffer.delivered_position() == 0  # a first fetch acknowledges nothing
     second = sqlite_cli.json("buffer", "fetch", "--after", first["cursor"], "--limit", "5")
-    assert second["items"][0]["position"] == int(first["cursor"]) + 1
+    assert second["items"][0]["position"] == parse_cursor(first["cursor"]).position + 1
     with connect(sqlite_cli.url) as hc:
-        assert hc.buffer.delivered_position() == int(first["cursor"])  # the receipt of the first
+        assert (
+            hc.buffer.delivered_position() == parse_cursor(first["cursor"]).position
+        )  # the receipt of the first
 
 
 def test_fetch_on_an_empty_buffer(sqlite_cli: Cli) -> None:

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from homecare.bootstrap import Homecare
 from homecare.errors import StorageError
 from homecare.http import create_app
+from homecare.outbox.cursor import parse_cursor
 from homecare.outbox.messages import FetchResult
 from tests.http.conftest import (
     CITY,
@@ -67,7 +68,7 @@ def test_r3_r4_r5_scenario_through_http_20_20_2_then_the_month_shows_the_3_held(
         assert not held & {i["assignment_id"] for i in items}
         assert [i["position"] for i in items] == sorted(i["position"] for i in items)
         FetchResult.model_validate({"items": items, "cursor": cursor})
-        assert hc.buffer.delivered_position() == int(cursor)
+        assert hc.buffer.delivered_position() == parse_cursor(cursor).position
 
         month = ops.get("/buffer/month/2026-03")
         assert month.status_code == 200

@@ -64,11 +64,12 @@ class Poller:
         return "".join(self.stdout)
 
     def cursor(self) -> str | None:
-        """The saved cursor; the file must be valid JSON whenever it exists."""
+        """The saved cursor's position (its history tag left off, D10); the file must be
+        valid JSON whenever it exists."""
         if not self.state.exists():
             return None
         cursor: str | None = json.loads(self.state.read_text())["cursor"]
-        return cursor
+        return cursor.split(".")[0] if cursor else cursor
 
     def lines(self) -> list[tuple[str, int]]:
         if not self.received.exists():
@@ -107,7 +108,7 @@ def test_sigkill_mid_drain_then_restart_receives_every_item(hc: Homecare, tmp_pa
         assert hc.buffer.delivered_position() <= 20
         gate.open()
         out = poller.finish(poller.start(url, "--limit", "5", "--once"))
-    assert "received 40 items in 8 batches (9 requests, 0 retries); cursor 60" in out
+    assert "received 40 items in 8 batches (9 requests, 0 retries); cursor 60." in out
     received = poller.lines()
     assert dict(received) == expected
     assert Counter(m for m, _ in received).most_common(1)[0][1] == 1
@@ -129,7 +130,7 @@ def test_killed_after_recording_a_batch_refetches_only_that_batch(
         assert [p for _, p in poller.lines()] == list(range(1, 16))
         assert hc.buffer.delivered_position() <= int(saved)
         out = poller.finish(poller.start(url, "--limit", "5", "--once"))
-    assert "received 13 items in 3 batches (4 requests, 0 retries); cursor 23" in out
+    assert "received 13 items in 3 batches (4 requests, 0 retries); cursor 23." in out
     received = poller.lines()
     assert dict(received) == expected
     duplicates = sorted(p for (_, p), n in Counter(received).items() if n > 1)
@@ -149,8 +150,8 @@ def test_a_signal_stops_a_waiting_poller_cleanly_with_its_cursor_saved(
         wait_for(lambda: any("next poll in 300s" in line for line in poller.stderr), "the wait")
         running.send_signal(signum)
         out = poller.finish(running)
-    assert "received 12 items in 3 batches (3 requests, 0 retries); cursor 12" in out
-    assert any("stopped; cursor 12 is saved" in line for line in poller.stderr)
+    assert "received 12 items in 3 batches (3 requests, 0 retries); cursor 12." in out
+    assert any("stopped; cursor 12." in line for line in poller.stderr)
     assert json.loads(poller.state.read_text())["url"] == url
     assert not list(tmp_path.glob(".*.tmp"))  # replaced atomically: no temp file left
 
@@ -204,7 +205,7 @@ def test_poll_retries_503_with_backoff_and_loses_nothing(
         )
     assert (stats.items, stats.batches, stats.requests, stats.retries) == (12, 3, 6, 2)
     assert [len(b) for b in batches] == [5, 5, 2]
-    assert stats.cursor == "12"
+    assert (stats.cursor or "").startswith("12.")
 
 
 def test_poll_once_gives_up_after_its_retries_with_the_cursor_untouched(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from homecare.bootstrap import Homecare
 from homecare.http import create_app
+from homecare.outbox.cursor import parse_cursor
 from tests.http.conftest import CITY, TOKENS, fill
 
 LAST_POSITION = 6
@@ -81,8 +82,13 @@ def test_the_api_keeps_its_openapi_contract(
         # A well-formed cursor beyond the buffer's end is refused (422, invalid_cursor): a
         # fact of the store, not of the schema. Every other check still applies.
         response = case.call_and_validate(headers=CITY, excluded_checks=[positive_data_acceptance])
+        after = parse_cursor(case.query.get("after"))
         if response.status_code == 422:
-            assert int(case.query["after"]) > LAST_POSITION
+            assert after.tag is None
+            assert after.position > LAST_POSITION
             assert [e["type"] for e in response.json()["detail"]] == ["invalid_cursor"]
+        if response.status_code == 409:  # D10: a well-formed cursor of another history
+            assert after.tag is not None
+            assert response.json()["code"] == "cursor_from_another_history"
 
     check()

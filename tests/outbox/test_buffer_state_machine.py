@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from homecare.bootstrap import Homecare, connect
 from homecare.outbox import tables as t
+from homecare.outbox.cursor import parse_cursor
 from tests.conftest import ACTOR, init_sqlite
 from tests.outbox.world import World, pnr
 
@@ -140,7 +141,7 @@ class BufferMachine(RuleBasedStateMachine):
     @rule(limit=st.sampled_from([1, 3, 20]))
     def fetch_keeping_cursor(self, limit: int) -> None:
         result = self.hc.buffer.fetch(after=self.kept_cursor, limit=limit)
-        self.acked = max(self.acked, int(self.kept_cursor or 0))
+        self.acked = max(self.acked, parse_cursor(self.kept_cursor).position)
         self.history.append((self.kept_cursor, [i.message_id for i in result.items]))
         self.kept.extend(result.items)
         self.kept_cursor = result.cursor
@@ -163,7 +164,7 @@ class BufferMachine(RuleBasedStateMachine):
         items: list[Any] = []
         while True:
             result = self.hc.buffer.fetch(after=cursor, limit=500)
-            self.acked = max(self.acked, int(cursor or 0))
+            self.acked = max(self.acked, parse_cursor(cursor).position)
             if not result.items:
                 return items
             items.extend(result.items)

@@ -20,10 +20,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from homecare.bootstrap import Homecare
 from homecare.domain.month import Month
-from homecare.errors import InvalidCursorError, InvalidInputError, InvalidLimitError
-from homecare.http.errors import ErrorBody, invalid
+from homecare.errors import (
+    CursorHistoryError,
+    InvalidCursorError,
+    InvalidInputError,
+    InvalidLimitError,
+)
+from homecare.http.errors import ErrorBody, HistoryChangedBody, invalid
 from homecare.http.requests import no_query
 from homecare.http.tokens import ApiToken, TokenRing
+from homecare.outbox import cursor
 from homecare.outbox.deadline import DeadlineReport
 from homecare.outbox.fetches import record_fetch
 from homecare.outbox.messages import FetchResult
@@ -34,7 +40,7 @@ __all__ = ["buffer_router"]
 
 logger = logging.getLogger("homecare.http")
 
-CURSOR = r"^[0-9]{1,18}$"
+CURSOR = cursor.PATTERN
 MONTH = r"^(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])$"  # 1900-01 to 9999-12
 _COMMON: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "No bearer token, or one nobody configured."},
@@ -42,6 +48,11 @@ _COMMON: dict[int | str, dict[str, Any]] = {
 }
 _DRAIN: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody, "description": "The token may read but not drain."},
+    409: {
+        "model": HistoryChangedBody,
+        "description": "D10: the cursor belongs to another history of the buffer (a restored "
+        "backup): resume after `resume_after`, skipping message_ids already received.",
+    },
 }
 
 
@@ -110,6 +121,8 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
             homecare.catch_up()
         try:
             result = homecare.buffer.fetch(after=query.after, limit=query.limit)
+        except CursorHistoryError:
+            raise  # 409 with where to resume (http.errors)
         except InvalidCursorError as error:
             raise invalid(("query", "after"), error) from None
         except InvalidLimitError as error:

@@ -2,6 +2,7 @@
 
     401 {"detail": str}              no token, or one nobody configured
     403 {"detail": str}              a read-only token on a route that acknowledges
+    409 {"detail", "code", "resume_after"}  a cursor of another history (D10): resume there
     422 {"detail": [{type, loc, msg}]}  bad input, the pydantic error shape, for both
                                      FastAPI's own validation and the library's
                                      InvalidInputError (e.g. an unknown cursor)
@@ -27,11 +28,12 @@ from eventsourcing.persistence import PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from homecare.errors import (
     ConcurrentUpdateError,
+    CursorHistoryError,
     HomecareError,
     InvalidInputError,
     LeaseLostError,
@@ -41,7 +43,7 @@ from homecare.errors import (
     StorageError,
 )
 
-__all__ = ["ErrorBody", "install_error_handlers", "invalid", "status_for"]
+__all__ = ["ErrorBody", "HistoryChangedBody", "install_error_handlers", "invalid", "status_for"]
 
 logger = logging.getLogger("homecare.http")
 
@@ -70,6 +72,15 @@ class ErrorBody(BaseModel):
     code: str | None = None
 
 
+class HistoryChangedBody(ErrorBody):
+    """D10: the cursor was given in another history of the buffer (e.g. before a restore)."""
+
+    resume_after: str | None = Field(
+        description="Send this as `after` (none: start without a cursor) and skip the "
+        "message_ids you already have."
+    )
+
+
 def status_for(error: HomecareError) -> int:
     """The HTTP status of a library error (500 only for one nobody mapped)."""
     return next((_STATUS[c] for c in type(error).__mro__ if c in _STATUS), 500)
@@ -83,6 +94,7 @@ def invalid(loc: Sequence[str], error: InvalidInputError) -> RequestValidationEr
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_failed)  # type: ignore[arg-type]
     app.add_exception_handler(HomecareError, _library_error)  # type: ignore[arg-type]
+    app.add_exception_handler(CursorHistoryError, _history_changed)  # type: ignore[arg-type]
     for failure in STORAGE_FAILURES[1:]:
         app.add_exception_handler(failure, _storage_failed)
     app.add_middleware(_ContainUnexpected)
@@ -103,6 +115,14 @@ def _library_error(request: Request, error: HomecareError) -> JSONResponse:
     if status == 503:
         return _storage_failed(request, error)
     return JSONResponse(ErrorBody(detail=error.message, code=error.code).model_dump(), status)
+
+
+def _history_changed(request: Request, error: CursorHistoryError) -> JSONResponse:
+    logger.warning("%s %s: %s", request.method, request.url.path, error.message)
+    body = HistoryChangedBody(
+        detail=error.message, code=error.code, resume_after=error.resume_after
+    )
+    return JSONResponse(body.model_dump(), 409)
 
 
 def _storage_failed(request: Request, error: Exception) -> JSONResponse:

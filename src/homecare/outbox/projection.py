@@ -40,6 +40,7 @@ from homecare.domain.customer import Customer, Decision
 from homecare.domain.pause import Pause, effective_period
 from homecare.domain.staff import Staff
 from homecare.outbox import tables as t
+from homecare.outbox.cursor import chain_tag
 from homecare.outbox.messages import (
     CustomerPauseMessage,
     MessageFormat,
@@ -99,6 +100,7 @@ class _Page:
         self._city_changed: set[UUID] = set()
         self._next_seq: int | None = None
         self._next_position: int | None = None
+        self._last_tag: str | None = None
 
     def prefetch(self, events: Sequence[DomainEventProtocol[Any]]) -> None:
         """Load every row this page will touch in a few queries instead of one per event.
@@ -202,6 +204,7 @@ class _Page:
                 "state": PENDING,
                 "position": None,
                 "payload": None,
+                "history": None,
             }
         )
         self._next_seq += 1
@@ -216,10 +219,17 @@ class _Page:
 
     def _release(self, item: Row) -> None:
         if self._next_position is None:
-            found = self.conn.execute(select(func.max(t.items.c.position))).scalar()
-            self._next_position = (found or 0) + 1
+            found = self.conn.execute(
+                select(t.items.c.position, t.items.c.history)
+                .where(t.items.c.position.is_not(None))
+                .order_by(t.items.c.position.desc())
+                .limit(1)
+            ).first()
+            self._next_position = (found[0] if found else 0) + 1
+            self._last_tag = found[1] if found else None
         item["position"] = self._next_position
         self._next_position += 1
+        item["history"] = self._last_tag = chain_tag(self._last_tag, item["message_id"])
         item["state"] = RELEASED
         item["payload"] = self.sealer.seal(self.format.render(self._message(item)))
         self.items.changed(item)

@@ -24,12 +24,14 @@ from sqlalchemy import Connection, Dialect, func, or_, select
 from homecare.domain.common import parse_choice
 from homecare.domain.month import Month
 from homecare.errors import (
+    CursorHistoryError,
     InvalidCursorError,
     InvalidInputError,
     InvalidLimitError,
     NotFoundError,
 )
 from homecare.outbox import tables as t
+from homecare.outbox.cursor import Cursor, parse_cursor
 from homecare.outbox.messages import FetchResult, MessageFormat
 from homecare.outbox.projection import PENDING, RELEASED, SUPERSEDED
 from homecare.outbox.sealing import Sealer
@@ -144,9 +146,10 @@ class Buffer:
         limit = _check_limit(limit)
         received = _aware(at) if at is not None else None
         cursor = parse_cursor(after)
+        position = cursor.position
         sql = self._fetch_sql()
         # A fetch without a cursor writes nothing: on SQLite it needs no write lock.
-        engine = self.database.write_engine if cursor else self.database.engine
+        engine = self.database.write_engine if position else self.database.engine
         with engine.begin() as conn:
             if not self.database.is_sqlite:
                 # The delivered mark is informational (the operator's R4 view): what
@@ -155,25 +158,24 @@ class Buffer:
                 # the next fetch moves it; nothing is lost or delivered twice because
                 # of it. So this transaction need not wait for the WAL flush.
                 conn.exec_driver_sql(_ASYNC_COMMIT)
-            if cursor:
-                last, mark = conn.exec_driver_sql(sql.bounds).one()
-                last = last or 0
-                if cursor > last:
-                    raise InvalidCursorError(
-                        f"Unknown cursor {cursor}: the buffer has no position beyond {last}. "
-                        "Send the cursor of your last fetch."
-                    )
-                if mark is None or cursor > mark:  # the mark only moves forward
-                    moved = conn.exec_driver_sql(sql.acknowledge, (cursor, cursor)).rowcount
+            if position:
+                last, mark, tag = conn.exec_driver_sql(sql.bounds, (position,)).one()
+                _check_history(conn, sql, cursor, last or 0, mark or 0, tag)
+                cursor = Cursor(position, tag)
+                if mark is None or position > mark:  # the mark only moves forward
+                    moved = conn.exec_driver_sql(sql.acknowledge, (position, position)).rowcount
                     if moved:  # this fetch delivered the items up to the cursor: when
                         conn.execute(
                             _RECEIPT,
-                            {"up_to_position": cursor, "acknowledged_at": received or self.clock()},
+                            {
+                                "up_to_position": position,
+                                "acknowledged_at": received or self.clock(),
+                            },
                         )
-            payloads = conn.exec_driver_sql(sql.page, (cursor, limit)).all()
-        items = self.format.parse_many([self.sealer.open(p) for _, p in payloads])
+            payloads = conn.exec_driver_sql(sql.page, (position, limit)).all()
+        items = self.format.parse_many([self.sealer.open(p) for _, p, _ in payloads])
         if payloads:
-            next_cursor: str | None = str(payloads[-1][0])
+            next_cursor: str | None = str(Cursor(payloads[-1][0], payloads[-1][2]))
         else:
             next_cursor = None if after is None else str(cursor)
         return FetchResult(items=items, cursor=next_cursor)
@@ -373,28 +375,46 @@ class _FetchSQL:
         items, delivery = t.items.name, t.delivery.name
         self.bounds = (
             f"SELECT (SELECT max(position) FROM {items}), "  # noqa: S608 (our table names)
-            f"(SELECT delivered_position FROM {delivery} WHERE id = 1)"
+            f"(SELECT delivered_position FROM {delivery} WHERE id = 1), "
+            f"(SELECT history FROM {items} WHERE position = {mark})"
         )
+        self.tag = f"SELECT history FROM {items} WHERE position = {mark}"  # noqa: S608
         self.acknowledge = (
             f"UPDATE {delivery} SET delivered_position = {mark} "  # noqa: S608
             f"WHERE id = 1 AND delivered_position < {mark}"
         )
         self.page = (
-            f"SELECT position, payload FROM {items} "  # noqa: S608
+            f"SELECT position, payload, history FROM {items} "  # noqa: S608
             f"WHERE position > {mark} ORDER BY position LIMIT {mark}"
         )
 
 
-def parse_cursor(after: str | int | None) -> int:
-    """A cursor is a buffer position, given back by `fetch`; 0 or None is the start."""
-    if after is None:
-        return 0
-    text = str(after).strip()
-    if isinstance(after, bool) or not (text.isascii() and text.isdigit()) or len(text) > 18:
-        raise InvalidCursorError(
-            f"Malformed cursor {str(after)[:40]!r}: a cursor is the number a fetch returned."
-        )
-    return int(text)
+def _check_history(
+    conn: Connection, sql: _FetchSQL, cursor: Cursor, last: int, mark: int, tag: str | None
+) -> None:
+    """D10: a cursor of another history (its tag differs from the one stored at its
+    position, or its position is beyond the end) is refused with where to resume."""
+    if cursor.tag is None:  # a plain number, from before cursors carried their history
+        if cursor.position > last:
+            raise InvalidCursorError(
+                f"Unknown cursor {cursor.position}: the buffer has no position beyond {last}. "
+                "Send the cursor of your last fetch."
+            )
+        return
+    if cursor.position <= last and tag == cursor.tag:
+        return
+    # Everything up to the delivered mark was acknowledged by the city in the history
+    # this store holds, so it is shared; beyond it nothing is known to be.
+    resume: str | None = None
+    if 0 < mark <= cursor.position:
+        resume = str(Cursor(mark, conn.exec_driver_sql(sql.tag, (mark,)).scalar()))
+    raise CursorHistoryError(
+        f"Cursor {cursor} belongs to another history of the buffer (was the store restored "
+        f"from a backup?): its items may differ from this store's. Resume "
+        f"{'after ' + resume if resume else 'from the start (no cursor)'} and skip the "
+        "message_ids you already have.",
+        resume_after=resume,
+    )
 
 
 def _check_limit(limit: int) -> int:

@@ -53,6 +53,8 @@ items = Table(
     Column("state", String(16), nullable=False),
     Column("position", BigInteger, nullable=True, unique=True),
     Column("payload", Text, nullable=True),
+    # D10: the cursor tag of `position`, chaining every message id up to it (outbox.cursor)
+    Column("history", String(16), nullable=True),
     Index("ix_homecare_buffer_items_customer_state", "customer_id", "state", "seq"),
     Index("ix_homecare_buffer_items_staff_state", "staff_id", "state"),
     Index("ix_homecare_buffer_items_business_date", "business_date"),
