@@ -95,6 +95,8 @@ INTENDED = {
     "StoreNotInitialisedError",
     "SchemaOutdatedError",
     "TimeWentBackwardsError",
+    "CipherKeyError",
+    "CursorHistoryError",
 }
 
 

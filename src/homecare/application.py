@@ -44,6 +44,7 @@ from homecare.domain.shift import WorkShift
 from homecare.domain.staff import Staff
 from homecare.errors import (
     AssignmentInPauseError,
+    CipherKeyError,
     ConcurrentUpdateError,
     ConfirmationRejectedError,
     HomecareError,
@@ -92,7 +93,7 @@ def _translated(method: Callable[P, R]) -> Callable[P, R]:
                 "Load it again and retry."
             ) from error
         except MapperDeserialisationError as error:
-            raise StorageError(UNREADABLE_EVENTS) from error
+            raise CipherKeyError(UNREADABLE_EVENTS) from error
         except ConnectionPoolClosedError as error:
             raise StorageError("The store is closed: connect() again.") from error
         except PersistenceError as error:

@@ -38,7 +38,7 @@ from homecare.domain.assignment import Assignment
 from homecare.domain.common import require_aware
 from homecare.domain.customer import Customer
 from homecare.domain.pause import Pause
-from homecare.errors import HomecareError, InvalidInputError, StorageError
+from homecare.errors import CipherKeyError, HomecareError, InvalidInputError, StorageError
 from homecare.outbox import tables as buffer_tables
 from homecare.outbox.projection import BufferProjection
 from homecare.outbox.sealing import Sealer
@@ -90,7 +90,7 @@ def _translated(function: Callable[P, R]) -> Callable[P, R]:
         except HomecareError:
             raise
         except MapperDeserialisationError as error:
-            raise StorageError(UNREADABLE_EVENTS) from error
+            raise CipherKeyError(UNREADABLE_EVENTS) from error
         except (PersistenceError, SQLAlchemyError) as error:
             raise StorageError(
                 f"The store failed during the audit: {type(error).__name__}."

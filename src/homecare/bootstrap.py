@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from homecare import schema
 from homecare.application import UNREADABLE_EVENTS, HomecareApplication
 from homecare.errors import (
+    CipherKeyError,
     HomecareError,
     InvalidInputError,
     ProjectionBusyError,
@@ -144,7 +145,7 @@ class Homecare:
         except HomecareError:
             raise
         except MapperDeserialisationError as error:
-            raise StorageError(UNREADABLE_EVENTS) from error
+            raise CipherKeyError(UNREADABLE_EVENTS) from error
         except (PersistenceError, ConnectionPoolClosedError) as error:
             raise _storage_error(self.settings, error) from error
         except SQLAlchemyError as error:  # the driver's text may quote a row (D8): type only
@@ -178,6 +179,19 @@ class Homecare:
         finally:
             self.guard_with(None)
             lease.release()
+
+    def check_cipher_key(self) -> None:
+        """D8: read back the newest stored event and the newest buffer item with this
+        store's key (two rows); CipherKeyError when either cannot be read."""
+        try:
+            last = self.app.recorder.max_notification_id()
+            if last:
+                newest = self.app.recorder.select_notifications(start=last, limit=1)
+                for notification in newest:
+                    self.app.mapper.to_domain_event(notification)
+        except MapperDeserialisationError as error:
+            raise CipherKeyError(UNREADABLE_EVENTS) from error
+        self.buffer.check_readable()
 
     def close(self) -> None:
         self.database.dispose()

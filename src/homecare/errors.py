@@ -22,8 +22,9 @@
     ├── LeaseLostError                  a worker lost its lease: it writes nothing more
     └── StorageError                    the store failed or cannot be reached
         ├── StoreNotInitialisedError    no homecare store at the URL: `homecare db init`
-        └── SchemaOutdatedError         the store's schema is older (or newer) than this release
-        └── ProjectionStoppedError      D10: an event a projection cannot apply
+        ├── SchemaOutdatedError         the store's schema is older (or newer) than this release
+        ├── ProjectionStoppedError      D10: an event a projection cannot apply
+        └── CipherKeyError              stored data unreadable with this key (D8)
 
 Why one module: a host catches `HomecareError` (or one `code`) and never needs
 to know which library underneath failed; the boundary translates those
@@ -40,6 +41,7 @@ __all__ = [
     "AssignmentInPauseError",
     "AssignmentNotAttestedError",
     "AssignmentNotPerformedError",
+    "CipherKeyError",
     "ConcurrentUpdateError",
     "ConfirmationRejectedError",
     "CursorHistoryError",
@@ -209,3 +211,10 @@ class ProjectionStoppedError(StorageError):
     """D10: a projection cannot apply an event; the message names its position and topic."""
 
     code = "projection_stopped"
+
+
+class CipherKeyError(StorageError):
+    """D8: what is stored cannot be read with this cipher key: the key is wrong, missing
+    (the store was written encrypted) or unexpected (the store was written in clear)."""
+
+    code = "wrong_cipher_key"

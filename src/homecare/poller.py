@@ -140,6 +140,7 @@ def poll(
         raise PollError(f"limit must be from 1 to 500, got {limit}.")
     if remember < 0:
         raise PollError(f"remember must be 0 or more, got {remember}.")
+    _check_numbers(every=every, timeout=timeout, backoff=backoff, wait_ready=wait_ready)
     base = _checked_url(url)
     state = _State.load(Path(state_file), base, remember)
     stopping = _Stopping(stop or threading.Event())
@@ -195,6 +196,27 @@ def _wait_until_ready(client: httpx.Client, seconds: float, stopping: _Stopping)
                 f"({last} from /health)."
             )
         stopping.wait(READY_POLL_INTERVAL)
+
+
+MAX_SECONDS = 7 * 24 * 3600.0  # a week: beyond it a wait or timeout is a typo
+
+
+def _check_numbers(
+    *, every: float, timeout: float, backoff: Backoff, wait_ready: float = 0.0
+) -> None:
+    """Seconds must be finite and in range: `inf` or `nan` would crash the socket or the
+    wait deep inside, and a negative wait means nothing."""
+    for name, value, low in (
+        ("every", every, 0.0),
+        ("wait_ready", wait_ready, 0.0),
+        ("timeout", timeout, 0.001),
+        ("backoff", backoff.initial, 0.0),
+        ("backoff maximum", backoff.maximum, 0.0),
+    ):
+        if not (isinstance(value, int | float) and low <= value <= MAX_SECONDS):
+            raise PollError(f"{name} must be {low:g} to {MAX_SECONDS:g} seconds, got {value!r}.")
+    if not 0 <= backoff.attempts <= 10_000:
+        raise PollError(f"retries must be 0 to 10000, got {backoff.attempts}.")
 
 
 class _RetriesExhaustedError(Exception):
@@ -424,6 +446,15 @@ class _State:
         return cls(path, url, cursor, keep, deque(seen[-keep:] if keep else []))
 
     def save(self) -> None:
+        try:
+            self._save()
+        except OSError as error:
+            raise PollError(
+                f"Cannot write the state file {self.path}: {error.strerror}; "
+                "the last cursor saved is kept."
+            ) from None
+
+    def _save(self) -> None:
         data = {
             "url": self.url,
             "cursor": self.cursor,
@@ -448,11 +479,14 @@ class _Recorder:
     """Appends `MESSAGE_ID POSITION` per received item; synced per batch."""
 
     def __init__(self, path: Path | None) -> None:
-        self._file = (
-            Path(path).open("a", encoding="utf-8")  # noqa: SIM115 - closed in __exit__
-            if path is not None
-            else None
-        )
+        try:
+            self._file = (
+                Path(path).open("a", encoding="utf-8")  # noqa: SIM115 - closed in __exit__
+                if path is not None
+                else None
+            )
+        except OSError as error:
+            raise PollError(f"Cannot append to {path}: {error.strerror}.") from None
 
     def record(self, items: list[Item]) -> None:
         if self._file is None:

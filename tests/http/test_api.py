@@ -162,6 +162,7 @@ def test_health_needs_no_token_and_reports_lag_in_events(hc: Homecare, live: Liv
         "lag": 0,
         "projections": {r.name: 0 for r in hc.runners},
         "stopped": [],
+        "problem": None,
     }
 
 
@@ -357,6 +358,7 @@ def test_health_is_503_when_the_store_is_unreachable(sqlite_hc: Homecare) -> Non
         "lag": None,
         "projections": {},
         "stopped": [],
+        "problem": "storage_error",
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -57,6 +58,7 @@ def serve(
         _fail(f"serve needs the http extra ({error.name} is missing): pip install 'homecare[http]'")
     if log_format not in ("text", "json"):
         _fail(f"invalid_input: --log-format must be text or json, got {log_format[:20]!r}.")
+    _check_listen(host, port)
     try:
         app = create_app_from_environment(
             db or _context_database(ctx), catch_up_on_fetch=catch_up_on_fetch
@@ -75,14 +77,32 @@ def serve(
     # the handler it found: a no-op one lets `homecare serve` exit 0 after a clean stop.
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: None)
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        proxy_headers=True,
-        server_header=False,
-        log_config=log_config,
-    )
+    try:
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            proxy_headers=True,
+            server_header=False,
+            log_config=log_config,
+        )
+    except SystemExit as stopped:  # uvicorn could not start (it logged why)
+        if stopped.code not in (None, 0):
+            _fail(f"serve_failed: the server did not start on {host[:80]!r} port {port}.")
+        raise
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Bind (and release) the address first: a host or port that cannot be listened on
+    is one line (invalid_input) before the store is opened, not a server log."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except (OSError, OverflowError, UnicodeError, ValueError, TypeError) as error:
+        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+        _fail(f"invalid_input: cannot listen on {host[:80]!r} port {port}: {reason}")
 
 
 def poll(

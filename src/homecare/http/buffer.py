@@ -42,6 +42,8 @@ logger = logging.getLogger("homecare.http")
 
 CURSOR = cursor.PATTERN
 MONTH = r"^(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])$"  # 1900-01 to 9999-12
+# A paid month's payment run is in the next month: 9999-12 has none (R14).
+PAID_MONTH = r"^(19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(0[1-9]|1[0-2])$"
 _COMMON: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "No bearer token, or one nobody configured."},
     503: {"model": ErrorBody, "description": "The store is unavailable; try again later."},
@@ -74,7 +76,9 @@ class DeadlineQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     month: str | None = Field(
-        None, pattern=MONTH, description="YYYY-MM, the month paid; none: the month due next."
+        None,
+        pattern=PAID_MONTH,
+        description="YYYY-MM (1900-01 to 9998-12), the month paid; none: the month due next.",
     )
 
 
@@ -203,7 +207,12 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
         _token: Annotated[ApiToken, Depends(caller)],
         _query: Annotated[None, Depends(no_query)],
         month: Annotated[
-            str, Path(pattern=MONTH, description="YYYY-MM, from 1900-01", examples=["2026-03"])
+            str,
+            Path(
+                pattern=PAID_MONTH,
+                description="YYYY-MM, 1900-01 to 9998-12",
+                examples=["2026-03"],
+            ),
         ],
     ) -> MonthReport:
         year, number = (int(part) for part in month.split("-"))

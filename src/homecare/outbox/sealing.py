@@ -7,11 +7,21 @@ Without a key both functions are the identity.
 
 from __future__ import annotations
 
+import binascii
+import re
 from base64 import b64decode, b64encode
 
 from eventsourcing.persistence import Cipher
 
-__all__ = ["Sealer"]
+from homecare.errors import CipherKeyError
+
+__all__ = ["UNREADABLE", "Sealer"]
+
+UNREADABLE = (
+    "Stored data cannot be read: the cipher key is wrong or missing "
+    "(HOMECARE_CIPHER_KEY must be the key the store was written with)."
+)
+_SEALED = re.compile(r"[A-Za-z0-9+/]{38,}={0,2}")  # base64 of nonce, tag and text
 
 
 class Sealer:
@@ -24,6 +34,13 @@ class Sealer:
         return b64encode(self._cipher.encrypt(text.encode("utf-8"))).decode("ascii")
 
     def open(self, sealed: str) -> str:
+        """The text sealed; CipherKeyError when it was sealed with another key, or sealed
+        while this store has none (what `seal` writes is base64 of at least 28 bytes)."""
         if self._cipher is None:
+            if _SEALED.fullmatch(sealed):
+                raise CipherKeyError(UNREADABLE)
             return sealed
-        return self._cipher.decrypt(b64decode(sealed)).decode("utf-8")
+        try:
+            return self._cipher.decrypt(b64decode(sealed, validate=True)).decode("utf-8")
+        except (ValueError, binascii.Error):  # a wrong key fails the AES-GCM tag check
+            raise CipherKeyError(UNREADABLE) from None

@@ -180,6 +180,18 @@ class Buffer:
             next_cursor = None if after is None else str(cursor)
         return FetchResult(items=items, cursor=next_cursor)
 
+    def check_readable(self) -> None:
+        """Open the newest released item's payload: CipherKeyError if the key cannot (D8)."""
+        with self.database.engine.connect() as conn:
+            payload = conn.execute(
+                select(t.items.c.payload)
+                .where(t.items.c.position.is_not(None))
+                .order_by(t.items.c.position.desc())
+                .limit(1)
+            ).scalar()
+        if payload is not None:
+            self.sealer.open(payload)
+
     def _fetch_sql(self) -> _FetchSQL:
         if self._fetch_statements is None:
             self._fetch_statements = _FetchSQL(self.database.engine.dialect)
