@@ -30,7 +30,7 @@ from sqlalchemy import Connection, MetaData, inspect, text
 
 import homecare.outbox.tables
 import homecare.projections.pause_overview  # noqa: F401 - registers its tables
-from homecare.errors import SchemaOutdatedError, StoreNotInitialisedError
+from homecare.errors import InvalidInputError, SchemaOutdatedError, StoreNotInitialisedError
 from homecare.projections.database import Database, metadata
 
 __all__ = [
@@ -200,8 +200,13 @@ def upgrade(database: Database, revision: str = "head") -> tuple[SchemaStatus, S
     One transaction, serialised against concurrent `db init`/`db upgrade` (an
     advisory lock on PostgreSQL, the write lock on SQLite). A store of release
     0.1 (tables, no version) is first stamped at BASELINE. The PostgreSQL schema
-    is created if missing. Needs DDL rights.
+    is created if missing. Needs DDL rights. An unknown `revision` is InvalidInputError.
     """
+    if revision != "head" and revision not in _known_revisions():
+        known = ", ".join(sorted(_known_revisions()))
+        raise InvalidInputError(
+            f"Unknown schema revision {revision[:40]!r}: expected head or one of {known}."
+        )
     if database.schema and not database.is_sqlite:
         with database.engine.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"'))

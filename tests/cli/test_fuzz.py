@@ -9,8 +9,9 @@ and exit status 1 (`buffer deadline` may exit 3: items at risk), never a
 traceback, never click's boxed panel.
 
 The store is a small drained demo; `serve` gets no real server (uvicorn.run
-is replaced) and `poll` a server answering empty batches at once, without
-waits between retries. Everything runs in a scratch working directory.
+is replaced), `worker` no loop, neither touches signals or logging, and `poll`
+a server answering empty batches at once, without waits between retries.
+Everything runs in a scratch working directory.
 """
 
 from __future__ import annotations
@@ -132,6 +133,9 @@ def quiet_servers(monkeypatch: pytest.MonkeyPatch, scratch: Path) -> None:
 
     monkeypatch.setattr(poller, "poll", quick_poll)
     monkeypatch.setattr("uvicorn.run", lambda *_a, **_k: None)
+    monkeypatch.setattr("homecare.cli.worker.Worker.run", lambda *_a, **_k: None)
+    monkeypatch.setattr("homecare.logs.configure", lambda *_a, **_k: None)
+    monkeypatch.setattr("signal.signal", lambda *_a, **_k: None)
     monkeypatch.chdir(scratch)
 
 
@@ -174,3 +178,4 @@ def test_no_option_makes_a_traceback(
 def test_every_command_is_fuzzed() -> None:
     names = {" ".join(p) for p, _ in COMMANDS}
     assert {"buffer month", "buffer fetch", "pauses list", "audit as-of", "serve", "poll"} <= names
+    assert {"db upgrade", "worker"} <= names
