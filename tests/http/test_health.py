@@ -59,6 +59,7 @@ def test_a_store_that_does_not_answer_is_503_timeout_at_once_and_once(
             "store_reachable": False,
             "lag": None,
             "projections": {},
+            "stopped": [],
             "problem": "timeout",
         }
     assert (head.status_code, head.content) == (503, b"")
