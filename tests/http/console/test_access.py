@@ -172,3 +172,23 @@ def test_the_personal_permission_in_the_token_format() -> None:
     for wrong in ("read+write", "personal", "read+", "+personal"):
         with pytest.raises(InvalidInputError, match="unknown permission"):
             parse_tokens(f"ops={secret}:{wrong}")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/console/?lang=en&lang=sv",
+        "/console/month?month=2026-03&month=2026-04",
+        "/console/month/2026-03?lang=en&lang=sv",
+        "/console/pauses?ended=1&ended=1",
+        "/console/problems?x=1&x=2",
+    ],
+)
+def test_a_repeated_parameter_is_a_page_and_only_after_sign_in(console: Console, path: str) -> None:
+    with console.client() as client:
+        assert client.get(path).status_code == 303  # no session: the sign-in form first
+    with console.signed_in() as client:
+        page = client.get(path)
+    assert page.status_code == 422
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Ogiltig adress" in text_of(page.text)
