@@ -30,6 +30,11 @@ def _seconds(value: float | None) -> str:
     return "never" if value is None else f"{value:.0f} s"
 
 
+def _ago(value: float | None) -> str:
+    """`12 s ago`, or `never` (not `never ago`) when it has not happened."""
+    return "never" if value is None else f"{value:.0f} s ago"
+
+
 def _print(found: StoreFigures, problems: list[str]) -> None:
     out = console()
     out.print(
@@ -57,7 +62,7 @@ def _print(found: StoreFigures, problems: list[str]) -> None:
     )
     out.print(
         table(
-            f"The city's fetches (last: {_seconds(found.seconds_since_last_fetch)} ago)",
+            f"The city's fetches (last: {_ago(found.seconds_since_last_fetch)})",
             ["token", "fetches", "items served", "last fetch (Stockholm)"],
             ([f.token, f.fetches, f.items, local_time(f.last_fetch)] for f in found.fetches),
         )
@@ -67,6 +72,6 @@ def _print(found: StoreFigures, problems: list[str]) -> None:
     else:
         out.print(
             f"Worker: lease epoch {found.lease_epoch}, renewed "
-            f"{_seconds(found.lease_renewed_seconds_ago)} ago."
+            f"{_ago(found.lease_renewed_seconds_ago)}."
         )
     out.print("Ready." if not problems else "Not ready: " + "; ".join(problems))
