@@ -52,13 +52,19 @@ def create_app(
         description=DESCRIPTION,
         docs_url=None,
         redoc_url=None,
-        dependencies=[Depends(single_valued_query)],
     )
     install_error_handlers(app)
     app.add_middleware(HeadAsGet)
-    app.include_router(health_router(homecare))
-    app.include_router(ops_router(homecare, worker_expected=not catch_up_on_fetch))
-    app.include_router(buffer_router(homecare, ring, catch_up_on_fetch=catch_up_on_fetch))
+    # The API refuses a repeated parameter as JSON; the console does so as a page
+    # (after the sign-in check), so this is per API router, not app-wide.
+    once = [Depends(single_valued_query)]
+    app.include_router(health_router(homecare), dependencies=once)
+    app.include_router(
+        ops_router(homecare, worker_expected=not catch_up_on_fetch), dependencies=once
+    )
+    app.include_router(
+        buffer_router(homecare, ring, catch_up_on_fetch=catch_up_on_fetch), dependencies=once
+    )
     if console:
         app.include_router(
             build_console(homecare, ring, on_personal_data=on_personal_data, clock=clock)

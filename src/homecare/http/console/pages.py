@@ -76,6 +76,17 @@ def _kind(error: BaseException) -> str:
     return f"{type(error).__module__}.{type(error).__qualname__}"
 
 
+def once_each(request: Request) -> None:
+    """Every query parameter at most once (as the API): a repeated one is refused, never
+    half-used. Raises InvalidInputError, which a page shows as a 422 page."""
+    names = [name for name, _ in request.query_params.multi_items()]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise InvalidInputError(
+            f"Given more than once: {', '.join(repeated)}; send each parameter once."
+        )
+
+
 def console_base(request: Request) -> str:
     """The console's URL path, under the host's mount point."""
     return f"{request.scope.get('root_path', '')}/console"
@@ -157,6 +168,7 @@ class Renderer:
     ) -> Response:
         """Render `template` with what `read` returns; its failures become error pages."""
         try:
+            once_each(request)
             context = read()
         except NotFoundError as error:
             return self.error(request, viewer, 404, "not_found", what, error.code)

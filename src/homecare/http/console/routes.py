@@ -23,7 +23,7 @@ from homecare.domain.citydays import STOCKHOLM
 from homecare.domain.payment_run import FIRST_YEAR, LAST_YEAR
 from homecare.errors import InvalidInputError
 from homecare.http.console import views
-from homecare.http.console.pages import SECURITY_HEADERS, Renderer, console_base
+from homecare.http.console.pages import SECURITY_HEADERS, Renderer, console_base, once_each
 from homecare.http.console.session import COOKIE, LIFETIME, seal_session
 from homecare.projections.pause_overview import month_bounds, previous_month
 
@@ -110,7 +110,11 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
 
     @router.get("/", name="console_home")
     def home(request: Request) -> Response:
-        r.viewer(request)
+        viewer = r.viewer(request)
+        try:
+            once_each(request)
+        except InvalidInputError as error:
+            return r.error(request, viewer, 422, "invalid", "month", error.message)
         day = today()
         target = f"{console_base(request)}/month/{day.year:04d}-{day.month:02d}"
         return RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
@@ -118,6 +122,10 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
     @router.get("/month", name="console_month_picker")
     def month_picker(request: Request, month: str = "") -> Response:
         viewer = r.viewer(request)
+        try:
+            once_each(request)
+        except InvalidInputError as error:
+            return r.error(request, viewer, 422, "invalid", "month", error.message)
         if not month.strip():
             day = today()
             month = f"{day.year:04d}-{day.month:02d}"
