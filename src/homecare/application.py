@@ -506,20 +506,34 @@ class HomecareApplication(Application[UUID]):
         except NotFoundError:
             return WorkShift.open(staff_id=staff_id, day=day, actor=actor, at=at)
 
+    def pause_covering(self, assignment_id: UUID) -> UUID | None:
+        """R7: the id of a pause (of the visit's order, through any level) that the
+        visit's reported time lies in, or None; such a visit cannot be confirmed.
+
+        Raises NotFoundError for an unknown visit."""
+        assignment = self._load(Assignment, assignment_id)
+        pause = self._pause_over(assignment, CommandLoads(self))
+        return None if pause is None else pause.id
+
+    def _pause_over(self, assignment: Assignment, loads: CommandLoads) -> Pause | None:
+        period = assignment.reported_period
+        if period is None:
+            return None
+        for pause in loads.pauses_of_order(assignment.order_id):
+            if pause.overlaps(*period):
+                return pause
+        return None
+
     def _check_not_paused(self, assignment: Assignment, loads: CommandLoads | None = None) -> None:
         """R7: a visit inside a pause of its order (through any level) is not confirmed.
 
         A declined visit (R15) is checked with its planned time."""
-        period = assignment.reported_period
-        if period is None:
-            return
-        loads = loads or CommandLoads(self)
-        for pause in loads.pauses_of_order(assignment.order_id):
-            if pause.overlaps(*period):
-                raise AssignmentInPauseError(
-                    f"Assignment {assignment.id} lies inside pause {pause.id} "
-                    f"({pause.level} level, {pause.reason}); it cannot be confirmed."
-                )
+        pause = self._pause_over(assignment, loads or CommandLoads(self))
+        if pause is not None:
+            raise AssignmentInPauseError(
+                f"Assignment {assignment.id} lies inside pause {pause.id} "
+                f"({pause.level} level, {pause.reason}); it cannot be confirmed."
+            )
 
     # -- pauses ----------------------------------------------------------
 

@@ -76,7 +76,9 @@ class Homecare:
             message_format = ParagoFormat()
             self.buffer = Buffer(self.database, sealer, message_format)
             self.month_close = MonthClose(
-                self.buffer, saturday_is_holiday=settings.saturday_is_holiday
+                self.buffer,
+                saturday_is_holiday=settings.saturday_is_holiday,
+                pause_covering=self.app.pause_covering,
             )
         except HomecareError:
             self.database.dispose()

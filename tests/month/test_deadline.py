@@ -147,3 +147,42 @@ def test_r14_month_report_counts_pause_messages_sent_and_waiting(hc: Homecare) -
     assert by_team["Team 0"].pause_messages_sent_before_run == 0
     assert by_team["Team 1"].pause_messages_waiting == 1
     assert report.total.visits_confirmed == 0
+
+
+def test_r14_r7_a_visit_inside_a_pause_is_listed_apart_not_at_risk(hc: Homecare) -> None:
+    """A performed visit lying in a pause cannot be confirmed (R7), so it is never
+    paid and cannot be at risk: the month is clear once the rest is delivered, and
+    the visit is listed in `in_pause` with its customer."""
+    world = World(hc)
+    staff = world.staff()
+    customer = world.customer()
+    paused = world.visit(customer, staff, confirm=False)  # 2026-03-02 09:00 UTC
+    other = world.customer()
+    unconfirmed = world.visit(other, staff, confirm=False)
+    hc.app.create_pause(
+        level="customer",
+        target_id=customer.id,
+        notified_at=world.tick(),
+        reason="hospital_stay",
+        starts_at=datetime(2026, 3, 1, 9, tzinfo=UTC),
+        ends_at=datetime(2026, 3, 3, 9, tzinfo=UTC),
+        actor=ACTOR,
+        at=world.tick(),
+    )
+    assert hc.app.pause_covering(paused) is not None
+    assert hc.app.pause_covering(unconfirmed) is None
+    hc.catch_up()
+    report = hc.month_close.deadline(2026, 3, now=BEFORE)
+    assert [i.assignment_id for i in report.in_pause] == [paused]
+    # at risk: the pause's own message for the city (queued) and the other visit
+    assert report.not_delivered == 2
+    assert [(g.reason, [i.assignment_id for i in g.items]) for g in report.groups] == [
+        ("queued", [None]),
+        ("not_confirmed", [unconfirmed]),
+    ]
+    hc.app.confirm_assignment(unconfirmed, actor=ACTOR, at=world.tick())
+    hc.catch_up()
+    hc.buffer.fetch(after=hc.buffer.fetch(at=BEFORE).cursor, at=BEFORE)
+    report = hc.month_close.deadline(2026, 3, now=BEFORE)
+    assert (report.status, report.not_delivered) == ("clear", 0)
+    assert [i.assignment_id for i in report.in_pause] == [paused]

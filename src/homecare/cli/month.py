@@ -68,6 +68,12 @@ def _show_deadline(report: DeadlineReport) -> None:
         out.print(f"Time left: {left // 86400} d {left % 86400 // 3600} h {left % 3600 // 60} min")
     else:
         out.print("The run has passed: what is not delivered now is late.")
+    if report.in_pause:
+        out.print(
+            f"{len(report.in_pause)} performed visits of {report.month} lie in a pause "
+            "(uppehåll, R7): they cannot be confirmed and are not paid; if one took "
+            "place, correct the pause's period (R8) and confirm it. Not counted below."
+        )
     if report.status == "clear":
         out.print(f"Clear: every item of {report.month} has been delivered to the city.")
         return

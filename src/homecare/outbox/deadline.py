@@ -11,6 +11,7 @@ yet delivered to the city is *at risk* before the month's payment run and
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Literal
 from uuid import UUID
@@ -96,6 +97,9 @@ class DeadlineReport(BaseModel):
     passed. `status`: `clear` (everything delivered), `at_risk` (something not
     delivered, before the run) or `late` (something not delivered, after it).
     `not_delivered` counts distinct items; an item with two reasons is in two groups.
+    `in_pause` lists the month's performed visits that lie in a pause (R7): they
+    cannot be confirmed, so nothing is paid for them and they are not at risk;
+    if a visit did take place, correct the pause's period (R8) and confirm it.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -109,12 +113,32 @@ class DeadlineReport(BaseModel):
     status: Literal["clear", "at_risk", "late"]
     not_delivered: int
     groups: list[AtRiskGroup]
+    in_pause: list[AtRiskItem] = []
 
 
-def deadline_report(buffer: Buffer, run: PaymentRun, now: datetime) -> DeadlineReport:
-    """R14: the deadline report of `run`'s month at `now` (timezone-aware)."""
+def deadline_report(
+    buffer: Buffer,
+    run: PaymentRun,
+    now: datetime,
+    pause_covering: Callable[[UUID], UUID | None] | None = None,
+) -> DeadlineReport:
+    """R14: the deadline report of `run`'s month at `now` (timezone-aware).
+
+    `pause_covering(assignment_id)` names a pause an unconfirmed visit lies in (R7);
+    such visits go to `in_pause` instead of being at risk."""
     with buffer.database.engine.connect() as conn:
-        items = _undelivered_items(buffer, run) + _unconfirmed_visits(conn, run)
+        unconfirmed = _unconfirmed_visits(conn, run)
+    paused = {
+        v.assignment_id
+        for v in unconfirmed
+        if pause_covering is not None
+        and v.assignment_id is not None
+        and pause_covering(v.assignment_id) is not None
+    }
+    in_pause = [v for v in unconfirmed if v.assignment_id in paused]
+    items = _undelivered_items(buffer, run) + [
+        v for v in unconfirmed if v.assignment_id not in paused
+    ]
     groups: dict[str, list[AtRiskItem]] = defaultdict(list)
     for item in items:
         for reason in item.reasons or [QUEUED]:
@@ -133,6 +157,7 @@ def deadline_report(buffer: Buffer, run: PaymentRun, now: datetime) -> DeadlineR
         seconds_left=left,
         status=status,
         not_delivered=len(items),
+        in_pause=in_pause,
         groups=[
             AtRiskGroup(
                 reason=reason,

@@ -34,8 +34,13 @@ class MonthClose:
         *,
         saturday_is_holiday: bool = True,
         clock: Callable[[], datetime] = utc_now,
+        pause_covering: Callable[[UUID], UUID | None] | None = None,
     ) -> None:
+        """`pause_covering(assignment_id)`: the pause a visit lies in, or None (R7;
+        the facade's `HomecareApplication.pause_covering`); without it every
+        unconfirmed visit of a month counts as at risk."""
         self.buffer = buffer
+        self.pause_covering = pause_covering
         self.saturday_is_holiday = saturday_is_holiday
         self.clock = clock
 
@@ -55,7 +60,9 @@ class MonthClose:
         at = self._now(now)
         if year is None or month is None:
             year, month = self.month_due(at)
-        return deadline_report(self.buffer, self.payment_run(year, month), at)
+        return deadline_report(
+            self.buffer, self.payment_run(year, month), at, self.pause_covering
+        )
 
     def metrics(self, now: datetime | None = None) -> list[MetricSample]:
         """R14 gauges for the month due next (see `deadline_metrics`), for /metrics."""
