@@ -286,3 +286,14 @@ def test_a_pause_period_at_the_calendars_edge_names_the_years_allowed(
         page = client.get(f"/console/pauses?{period}")
     assert page.status_code == 422
     assert "1900-9998" in text_of(page.text)
+
+
+@pytest.mark.parametrize("ended", ["zz", "2", "yes please"])
+def test_a_malformed_ended_flag_is_refused_not_ignored(console: Console, ended: str) -> None:
+    """Every bad input is an input error (issue 11 item 6): `ended=zz` was read as off."""
+    with console.signed_in() as client:
+        page = client.get(f"/console/pauses?from=2026-03-01&ended={ended}")
+        shown = client.get("/console/pauses?from=2026-03-01&ended=1")
+    assert page.status_code == 422
+    assert "Ogiltig adress" in text_of(page.text)
+    assert shown.status_code == 200

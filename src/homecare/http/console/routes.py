@@ -47,6 +47,16 @@ def _uuid(text: str, what: str) -> UUID:
         raise InvalidInputError(f"Malformed {what} id: expected a UUID.") from None
 
 
+def _flag(text: str | None, what: str) -> bool:
+    """A checkbox: absent or empty is off; 1/on/true on, 0/off/false off; else refused."""
+    value = (text or "").strip().lower()
+    if value in {"", "0", "off", "false"}:
+        return False
+    if value in {"1", "on", "true"}:
+        return True
+    raise InvalidInputError(f"Malformed {what}: expected 1 or 0.")
+
+
 def _date(text: str, what: str) -> date:
     try:
         return date.fromisoformat(text.strip())
@@ -192,7 +202,7 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
                 organisation=q.get("organisation") or None,
                 level=q.get("level") or None,
                 status=q.get("status") or None,
-                ended=q.get("ended") in {"1", "on", "true"},
+                ended=_flag(q.get("ended"), "ended"),
             )
             now = r.now()
             rows = views.pause_rows(homecare, filters, now)
