@@ -245,7 +245,7 @@ def connect(
 def open_database(settings: Settings, *, must_exist: bool = True) -> Database:
     """The read side's engines for `settings` (no store is created: `must_exist`
     keeps a SQLite file from being made by opening it)."""
-    return Database(
+    database = Database(
         settings.url,
         pool_size=settings.pool_size,
         max_overflow=settings.max_overflow,
@@ -254,6 +254,14 @@ def open_database(settings: Settings, *, must_exist: bool = True) -> Database:
         schema=settings.db_schema,
         must_exist=must_exist,
     )
+    path = database.sqlite_path
+    if not must_exist and path is not None and not path.parent.is_dir():
+        database.dispose()
+        raise InvalidInputError(
+            f"Cannot open the store at {settings.redacted_url}: "
+            f"the folder {path.parent} does not exist."
+        )
+    return database
 
 
 def _storage_error(settings: Settings, error: Exception) -> StorageError:

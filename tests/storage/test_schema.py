@@ -105,6 +105,17 @@ def test_a_read_command_on_a_typo_fails_in_one_line_and_creates_no_file(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_db_init_in_a_folder_that_does_not_exist_names_the_folder(tmp_path: Path) -> None:
+    """One line naming the folder, not sqlite3's "unable to open database file"."""
+    url = f"sqlite:///{tmp_path}/nodir/x.db"
+    result = CliRunner().invoke(cli_app, ["--db", url, "db", "init"])
+    assert_one_line_error(result, "invalid_input", "nodir", "does not exist")
+    assert "OperationalError" not in result.output
+    with pytest.raises(homecare.InvalidInputError, match="does not exist"):
+        connect(url, create=True)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_empty_sqlite_file_is_not_a_store(tmp_path: Path) -> None:
     (tmp_path / "empty.db").touch()
     with pytest.raises(StoreNotInitialisedError):
