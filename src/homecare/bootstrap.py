@@ -257,7 +257,7 @@ def open_database(settings: Settings, *, must_exist: bool = True) -> Database:
     path = database.sqlite_path
     if not must_exist and path is not None and not path.parent.is_dir():
         database.dispose()
-        raise InvalidInputError(
+        raise StorageError(
             f"Cannot open the store at {settings.redacted_url}: "
             f"the folder {path.parent} does not exist."
         )

@@ -109,9 +109,9 @@ def test_db_init_in_a_folder_that_does_not_exist_names_the_folder(tmp_path: Path
     """One line naming the folder, not sqlite3's "unable to open database file"."""
     url = f"sqlite:///{tmp_path}/nodir/x.db"
     result = CliRunner().invoke(cli_app, ["--db", url, "db", "init"])
-    assert_one_line_error(result, "invalid_input", "nodir", "does not exist")
+    assert_one_line_error(result, "storage_error", "nodir", "does not exist")
     assert "OperationalError" not in result.output
-    with pytest.raises(homecare.InvalidInputError, match="does not exist"):
+    with pytest.raises(homecare.StorageError, match="does not exist"):
         connect(url, create=True)
     assert list(tmp_path.iterdir()) == []
 

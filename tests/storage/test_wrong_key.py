@@ -98,3 +98,22 @@ def test_health_with_the_right_key_is_ok(hc: Homecare) -> None:
     with serving(create_app(hc, TOKENS)) as url:
         health = httpx.get(f"{url}/health", timeout=30).json()
     assert (health["status"], health["problem"]) == ("ok", None)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("buffer", "month", "2026-03"),
+        ("pauses", "list", "--from", "2026-03-01", "--to", "2026-03-31"),
+        ("status",),
+        ("buffer", "problems"),
+    ],
+)
+def test_every_cli_view_of_a_caught_up_store_refuses_a_wrong_key(
+    store_url: str, command: tuple[str, ...]
+) -> None:
+    """Nothing left to catch up, so no event is decoded: the view still refuses the key
+    in one line instead of showing its items with blank sealed fields and exit 0."""
+    written(store_url, K1)
+    result = Cli(store_url, env={"HOMECARE_CIPHER_KEY": K2})(*command)
+    assert_one_line_error(result, "wrong_cipher_key")

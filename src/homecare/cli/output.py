@@ -58,11 +58,14 @@ def store(ctx: typer.Context, *, catch_up: bool = True, create: bool = False) ->
     """The store named by --db, its read models caught up so that views are current.
 
     A store that may be read but not written (a read-only file or role) is shown
-    as the worker last projected it, with a warning on stderr. `create`: run the
+    as the worker last projected it, with a warning on stderr. A wrong or missing
+    cipher key is refused first (CipherKeyError), also when nothing is left to
+    catch up. `create`: run the
     migrations first (`homecare demo` on a fresh file, like `db init`).
     """
     state = ctx.obj if isinstance(ctx.obj, State) else State(None)
     with connect(state.database_url, create=create) as hc:
+        hc.check_cipher_key()  # D8: a wrong key is one line, never a view with blanks
         if catch_up and not hc.worker_alive():  # a live worker keeps the views current
             try:
                 hc.catch_up()
