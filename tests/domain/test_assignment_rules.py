@@ -176,3 +176,33 @@ def test_D1_naive_datetimes_are_rejected_when_attesting_and_confirming() -> None
         performed().attest(actor="lead", at=naive)
     with pytest.raises(InvalidInputError, match="time zone"):
         attested().confirm(actor="lead", at=naive)
+
+
+def test_a_performed_visit_longer_than_a_day_is_refused_D10() -> None:
+    # A report from 1900 was accepted; its item then sat, held, in month 1900-01.
+    visit = planned()
+    with pytest.raises(InvalidPeriodError, match="longer than 24 hours"):
+        visit.record_performance(
+            start=datetime(1900, 1, 1, tzinfo=UTC),
+            end=AT + HOUR,
+            activities=["shower"],
+            actor="staff",
+            at=AT + HOUR,
+        )
+    assert visit.status is AssignmentStatus.PLANNED
+    visit.record_performance(
+        start=AT, end=AT + 24 * HOUR, activities=["shower"], actor="staff", at=AT + 24 * HOUR
+    )
+
+
+def test_a_planned_visit_longer_than_a_day_is_refused_D10() -> None:
+    with pytest.raises(InvalidPeriodError, match="longer than 24 hours"):
+        Assignment.plan(
+            customer_id=uuid4(),
+            order_id=uuid4(),
+            staff_id=uuid4(),
+            planned_start=AT,
+            planned_end=AT + timedelta(days=100),
+            actor="planner",
+            at=AT,
+        )

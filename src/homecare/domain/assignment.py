@@ -12,7 +12,7 @@ corrected visit must be attested and confirmed again before it is reported.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
@@ -33,6 +33,7 @@ from homecare.errors import (
     AssignmentNotAttestedError,
     AssignmentNotPerformedError,
     InvalidInputError,
+    InvalidPeriodError,
 )
 
 __all__ = ["Assignment", "AssignmentStatus"]
@@ -131,7 +132,7 @@ class Assignment(Record):
             planned_start, planned_end, "Planned visit"
         )
         assert planned_end_or_none is not None
-        planned_end = planned_end_or_none
+        planned_end = _within_a_day(planned_start, planned_end_or_none, "Planned visit")
         return cls(
             customer_id=require_id(customer_id, "customer_id"),
             order_id=require_id(order_id, "order_id"),
@@ -345,6 +346,7 @@ def _checked(
     """
     start, checked_end = require_period(start, end, "Performed visit")
     assert checked_end is not None
+    checked_end = _within_a_day(start, checked_end, "Performed visit")
     require_actor(actor)
     at = require_instant(at, "at")
     if checked_end > at:
@@ -354,3 +356,20 @@ def _checked(
         )
     reported = require_activities(activities)
     return start, checked_end, reported, at
+
+
+VISIT_MAX = timedelta(hours=24)
+
+
+def _within_a_day(start: datetime, end: datetime, what: str) -> datetime:
+    """A visit lasts at most VISIT_MAX (24 h): a longer one is a typo (D10).
+
+    Raises InvalidPeriodError; without it a visit reported from 1900 was
+    accepted and its item sat, held, in a month nobody looks at.
+    """
+    if end - start > VISIT_MAX:
+        raise InvalidPeriodError(
+            f"{what}: from {stockholm_text(start)} to {stockholm_text(end)} (Stockholm time) "
+            "is longer than 24 hours; a visit lasts at most a day."
+        )
+    return end
