@@ -206,3 +206,9 @@ def test_a_planned_visit_longer_than_a_day_is_refused_D10() -> None:
             actor="planner",
             at=AT,
         )
+
+
+def test_a_performance_without_an_end_is_invalid_input_not_an_assertion_D10() -> None:
+    visit = performed()
+    with pytest.raises(InvalidInputError, match="end must be a date and time"):
+        visit.correct(start=AT, end=None, activities=["shower"], actor="lead", at=AT + HOUR)  # type: ignore[arg-type]

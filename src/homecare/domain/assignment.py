@@ -344,6 +344,8 @@ def _checked(
     A visit is reported when it has been performed: its end may not lie after
     the time of the report (`at`).
     """
+    if end is None:
+        raise InvalidInputError("Performed visit: end must be a date and time, got None.")
     start, checked_end = require_period(start, end, "Performed visit")
     assert checked_end is not None
     checked_end = _within_a_day(start, checked_end, "Performed visit")
