@@ -34,8 +34,8 @@ from workload import ACTOR, T0, attested_visits, build_provider, confirmed_log
 from homecare.bootstrap import connect
 from homecare.domain import Assignment
 from homecare.outbox import tables as t
-from homecare.projections.database import Database, metadata
-from homecare.projections.runner import ProjectionRunner, catch_up_together
+from homecare._sql.database import Database, metadata
+from homecare._es.runner import ProjectionRunner, catch_up_together
 
 
 @dataclass

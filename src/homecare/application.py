@@ -30,6 +30,8 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, EnvType
 
+from homecare._es.loads import CommandLoads
+from homecare._es.transcoding import OrjsonTranscoder, register_transcodings
 from homecare.domain.assignment import Assignment, AssignmentStatus
 from homecare.domain.common import UNSET, Unset, require_aware, require_instant, stockholm_day
 from homecare.domain.contract import Contract
@@ -52,8 +54,6 @@ from homecare.errors import (
     NotFoundError,
     StorageError,
 )
-from homecare.loads import CommandLoads
-from homecare.transcoding import OrjsonTranscoder, register_transcodings
 
 __all__ = ["HomecareApplication", "VisitReport"]
 

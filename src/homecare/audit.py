@@ -32,6 +32,8 @@ from sqlalchemy import Connection, String, Table, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from homecare._es.sealing import Sealer
+from homecare._sql.database import Database, metadata
 from homecare.application import UNREADABLE_EVENTS
 from homecare.bootstrap import Homecare
 from homecare.domain.assignment import Assignment
@@ -41,9 +43,7 @@ from homecare.domain.pause import Pause
 from homecare.errors import CipherKeyError, HomecareError, InvalidInputError, StorageError
 from homecare.outbox import tables as buffer_tables
 from homecare.outbox.projection import BufferProjection
-from homecare.outbox.sealing import Sealer
 from homecare.outbox.store import AssignmentIntegration, Buffer, IntegrationStatus, receipt_times
-from homecare.projections.database import Database, metadata
 from homecare.projections.pause_overview import (
     PauseOverview,
     overview_customers,

@@ -23,6 +23,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from homecare import schema
+from homecare._es.runner import (
+    FaultHook,
+    Guard,
+    ProjectionRunner,
+    Stopped,
+    catch_up_together,
+    run_page_together,
+)
+from homecare._es.sealing import Sealer
+from homecare._sql.database import Database, lease
+from homecare._sql.lease import Lease
 from homecare.application import UNREADABLE_EVENTS, HomecareApplication
 from homecare.errors import (
     CipherKeyError,
@@ -35,19 +46,8 @@ from homecare.errors import (
 from homecare.outbox.messages import ParagoFormat
 from homecare.outbox.month_close import MonthClose
 from homecare.outbox.projection import BufferProjection
-from homecare.outbox.sealing import Sealer
 from homecare.outbox.store import Buffer
-from homecare.projections.database import Database, lease
-from homecare.projections.lease import Lease
 from homecare.projections.pause_overview import PauseOverview
-from homecare.projections.runner import (
-    FaultHook,
-    Guard,
-    ProjectionRunner,
-    Stopped,
-    catch_up_together,
-    run_page_together,
-)
 from homecare.settings import Settings
 
 __all__ = ["Homecare", "connect", "open_database"]
@@ -163,7 +163,7 @@ class Homecare:
     def follow(self, stop: threading.Event, *, interval: float = 0.5) -> None:
         """Keep every projection caught up until `stop` is set, in this thread.
 
-        Holds the projection writers' lease (`homecare.projections.lease`) and checks
+        Holds the projection writers' lease (`homecare._sql.lease`) and checks
         it in every page: a second follower or worker raises ProjectionBusyError, and
         a follower that lost its lease raises LeaseLostError having written nothing
         more. `homecare worker` is the long-running, self-healing form of this.

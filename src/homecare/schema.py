@@ -30,8 +30,8 @@ from sqlalchemy import Connection, MetaData, inspect, text
 
 import homecare.outbox.tables
 import homecare.projections.pause_overview  # noqa: F401 - registers its tables
+from homecare._sql.database import Database, metadata
 from homecare.errors import InvalidInputError, SchemaOutdatedError, StoreNotInitialisedError
-from homecare.projections.database import Database, metadata
 
 __all__ = [
     "BASELINE",

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, or_, select
 
+from homecare._sql.database import lease
 from homecare.application import UNREADABLE_EVENTS
 from homecare.bootstrap import Homecare
 from homecare.errors import StorageError
@@ -29,7 +30,6 @@ from homecare.outbox.deadline import MetricSample
 from homecare.outbox.fetches import FetchFigures, fetch_figures
 from homecare.outbox.projection import PENDING, RELEASED
 from homecare.outbox.validation import Reason
-from homecare.projections.database import lease
 
 __all__ = ["ProjectionFigures", "StoreFigures", "check_readable", "figures", "readiness"]
 

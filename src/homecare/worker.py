@@ -1,6 +1,6 @@
 """`homecare worker`: keeps every projection caught up until it is stopped (issue 13).
 
-- One writer per store: it holds the lease (`homecare.projections.lease`) and the
+- One writer per store: it holds the lease (`homecare._sql.lease`) and the
   lease is checked inside every page's transaction; a worker that lost it writes
   nothing more until it holds it again, while a second worker waits for it.
 - Wakes on new events: on PostgreSQL it LISTENs on the event store's channel
@@ -26,9 +26,9 @@ import psycopg
 from eventsourcing.persistence import PersistenceError
 from sqlalchemy.exc import SQLAlchemyError
 
+from homecare._sql.lease import Lease
 from homecare.bootstrap import Homecare
 from homecare.errors import LeaseLostError, StorageError
-from homecare.projections.lease import Lease
 
 __all__ = ["Worker", "WorkerOptions", "WorkerStats"]
 

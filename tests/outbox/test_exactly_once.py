@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 from sqlalchemy import delete, func, select
 
+from homecare._sql.database import lease, tracking
 from homecare.bootstrap import Homecare, connect
 from homecare.errors import ProjectionBusyError
 from homecare.outbox import tables as t
-from homecare.projections.database import lease, tracking
 from tests.conftest import ACTOR
 from tests.outbox.world import World
 

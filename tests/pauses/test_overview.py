@@ -14,10 +14,10 @@ from uuid import UUID
 import pytest
 from sqlalchemy import delete
 
+from homecare._sql.database import tracking
 from homecare.bootstrap import Homecare, connect
 from homecare.domain import PauseLevel, PauseReason, PauseStatus
 from homecare.errors import InvalidInputError
-from homecare.projections.database import tracking
 from homecare.projections.pause_overview import (
     PauseOverview,
     PauseRow,

@@ -22,10 +22,10 @@ from typer.testing import CliRunner
 
 import homecare
 from homecare import schema
+from homecare._sql.database import Database, tracking
 from homecare.bootstrap import Homecare, connect, open_database
 from homecare.cli.app import app as cli_app
 from homecare.errors import SchemaOutdatedError, StoreNotInitialisedError
-from homecare.projections.database import Database, tracking
 from homecare.projections.pause_overview import PauseOverview, overview_customers
 from homecare.settings import Settings
 from tests.cli.conftest import assert_one_line_error

@@ -18,9 +18,9 @@ import psycopg
 import pytest
 from sqlalchemy import select
 
+from homecare._es.runner import Guard
 from homecare.bootstrap import Homecare, connect
 from homecare.outbox import tables as t
-from homecare.projections.runner import Guard
 from homecare.worker import Worker, WorkerOptions
 from tests.outbox.world import World
 

@@ -12,10 +12,10 @@ from typing import Annotated
 import typer
 
 from homecare import schema
+from homecare._sql.database import Database
 from homecare.bootstrap import connect, open_database
 from homecare.cli.output import State, console
 from homecare.errors import StoreNotInitialisedError
-from homecare.projections.database import Database
 from homecare.settings import Settings
 
 __all__ = ["app"]

@@ -23,11 +23,11 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from homecare._sql.database import is_read_only_error
 from homecare.bootstrap import Homecare, connect
 from homecare.domain.citydays import STOCKHOLM
 from homecare.domain.month import Month
 from homecare.errors import HomecareError, InvalidInputError
-from homecare.projections.database import is_read_only_error
 
 __all__ = [
     "JsonOption",

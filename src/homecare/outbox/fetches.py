@@ -13,7 +13,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
-from homecare.projections.database import Database, fetches
+from homecare._sql.database import Database, fetches
 
 __all__ = ["FetchFigures", "fetch_figures", "record_fetch"]
 

@@ -60,9 +60,7 @@ class MonthClose:
         at = self._now(now)
         if year is None or month is None:
             year, month = self.month_due(at)
-        return deadline_report(
-            self.buffer, self.payment_run(year, month), at, self.pause_covering
-        )
+        return deadline_report(self.buffer, self.payment_run(year, month), at, self.pause_covering)
 
     def metrics(self, now: datetime | None = None) -> list[MetricSample]:
         """R14 gauges for the month due next (see `deadline_metrics`), for /metrics."""

@@ -1,6 +1,6 @@
 """Events in, buffer items out: the integration buffer as a projection (R2-R6, D2-D5).
 
-One page of events is one transaction (see `homecare.projections.runner`).
+One page of events is one transaction (see `homecare._es.runner`).
 For each event this keeps the facts the city's checks need (staff, decisions,
 visits, pauses), and:
 
@@ -28,6 +28,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.utils import get_topic
 from sqlalchemy import BindParameter, Connection, bindparam, func, select
 
+from homecare._es.sealing import Sealer
 from homecare.domain.assignment import Assignment
 from homecare.domain.citydays import (
     STOCKHOLM,
@@ -49,7 +50,6 @@ from homecare.outbox.messages import (
     message_id_for,
 )
 from homecare.outbox.rows import Row, RowCache
-from homecare.outbox.sealing import Sealer
 from homecare.outbox.validation import check_visit
 
 __all__ = ["BufferProjection"]

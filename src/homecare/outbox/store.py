@@ -21,6 +21,8 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, Dialect, func, or_, select
 
+from homecare._es.sealing import Sealer
+from homecare._sql.database import Database
 from homecare.domain.common import parse_choice
 from homecare.domain.month import Month
 from homecare.errors import (
@@ -34,9 +36,7 @@ from homecare.outbox import tables as t
 from homecare.outbox.cursor import Cursor, parse_cursor
 from homecare.outbox.messages import FetchResult, MessageFormat
 from homecare.outbox.projection import PENDING, RELEASED, SUPERSEDED
-from homecare.outbox.sealing import Sealer
 from homecare.outbox.validation import REASONS, Reason
-from homecare.projections.database import Database
 
 __all__ = [
     "FIRST_BUFFER_MONTH",

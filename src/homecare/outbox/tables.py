@@ -22,8 +22,8 @@ from sqlalchemy import (
     Uuid,
 )
 
+from homecare._sql.database import UtcDateTime, metadata
 from homecare.domain.fields import SD_NUMBER_MAX
-from homecare.projections.database import UtcDateTime, metadata
 
 __all__ = [
     "acknowledgements",

@@ -51,6 +51,7 @@ from sqlalchemy import (
     select,
 )
 
+from homecare._sql.database import Database, UtcDateTime, metadata
 from homecare.domain.citydays import STOCKHOLM
 from homecare.domain.common import parse_choice, require_aware
 from homecare.domain.customer import Customer
@@ -58,7 +59,6 @@ from homecare.domain.fields import ACTOR_MAX, ORGANISATION_MAX, require_text
 from homecare.domain.month import Month
 from homecare.domain.pause import Pause, PauseLevel, PauseReason, PauseStatus, effective_period
 from homecare.errors import InvalidInputError
-from homecare.projections.database import Database, UtcDateTime, metadata
 
 __all__ = [
     "PauseOverview",

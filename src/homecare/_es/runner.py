@@ -22,8 +22,8 @@ from eventsourcing.utils import get_topic
 from sqlalchemy import Connection, Table
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
+from homecare._sql.database import Database, is_read_only_error
 from homecare.errors import ProjectionBusyError, ProjectionStoppedError, StorageError
-from homecare.projections.database import Database, is_read_only_error
 
 __all__ = [
     "FaultHook",

@@ -27,12 +27,12 @@ from typing import Any
 from filelock import FileLock, Timeout
 from sqlalchemy import Connection, select, text
 
+from homecare._sql.database import Database, lease, lock_key
 from homecare.errors import LeaseLostError
-from homecare.projections.database import Database, lease, lock_key
 
 __all__ = ["Lease"]
 
-logger = logging.getLogger("homecare.projections.lease")
+logger = logging.getLogger("homecare._sql.lease")
 
 
 class Lease:

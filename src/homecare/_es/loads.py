@@ -9,7 +9,7 @@ any other configuration.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -24,12 +24,27 @@ from homecare.domain.pausable import Pausable
 from homecare.domain.pause import Pause
 from homecare.errors import NotFoundError
 
-if TYPE_CHECKING:
-    from homecare.application import HomecareApplication
-
 __all__ = ["CommandLoads"]
 
 A = TypeVar("A", bound=Aggregate)
+
+
+class _Loading(Protocol):
+    """What the loader needs of the application: its recorder, mapper and one-by-one load."""
+
+    @property
+    def recorder(self) -> Any: ...
+
+    @property
+    def mapper(self) -> Any: ...
+
+    @property
+    def snapshots(self) -> Any: ...
+
+    @property
+    def repository(self) -> Any: ...
+
+    def _load(self, kind: type[A], aggregate_id: UUID, *, version: int | None = None) -> A: ...
 
 
 class CommandLoads:
@@ -51,7 +66,7 @@ class CommandLoads:
 
     _CHUNK = 500
 
-    def __init__(self, app: HomecareApplication) -> None:
+    def __init__(self, app: _Loading) -> None:
         self.app = app
         recorder = app.recorder
         self._batch = (
