@@ -26,13 +26,13 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import MapperDeserialisationError, Notification, PersistenceError
-from eventsourcing.utils import resolve_topic
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, String, Table, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from homecare._es.sealing import Sealer
+from homecare._es.topics import resolve
 from homecare._sql.database import Database, metadata
 from homecare.application import UNREADABLE_EVENTS
 from homecare.bootstrap import Homecare
@@ -123,7 +123,7 @@ def _pages(
 def _creates_for_customer(topic: str) -> bool:
     """Whether events of this topic create an aggregate that belongs to a customer."""
     try:
-        kind = resolve_topic(topic)
+        kind = resolve(topic)
     except Exception:  # an unknown topic cannot be a creation event we know of
         return False
     return (

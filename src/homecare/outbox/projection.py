@@ -25,10 +25,10 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.utils import get_topic
 from sqlalchemy import BindParameter, Connection, bindparam, func, select
 
 from homecare._es.sealing import Sealer
+from homecare._es.topics import topic_of
 from homecare.domain.assignment import Assignment
 from homecare.domain.citydays import (
     STOCKHOLM,
@@ -66,7 +66,7 @@ class BufferProjection:
     """Rebuilt from the log when `version` changes; the city's delivered mark is kept."""
 
     def __init__(self, sealer: Sealer, message_format: MessageFormat) -> None:
-        self.topics = tuple(sorted(get_topic(kind) for kind in _HANDLERS))
+        self.topics = tuple(sorted(topic_of(kind) for kind in _HANDLERS))
         self.sealer = sealer
         self.format = message_format
 

@@ -31,7 +31,6 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.utils import get_topic
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
     Column,
@@ -51,6 +50,7 @@ from sqlalchemy import (
     select,
 )
 
+from homecare._es.topics import topic_of
 from homecare._sql.database import Database, UtcDateTime, metadata
 from homecare.domain.citydays import STOCKHOLM
 from homecare.domain.common import parse_choice, require_aware
@@ -310,7 +310,7 @@ class PauseOverview:
         page.touch(row)
 
     topics: tuple[str, ...] = tuple(
-        sorted(get_topic(kind) for kind in _apply.dispatcher.registry if kind is not object)
+        sorted(topic_of(kind) for kind in _apply.dispatcher.registry if kind is not object)
     )
     """The event topics handled above: the runner reads only these from the log."""
 
