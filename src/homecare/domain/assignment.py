@@ -18,7 +18,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from homecare.domain.common import require_actor, require_instant, require_period
+from homecare.domain.common import require_actor, require_instant, require_period, stamp
 from homecare.domain.fields import (
     NAME_MAX,
     REASON_TEXT_MAX,
@@ -139,8 +139,7 @@ class Assignment(Record):
             staff_id=require_id(staff_id, "staff_id"),
             planned_start=planned_start,
             planned_end=planned_end,
-            actor=require_actor(actor),
-            timestamp=require_instant(at, "at"),
+            **stamp(actor, at),
         )
 
     def record_performance(
@@ -212,8 +211,7 @@ class Assignment(Record):
             reason=reason,
             planned_start=self.planned_start,
             planned_end=self.planned_end,
-            actor=require_actor(actor),
-            timestamp=require_instant(at, "at"),
+            **stamp(actor, at),
         )
 
     def attest(self, *, actor: str, at: datetime) -> None:
@@ -223,7 +221,7 @@ class Assignment(Record):
             )
         if self.status is AssignmentStatus.CONFIRMED:
             raise AssignmentAlreadyConfirmedError(f"Assignment {self.id} is already confirmed.")
-        self._attested(actor=require_actor(actor), timestamp=require_instant(at, "at"))
+        self._attested(**stamp(actor, at))
 
     def check_can_confirm(self) -> None:
         """R1: only an attested visit can be confirmed, and only once."""
@@ -236,7 +234,7 @@ class Assignment(Record):
 
     def confirm(self, *, actor: str, at: datetime) -> None:
         self.check_can_confirm()
-        self._confirmed(actor=require_actor(actor), timestamp=require_instant(at, "at"))
+        self._confirmed(**stamp(actor, at))
 
     @property
     def reported_period(self) -> tuple[datetime, datetime] | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from enum import Enum, StrEnum
-from typing import Final, Literal, TypeVar
+from typing import Final, Literal, TypedDict, TypeVar
 from zoneinfo import ZoneInfo
 
 from homecare.domain.fields import ACTOR_MAX, FIRST_DAY, LAST_DAY, require_text
@@ -20,12 +20,14 @@ __all__ = [
     "LATEST",
     "STOCKHOLM",
     "UNSET",
+    "Stamp",
     "Unset",
     "parse_choice",
     "require_actor",
     "require_aware",
     "require_instant",
     "require_period",
+    "stamp",
     "stockholm_day",
 ]
 
@@ -110,6 +112,22 @@ def require_actor(actor: object) -> str:
     if actor is None or (isinstance(actor, str) and not actor.strip()):
         raise InvalidInputError("Every change must name who made it (actor).")
     return require_text(actor, "actor", ACTOR_MAX)
+
+
+class Stamp(TypedDict):
+    """Who recorded an event and when (D1): the two fields every event carries."""
+
+    actor: str
+    timestamp: datetime
+
+
+def stamp(actor: object, at: datetime) -> Stamp:
+    """D1, D10: a command's `actor` and `at` checked, as an event's `actor` and `timestamp`.
+
+    Pass it on with `**stamp(actor, at)`; raises InvalidInputError as
+    `require_actor` and `require_instant` do (the actor is checked first).
+    """
+    return {"actor": require_actor(actor), "timestamp": require_instant(at, "at")}
 
 
 E = TypeVar("E", bound=StrEnum)

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from homecare.domain.common import require_actor, require_instant
+from homecare.domain.common import stamp
 from homecare.domain.fields import require_id
 from homecare.domain.pausable import Pausable
 
@@ -27,6 +27,5 @@ class Contract(Pausable):
     def open(cls, *, customer_id: UUID, actor: str, at: datetime) -> Contract:
         return cls(
             customer_id=require_id(customer_id, "customer_id"),
-            actor=require_actor(actor),
-            timestamp=require_instant(at, "at"),
+            **stamp(actor, at),
         )

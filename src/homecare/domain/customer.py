@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from homecare.domain.common import require_actor, require_instant
+from homecare.domain.common import stamp
 from homecare.domain.fields import (
     NAME_MAX,
     ORGANISATION_MAX,
@@ -89,8 +89,7 @@ class Customer(Pausable):
             personnummer=require_personnummer(personnummer),
             name=require_text(name, "name", NAME_MAX),
             organisation=require_text(organisation, "organisation", ORGANISATION_MAX),
-            actor=require_actor(actor),
-            timestamp=require_instant(at, "at"),
+            **stamp(actor, at),
         )
 
     def register_decision(
@@ -116,8 +115,7 @@ class Customer(Pausable):
             valid_from=valid_from,
             valid_to=valid_to,
             activities=granted,
-            actor=require_actor(actor),
-            timestamp=require_instant(at, "at"),
+            **stamp(actor, at),
         )
 
     @event(DecisionRegistered)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from homecare.domain.common import require_actor, require_instant
+from homecare.domain.common import stamp
 from homecare.domain.fields import require_activities, require_id
 from homecare.domain.pausable import Pausable
 
@@ -50,6 +50,5 @@ class Order(Pausable):
             contract_id=require_id(contract_id, "contract_id"),
             customer_id=require_id(customer_id, "customer_id"),
             activities=delivered,
-            actor=require_actor(actor),
-            timestamp=require_instant(at, "at"),
+            **stamp(actor, at),
         )

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from homecare.domain.common import require_actor, require_instant
+from homecare.domain.common import stamp
 from homecare.domain.fields import require_id
 from homecare.domain.record import Record
 
@@ -31,8 +31,7 @@ class Pausable(Record):
     def attach_pause(self, *, pause_id: UUID, actor: str, at: datetime) -> None:
         self._pause_attached(
             pause_id=require_id(pause_id, "pause_id"),
-            actor=require_actor(actor),
-            timestamp=require_instant(at, "at"),
+            **stamp(actor, at),
         )
 
     @event(PauseAttached)

@@ -24,10 +24,10 @@ from homecare.domain.common import (
     UNSET,
     Unset,
     parse_choice,
-    require_actor,
     require_aware,
     require_instant,
     require_period,
+    stamp,
 )
 from homecare.domain.fields import REASON_TEXT_MAX, require_id, require_optional_text
 from homecare.domain.record import Record, stockholm_text
@@ -163,8 +163,7 @@ class Pause(Record):
             reason_text=checked_text,
             starts_at=starts_at,
             ends_at=ends_at,
-            actor=require_actor(actor),
-            timestamp=require_instant(at, "at"),
+            **stamp(actor, at),
         )
 
     def change(
@@ -198,14 +197,13 @@ class Pause(Record):
             ends_at=new_end,
             reason=new_reason,
             reason_text=new_text,
-            actor=require_actor(actor),
-            timestamp=require_instant(at, "at"),
+            **stamp(actor, at),
         )
 
     def cancel(self, *, actor: str, at: datetime) -> None:
         """R8, R11, R13: cancelling is final; the pause stays in the history."""
         self.check_not_cancelled()
-        self._cancelled(actor=require_actor(actor), timestamp=require_instant(at, "at"))
+        self._cancelled(**stamp(actor, at))
 
     def check_not_cancelled(self) -> None:
         if self.status is PauseStatus.CANCELLED:

@@ -12,7 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from homecare.domain.common import require_actor, require_instant
+from homecare.domain.common import require_actor, require_instant, stamp
 from homecare.domain.fields import require_day, require_id
 from homecare.domain.record import Record
 
@@ -43,8 +43,7 @@ class WorkShift(Record):
             id=cls.id_for(staff_id, day),
             staff_id=staff_id,
             day=day,
-            actor=require_actor(actor),
-            timestamp=require_instant(at, "at"),
+            **stamp(actor, at),
         )
 
     @event(Opened)

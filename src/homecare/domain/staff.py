@@ -9,7 +9,7 @@ from datetime import datetime
 
 from eventsourcing.domain import Aggregate, event
 
-from homecare.domain.common import UNSET, Unset, require_actor, require_instant
+from homecare.domain.common import UNSET, Unset, stamp
 from homecare.domain.fields import NAME_MAX, SD_NUMBER_MAX, require_optional_text, require_text
 from homecare.domain.identity import PersonalIdentityNumber, require_personnummer
 from homecare.domain.record import Record
@@ -58,8 +58,7 @@ class Staff(Record):
             name=require_text(name, "name", NAME_MAX),
             personnummer=None if personnummer is None else require_personnummer(personnummer),
             sd_number=_clean_sd(sd_number),
-            actor=require_actor(actor),
-            timestamp=require_instant(at, "at"),
+            **stamp(actor, at),
         )
 
     def update(
@@ -84,8 +83,7 @@ class Staff(Record):
         self._updated(
             personnummer=new_pnr,
             sd_number=new_sd,
-            actor=require_actor(actor),
-            timestamp=require_instant(at, "at"),
+            **stamp(actor, at),
         )
 
     @event(Updated)
