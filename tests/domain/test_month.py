@@ -71,3 +71,22 @@ def test_instants_beyond_the_utc_calendar_are_invalid_input(instant: datetime) -
 def test_the_first_and_last_utc_instants_are_instants() -> None:
     assert require_aware(datetime.min.replace(tzinfo=UTC), "at").year == 1
     assert require_aware(datetime.max.replace(tzinfo=UTC), "at").year == 9999
+
+
+def test_month_days_and_the_month_before_a_day() -> None:
+    assert Month(2024, 2).days == (date(2024, 2, 1), date(2024, 2, 29))
+    assert Month.before(date(2026, 1, 1)) == Month(2025, 12)
+    with pytest.raises(InvalidInputError, match="no month before"):
+        Month.before(date(1, 1, 31))
+    with pytest.raises(InvalidInputError, match="calendar date"):
+        Month.before(datetime(2026, 3, 1, tzinfo=UTC))
+
+
+def test_month_instants_come_from_stockholm_midnights() -> None:
+    # March 2024 ends on the Sunday summer time starts: the month is 743 hours long.
+    start, end = Month(2024, 3).instants()
+    assert start == datetime(2024, 2, 29, 23, tzinfo=UTC)
+    assert end == datetime(2024, 3, 31, 22, tzinfo=UTC)
+    assert LAST_MONTH.instants()[1] == datetime(9999, 12, 31, 23, tzinfo=UTC)
+    with pytest.raises(InvalidInputError, match="first instant"):
+        FIRST_MONTH.instants()

@@ -1,5 +1,9 @@
 """A calendar month, the unit of the operator's checks (R4 buffer month, R9 "previous month").
 
+The one place for month arithmetic: first and last day, previous and next,
+the month before a day (R9), and the month's bounds as UTC instants from
+Stockholm local midnights (D5, the buffer's deadline view R14).
+
 Why a value object: month arithmetic (`year * 12 + month`, "the first day of
 the next month") overflows at the calendar's edges. `date(10000, 1, 1)` does
 not exist, so asking for December 9999 used to crash every view that computed
@@ -13,8 +17,9 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
+from homecare.domain.common import STOCKHOLM
 from homecare.errors import InvalidInputError
 
 __all__ = ["FIRST_MONTH", "LAST_MONTH", "Month"]
@@ -55,6 +60,18 @@ class Month:
         """The month a day lies in."""
         return cls(day.year, day.month)
 
+    @classmethod
+    def before(cls, today: date) -> Month:
+        """R9's "previous month": the month before `today`'s (a date, not a datetime).
+
+        InvalidInputError for a datetime or other non-date, and for any day of 0001-01.
+        """
+        if isinstance(today, datetime) or not isinstance(today, date):
+            raise InvalidInputError(f"today must be a calendar date, got {today!r}.")
+        if not cls.of(today).has_previous:
+            raise InvalidInputError("There is no month before January of year 1.")
+        return cls.of(today).previous()
+
     @property
     def first_day(self) -> date:
         return date(self.year, self.month, 1)
@@ -63,6 +80,28 @@ class Month:
     def last_day(self) -> date:
         """The month's last day, included (so December 9999 needs no day after it)."""
         return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def days(self) -> tuple[date, date]:
+        """(first day, last day), both included."""
+        return self.first_day, self.last_day
+
+    def instants(self) -> tuple[datetime, datetime]:
+        """[start, end) in UTC: the month's first Stockholm midnight and the next month's (D5).
+
+        A local day is 23, 24 or 25 hours long, so the bounds come from local
+        midnights, never from adding days to an instant. For December 9999 the
+        end is the midnight after its last day (no clock change in December).
+        January 0001 starts before the first UTC instant: InvalidInputError.
+        """
+        if not self.has_previous:
+            raise InvalidInputError(f"{self} starts before the first instant of the calendar.")
+        start = datetime.combine(self.first_day, time(), tzinfo=STOCKHOLM).astimezone(UTC)
+        if self.has_next:
+            after = datetime.combine(self.next().first_day, time(), tzinfo=STOCKHOLM)
+            return start, after.astimezone(UTC)
+        last = datetime.combine(self.last_day, time(), tzinfo=STOCKHOLM).astimezone(UTC)
+        return start, last + timedelta(days=1)
 
     @property
     def has_previous(self) -> bool:

@@ -68,7 +68,7 @@ class PaymentRun:
 def payment_run(year: int, month: int, *, saturday_is_holiday: bool = True) -> PaymentRun:
     """R14: the payment run for month `year`-`month` (1-12); InvalidInputError otherwise."""
     _check_month(year, month)
-    day = date(year + month // 12, month % 12 + 1, PAYMENT_DAY)
+    day = Month(year, month).next().first_day.replace(day=PAYMENT_DAY)
     reasons = _holiday_names(day, saturday_is_holiday=saturday_is_holiday)
     hour = HOLIDAY_HOUR if reasons else WEEKDAY_HOUR
     return PaymentRun(

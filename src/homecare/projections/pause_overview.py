@@ -151,18 +151,12 @@ class PauseRow(BaseModel):
 
 def month_bounds(year: int, month: int) -> tuple[date, date]:
     """The first and last calendar day of a month, for the overview's period (R9)."""
-    asked = Month(year, month)
-    return asked.first_day, asked.last_day
+    return Month(year, month).days
 
 
 def previous_month(today: date) -> tuple[date, date]:
     """R9's "previous month" step: the first and last day of the month before `today`'s."""
-    if isinstance(today, datetime) or not isinstance(today, date):
-        raise InvalidInputError(f"today must be a calendar date, got {today!r}.")
-    if not Month.of(today).has_previous:
-        raise InvalidInputError("There is no month before January of year 1.")
-    before = Month.of(today).previous()
-    return before.first_day, before.last_day
+    return Month.before(today).days
 
 
 # -- the projection ------------------------------------------------------------
