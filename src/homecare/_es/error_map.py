@@ -1,0 +1,179 @@
+"""One map from the errors of the libraries underneath to homecare's own (issue 12).
+
+    library error (most specific first)        homecare error         code
+    eventsourcing IntegrityError,              ConcurrentUpdateError  concurrent_update
+      RecordConflictError
+    eventsourcing MapperDeserialisationError   CipherKeyError (D8)    wrong_cipher_key
+    eventsourcing ConnectionPoolClosedError    StorageError           storage_error
+    eventsourcing PersistenceError             StorageError           storage_error
+    sqlalchemy OperationalError, InterfaceError,
+      DisconnectionError, TimeoutError         StorageError           storage_error
+    sqlalchemy SQLAlchemyError                 StorageError           storage_error
+    psycopg Error (the driver, when loaded)    StorageError           storage_error
+
+`LIBRARY_ERRORS` is that table; the nearest class in an error's MRO wins, so
+eventsourcing's IntegrityError (a PersistenceError and a RecordConflictError)
+is a conflict. A `HomecareError` passes through untouched, and an error the
+table does not name (a bug) is left as it is. Messages name the library
+error's type only: a driver's text may quote a row, personnummer included (D8).
+
+Apply it at a boundary, as httpx maps httpcore's errors in one place:
+`translated(function)` (a decorator), `mapped()` (a `with` block), or
+`boundary(cls)` (every public method of a class, except `process`: a
+projection's page is classified by the runner, D10). `opening(url)` is the
+boundary of opening a store: any failure there is a StorageError naming the URL.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import wraps
+from types import TracebackType
+from typing import Final, ParamSpec, TypeVar
+
+import eventsourcing.persistence as es
+import sqlalchemy.exc as sa
+
+from homecare.errors import CipherKeyError, ConcurrentUpdateError, HomecareError, StorageError
+
+__all__ = [
+    "LIBRARY_ERRORS",
+    "UNREACHABLE",
+    "UNREADABLE_EVENTS",
+    "Translation",
+    "boundary",
+    "mapped",
+    "opening",
+    "translate",
+    "translated",
+]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+C = TypeVar("C", bound=type)
+
+UNREADABLE_EVENTS: Final = (
+    "Stored events cannot be read: the cipher key is wrong or missing "
+    "(HOMECARE_CIPHER_KEY must be the key the store was written with)."
+)
+_CONFLICT: Final = (
+    "Someone else changed the same record at the same time; nothing was saved. "
+    "Load it again and retry."
+)
+UNREACHABLE: Final[tuple[type[Exception], ...]] = (
+    sa.OperationalError,
+    sa.InterfaceError,
+    sa.DisconnectionError,
+    sa.TimeoutError,
+)
+"""SQLAlchemy's errors of reaching the store (not of an event): the runner passes them
+through instead of stopping a projection at an event (D10)."""
+_INSIDE_A_PAGE: Final = frozenset({"process"})
+"""A projection's `process` runs inside the runner's page, which classifies its failures."""
+
+
+@dataclass(frozen=True)
+class Translation:
+    """One row of the table: the homecare error and its message (`{kind}`: the type's name)."""
+
+    error: type[HomecareError]
+    message: str
+
+    def of(self, library_error: BaseException) -> HomecareError:
+        return self.error(self.message.format(kind=type(library_error).__name__))
+
+
+_STORE_FAILED: Final = Translation(StorageError, "The store failed: {kind}.")
+_CLOSED: Final = Translation(StorageError, "The store is closed: connect() again.")
+_UNREACHED: Final = Translation(StorageError, "The store cannot be reached: {kind}.")
+LIBRARY_ERRORS: Final[Mapping[type[Exception], Translation]] = {
+    es.IntegrityError: Translation(ConcurrentUpdateError, _CONFLICT),
+    es.RecordConflictError: Translation(ConcurrentUpdateError, _CONFLICT),
+    es.MapperDeserialisationError: Translation(CipherKeyError, UNREADABLE_EVENTS),
+    es.ConnectionPoolClosedError: _CLOSED,
+    es.PersistenceError: Translation(StorageError, "The event store failed: {kind}."),
+    **dict.fromkeys(UNREACHABLE, _UNREACHED),
+    sa.SQLAlchemyError: _STORE_FAILED,
+}
+"""The table: library error class -> Translation (psycopg.Error joins it once psycopg is
+loaded; it is optional for a SQLite store, so it is never imported here)."""
+
+
+def translate(error: BaseException) -> HomecareError | None:
+    """The homecare error for `error`: itself if it is one, the nearest row of the table in
+    its MRO, or None (not a library error: a bug, left as it is)."""
+    if isinstance(error, HomecareError):
+        return error
+    psycopg = sys.modules.get("psycopg")
+    for cls in type(error).__mro__:
+        found = LIBRARY_ERRORS.get(cls)
+        if found is not None:
+            return found.of(error)
+        if psycopg is not None and cls is psycopg.Error:
+            return _STORE_FAILED.of(error)
+    return None
+
+
+class mapped:  # noqa: N801 - used like a function: `with mapped():`
+    """A `with` block whose library errors leave it as their HomecareError (cause kept)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        found = None if exc is None else translate(exc)
+        if found is not None and found is not exc:
+            raise found from exc
+
+
+class opening:  # noqa: N801 - used like a function: `with opening(url):`
+    """Opening the store at `shown_url` (redacted): any failure that is not a HomecareError
+    (a refused connection, a database that does not exist, a missing driver) is a
+    StorageError naming the URL and the failure's first line."""
+
+    def __init__(self, shown_url: str) -> None:
+        self.shown_url = shown_url
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, Exception) and not isinstance(exc, HomecareError):
+            first = str(exc).splitlines()[0] if str(exc) else "no detail"
+            raise StorageError(
+                f"Cannot open the store at {self.shown_url}: {type(exc).__name__}: {first}"
+            ) from exc
+
+
+def translated(function: Callable[P, R]) -> Callable[P, R]:
+    """`function` with the map applied to whatever it raises (not for generators)."""
+    if inspect.isgeneratorfunction(function):
+        raise TypeError(f"{function.__qualname__}: a generator runs after its boundary returns")
+
+    @wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with mapped():
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+def boundary(cls: C) -> C:
+    """`cls` with every public method `translated` (not `process`, see the module)."""
+    for name, member in list(vars(cls).items()):
+        if not name.startswith("_") and name not in _INSIDE_A_PAGE and inspect.isfunction(member):
+            setattr(cls, name, translated(member))
+    return cls
