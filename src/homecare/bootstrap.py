@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from homecare import schema
+from homecare._es.log import Log
 from homecare._es.runner import (
     FaultHook,
     Guard,
@@ -72,6 +73,7 @@ class Homecare:
             self.app = HomecareApplication(
                 settings.eventsourcing_environment(), connect_kwargs=connect_kwargs
             )
+            self.log = Log(self.app.recorder, self.app.mapper)
             sealer = Sealer(self.app.mapper.cipher)
             message_format = ParagoFormat()
             self.buffer = Buffer(self.database, sealer, message_format)
@@ -108,8 +110,7 @@ class Homecare:
     def add_projection(self, projection: Any, *, page_size: int = 1000) -> ProjectionRunner:
         runner = ProjectionRunner(
             self.database,
-            self.app.recorder,
-            self.app.mapper,
+            self.log,
             projection,
             page_size=page_size,
             fault=self._fault,

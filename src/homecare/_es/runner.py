@@ -1,7 +1,7 @@
 """Runs a projection over the event log: pages of events, one transaction each (D2).
 
-Each page is read from the notification log, decoded with the application's
-mapper, handed to the projection, and committed together with the new
+Each page is read from the application log (`homecare._es.log`), decoded with
+the application's mapper, handed to the projection, and committed together with the new
 tracking position. A crash anywhere before the commit leaves neither rows nor
 position; a restart resumes at the stored position, so every event is
 processed exactly once. Writers are serialised per projection (an advisory
@@ -14,14 +14,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
-from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import ApplicationRecorder, Mapper
-from eventsourcing.utils import get_topic
 from sqlalchemy import Connection, Table
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
+from homecare._es.log import Log, Positioned, union_of_topics
+from homecare._es.topics import topic_of
 from homecare._sql.database import Database, is_read_only_error
 from homecare.errors import ProjectionBusyError, ProjectionStoppedError, StorageError
 
@@ -53,9 +52,7 @@ class Projection(Protocol):
     tables: tuple[Table, ...]
     """Its own tables, emptied when it is rebuilt (never the event log)."""
 
-    def process(
-        self, conn: Connection, events: Sequence[tuple[int, DomainEventProtocol[Any]]]
-    ) -> None:
+    def process(self, conn: Connection, events: Sequence[Positioned]) -> None:
         """Apply one page of (notification id, event), in log order, inside `conn`'s transaction."""
 
 
@@ -86,13 +83,13 @@ class _PageFailedError(Exception):
     def __init__(
         self,
         runner: ProjectionRunner,
-        event: tuple[int, DomainEventProtocol[Any]],
+        event: Positioned,
         error: Exception,
     ) -> None:
         super().__init__(runner.name)
         self.runner = runner
         self.position = event[0]
-        self.topic = get_topic(type(event[1]))
+        self.topic = topic_of(type(event[1]))
         self.error = error
 
 
@@ -110,16 +107,14 @@ class ProjectionRunner:
     def __init__(
         self,
         database: Database,
-        recorder: ApplicationRecorder,
-        mapper: Mapper[Any],
+        log: Log,
         projection: Projection,
         *,
         page_size: int = 1000,
         fault: FaultHook | None = None,
     ) -> None:
         self.database = database
-        self.recorder = recorder
-        self.mapper = mapper
+        self.log = log
         self.projection = projection
         self.page_size = page_size
         self._fault = fault or (lambda _point: None)
@@ -143,7 +138,7 @@ class ProjectionRunner:
 
     def lag(self) -> int:
         """Events in the log not yet processed by this projection."""
-        return max(0, (self.recorder.max_notification_id() or 0) - self.position())
+        return max(0, self.log.end() - self.position())
 
     def catch_up(self, *, max_pages: int | None = None) -> int:
         """Process everything recorded so far; returns the number of events processed."""
@@ -220,9 +215,9 @@ def _run_page(runners: Sequence[ProjectionRunner], *, page_size: int | None = No
     if not runners:
         return 0
     first = runners[0]
-    database, recorder, mapper = first.database, first.recorder, first.mapper
+    database, log = first.database, first.log
     page_size = page_size or min(r.page_size for r in runners)
-    topics = _topics(runners)
+    topics = union_of_topics(getattr(r.projection, "topics", ()) for r in runners)
     with database.write_engine.begin() as conn:
         for runner in sorted(runners, key=lambda r: r.name):
             database.lock(conn, f"projection:{runner.name}")
@@ -230,14 +225,12 @@ def _run_page(runners: Sequence[ProjectionRunner], *, page_size: int | None = No
             first.guard(conn)
         positions = {r.name: _position_or_reset(conn, r) for r in runners}
         start = min(positions.values())
-        end = recorder.max_notification_id() or 0
+        end = log.end()
         if end <= start:
             return 0
-        notifications = recorder.select_notifications(
-            start=start, limit=page_size, stop=end, topics=topics, inclusive_of_start=False
-        )
+        notifications = log.page(start, page_size, stop=end, topics=topics)
         reached = end if len(notifications) < page_size else notifications[-1].id
-        events = [(n.id, mapper.to_domain_event(n)) for n in notifications]
+        events = log.decoded(notifications)
         for runner in runners:
             position = positions[runner.name]
             mine = events if position == start else [e for e in events if e[0] > position]
@@ -254,7 +247,7 @@ def _run_page(runners: Sequence[ProjectionRunner], *, page_size: int | None = No
 def _process(
     runner: ProjectionRunner,
     conn: Connection,
-    events: Sequence[tuple[int, DomainEventProtocol[Any]]],
+    events: Sequence[Positioned],
 ) -> None:
     try:
         runner.projection.process(conn, events)
@@ -280,14 +273,3 @@ def _position_or_reset(conn: Connection, runner: ProjectionRunner) -> int:
         conn.execute(table.delete())
     runner.database.set_position(conn, runner.name, 0, wanted)
     return 0
-
-
-def _topics(runners: Sequence[ProjectionRunner]) -> tuple[str, ...]:
-    """The union of the projections' topics, or () (everything) if any wants everything."""
-    union: set[str] = set()
-    for runner in runners:
-        topics = getattr(runner.projection, "topics", ())
-        if not topics:
-            return ()
-        union.update(topics)
-    return tuple(sorted(union))

@@ -1,0 +1,82 @@
+"""Reading the application log: pages of stored events, filtered by topic, decoded (D2, D6).
+
+One reader for everything that follows the log: the projection runner (its
+pages, `homecare._es.runner`) and the audit (history, verify, as-of). The log
+is eventsourcing's notification log: every stored event with its position
+(`id`, from 1, in commit order), its aggregate and its topic. Reading it by
+topic lets a reader skip events it does not handle without decoding them;
+decoding goes through the application's mapper, so encrypted events are opened
+with the store's key (a wrong key raises eventsourcing's
+`MapperDeserialisationError`, translated where the call came in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeAlias
+
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
+
+__all__ = ["Log", "Positioned", "Stored", "union_of_topics"]
+
+Stored: TypeAlias = Notification
+"""An event as stored, before decoding: `id` (its log position), `originator_id`,
+`originator_version`, `topic`."""
+Positioned: TypeAlias = tuple[int, DomainEventProtocol[Any]]
+"""A decoded event and its log position, as projections receive them."""
+
+
+class Log:
+    """The application log of one store, read through its recorder and mapper."""
+
+    def __init__(self, recorder: ApplicationRecorder, mapper: Mapper[Any]) -> None:
+        self.recorder = recorder
+        self.mapper = mapper
+
+    def end(self) -> int:
+        """The highest position recorded so far; 0 for an empty log."""
+        return self.recorder.max_notification_id() or 0
+
+    def page(
+        self, after: int, limit: int, *, stop: int | None = None, topics: Sequence[str] = ()
+    ) -> Sequence[Stored]:
+        """At most `limit` stored events after position `after`, up to `stop` (inclusive)
+        if given, of the given topics only (all when `topics` is empty), in log order."""
+        return self.recorder.select_notifications(
+            start=after, limit=limit, stop=stop, topics=topics, inclusive_of_start=False
+        )
+
+    def pages(
+        self, *, page_size: int, stop: int | None = None, topics: Sequence[str] = ()
+    ) -> Iterator[Sequence[Stored]]:
+        """The whole log (up to `stop`, inclusive) in pages of at most `page_size`, so
+        memory stays flat whatever its length; an empty page is never yielded."""
+        position = 0
+        while stop is None or position < stop:
+            page = self.page(position, page_size, stop=stop, topics=topics)
+            if not page:
+                return
+            yield page
+            if len(page) < page_size:
+                return
+            position = page[-1].id
+
+    def decode(self, stored: Stored) -> DomainEventProtocol[Any]:
+        """The domain event a stored event holds (opened with the store's key)."""
+        return self.mapper.to_domain_event(stored)
+
+    def decoded(self, page: Sequence[Stored]) -> list[Positioned]:
+        """A page decoded: (position, event) in log order."""
+        return [(stored.id, self.decode(stored)) for stored in page]
+
+
+def union_of_topics(topic_lists: Iterable[Sequence[str]]) -> tuple[str, ...]:
+    """The topics several readers handle together, sorted; () (every event) as soon as
+    one of them handles everything (names no topics)."""
+    union: set[str] = set()
+    for topics in topic_lists:
+        if not topics:
+            return ()
+        union.update(topics)
+    return tuple(sorted(union))

@@ -1,0 +1,227 @@
+"""D6: a customer as it was at an instant, integration status included (R14)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from homecare._sql.database import Database
+from homecare.audit._common import PAGE_SIZE, scratch_store, timestamp, translated
+from homecare.audit._members import Members
+from homecare.bootstrap import Homecare
+from homecare.domain.assignment import Assignment
+from homecare.domain.common import require_aware
+from homecare.domain.customer import Customer
+from homecare.domain.pause import Pause
+from homecare.errors import InvalidInputError
+from homecare.outbox import tables as buffer_tables
+from homecare.outbox.projection import BufferProjection
+from homecare.outbox.store import AssignmentIntegration, Buffer, IntegrationStatus, receipt_times
+
+
+class DecisionThen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    decision_id: UUID
+    valid_from: date
+    valid_to: date | None
+    activities: list[str]
+
+
+class PauseThen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    pause_id: UUID
+    level: str
+    target_id: UUID
+    status: str
+    reason: str
+    starts_at: datetime
+    ends_at: datetime | None
+    cancelled_at: datetime | None
+    active: bool
+
+
+class AssignmentThen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    assignment_id: UUID
+    order_id: UUID
+    staff_id: UUID
+    status: str
+    planned_start: datetime
+    performed_start: datetime | None
+    performed_end: datetime | None
+    activities: list[str]
+    integration_status: str
+    reasons: list[str]
+
+
+class CustomerAsOf(BaseModel):
+    """D6: a customer as it was at `at`; integration status from the buffer replayed to then.
+
+    Deliveries to the city are acknowledgements, not events: a report released
+    then shows as `delivered` when the city's receipt for it had arrived by then
+    (its `delivered_at`, R14), else `queued`.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    customer_id: UUID
+    at: datetime
+    replayed_to: int
+    organisation: str
+    decisions: list[DecisionThen]
+    contracts: list[UUID]
+    orders: list[UUID]
+    pauses: list[PauseThen]
+    assignments: list[AssignmentThen]
+
+
+@translated
+def as_of(
+    hc: Homecare, customer_id: UUID, at: datetime, *, page_size: int = PAGE_SIZE
+) -> CustomerAsOf:
+    """The customer's state at `at`: pauses and visits with their status and integration status.
+
+    The buffer is replayed into a scratch store over the log up to the first
+    event whose timestamp is after `at`.
+    """
+    at = require_aware(at, "at")
+    hc.app.get(Customer, customer_id)
+    customer = hc.app.get_as_of(Customer, customer_id, at)
+    if customer is None:
+        raise InvalidInputError(
+            f"Customer {customer_id} was not registered yet at {at.isoformat()}."
+        )
+    members = Members(customer_id)
+    with TemporaryDirectory(prefix="homecare-as-of-") as folder:
+        scratch = scratch_store(Path(folder))
+        try:
+            replayed_to = _replay_until(hc, scratch, members, at, page_size)
+            assignments = members.of_kind("Assignment")
+            buffer = Buffer(scratch, hc.buffer.sealer, hc.buffer.format)
+            statuses = _delivered_then(
+                hc, at, buffer.integration_statuses(assignment_ids=assignments)
+            )
+        finally:
+            scratch.dispose()
+    return CustomerAsOf(
+        customer_id=customer_id,
+        at=at,
+        replayed_to=replayed_to,
+        organisation=customer.organisation,
+        decisions=[
+            DecisionThen(
+                decision_id=d.decision_id,
+                valid_from=d.valid_from,
+                valid_to=d.valid_to,
+                activities=sorted(d.activities),
+            )
+            for d in customer.decisions
+        ],
+        contracts=members.of_kind("Contract"),
+        orders=members.of_kind("Order"),
+        pauses=[
+            _pause_then(p, at)
+            for i in members.of_kind("Pause")
+            if (p := hc.app.get_as_of(Pause, i, at))
+        ],
+        assignments=[
+            _assignment_then(a, statuses.get(a.id))
+            for i in assignments
+            if (a := hc.app.get_as_of(Assignment, i, at))
+        ],
+    )
+
+
+def _replay_until(
+    hc: Homecare, scratch: Database, members: Members, at: datetime, page_size: int
+) -> int:
+    """Run a fresh buffer projection over the log until an event is after `at`."""
+    projection = BufferProjection(hc.buffer.sealer, hc.buffer.format)
+    reached = 0
+    for page in hc.log.pages(page_size=page_size):
+        events: list[tuple[int, DomainEventProtocol[Any]]] = []
+        for stored in page:
+            event = hc.log.decode(stored)
+            if timestamp(event) > at:
+                break
+            events.append((stored.id, event))
+            members.admit(event)
+        if events:
+            with scratch.write_engine.begin() as conn:
+                projection.process(conn, events)
+            reached = events[-1][0]
+        if len(events) < len(page):
+            break
+    return reached
+
+
+def _pause_then(pause: Pause, at: datetime) -> PauseThen:
+    return PauseThen(
+        pause_id=pause.id,
+        level=pause.level.value,
+        target_id=pause.target_id,
+        status=pause.status.value,
+        reason=pause.reason.value,
+        starts_at=pause.starts_at,
+        ends_at=pause.ends_at,
+        cancelled_at=pause.cancelled_at,
+        active=pause.is_active_at(at),
+    )
+
+
+def _delivered_then(
+    hc: Homecare, at: datetime, statuses: list[AssignmentIntegration]
+) -> dict[UUID, AssignmentIntegration]:
+    """R14: a report queued then was delivered then if the city's receipt had arrived by `at`.
+
+    The scratch replay numbers its items differently, so the live store's position
+    of each message is compared with the live delivered mark as of `at`.
+    """
+    queued = [s for s in statuses if s.status is IntegrationStatus.QUEUED and s.message_id]
+    if not queued:
+        return {s.assignment_id: s for s in statuses}
+    mark = hc.buffer.delivered_position_at(at)
+    items = buffer_tables.items
+    with hc.database.engine.connect() as conn:
+        live: dict[UUID, int | None] = {
+            row.message_id: row.position
+            for row in conn.execute(
+                select(items.c.message_id, items.c.position).where(
+                    items.c.message_id.in_([s.message_id for s in queued])
+                )
+            )
+        }
+        receipts = receipt_times(conn, [p for p in live.values() if p is not None and p <= mark])
+    found = {s.assignment_id: s for s in statuses}
+    for status in queued:
+        position = None if status.message_id is None else live.get(status.message_id)
+        if position is not None and position in receipts:
+            found[status.assignment_id] = status.model_copy(
+                update={"status": IntegrationStatus.DELIVERED, "delivered_at": receipts[position]}
+            )
+    return found
+
+
+def _assignment_then(assignment: Assignment, status: Any) -> AssignmentThen:
+    return AssignmentThen(
+        assignment_id=assignment.id,
+        order_id=assignment.order_id,
+        staff_id=assignment.staff_id,
+        status=assignment.status.value,
+        planned_start=assignment.planned_start,
+        performed_start=assignment.performed_start,
+        performed_end=assignment.performed_end,
+        activities=list(assignment.activities),
+        integration_status="not_confirmed" if status is None else status.status.value,
+        reasons=[] if status is None else list(status.reasons),
+    )

@@ -1,0 +1,62 @@
+"""A customer's history: every event that touched it, in log order, with who and when (D1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+from pydantic import BaseModel, ConfigDict
+
+from homecare.audit._common import PAGE_SIZE, timestamp, translated
+from homecare.audit._members import Members
+from homecare.bootstrap import Homecare
+from homecare.domain.customer import Customer
+
+
+class HistoryEntry(BaseModel):
+    """One event in a customer's history (D1: who did what, and when)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    position: int
+    timestamp: datetime
+    aggregate: str
+    aggregate_id: UUID
+    version: int
+    event: str
+    actor: str | None
+
+
+@translated
+def history(hc: Homecare, customer_id: UUID, *, page_size: int = PAGE_SIZE) -> list[HistoryEntry]:
+    """Every event that touched the customer and its contracts, orders, pauses and visits.
+
+    In log order. Event names are the aggregate's and the event's class names
+    (PauseCreated, AssignmentConfirmed). Unknown customer: NotFoundError.
+    """
+    hc.app.get(Customer, customer_id)
+    members = Members(customer_id)
+    entries: list[HistoryEntry] = []
+    for page in hc.log.pages(page_size=page_size):
+        for stored in page:
+            if not members.may_concern(stored):
+                continue
+            event = hc.log.decode(stored)
+            kind = members.admit(event)
+            if kind is not None:
+                entries.append(_entry(stored.id, kind, event))
+    return entries
+
+
+def _entry(position: int, kind: str, event: DomainEventProtocol[Any]) -> HistoryEntry:
+    return HistoryEntry(
+        position=position,
+        timestamp=timestamp(event),
+        aggregate=kind,
+        aggregate_id=event.originator_id,
+        version=event.originator_version,
+        event=kind + type(event).__qualname__.split(".")[-1],
+        actor=getattr(event, "actor", None),
+    )
