@@ -1,0 +1,169 @@
+"""Writing the pause overview (R9, R12): events to rows, one page at a time (D6).
+
+`process` gets one page of events inside the runner's transaction, loads the
+rows that page touches in one SELECT, applies the events in memory (dispatch
+per event type), and writes with one bulk INSERT and one bulk UPDATE per
+table. Nothing is ever deleted (R13). The effective period (D5) comes from
+`homecare.domain.pause.effective_period`, the function the aggregate uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import singledispatchmethod
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+from sqlalchemy import Connection, bindparam, select
+
+from homecare._es.topics import topic_of
+from homecare._sql.database import Database
+from homecare.domain.customer import Customer
+from homecare.domain.pause import Pause, PauseLevel, PauseReason, PauseStatus, effective_period
+from homecare.projections.pause_overview.queries import PauseQueries
+from homecare.projections.pause_overview.tables import (
+    MUTABLE,
+    overview_customers,
+    overview_pauses,
+)
+
+__all__ = ["PauseOverview"]
+
+
+@dataclass
+class _Page:
+    """One page's working set: rows loaded or created, and which must be written."""
+
+    conn: Connection
+    pauses: dict[UUID, dict[str, Any]] = field(default_factory=dict)
+    new_pauses: set[UUID] = field(default_factory=set)
+    changed_pauses: set[UUID] = field(default_factory=set)
+    new_customers: dict[UUID, dict[str, Any]] = field(default_factory=dict)
+
+    def load(self, pause_ids: Iterable[UUID]) -> None:
+        wanted = sorted(set(pause_ids) - self.pauses.keys())
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            query = select(overview_pauses).where(overview_pauses.c.pause_id.in_(chunk))
+            for row in self.conn.execute(query).mappings():
+                self.pauses[row["pause_id"]] = dict(row)
+
+    def touch(self, row: dict[str, Any]) -> None:
+        if row["pause_id"] not in self.new_pauses:
+            self.changed_pauses.add(row["pause_id"])
+
+    def flush(self) -> None:
+        if self.new_customers:
+            self.conn.execute(overview_customers.insert(), list(self.new_customers.values()))
+        if self.new_pauses:
+            self.conn.execute(
+                overview_pauses.insert(), [self.pauses[i] for i in sorted(self.new_pauses)]
+            )
+        if self.changed_pauses:
+            updated = [{**self.pauses[i], "key": i} for i in sorted(self.changed_pauses)]
+            self.conn.execute(
+                overview_pauses.update()
+                .where(overview_pauses.c.pause_id == bindparam("key"))
+                .values({name: bindparam(name) for name in MUTABLE}),
+                [{name: row[name] for name in (*MUTABLE, "key")} for row in updated],
+            )
+
+
+class PauseOverview(PauseQueries):
+    """The overview read model: `process` is run by the ProjectionRunner, `list` queries it."""
+
+    name = "pause_overview"
+    version = 1
+    tables = (overview_customers, overview_pauses)
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def process(
+        self, conn: Connection, events: Sequence[tuple[int, DomainEventProtocol[Any]]]
+    ) -> None:
+        """Apply one page of events in log order; the runner commits it with the position."""
+        page = _Page(conn)
+        page.load(
+            e.originator_id for _, e in events if isinstance(e, Pause.Changed | Pause.Cancelled)
+        )
+        for _, event in events:
+            self._apply(event, page)
+        page.flush()
+
+    @singledispatchmethod
+    def _apply(self, event: object, page: _Page) -> None:
+        """Every other event: nothing to show (the runner still moves the position)."""
+
+    @_apply.register
+    def _registered(self, event: Customer.Registered, page: _Page) -> None:
+        page.new_customers[event.originator_id] = {
+            "customer_id": event.originator_id,
+            "organisation": event.organisation,
+        }
+
+    @_apply.register
+    def _created(self, event: Pause.Created, page: _Page) -> None:
+        row: dict[str, Any] = {
+            "pause_id": event.originator_id,
+            "customer_id": event.customer_id,
+            "level": PauseLevel(event.level).value,
+            "target_id": event.target_id,
+            "status": PauseStatus.NEW.value,
+            "reason": PauseReason(event.reason).value,
+            "reason_text": event.reason_text,
+            "notified_at": event.notified_at,
+            "starts_at": event.starts_at,
+            "ends_at": event.ends_at,
+            "cancelled_at": None,
+            "created_by": event.actor,
+            "changed_by": event.actor,
+            "version": event.originator_version,
+        }
+        page.pauses[event.originator_id] = row
+        page.new_pauses.add(event.originator_id)
+        _set_effective(row)
+
+    @_apply.register
+    def _changed(self, event: Pause.Changed, page: _Page) -> None:
+        row = page.pauses.get(event.originator_id)
+        if row is None:  # only if the overview's rows were removed by hand; nothing to update
+            return
+        row |= {
+            "status": PauseStatus.CHANGED.value,
+            "starts_at": event.starts_at,
+            "ends_at": event.ends_at,
+            "reason": PauseReason(event.reason).value,
+            "reason_text": event.reason_text,
+            "changed_by": event.actor,
+            "version": event.originator_version,
+        }
+        _set_effective(row)
+        page.touch(row)
+
+    @_apply.register
+    def _cancelled(self, event: Pause.Cancelled, page: _Page) -> None:
+        row = page.pauses.get(event.originator_id)
+        if row is None:
+            return
+        row |= {
+            "status": PauseStatus.CANCELLED.value,
+            "cancelled_at": event.timestamp,
+            "changed_by": event.actor,
+            "version": event.originator_version,
+        }
+        _set_effective(row)
+        page.touch(row)
+
+    topics: tuple[str, ...] = tuple(
+        sorted(topic_of(kind) for kind in _apply.dispatcher.registry if kind is not object)
+    )
+    """The event topics handled above: the runner reads only these from the log."""
+
+
+def _set_effective(row: dict[str, Any]) -> None:
+    """D5 through the domain's own function, so the overview and the aggregate agree."""
+    period = effective_period(row["starts_at"], row["ends_at"], row["cancelled_at"])
+    row["effective_start"], row["effective_end"] = period if period else (None, None)

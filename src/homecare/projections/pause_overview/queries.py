@@ -1,0 +1,198 @@
+"""Reading the pause overview (R9, R12): the filtered list, the time states, a dump.
+
+Why in SQL: "upcoming / ongoing / ended" is decided against a `now` the
+caller passes in (the library reads no clock), on SQLite and PostgreSQL alike.
+R12: a pause whose effective period has ended (or that never had one, being
+cancelled before it started) is *inactivated*: hidden from the default list,
+shown with `include_inactive=True` or `time_state="ended"`, so it can be
+reconciled against what was sent to the city.
+"""
+
+from __future__ import annotations
+
+import builtins
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import ColumnElement, and_, case, literal, or_, select
+
+from homecare._sql.database import Database
+from homecare.domain.common import STOCKHOLM, parse_choice, require_aware
+from homecare.domain.fields import ORGANISATION_MAX, require_text
+from homecare.domain.month import Month
+from homecare.domain.pause import PauseLevel, PauseReason, PauseStatus
+from homecare.errors import InvalidInputError
+from homecare.projections.pause_overview.tables import overview_customers, overview_pauses
+
+__all__ = ["PauseQueries", "PauseRow", "TimeState", "month_bounds", "previous_month"]
+
+_P = overview_pauses.c
+_C = overview_customers.c
+
+
+class TimeState(StrEnum):
+    """Where a pause's effective period (D5) stands relative to a given instant."""
+
+    UPCOMING = "upcoming"
+    ONGOING = "ongoing"
+    ENDED = "ended"
+
+
+class PauseRow(BaseModel):
+    """One pause as the overview shows it (R9), with its time state at the asked `now`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    pause_id: UUID
+    customer_id: UUID
+    organisation: str | None
+    level: PauseLevel
+    target_id: UUID
+    status: PauseStatus
+    reason: PauseReason
+    reason_text: str | None
+    notified_at: datetime
+    starts_at: datetime
+    ends_at: datetime | None
+    cancelled_at: datetime | None
+    effective_start: datetime | None
+    effective_end: datetime | None
+    time_state: TimeState
+    inactive: bool
+    created_by: str
+    changed_by: str
+    version: int
+
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    """The first and last calendar day of a month, for the overview's period (R9)."""
+    return Month(year, month).days
+
+
+def previous_month(today: date) -> tuple[date, date]:
+    """R9's "previous month" step: the first and last day of the month before `today`'s."""
+    return Month.before(today).days
+
+
+class PauseQueries:
+    """The overview's queries over `database` (PauseOverview is one)."""
+
+    database: Database
+
+    def list(
+        self,
+        *,
+        period_from: date,
+        period_to: date,
+        now: datetime,
+        customer_id: UUID | None = None,
+        organisation: str | None = None,
+        level: PauseLevel | str | None = None,
+        status: PauseStatus | str | None = None,
+        time_state: TimeState | str | None = None,
+        include_inactive: bool = False,
+    ) -> list[PauseRow]:
+        """R9, R12: the pauses whose recorded period overlaps the Stockholm days asked for.
+
+        period_from..period_to are Stockholm calendar dates, both included; a
+        pause is listed when [starts_at, ends_at or open) overlaps
+        [period_from 00:00, period_to + 1 day 00:00) Stockholm time. Ended
+        pauses are inactive (R12) and hidden unless `include_inactive` or
+        `time_state="ended"`. Sorted by starts_at, then pause_id.
+        """
+        window_start, window_end = _window(period_from, period_to)
+        require_aware(now, "now")
+        states = _time_states(now)
+        state_column = case(
+            (states[TimeState.UPCOMING], literal(TimeState.UPCOMING.value)),
+            (states[TimeState.ONGOING], literal(TimeState.ONGOING.value)),
+            else_=literal(TimeState.ENDED.value),
+        ).label("time_state")
+        query = (
+            select(overview_pauses, _C.organisation, state_column)
+            .select_from(
+                overview_pauses.outerjoin(overview_customers, _C.customer_id == _P.customer_id)
+            )
+            .where(_P.starts_at < window_end, or_(_P.ends_at.is_(None), _P.ends_at > window_start))
+            .order_by(_P.starts_at, _P.pause_id)
+        )
+        if customer_id is not None:
+            if not isinstance(customer_id, UUID):
+                raise InvalidInputError(f"customer_id must be a UUID, got {customer_id!r}.")
+            query = query.where(_P.customer_id == customer_id)
+        if organisation is not None:  # the door's rules: no NUL reaches PostgreSQL (D10)
+            organisation = require_text(organisation, "organisation", ORGANISATION_MAX)
+            query = query.where(_C.organisation == organisation)
+        if level is not None:
+            query = query.where(_P.level == parse_choice(PauseLevel, level, "level").value)
+        if status is not None:
+            query = query.where(_P.status == parse_choice(PauseStatus, status, "status").value)
+        if time_state is not None:
+            query = query.where(states[parse_choice(TimeState, time_state, "time_state")])
+        elif not include_inactive:
+            query = query.where(~states[TimeState.ENDED])
+        with self.database.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [
+            PauseRow.model_validate({**row, "inactive": row["time_state"] == TimeState.ENDED.value})
+            for row in rows
+        ]
+
+    def dump(self) -> dict[str, builtins.list[dict[str, Any]]]:
+        """Every stored row of the overview, by table, sorted by key: compare a rebuild (D6)."""
+        with self.database.engine.connect() as conn:
+            return {
+                table.name: [dict(r) for r in conn.execute(select(table).order_by(key)).mappings()]
+                for table, key in (
+                    (overview_customers, _C.customer_id),
+                    (overview_pauses, _P.pause_id),
+                )
+            }
+
+
+def _time_states(now: datetime) -> dict[TimeState, ColumnElement[bool]]:
+    """One SQL predicate per time state; together they cover every row exactly once."""
+    has_period = _P.effective_start.is_not(None)
+    return {
+        TimeState.UPCOMING: and_(has_period, _P.effective_start > now),
+        TimeState.ONGOING: and_(
+            has_period,
+            _P.effective_start <= now,
+            or_(_P.effective_end.is_(None), _P.effective_end > now),
+        ),
+        TimeState.ENDED: or_(
+            _P.effective_start.is_(None),
+            and_(_P.effective_end.is_not(None), _P.effective_end <= now),
+        ),
+    }
+
+
+def _window(period_from: date, period_to: date) -> tuple[datetime, datetime]:
+    """Stockholm midnight of the first day and of the day after the last (D5: local days)."""
+    for name, value in (("period_from", period_from), ("period_to", period_to)):
+        if isinstance(value, datetime) or not isinstance(value, date):
+            raise InvalidInputError(f"{name} must be a calendar date, got {value!r}.")
+    if period_to < period_from:
+        raise InvalidInputError(f"The period ends ({period_to}) before it starts ({period_from}).")
+    return _utc_midnight(period_from), _utc_midnight(period_to, after=True)
+
+
+def _utc_midnight(day: date, *, after: bool = False) -> datetime:
+    """Stockholm midnight starting `day` (or the day after it) as a UTC instant.
+
+    At the calendar's edges that midnight lies outside what datetime can hold
+    (0001-01-01 00:00 Stockholm is still year 0 in UTC; the day after 9999-12-31
+    does not exist): there the window is bounded by the first or last instant
+    there is, which keeps exactly the same instants in it.
+    """
+    if after and day == date.max:
+        return datetime.combine(day, time(0), tzinfo=STOCKHOLM).astimezone(UTC) + timedelta(days=1)
+    if after:
+        day += timedelta(days=1)
+    try:
+        return datetime.combine(day, time(0), tzinfo=STOCKHOLM).astimezone(UTC)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)

@@ -1,0 +1,64 @@
+"""The pause overview's tables (R9, R12): one row per customer, one per pause.
+
+Nothing is ever deleted (R13). The effective period (D5) is stored beside the
+recorded one so the time state is decided in SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, Integer, String, Table, Text, Uuid
+
+from homecare._sql.database import UtcDateTime, metadata
+from homecare.domain.fields import ACTOR_MAX, ORGANISATION_MAX
+
+__all__ = ["MUTABLE", "overview_customers", "overview_pauses"]
+
+
+def _instants(*names: str, nullable: bool) -> list[Column[datetime]]:
+    """One UTC instant column per name (UtcDateTime refuses a naive value)."""
+    return [Column(name, UtcDateTime, nullable=nullable) for name in names]
+
+
+overview_customers = Table(
+    "homecare_pause_overview_customers",
+    metadata,
+    Column("customer_id", Uuid, primary_key=True),
+    Column("organisation", String(ORGANISATION_MAX), nullable=False),
+)
+
+# effective_start and effective_end both NULL: no effective period (cancelled
+# before it started, D5); start set and end NULL: open-ended (ongoing, R12).
+overview_pauses = Table(
+    "homecare_pause_overview_pauses",
+    metadata,
+    Column("pause_id", Uuid, primary_key=True),
+    Column("customer_id", Uuid, nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("target_id", Uuid, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("reason_text", Text, nullable=True),
+    *_instants("notified_at", "starts_at", nullable=False),
+    *_instants("ends_at", "cancelled_at", "effective_start", "effective_end", nullable=True),
+    Column("created_by", String(ACTOR_MAX), nullable=False),
+    Column("changed_by", String(ACTOR_MAX), nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_homecare_pause_overview_pauses_starts", "starts_at", "pause_id"),
+    Index("ix_homecare_pause_overview_pauses_customer", "customer_id"),
+)
+
+MUTABLE = (
+    "status",
+    "reason",
+    "reason_text",
+    "starts_at",
+    "ends_at",
+    "cancelled_at",
+    "effective_start",
+    "effective_end",
+    "changed_by",
+    "version",
+)
+"""The columns a Changed or Cancelled event may rewrite; the others are fixed at creation."""
