@@ -11,8 +11,9 @@
 
 Memory stays flat whatever the log's length: the log is read in pages (through
 `homecare._es.log`), the rebuild writes a page per transaction, and tables are
-compared as two sorted streams. Storage errors become `StorageError` at each
-public function, the boundary.
+compared as two sorted streams. Each public function is a boundary of the one
+error map (`homecare._es.error_map`): a storage error leaves it as `StorageError`,
+events stored under another key as `CipherKeyError`.
 """
 
 from homecare.audit._as_of import AssignmentThen, CustomerAsOf, DecisionThen, PauseThen, as_of

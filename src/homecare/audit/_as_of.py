@@ -12,8 +12,9 @@ from eventsourcing.domain import DomainEventProtocol
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
+from homecare._es.error_map import translated
 from homecare._sql.database import Database
-from homecare.audit._common import PAGE_SIZE, scratch_store, timestamp, translated
+from homecare.audit._common import PAGE_SIZE, scratch_store, timestamp
 from homecare.audit._members import Members
 from homecare.bootstrap import Homecare
 from homecare.domain.assignment import Assignment

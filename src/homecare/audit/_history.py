@@ -9,7 +9,8 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 from pydantic import BaseModel, ConfigDict
 
-from homecare.audit._common import PAGE_SIZE, timestamp, translated
+from homecare._es.error_map import translated
+from homecare.audit._common import PAGE_SIZE, timestamp
 from homecare.audit._members import Members
 from homecare.bootstrap import Homecare
 from homecare.domain.customer import Customer

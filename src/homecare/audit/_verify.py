@@ -11,10 +11,11 @@ from typing import Any
 
 from sqlalchemy import Table
 
+from homecare._es.error_map import translated
 from homecare._es.log import union_of_topics
 from homecare._es.sealing import Sealer
 from homecare._sql.database import Database
-from homecare.audit._common import PAGE_SIZE, scratch_store, translated
+from homecare.audit._common import PAGE_SIZE, scratch_store
 from homecare.audit._compare import Tally, compare_table
 from homecare.audit._report import VerifyReport
 from homecare.bootstrap import Homecare
