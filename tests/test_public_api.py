@@ -39,7 +39,7 @@ from homecare import (
     connect,
 )
 from homecare.bootstrap import Homecare
-from tests.storage.scenario import ACTOR, HOUR, T0, world
+from tests.scenario import ACTOR, HOUR, T0, pair
 
 INTENDED = {
     # composition root and facade
@@ -246,7 +246,7 @@ def test_a_real_conflict_in_a_command_is_ConcurrentUpdateError(
     hc: Homecare, other: Homecare, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two writers load the same pause; the second to save loses, and nothing of it is stored."""
-    w = world(hc.app)
+    w = pair(hc.app)
     pause = hc.app.create_pause(
         level="customer",
         target_id=w.customer,

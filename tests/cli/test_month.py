@@ -12,14 +12,14 @@ from homecare.cli.month import EXIT_AT_RISK
 from homecare.domain.assignment import Assignment, AssignmentStatus
 from tests.cli.conftest import Cli, assert_one_line_error
 from tests.conftest import ACTOR
-from tests.outbox.world import World
+from tests.scenario import Scenario
 
 BEFORE = "2026-04-06T09:00"  # Stockholm time, an hour before March's run (Easter Monday)
 
 
 def test_r14_buffer_deadline_exits_non_zero_until_fixed_and_fetched(cli: Cli) -> None:
     with connect(cli.url) as hc:
-        world = World(hc)
+        world = Scenario(hc.app)
         no_sd = world.staff(sd_number=False)
         world.visit(world.customer(), no_sd)
     held = cli("buffer", "deadline", "--month", "2026-03", "--now", BEFORE)
@@ -51,7 +51,7 @@ def test_r14_buffer_deadline_bad_month_is_one_line(cli: Cli) -> None:
 
 def test_r14_month_report_as_table_json_and_csv(cli: Cli) -> None:
     with connect(cli.url) as hc:
-        world = World(hc)
+        world = Scenario(hc.app)
         staff = world.staff()
         world.visit(world.customer(), staff)
         world.visit(world.customer(), staff)
@@ -75,7 +75,7 @@ def test_r14_month_report_as_table_json_and_csv(cli: Cli) -> None:
 
 def test_r12_pauses_reconcile_exits_non_zero_on_a_difference(cli: Cli) -> None:
     with connect(cli.url) as hc:
-        world = World(hc)
+        world = Scenario(hc.app)
         customer = world.customer()
         hc.app.create_pause(
             level="customer",
@@ -106,8 +106,8 @@ def test_r12_pauses_reconcile_exits_non_zero_on_a_difference(cli: Cli) -> None:
 
 def test_r15_assignments_decline_from_the_command_line(cli: Cli) -> None:
     with connect(cli.url) as hc:
-        world = World(hc)
-        visit = world.visit(world.customer(), world.staff(), confirm=False)
+        world = Scenario(hc.app)
+        visit = world.visit(world.customer(), world.staff(), until="attested")
     done = cli.ok(
         "assignments",
         "decline",

@@ -19,7 +19,7 @@ from homecare.http import create_app
 from tests.cli.conftest import Cli
 from tests.http.conftest import OPS, TOKENS
 from tests.http.server import serving
-from tests.pauses.world import World as PauseWorld
+from tests.scenario import Scenario
 
 PLACEHOLDER = re.compile(r"<(str|bool|int|float|path|datetime|uuid|text)[^>]*>", re.IGNORECASE)
 STRAY = re.compile(r"\s\.(\s|$)")
@@ -109,10 +109,10 @@ def test_pauses_list_says_how_many_ended_pauses_it_hides_and_when_one_was_cancel
 ) -> None:
     t0 = datetime(2026, 3, 2, 8, tzinfo=UTC)
     with connect(cli.url) as hc:
-        world = PauseWorld(hc.app, at=t0)
-        family = world.family()
-        world.pause("customer", family.customer, t0 + timedelta(days=1), t0 + timedelta(days=2))
-        ongoing = world.pause("customer", family.customer, t0 + timedelta(days=3))
+        world = Scenario(hc.app, at=t0)
+        family = world.customer()
+        world.pause("customer", family.id, t0 + timedelta(days=1), t0 + timedelta(days=2))
+        ongoing = world.pause("customer", family.id, t0 + timedelta(days=3))
         world.tick(3600)
         hc.app.cancel_pause(ongoing, actor="ops", at=datetime(2026, 3, 6, 9, 30, tzinfo=UTC))
     args = ["pauses", "list", "--from", "2026-03-01", "--to", "2026-03-31"]

@@ -15,7 +15,7 @@ from homecare.bootstrap import Homecare, connect
 from homecare.http import ApiToken, create_app
 from tests.conftest import init_sqlite
 from tests.http.server import serving
-from tests.outbox.world import World
+from tests.scenario import Scenario
 
 DRAIN_SECRET = "city-drain-secret-0123456789abcdef"
 READ_SECRET = "ops-read-only-secret-0123456789"
@@ -55,7 +55,7 @@ def live_sqlite(sqlite_hc: Homecare) -> Iterator[Live]:
 
 def scenario_45(hc: Homecare) -> set[UUID]:
     """The buffer issue's scenario: 45 confirmed visits, 3 by staff without an SD number."""
-    world = World(hc)
+    world = Scenario(hc.app)
     good = world.staff()
     no_sd = world.staff(sd_number=False)
     held: set[UUID] = set()
@@ -71,7 +71,7 @@ def scenario_45(hc: Homecare) -> set[UUID]:
 
 def fill(hc: Homecare, visits: int, customers: int = 12) -> None:
     """`visits` released items: a few customers, one visit a day each."""
-    world = World(hc)
+    world = Scenario(hc.app)
     staff = world.staff()
     people = [world.customer() for _ in range(customers)]
     for k in range(visits):

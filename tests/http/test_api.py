@@ -29,7 +29,7 @@ from tests.http.conftest import (
     scenario_45,
 )
 from tests.http.server import serving
-from tests.outbox.world import World, pnr
+from tests.scenario import Scenario, pnr
 
 PROTECTED = [
     "/buffer/items",
@@ -146,7 +146,7 @@ def test_r14_deadline_and_month_report_with_a_read_token(hc: Homecare, live: Liv
 
 
 def test_health_needs_no_token_and_reports_lag_in_events(hc: Homecare, live: Live) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     world.customer()
     with live.client() as client:
         before = client.get("/health")
@@ -285,7 +285,7 @@ def test_one_slow_fetch_does_not_block_other_requests(sqlite_hc: Homecare) -> No
 
 
 def test_catch_up_on_fetch_projects_new_events_first(hc: Homecare) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     world.visit(world.customer(), world.staff())
     with serving(create_app(hc, TOKENS, catch_up_on_fetch=True)) as url:
         body = httpx.get(f"{url}/buffer/items", headers=CITY).json()

@@ -16,7 +16,7 @@ from homecare.bootstrap import Homecare, connect
 from homecare.cli.app import app as cli_app
 from homecare.http import create_app
 from tests.http.conftest import CITY, TOKENS, scenario_45
-from tests.outbox.world import World
+from tests.scenario import Scenario
 
 KEY_1 = "A" * 43 + "="
 KEY_2 = "B" * 43 + "="
@@ -35,7 +35,7 @@ def test_metrics_show_the_buffer_the_lag_and_the_citys_fetches(hc: Homecare) -> 
     client = TestClient(create_app(hc, TOKENS))
     assert len(client.get("/buffer/items?limit=20", headers=CITY).json()["items"]) == 20
     client.get("/buffer/items?limit=20&after=20", headers=CITY)
-    World(hc).customer()  # events not yet projected: a lag
+    Scenario(hc.app).customer()  # events not yet projected: a lag
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
@@ -68,7 +68,7 @@ def test_ready_fails_on_lag_over_the_threshold_and_on_a_stopped_projection(
     with connect(store_url) as first:
         hc = Homecare(first.settings.model_copy(update={"lag_threshold": 3, "stall_seconds": 0.05}))
         try:
-            world = World(hc)
+            world = Scenario(hc.app)
             world.customer()
             hc.catch_up()
             client = TestClient(create_app(hc, TOKENS))
@@ -88,7 +88,7 @@ def test_ready_fails_on_lag_over_the_threshold_and_on_a_stopped_projection(
 
 def test_ready_fails_on_a_wrong_cipher_key(store_url: str) -> None:
     with connect(store_url, cipher_key=KEY_1) as hc:
-        World(hc).customer()
+        Scenario(hc.app).customer()
         hc.catch_up()
     with connect(store_url, cipher_key=KEY_2) as wrong:
         ready = TestClient(create_app(wrong, TOKENS)).get("/health/ready")

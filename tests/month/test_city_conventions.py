@@ -16,7 +16,7 @@ import pytest
 from homecare.bootstrap import Homecare
 from homecare.outbox.messages import CustomerPauseMessage
 from tests.conftest import ACTOR
-from tests.outbox.world import World
+from tests.scenario import Scenario
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 Sent = tuple[str, str, str, str | None]
@@ -32,7 +32,7 @@ class City:
 
     def __init__(self, hc: Homecare) -> None:
         self.hc = hc
-        self.world = World(hc)
+        self.world = Scenario(hc.app)
         self.customer = self.world.customer()
         self.cursor: str | None = None
         self.names: dict[str, str] = {}

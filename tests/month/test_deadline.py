@@ -10,18 +10,18 @@ from homecare.bootstrap import Homecare, connect
 from homecare.errors import InvalidInputError
 from homecare.settings import Settings
 from tests.conftest import ACTOR
-from tests.outbox.world import World
+from tests.scenario import Scenario
 
 RUN_2026_03 = datetime(2026, 4, 6, 8, 0, tzinfo=UTC)  # 10:00 Stockholm, Easter Monday
 BEFORE, AFTER = RUN_2026_03 - timedelta(hours=1), RUN_2026_03 + timedelta(hours=1)
 
 
 def test_r14_a_held_item_is_at_risk_until_fixed_and_fetched(hc: Homecare) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     ok, no_sd = world.staff(), world.staff(sd_number=False)
     world.visit(world.customer(), ok)
     held = world.visit(world.customer(), no_sd)
-    unconfirmed = world.visit(world.customer(), ok, confirm=False)
+    unconfirmed = world.visit(world.customer(), ok, until="attested")
     hc.catch_up()
     report = hc.month_close.deadline(2026, 3, now=BEFORE)
     assert report.status == "at_risk"
@@ -52,7 +52,7 @@ def test_r14_a_held_item_is_at_risk_until_fixed_and_fetched(hc: Homecare) -> Non
 def test_r14_other_months_are_not_counted_and_the_default_is_the_month_due(
     hc: Homecare,
 ) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     world.visit(world.customer(), world.staff(), day=date(2026, 4, 1))
     hc.catch_up()
     assert hc.month_close.deadline(2026, 3, now=BEFORE).status == "clear"
@@ -62,7 +62,7 @@ def test_r14_other_months_are_not_counted_and_the_default_is_the_month_due(
 
 
 def test_r14_month_report_counts_before_and_after_the_run(hc: Homecare) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     staff, no_sd = world.staff(), world.staff(sd_number=False)
     customers = [world.customer() for _ in range(4)]  # Team 0, 1, 2, 0
     for customer in customers:
@@ -109,7 +109,7 @@ def test_r14_saturday_as_a_weekday_is_a_setting_from_the_environment(
 
 
 def test_r14_metrics_for_the_month_due(hc: Homecare) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     world.visit(world.customer(), world.staff(sd_number=False))
     world.visit(world.customer(), world.staff())
     hc.catch_up()
@@ -125,7 +125,7 @@ def test_r14_metrics_for_the_month_due(hc: Homecare) -> None:
 
 
 def test_r14_month_report_counts_pause_messages_sent_and_waiting(hc: Homecare) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     customers = [world.customer() for _ in range(2)]  # Team 0, Team 1
     for customer, day in zip(customers, (10, 20), strict=True):
         hc.app.create_pause(
@@ -153,12 +153,12 @@ def test_r14_r7_a_visit_inside_a_pause_is_listed_apart_not_at_risk(hc: Homecare)
     """A performed visit lying in a pause cannot be confirmed (R7), so it is never
     paid and cannot be at risk: the month is clear once the rest is delivered, and
     the visit is listed in `in_pause` with its customer."""
-    world = World(hc)
+    world = Scenario(hc.app)
     staff = world.staff()
     customer = world.customer()
-    paused = world.visit(customer, staff, confirm=False)  # 2026-03-02 09:00 UTC
+    paused = world.visit(customer, staff, until="attested")  # 2026-03-02 09:00 UTC
     other = world.customer()
-    unconfirmed = world.visit(other, staff, confirm=False)
+    unconfirmed = world.visit(other, staff, until="attested")
     hc.app.create_pause(
         level="customer",
         target_id=customer.id,

@@ -19,14 +19,14 @@ from homecare.errors import (
 from homecare.outbox.messages import VisitReportMessage
 from homecare.outbox.store import IntegrationStatus
 from tests.conftest import ACTOR, T0
-from tests.outbox.world import Customer, World
+from tests.scenario import Customer, Scenario
 
 DAY = date(2026, 3, 2)
 START = datetime(2026, 3, 2, 9, tzinfo=T0.tzinfo)
 
 
-def _planned(world: World, customer: Customer, staff: UUID) -> UUID:
-    return world.hc.app.plan_assignment(
+def _planned(world: Scenario, customer: Customer, staff: UUID) -> UUID:
+    return world.app.plan_assignment(
         order_id=customer.order,
         staff_id=staff,
         planned_start=START,
@@ -40,7 +40,7 @@ def _planned(world: World, customer: Customer, staff: UUID) -> UUID:
 def test_r15_declined_end_to_end_held_for_sd_number_released_fetched_as_declined(
     hc: Homecare,
 ) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     staff = world.staff(sd_number=False)
     visit = _planned(world, world.customer(), staff)
     app = hc.app
@@ -76,7 +76,7 @@ def test_r15_declined_end_to_end_held_for_sd_number_released_fetched_as_declined
 
 
 def test_r15_corrections_work_both_ways(hc: Homecare) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     staff = world.staff()
     visit = world.visit(world.customer(), staff)  # performed and confirmed: revision 1
     app = hc.app
@@ -108,7 +108,7 @@ def test_r15_corrections_work_both_ways(hc: Homecare) -> None:
 
 
 def test_r15_a_performed_reports_payload_keeps_its_old_shape(hc: Homecare) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     world.visit(world.customer(), world.staff())
     hc.catch_up()
     (item,) = hc.buffer.fetch().items
@@ -144,7 +144,7 @@ def test_r15_domain_guards() -> None:
 
 
 def test_r7_r15_a_declined_visit_inside_a_pause_is_not_confirmed(hc: Homecare) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     customer = world.customer()
     visit = _planned(world, customer, world.staff())
     hc.app.create_pause(

@@ -9,7 +9,7 @@ import pytest
 from homecare.bootstrap import Homecare
 from homecare.errors import InvalidInputError
 from homecare.outbox.store import IntegrationStatus
-from tests.outbox.world import World
+from tests.scenario import Scenario
 
 T1 = datetime(2026, 4, 6, 15, 0, tzinfo=UTC)
 
@@ -17,7 +17,7 @@ T1 = datetime(2026, 4, 6, 15, 0, tzinfo=UTC)
 def test_r14_the_fetch_that_moves_the_mark_past_an_item_is_its_delivered_at(
     hc: Homecare,
 ) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     staff = world.staff()
     visits = [world.visit(world.customer(), staff) for _ in range(5)]
     hc.catch_up()
@@ -42,7 +42,7 @@ def test_r14_the_fetch_that_moves_the_mark_past_an_item_is_its_delivered_at(
 
 
 def test_r14_without_a_time_the_buffer_clock_stamps_the_receipt(hc: Homecare) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     world.visit(world.customer(), world.staff())
     hc.catch_up()
     before = datetime.now(UTC)

@@ -7,15 +7,15 @@ from uuid import UUID
 
 from homecare.bootstrap import Homecare
 from tests.conftest import ACTOR
-from tests.outbox.world import Customer, World
+from tests.scenario import Customer, Scenario
 
 LATER = datetime(2026, 6, 1, tzinfo=UTC)  # "now": every pause below has ended by then
 
 
-def _pause(world: World, customer: Customer, first: int, last: int) -> UUID:
+def _pause(world: Scenario, customer: Customer, first: int, last: int) -> UUID:
     """A customer pause from 10:00 on March `first` to 10:00 on March `last` (Stockholm)."""
     start = datetime(2026, 3, first, 9, tzinfo=UTC)
-    return world.hc.app.create_pause(
+    return world.app.create_pause(
         level="customer",
         target_id=customer.id,
         notified_at=world.tick(),
@@ -33,7 +33,7 @@ def _drain(hc: Homecare) -> None:
 
 
 def test_r12_matching_city_and_pauses_and_the_inactivated_pauses_messages(hc: Homecare) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     customer = world.customer()
     pause = _pause(world, customer, 10, 12)
     world.at = datetime(2026, 3, 20, tzinfo=UTC)
@@ -61,7 +61,7 @@ def test_r12_matching_city_and_pauses_and_the_inactivated_pauses_messages(hc: Ho
 
 
 def test_r12_an_undelivered_message_is_a_difference_with_its_cause(hc: Homecare) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     queued_customer, held_customer = world.customer(), world.customer()
     no_sd = world.staff(sd_number=False)
     world.visit(held_customer, no_sd, day=date(2026, 3, 2))  # held: holds the customer back
@@ -92,7 +92,7 @@ def test_r12_an_undelivered_message_is_a_difference_with_its_cause(hc: Homecare)
 
 
 def test_r12_a_pause_the_buffer_has_not_seen_yet_is_not_in_buffer(hc: Homecare) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     customer = world.customer()
     _pause(world, customer, 3, 4)
     hc.catch_up()
@@ -106,7 +106,7 @@ def test_r12_a_pause_the_buffer_has_not_seen_yet_is_not_in_buffer(hc: Homecare) 
 
 
 def test_r12_every_message_of_a_pause_is_listed_even_more_than_a_block(hc: Homecare) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     customer = world.customer()
     for day in range(1, 21, 2):  # ten separate one-day periods: 1, 3, ..., 19 March
         hc.app.create_pause(
@@ -121,7 +121,7 @@ def test_r12_every_message_of_a_pause_is_listed_even_more_than_a_block(hc: Homec
         )
     hc.catch_up()
     before = len(hc.buffer.fetch(limit=500).items)
-    merging = world.hc.app.create_pause(
+    merging = world.app.create_pause(
         level="customer",
         target_id=customer.id,
         notified_at=world.tick(),

@@ -18,7 +18,7 @@ import psycopg
 from psycopg import sql
 
 from homecare.bootstrap import connect
-from tests.outbox.world import World
+from tests.scenario import Scenario
 
 BACKUP_SCHEMA = "homecare_test_backup"
 MARCH = date(2026, 3, 2)
@@ -110,7 +110,7 @@ class Provider:
     def __init__(self, url: str, folder: Path) -> None:
         self.url = url
         self.hc = connect(url)
-        self.world = World(self.hc)
+        self.world = Scenario(self.hc.app)
         self.staff = self.world.staff()
         self.customer = self.world.customer()
         self.days = 0
@@ -125,7 +125,8 @@ class Provider:
     def restore(self) -> None:
         self.hc.close()
         self.backup.restore()
-        self.hc = self.world.hc = connect(self.url)
+        self.hc = connect(self.url)
+        self.world.app = self.hc.app
 
     def __enter__(self) -> Provider:
         return self

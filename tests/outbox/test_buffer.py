@@ -14,7 +14,7 @@ from homecare.outbox.cursor import parse_cursor
 from homecare.outbox.messages import CustomerPauseMessage, VisitReportMessage
 from homecare.outbox.store import IntegrationStatus
 from tests.conftest import ACTOR
-from tests.outbox.world import World, pnr
+from tests.scenario import Scenario, pnr
 
 
 def drain(
@@ -32,7 +32,7 @@ def drain(
 
 
 def test_r3_drain_of_45_items_comes_in_batches_of_20_20_5(hc: Homecare) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     staff = world.staff()
     for _ in range(45):
         world.visit(world.customer(), staff)
@@ -45,7 +45,7 @@ def test_r3_drain_of_45_items_comes_in_batches_of_20_20_5(hc: Homecare) -> None:
 
 def test_r4_r5_r6_scenario_45_visits_3_without_sd_number(hc: Homecare) -> None:
     """The issue's acceptance scenario: 20, 20, 2; 3 held; fixed; exactly those 3; month empty."""
-    world = World(hc)
+    world = Scenario(hc.app)
     good = world.staff()
     no_sd = world.staff(sd_number=False)
     held_visits = set()
@@ -96,7 +96,7 @@ def test_r4_r5_r6_scenario_45_visits_3_without_sd_number(hc: Homecare) -> None:
 def test_r5_each_cause_holds_the_item_with_its_reason(
     hc: Homecare, setup: str, reason: str
 ) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     staff = world.staff(personnummer=setup != "no_pnr", sd_number=setup != "no_sd")
     customer = world.customer(decision=setup not in {"no_decision", "decision_expired"})
     if setup == "decision_expired":
@@ -121,7 +121,7 @@ def test_r5_each_cause_holds_the_item_with_its_reason(
 
 
 def test_r6_registering_a_decision_releases_the_held_item(hc: Homecare) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     customer = world.customer(decision=False)
     visit = world.visit(customer, world.staff())
     hc.catch_up()
@@ -140,7 +140,7 @@ def test_r6_registering_a_decision_releases_the_held_item(hc: Homecare) -> None:
 
 
 def test_r6_corrected_and_confirmed_again_replaces_the_held_item(hc: Homecare) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     customer = world.customer(activities=("shower",))
     hc.app.place_order(customer.contract, activities=["cleaning"], actor=ACTOR, at=world.tick())
     visit = world.visit(customer, world.staff(), activities=("cleaning",))
@@ -172,7 +172,7 @@ def test_r6_corrected_and_confirmed_again_replaces_the_held_item(hc: Homecare) -
 
 
 def test_d4_held_item_holds_back_its_customer_only(hc: Homecare) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     good, no_pnr = world.staff(), world.staff(personnummer=False)
     first, second = world.customer(), world.customer()
     held = world.visit(first, no_pnr)
@@ -195,7 +195,7 @@ def test_d4_held_item_holds_back_its_customer_only(hc: Homecare) -> None:
 def test_d3_older_cursor_gets_the_same_items_again_and_the_mark_never_moves_back(
     hc: Homecare,
 ) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     staff = world.staff()
     for _ in range(5):
         world.visit(world.customer(), staff)
@@ -233,9 +233,9 @@ def test_d3_unknown_cursor_beyond_the_end_is_a_clear_error(hc: Homecare) -> None
 
 
 def test_r2_integration_status_follows_the_visit(hc: Homecare) -> None:
-    world = World(hc)
+    world = Scenario(hc.app)
     staff = world.staff()
-    visit = world.visit(world.customer(), staff, confirm=False)
+    visit = world.visit(world.customer(), staff, until="attested")
     hc.catch_up()
     assert hc.buffer.integration_status(visit).status is IntegrationStatus.NOT_CONFIRMED
     hc.app.confirm_assignment(visit, actor=ACTOR, at=world.tick())
@@ -253,7 +253,7 @@ def test_r10_pause_messages_new_changed_cancelled(hc: Homecare) -> None:
 
     from homecare.domain.citydays import STOCKHOLM
 
-    world = World(hc)
+    world = Scenario(hc.app)
     customer = world.customer()
     start = datetime(2026, 3, 10, 14, 0, tzinfo=STOCKHOLM)
     pause = hc.app.create_pause(

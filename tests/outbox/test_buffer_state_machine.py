@@ -27,7 +27,7 @@ from homecare.bootstrap import Homecare, connect
 from homecare.outbox import tables as t
 from homecare.outbox.cursor import parse_cursor
 from tests.conftest import ACTOR, init_sqlite
-from tests.outbox.world import World, pnr
+from tests.scenario import Scenario, pnr
 
 
 class SimulatedCrashError(Exception):
@@ -43,7 +43,7 @@ class BufferMachine(RuleBasedStateMachine):
         self.hc: Homecare = connect(self.url, fault=self._fault)
         for runner in self.hc.runners:
             runner.page_size = 4
-        self.world = World(self.hc)
+        self.world = Scenario(self.hc.app)
         self.kept_cursor: str | None = None
         self.kept: list[Any] = []
         self.history: list[tuple[str | None, list[UUID]]] = []

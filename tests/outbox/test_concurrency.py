@@ -11,13 +11,13 @@ import threading
 from datetime import date, timedelta
 
 from homecare.bootstrap import connect
-from tests.outbox.world import World
+from tests.scenario import Scenario
 
 
 def test_d3_concurrent_writers_runners_and_drainer_skip_nothing(store_url: str) -> None:
     writers, visits_each = 4, 12
     with connect(store_url) as setup:
-        world = World(setup)
+        world = Scenario(setup.app)
         staff = world.staff()
         customers = [world.customer() for _ in range(writers * 2)]
     done = threading.Event()
@@ -35,7 +35,7 @@ def test_d3_concurrent_writers_runners_and_drainer_skip_nothing(store_url: str) 
 
     def write(n: int) -> None:
         with connect(store_url) as hc:
-            mine = World(hc, at=world.at + timedelta(hours=n))
+            mine = Scenario(hc.app, at=world.at + timedelta(hours=n))
             for k in range(visits_each):
                 customer = customers[(n * 2 + k) % len(customers)]
                 mine.visit(customer, staff, day=date(2026, 3, 2 + k % 5))

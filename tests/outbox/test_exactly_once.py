@@ -14,15 +14,15 @@ from homecare.bootstrap import Homecare, connect
 from homecare.errors import ProjectionBusyError
 from homecare.outbox import tables as t
 from tests.conftest import ACTOR
-from tests.outbox.world import World
+from tests.scenario import Scenario
 
 
 class SimulatedCrashError(Exception):
     """Stands for the process dying at a given point."""
 
 
-def _populate(hc: Homecare) -> World:
-    world = World(hc)
+def _populate(hc: Homecare) -> Scenario:
+    world = Scenario(hc.app)
     good, no_sd = world.staff(), world.staff(sd_number=False)
     for n in range(12):
         customer = world.customer()

@@ -15,7 +15,7 @@ from homecare.bootstrap import Homecare
 from homecare.domain import Assignment, AssignmentStatus
 from homecare.errors import AssignmentInPauseError, ConfirmationRejectedError
 from tests.conftest import ACTOR
-from tests.pauses.world import Family, World, local
+from tests.scenario import Customer, Scenario, local
 
 START = local(2026, 3, 10, 8)
 END = local(2026, 3, 12, 8)
@@ -25,23 +25,23 @@ AFTER = local(2026, 3, 13, 12)
 
 
 @pytest.fixture
-def world(hc: Homecare) -> World:
-    return World(hc.app)
+def world(hc: Homecare) -> Scenario:
+    return Scenario(hc.app)
 
 
-def paused(world: World, at: datetime, family: Family) -> dict[str, set[UUID]]:
+def paused(world: Scenario, at: datetime, family: Customer) -> dict[str, set[UUID]]:
     """Which pauses pause each level of `family` at `at`."""
     app = world.app
     return {
-        "customer": {p.id for p in app.paused_by(at=at, customer_id=family.customer)},
+        "customer": {p.id for p in app.paused_by(at=at, customer_id=family.id)},
         "contract": {p.id for p in app.paused_by(at=at, contract_id=family.contract)},
         "order": {p.id for p in app.paused_by(at=at, order_id=family.order)},
     }
 
 
-def test_R7_customer_pause_pauses_its_contracts_and_orders(world: World) -> None:
-    family, other = world.family(), world.family()
-    pause = world.pause("customer", family.customer, START, END)
+def test_R7_customer_pause_pauses_its_contracts_and_orders(world: Scenario) -> None:
+    family, other = world.customer(), world.customer()
+    pause = world.pause("customer", family.id, START, END)
     assert paused(world, INSIDE, family) == {
         "customer": {pause},
         "contract": {pause},
@@ -56,8 +56,8 @@ def test_R7_customer_pause_pauses_its_contracts_and_orders(world: World) -> None
         }
 
 
-def test_R7_contract_pause_pauses_its_orders_not_its_customer(world: World) -> None:
-    family = world.family()
+def test_R7_contract_pause_pauses_its_orders_not_its_customer(world: Scenario) -> None:
+    family = world.customer()
     pause = world.pause("contract", family.contract, START, END)
     assert paused(world, INSIDE, family) == {
         "customer": set(),
@@ -66,8 +66,8 @@ def test_R7_contract_pause_pauses_its_orders_not_its_customer(world: World) -> N
     }
 
 
-def test_R7_order_pause_pauses_only_that_order(world: World) -> None:
-    family = world.family()
+def test_R7_order_pause_pauses_only_that_order(world: Scenario) -> None:
+    family = world.customer()
     sibling = world.app.place_order(
         family.contract, activities=["shopping"], actor=ACTOR, at=world.tick()
     )
@@ -76,9 +76,9 @@ def test_R7_order_pause_pauses_only_that_order(world: World) -> None:
     assert world.app.paused_by(at=INSIDE, order_id=sibling) == []
 
 
-def test_R7_paused_by_returns_every_pause_of_every_level(world: World) -> None:
-    family = world.family()
-    on_customer = world.pause("customer", family.customer, START, None)
+def test_R7_paused_by_returns_every_pause_of_every_level(world: Scenario) -> None:
+    family = world.customer()
+    on_customer = world.pause("customer", family.id, START, None)
     on_contract = world.pause("contract", family.contract, START, END)
     on_order = world.pause("order", family.order, INSIDE, None)
     assert paused(world, INSIDE, family) == {
@@ -91,7 +91,7 @@ def test_R7_paused_by_returns_every_pause_of_every_level(world: World) -> None:
     assert paused(world, END, family)["order"] == {on_customer, on_order}
 
 
-def _attested_visit(world: World, family: Family, start: datetime) -> UUID:
+def _attested_visit(world: Scenario, family: Customer, start: datetime) -> UUID:
     app = world.app
     staff = app.register_staff(name="Anna", sd_number="SD1", actor=ACTOR, at=world.tick())
     end = start + timedelta(hours=1)
@@ -114,10 +114,10 @@ def _attested_visit(world: World, family: Family, start: datetime) -> UUID:
 
 @pytest.mark.parametrize("level", ["customer", "contract", "order"])
 def test_R7_confirming_a_visit_inside_a_pause_of_any_level_is_refused(
-    world: World, level: str
+    world: Scenario, level: str
 ) -> None:
-    family = world.family()
-    target = {"customer": family.customer, "contract": family.contract, "order": family.order}
+    family = world.customer()
+    target = {"customer": family.id, "contract": family.contract, "order": family.order}
     pause = world.pause(level, target[level], START, END)
     visit = _attested_visit(world, family, INSIDE)
     with pytest.raises(AssignmentInPauseError, match=str(pause)):
@@ -129,9 +129,9 @@ def test_R7_confirming_a_visit_inside_a_pause_of_any_level_is_refused(
 
 
 @pytest.mark.parametrize("level", ["customer", "contract", "order"])
-def test_R7_confirming_a_visit_outside_the_pause_works(world: World, level: str) -> None:
-    family = world.family()
-    target = {"customer": family.customer, "contract": family.contract, "order": family.order}
+def test_R7_confirming_a_visit_outside_the_pause_works(world: Scenario, level: str) -> None:
+    family = world.customer()
+    target = {"customer": family.id, "contract": family.contract, "order": family.order}
     world.pause(level, target[level], START, END)
     before = _attested_visit(world, family, START - timedelta(hours=1))  # ends at the start
     after = _attested_visit(world, family, END)  # starts at the end
@@ -139,10 +139,10 @@ def test_R7_confirming_a_visit_outside_the_pause_works(world: World, level: str)
     assert world.app.get(Assignment, after).status is AssignmentStatus.CONFIRMED
 
 
-def test_R7_a_cancelled_pause_no_longer_blocks_a_visit(world: World) -> None:
+def test_R7_a_cancelled_pause_no_longer_blocks_a_visit(world: Scenario) -> None:
     """R7 with D5: a pause cancelled before it started paused nothing."""
-    family = world.family()
-    pause = world.pause("customer", family.customer, START, END)
+    family = world.customer()
+    pause = world.pause("customer", family.id, START, END)
     world.app.cancel_pause(pause, actor=ACTOR, at=world.tick())
     visit = _attested_visit(world, family, INSIDE)
     world.app.confirm_assignment(visit, actor=ACTOR, at=world.tick())

@@ -21,26 +21,26 @@ from homecare.errors import (
     PauseUnchangedError,
 )
 from tests.conftest import ACTOR
-from tests.pauses.world import World, local
+from tests.scenario import Scenario, local
 
 START = local(2026, 3, 10, 8)
 END = local(2026, 3, 12, 8)
 
 
 @pytest.fixture
-def world(hc: Homecare) -> World:
-    return World(hc.app)
+def world(hc: Homecare) -> Scenario:
+    return Scenario(hc.app)
 
 
-def load(world: World, pause_id: UUID) -> Pause:
+def load(world: Scenario, pause_id: UUID) -> Pause:
     return world.app.get(Pause, pause_id)
 
 
 # -- R8 --------------------------------------------------------------------------
 
 
-def test_R8_new_then_changed_then_cancelled(world: World) -> None:
-    family = world.family()
+def test_R8_new_then_changed_then_cancelled(world: Scenario) -> None:
+    family = world.customer()
     notified = world.at
     pause_id = world.pause("order", family.order, START, END, reason="own_request")
     pause = load(world, pause_id)
@@ -61,9 +61,9 @@ def test_R8_new_then_changed_then_cancelled(world: World) -> None:
     assert load(world, pause_id).status is PauseStatus.CANCELLED
 
 
-def test_R8_a_change_that_changes_nothing_is_rejected_and_stores_nothing(world: World) -> None:
-    family = world.family()
-    pause_id = world.pause("customer", family.customer, START, END)
+def test_R8_a_change_that_changes_nothing_is_rejected_and_stores_nothing(world: Scenario) -> None:
+    family = world.customer()
+    pause_id = world.pause("customer", family.id, START, END)
     with pytest.raises(PauseUnchangedError):
         world.app.change_pause(pause_id, ends_at=END, actor=ACTOR, at=world.tick())
     with pytest.raises(PauseUnchangedError):
@@ -72,8 +72,8 @@ def test_R8_a_change_that_changes_nothing_is_rejected_and_stores_nothing(world: 
     assert (pause.status, pause.version) == (PauseStatus.NEW, 1)
 
 
-def test_R8_R13_a_cancelled_pause_cannot_be_changed_or_cancelled_again(world: World) -> None:
-    family = world.family()
+def test_R8_R13_a_cancelled_pause_cannot_be_changed_or_cancelled_again(world: Scenario) -> None:
+    family = world.customer()
     pause_id = world.pause("contract", family.contract, START, END)
     world.app.cancel_pause(pause_id, actor=ACTOR, at=world.tick())
     with pytest.raises(PauseCancelledError):
@@ -85,8 +85,8 @@ def test_R8_R13_a_cancelled_pause_cannot_be_changed_or_cancelled_again(world: Wo
     assert load(world, pause_id).version == 2
 
 
-def test_R8_an_end_not_after_the_start_is_an_invalid_period(world: World) -> None:
-    family = world.family()
+def test_R8_an_end_not_after_the_start_is_an_invalid_period(world: Scenario) -> None:
+    family = world.customer()
     for end in (START, START - timedelta(minutes=1)):
         with pytest.raises(InvalidPeriodError):
             world.pause("order", family.order, START, end)
@@ -96,8 +96,8 @@ def test_R8_an_end_not_after_the_start_is_an_invalid_period(world: World) -> Non
     assert load(world, pause_id).status is PauseStatus.NEW
 
 
-def test_R8_reason_other_needs_a_text(world: World) -> None:
-    family = world.family()
+def test_R8_reason_other_needs_a_text(world: Scenario) -> None:
+    family = world.customer()
     for text in (None, "", "   "):
         with pytest.raises(InvalidInputError, match="other"):
             world.pause("order", family.order, START, END, reason="other", reason_text=text)
@@ -116,27 +116,27 @@ def test_R8_reason_other_needs_a_text(world: World) -> None:
 # -- R11, D5 -------------------------------------------------------------------------
 
 
-def test_D5_a_pause_cancelled_before_it_started_has_no_effective_period(world: World) -> None:
-    family = world.family()
-    pause_id = world.pause("customer", family.customer, START, END)
+def test_D5_a_pause_cancelled_before_it_started_has_no_effective_period(world: Scenario) -> None:
+    family = world.customer()
+    pause_id = world.pause("customer", family.id, START, END)
     world.app.cancel_pause(pause_id, actor=ACTOR, at=world.tick())
     assert world.at < START
     assert load(world, pause_id).effective_period is None
 
 
-def test_D5_a_pause_cancelled_exactly_at_its_start_has_no_effective_period(world: World) -> None:
-    family = world.family()
+def test_D5_a_pause_cancelled_exactly_at_its_start_has_no_effective_period(world: Scenario) -> None:
+    family = world.customer()
     start = world.at + timedelta(seconds=2)
-    pause_id = world.pause("customer", family.customer, start, None)
+    pause_id = world.pause("customer", family.id, start, None)
     world.app.cancel_pause(pause_id, actor=ACTOR, at=world.tick())
     assert world.at == start
     assert load(world, pause_id).effective_period is None
 
 
-def test_D5_R11_a_pause_cancelled_while_ongoing_ends_at_the_cancel_time(world: World) -> None:
-    family = world.family()
+def test_D5_R11_a_pause_cancelled_while_ongoing_ends_at_the_cancel_time(world: Scenario) -> None:
+    family = world.customer()
     start = world.at - timedelta(days=1)
-    open_id = world.pause("customer", family.customer, start, None)
+    open_id = world.pause("customer", family.id, start, None)
     closed_id = world.pause("order", family.order, start, world.at + timedelta(days=3))
     world.app.cancel_pause(open_id, actor=ACTOR, at=world.tick())
     cancelled_open_at = world.at
@@ -145,9 +145,9 @@ def test_D5_R11_a_pause_cancelled_while_ongoing_ends_at_the_cancel_time(world: W
     assert load(world, closed_id).effective_period == (start, world.at)
 
 
-def test_D5_R11_an_end_edited_before_the_cancel_wins(world: World) -> None:
+def test_D5_R11_an_end_edited_before_the_cancel_wins(world: Scenario) -> None:
     """R11: times edited first (status Changed), then cancelled: the earlier end counts."""
-    family = world.family()
+    family = world.customer()
     start = world.at - timedelta(days=1)
     edited_end = world.at + timedelta(hours=1)
     pause_id = world.pause("contract", family.contract, start, None)
@@ -162,8 +162,8 @@ def test_D5_R11_an_end_edited_before_the_cancel_wins(world: World) -> None:
 # -- R13 ---------------------------------------------------------------------------
 
 
-def test_R13_a_cancelled_pause_is_never_deleted(world: World) -> None:
-    family = world.family()
+def test_R13_a_cancelled_pause_is_never_deleted(world: Scenario) -> None:
+    family = world.customer()
     pause_id = world.pause("order", family.order, START, END)
     world.app.change_pause(
         pause_id, ends_at=END + timedelta(days=1), actor="editor", at=world.tick()
@@ -188,13 +188,13 @@ def test_R13_a_cancelled_pause_is_never_deleted(world: World) -> None:
 # -- R10, D5: whole Stockholm days ---------------------------------------------------
 
 
-def effective(world: World, *pause_ids: UUID) -> list[tuple[datetime, datetime | None]]:
+def effective(world: Scenario, *pause_ids: UUID) -> list[tuple[datetime, datetime | None]]:
     periods = [load(world, p).effective_period for p in pause_ids]
     return [p for p in periods if p is not None]
 
 
-def test_R10_contract_and_order_pauses_are_whole_days_of_the_customer(world: World) -> None:
-    family = world.family()
+def test_R10_contract_and_order_pauses_are_whole_days_of_the_customer(world: Scenario) -> None:
+    family = world.customer()
     on_contract = world.pause(
         "contract", family.contract, local(2026, 3, 10, 22, 30), local(2026, 3, 12)
     )
@@ -268,9 +268,9 @@ def test_R10_contract_and_order_pauses_are_whole_days_of_the_customer(world: Wor
     ],
 )
 def test_D5_R10_pauses_over_a_dst_switch_map_to_stockholm_days(
-    world: World, start: datetime, end: datetime, days: DayPeriod
+    world: Scenario, start: datetime, end: datetime, days: DayPeriod
 ) -> None:
-    family = world.family()
+    family = world.customer()
     pause_id = world.pause("order", family.order, start, end)
     stored = load(world, pause_id)
     # The same instants. Compared in UTC: Python makes a wall time that falls in a DST gap
@@ -283,12 +283,12 @@ def test_D5_R10_pauses_over_a_dst_switch_map_to_stockholm_days(
 
 
 def test_D5_R10_a_pause_cancelled_during_the_autumn_night_keeps_its_first_day(
-    world: World,
+    world: Scenario,
 ) -> None:
     """R11: the final fields count; cancelled at 02:30 of the second (winter) pass."""
-    family = world.family()
+    family = world.customer()
     world.at = datetime(2026, 10, 24, 12, tzinfo=UTC)
-    pause_id = world.pause("customer", family.customer, local(2026, 10, 24, 23), None)
+    pause_id = world.pause("customer", family.id, local(2026, 10, 24, 23), None)
     world.app.cancel_pause(
         pause_id, actor=ACTOR, at=datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
     )  # 02:30 CET

@@ -28,17 +28,17 @@ from homecare.projections.pause_overview import (
     previous_month,
 )
 from tests.conftest import ACTOR
-from tests.pauses.world import World, local
+from tests.scenario import Scenario, local
 
 NOW = local(2026, 3, 15, 12)
 MARCH = month_bounds(2026, 3)
 
 
 @dataclass
-class Scenario:
+class Overview:
     hc: Homecare
     ids: dict[str, UUID]
-    world: World
+    world: Scenario
 
     def names(self, rows: list[PauseRow]) -> list[str]:
         by_id = {v: k for k, v in self.ids.items()}
@@ -51,14 +51,14 @@ class Scenario:
 
 
 @pytest.fixture
-def scenario(hc: Homecare) -> Scenario:
+def scenario(hc: Homecare) -> Overview:
     """Nine pauses; the overview is caught up between commands so rows span several pages."""
-    world = World(hc.app)  # commands at 2026-03-02 08:00 UTC and on
-    a, b, c = world.family("Team Norr"), world.family("Team Syd"), world.family("Team Norr")
+    world = Scenario(hc.app)  # commands at 2026-03-02 08:00 UTC and on
+    a, b, c = world.customer("Team Norr"), world.customer("Team Syd"), world.customer("Team Norr")
     app = world.app
     ids: dict[str, UUID] = {}
     # Ended on 03-05: inactive at NOW.
-    ids["p1"] = world.pause("customer", a.customer, local(2026, 3, 1, 8), local(2026, 3, 5, 8))
+    ids["p1"] = world.pause("customer", a.id, local(2026, 3, 1, 8), local(2026, 3, 5, 8))
     # Ongoing at NOW, open-ended, reason changed by someone else.
     ids["p2"] = world.pause("contract", a.contract, local(2026, 3, 14), None)
     hc.catch_up()
@@ -68,12 +68,12 @@ def scenario(hc: Homecare) -> Scenario:
     # Upcoming at NOW.
     ids["p3"] = world.pause("order", b.order, local(2026, 3, 20, 8), local(2026, 3, 22, 8))
     # Cancelled before its start: no effective period, so ended (R12, D5).
-    ids["p4"] = world.pause("customer", b.customer, local(2026, 3, 10), local(2026, 3, 25))
+    ids["p4"] = world.pause("customer", b.id, local(2026, 3, 10), local(2026, 3, 25))
     app.cancel_pause(ids["p4"], actor="canceller", at=world.tick())
     # Ends exactly at Stockholm midnight 03-01: February only.
     ids["p5"] = world.pause("order", c.order, local(2026, 2, 27, 22), local(2026, 3, 1))
     # Starts 03-31 23:30 Stockholm (21:30 UTC): in March and April.
-    ids["p6"] = world.pause("customer", c.customer, local(2026, 3, 31, 23, 30), local(2026, 4, 2))
+    ids["p6"] = world.pause("customer", c.id, local(2026, 3, 31, 23, 30), local(2026, 4, 2))
     hc.catch_up()
     # Starts at Stockholm midnight 04-01 (still 03-31 in UTC): April only.
     ids["p7"] = world.pause("order", a.order, local(2026, 4, 1), local(2026, 4, 1, 6))
@@ -85,10 +85,10 @@ def scenario(hc: Homecare) -> Scenario:
     hc.catch_up()
     app.change_pause(ids["p9"], ends_at=local(2026, 3, 10, 8), actor="editor", at=world.tick())
     hc.catch_up()
-    return Scenario(hc, ids, world)
+    return Overview(hc, ids, world)
 
 
-def test_R9_R12_default_lists_only_active_pauses_of_the_period(scenario: Scenario) -> None:
+def test_R9_R12_default_lists_only_active_pauses_of_the_period(scenario: Overview) -> None:
     assert scenario.query() == ["p2", "p3", "p6"]
     assert all(
         not r.inactive
@@ -96,7 +96,7 @@ def test_R9_R12_default_lists_only_active_pauses_of_the_period(scenario: Scenari
     )
 
 
-def test_R12_inactive_pauses_are_listed_on_request(scenario: Scenario) -> None:
+def test_R12_inactive_pauses_are_listed_on_request(scenario: Overview) -> None:
     assert scenario.query(include_inactive=True) == ["p9", "p1", "p8", "p4", "p2", "p3", "p6"]
     rows = scenario.hc.pauses.list(
         period_from=MARCH[0], period_to=MARCH[1], now=NOW, include_inactive=True
@@ -121,12 +121,12 @@ def test_R12_inactive_pauses_are_listed_on_request(scenario: Scenario) -> None:
         (TimeState.ENDED, ["p9", "p1", "p8", "p4"]),
     ],
 )
-def test_R12_time_state_filter(scenario: Scenario, state: str, expected: list[str]) -> None:
+def test_R12_time_state_filter(scenario: Overview, state: str, expected: list[str]) -> None:
     assert scenario.query(time_state=state) == expected
     assert scenario.query(time_state=state, include_inactive=True) == expected
 
 
-def test_R12_time_state_follows_now_at_the_exact_boundaries(scenario: Scenario) -> None:
+def test_R12_time_state_follows_now_at_the_exact_boundaries(scenario: Overview) -> None:
     start, end = local(2026, 3, 20, 8), local(2026, 3, 22, 8)
     assert "p3" in scenario.query(now=start, time_state="ongoing")
     assert "p3" in scenario.query(now=start - timedelta(microseconds=1), time_state="upcoming")
@@ -135,14 +135,14 @@ def test_R12_time_state_follows_now_at_the_exact_boundaries(scenario: Scenario) 
     assert "p3" in scenario.query(now=end, time_state="ended")
 
 
-def test_R9_filter_by_customer(scenario: Scenario) -> None:
-    a = scenario.world.families[0].customer
+def test_R9_filter_by_customer(scenario: Overview) -> None:
+    a = scenario.world.customers[0].id
     assert scenario.query(customer_id=a) == ["p2"]
     assert scenario.query(customer_id=a, include_inactive=True) == ["p1", "p2"]
     assert scenario.query((date(2026, 4, 1), date(2026, 4, 30)), customer_id=a) == ["p2", "p7"]
 
 
-def test_R9_filter_by_organisation(scenario: Scenario) -> None:
+def test_R9_filter_by_organisation(scenario: Overview) -> None:
     assert scenario.query(organisation="Team Norr") == ["p2", "p6"]
     assert scenario.query(organisation="Team Norr", include_inactive=True) == [
         "p1",
@@ -162,7 +162,7 @@ def test_R9_filter_by_organisation(scenario: Scenario) -> None:
         ("order", ["p3"]),
     ],
 )
-def test_R9_filter_by_level(scenario: Scenario, level: str, expected: list[str]) -> None:
+def test_R9_filter_by_level(scenario: Overview, level: str, expected: list[str]) -> None:
     assert scenario.query(level=level, include_inactive=True) == expected
 
 
@@ -177,19 +177,19 @@ def test_R9_filter_by_level(scenario: Scenario, level: str, expected: list[str])
     ],
 )
 def test_R9_filter_by_status(
-    scenario: Scenario, status: str, inactive: bool, expected: list[str]
+    scenario: Overview, status: str, inactive: bool, expected: list[str]
 ) -> None:
     assert scenario.query(status=status, include_inactive=inactive) == expected
 
 
-def test_R9_filters_combine(scenario: Scenario) -> None:
+def test_R9_filters_combine(scenario: Overview) -> None:
     assert scenario.query(
         organisation="Team Norr", level="contract", status="cancelled", time_state="ended"
     ) == ["p8"]
     assert scenario.query(organisation="Team Syd", level="order", time_state="ongoing") == []
 
 
-def test_R9_period_is_stockholm_days_inclusive(scenario: Scenario) -> None:
+def test_R9_period_is_stockholm_days_inclusive(scenario: Overview) -> None:
     """p5 ends at Stockholm midnight 03-01; p6 starts 23:30 on 03-31; p7 at midnight 04-01."""
     assert scenario.query(previous_month(date(2026, 3, 15)), include_inactive=True) == ["p9", "p5"]
     # p8 was cancelled, but its recorded period is open, so it shows (inactive) in April.
@@ -209,16 +209,16 @@ def test_R9_period_is_stockholm_days_inclusive(scenario: Scenario) -> None:
     assert scenario.query((date(2026, 1, 1), date(2026, 1, 31)), include_inactive=True) == []
 
 
-def test_R9_rows_carry_every_field(scenario: Scenario) -> None:
+def test_R9_rows_carry_every_field(scenario: Overview) -> None:
     rows = scenario.hc.pauses.list(
         period_from=MARCH[0], period_to=MARCH[1], now=NOW, include_inactive=True
     )
     by_name = dict(zip(scenario.names(rows), rows, strict=True))
-    c = scenario.world.families[2]
+    c = scenario.world.customers[2]
     p8 = by_name["p8"]
     assert p8 == PauseRow(
         pause_id=scenario.ids["p8"],
-        customer_id=c.customer,
+        customer_id=c.id,
         organisation="Team Norr",
         level=PauseLevel.CONTRACT,
         target_id=c.contract,
@@ -255,9 +255,9 @@ def test_R9_rows_carry_every_field(scenario: Scenario) -> None:
         p4.status = PauseStatus.NEW  # type: ignore[misc]
 
 
-def test_R9_the_overview_lags_until_caught_up(scenario: Scenario) -> None:
+def test_R9_the_overview_lags_until_caught_up(scenario: Overview) -> None:
     """Read models are projections (D2): a new pause shows after catch_up(), not before."""
-    family = scenario.world.families[0]
+    family = scenario.world.customers[0]
     late = scenario.world.pause("order", family.order, local(2026, 3, 16), None)
     assert late not in {r.pause_id for r in _march(scenario.hc.pauses)}
     scenario.hc.catch_up()
@@ -281,14 +281,14 @@ def _march(overview: PauseOverview) -> list[PauseRow]:
     ],
 )
 def test_R9_bad_input_is_an_invalid_input_error(
-    scenario: Scenario, filters: dict[str, object], message: str
+    scenario: Overview, filters: dict[str, object], message: str
 ) -> None:
     args: dict[str, object] = {"period_from": MARCH[0], "period_to": MARCH[1], "now": NOW}
     with pytest.raises(InvalidInputError, match=message):
         scenario.hc.pauses.list(**(args | filters))  # type: ignore[arg-type]
 
 
-def test_R9_the_whole_calendar_is_a_period(scenario: Scenario) -> None:
+def test_R9_the_whole_calendar_is_a_period(scenario: Overview) -> None:
     """Issue 11, item 6: 0001-01-01 and 9999-12-31 are days like others (no overflow, no
     storage_error): the window is bounded by the first and last instant there is."""
     march = {r.pause_id for r in _march(scenario.hc.pauses)}
@@ -309,7 +309,7 @@ def _forget_overview(hc: Homecare, *, position: bool) -> None:
 
 
 def test_D6_a_rebuild_from_the_whole_log_equals_the_live_overview(
-    scenario: Scenario, store_url: str
+    scenario: Overview, store_url: str
 ) -> None:
     """D6 through the runner: forget rows and position, catch up again in small pages."""
     live = scenario.hc.pauses.dump()
@@ -326,7 +326,7 @@ def test_D6_a_rebuild_from_the_whole_log_equals_the_live_overview(
 
 
 def test_D6_a_fresh_overview_fed_every_event_of_the_log_equals_the_live_one(
-    scenario: Scenario,
+    scenario: Overview,
 ) -> None:
     """D6 without the runner's topic filter: events it does not handle are ignored."""
     hc = scenario.hc

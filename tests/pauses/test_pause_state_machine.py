@@ -62,7 +62,7 @@ from homecare.errors import (
     PauseUnchangedError,
 )
 from tests.conftest import _empty_postgres, init_sqlite
-from tests.pauses.world import Family, World
+from tests.scenario import Customer, Scenario
 
 # -- the instants the machine plays with -------------------------------------------
 
@@ -199,7 +199,7 @@ class PauseMachine(RuleBasedStateMachine):
         super().__init__()
         self.hc, self._close = self.open_store()
         self.now = START_OF_TIME
-        self.world = World(self.hc.app, at=self.now)
+        self.world = Scenario(self.hc.app, at=self.now)
         self.pauses: list[ModelPause] = []
         self.seen: dict[UUID, PauseStatus] = {}
         self.messages: dict[int, list[CityPauseMessage]] = {}
@@ -209,7 +209,7 @@ class PauseMachine(RuleBasedStateMachine):
 
     @initialize()
     def provider(self) -> None:
-        self.families: list[Family] = [self.world.family(f"Team {n % 2}") for n in range(3)]
+        self.families: list[Customer] = [self.world.customer(f"Team {n % 2}") for n in range(3)]
         self.now = self.world.at
 
     def tick(self) -> datetime:
@@ -219,7 +219,7 @@ class PauseMachine(RuleBasedStateMachine):
 
     def target(self, level: str, family: int) -> UUID:
         f = self.families[family]
-        return {"customer": f.customer, "contract": f.contract, "order": f.order}[level]
+        return {"customer": f.id, "contract": f.contract, "order": f.order}[level]
 
     # -- commands ----------------------------------------------------------------
 

@@ -23,17 +23,17 @@ from homecare.errors import (
     NotFoundError,
     RuleViolationError,
 )
-from tests.storage.scenario import ACTOR, HOUR, T0, World, world
+from tests.scenario import ACTOR, HOUR, T0, Pair, pair
 
 CONFIRM_AT = T0 + timedelta(hours=10)
 
 
-def statuses(w: World, visits: list[UUID]) -> list[AssignmentStatus]:
+def statuses(w: Pair, visits: list[UUID]) -> list[AssignmentStatus]:
     return [w.app.get(Assignment, v).status for v in visits]
 
 
 def test_R1_confirm_many_selected_visits(hc: Homecare) -> None:
-    w = world(hc.app)
+    w = pair(hc.app)
     visits = [w.visit("attested", start=T0 + i * HOUR) for i in range(3)]
     hc.app.confirm_assignments(visits, actor="lead", at=CONFIRM_AT)
     assert statuses(w, visits) == [AssignmentStatus.CONFIRMED] * 3
@@ -50,7 +50,7 @@ def test_R1_confirm_many_selected_visits(hc: Homecare) -> None:
 def test_R1_one_bad_visit_confirms_none_and_is_named(
     hc: Homecare, bad_stage: str, cause: type[Exception]
 ) -> None:
-    w = world(hc.app)
+    w = pair(hc.app)
     good = [w.visit("attested", start=T0 + i * HOUR) for i in range(2)]
     bad = w.visit(bad_stage, start=T0 + 5 * HOUR)  # type: ignore[arg-type]
     before_statuses = statuses(w, [*good, bad])
@@ -72,7 +72,7 @@ def test_R1_one_bad_visit_confirms_none_and_is_named(
 def test_R1_an_unknown_id_in_the_batch_confirms_none_and_is_named(
     hc: Homecare, bad_id: str
 ) -> None:
-    w = world(hc.app)
+    w = pair(hc.app)
     good = w.visit("attested")
     bad = uuid4() if bad_id == "unknown" else w.customer
     before = w.log_length()
@@ -86,7 +86,7 @@ def test_R1_an_unknown_id_in_the_batch_confirms_none_and_is_named(
 
 
 def test_R1_the_same_visit_twice_in_a_batch_is_rejected(hc: Homecare) -> None:
-    w = world(hc.app)
+    w = pair(hc.app)
     visit = w.visit("attested")
     before = w.log_length()
     with pytest.raises(InvalidInputError):
@@ -100,7 +100,7 @@ def test_R1_the_same_visit_twice_in_a_batch_is_rejected(hc: Homecare) -> None:
 def test_R1_confirm_shift_applies_corrections_first_then_confirms_the_whole_shift(
     hc: Homecare,
 ) -> None:
-    w = world(hc.app)
+    w = pair(hc.app)
     attested = w.visit("attested", start=T0)
     unattested = w.visit("performed", start=T0 + 2 * HOUR)
     done = w.visit("confirmed", start=T0 + 4 * HOUR)
@@ -124,7 +124,7 @@ def test_R1_confirm_shift_applies_corrections_first_then_confirms_the_whole_shif
 
 
 def test_R6_confirm_shift_can_correct_an_already_confirmed_visit(hc: Homecare) -> None:
-    w = world(hc.app)
+    w = pair(hc.app)
     done = w.visit("confirmed")
     report = VisitReport(start=T0, end=T0 + 2 * HOUR, activities=("shower",))
     assert hc.app.confirm_shift(
@@ -137,7 +137,7 @@ def test_R6_confirm_shift_can_correct_an_already_confirmed_visit(hc: Homecare) -
 def test_R1_confirm_shift_with_one_bad_visit_confirms_none_and_keeps_no_correction(
     hc: Homecare,
 ) -> None:
-    w = world(hc.app)
+    w = pair(hc.app)
     attested = w.visit("attested", start=T0)
     unattested = w.visit("performed", start=T0 + 2 * HOUR)
     never_performed = w.visit("planned", start=T0 + 4 * HOUR)
@@ -159,7 +159,7 @@ def test_R1_confirm_shift_with_one_bad_visit_confirms_none_and_keeps_no_correcti
 
 
 def test_R1_confirm_shift_with_a_bad_correction_confirms_none(hc: Homecare) -> None:
-    w = world(hc.app)
+    w = pair(hc.app)
     attested = w.visit("attested", start=T0)
     performed = w.visit("performed", start=T0 + 2 * HOUR)
     before = w.log_length()
@@ -178,7 +178,7 @@ def test_R1_confirm_shift_with_a_bad_correction_confirms_none(hc: Homecare) -> N
 
 
 def test_R1_confirm_shift_rejects_corrections_of_visits_outside_the_shift(hc: Homecare) -> None:
-    w = world(hc.app)
+    w = pair(hc.app)
     w.visit("attested", start=T0)
     other_day = w.visit("performed", start=T0 + timedelta(days=1))
     before = w.log_length()

@@ -28,7 +28,7 @@ from homecare.bootstrap import Homecare
 from homecare.domain.common import STOCKHOLM
 from homecare.errors import HomecareError, InvalidInputError, RuleViolationError
 from tests.domain.pnr import VALID, VALID_STAFF
-from tests.storage.scenario import ACTOR, T0, world
+from tests.scenario import ACTOR, T0, pair
 
 ODD_CHARACTERS = "\x00\x01\x1b\x7f\x85\n\t\r \u00a0\u2028\u200b\ufeff\ud800\udfffaÖ😀"
 
@@ -115,7 +115,7 @@ def _visit(hc: Homecare, order: UUID, staff: UUID, stage: int) -> UUID:
 
 @pytest.fixture
 def door(hc: Homecare) -> Door:
-    w = world(hc.app, at=T0 - timedelta(days=1))
+    w = pair(hc.app, at=T0 - timedelta(days=1))
     app = hc.app
     app.register_decision(
         w.customer,

@@ -22,7 +22,7 @@ from homecare.bootstrap import Homecare, connect
 from homecare.domain import Customer, Staff
 from homecare.errors import HomecareError, StorageError
 from tests.domain.pnr import VALID, VALID_STAFF, assert_not_shown, forms
-from tests.storage.scenario import ACTOR, HOUR, T0, world
+from tests.scenario import ACTOR, HOUR, T0, pair
 
 SQLITE_EVENTS_TABLE = "stored_events"  # eventsourcing.sqlite's default
 POSTGRES_EVENTS_TABLE = "homecare_events"  # eventsourcing.postgres: f"{app name}_events"
@@ -128,7 +128,7 @@ def test_D8_with_a_key_the_whole_database_holds_no_personnummer_after_projecting
 ) -> None:
     """Read models and the integration buffer hold personal data too: sealed as well."""
     with connect(store_url, cipher_key=key) as hc:
-        w = world(hc.app)
+        w = pair(hc.app)
         visit = w.visit("confirmed")
         hc.app.create_pause(
             level="customer",

@@ -26,7 +26,7 @@ from homecare.bootstrap import Homecare, connect
 from homecare.demo import run_demo
 from homecare.domain.pausable import Pausable
 from tests.conftest import init_sqlite
-from tests.storage.scenario import ACTOR, HOUR, T0, world
+from tests.scenario import ACTOR, HOUR, T0, pair
 
 GOLDEN = Path(__file__).with_name("golden_events.json")
 
@@ -74,7 +74,7 @@ def _every_event_class() -> set[str]:
 def test_stored_event_topics_and_payload_shapes_are_pinned(tmp_path: Path) -> None:
     with connect(init_sqlite(tmp_path / "golden.db")) as hc:
         run_demo(hc, customers=8, days=3, seed=1, drain=False)
-        w = world(hc.app, at=T0 - timedelta(days=40))
+        w = pair(hc.app, at=T0 - timedelta(days=40))
         visit = w.visit("performed", start=T0 + timedelta(days=60))
         hc.app.correct_assignment(
             visit,

@@ -11,7 +11,7 @@ from homecare.application import VisitReport
 from homecare.bootstrap import Homecare
 from homecare.domain import Assignment, AssignmentStatus, Customer, Pause, PauseStatus
 from homecare.errors import InvalidInputError, NotFoundError
-from tests.storage.scenario import ACTOR, HOUR, T0, world
+from tests.scenario import ACTOR, HOUR, T0, pair
 
 PLANNED_AT = T0 - timedelta(days=1)
 PERFORMED_AT = T0 + HOUR
@@ -21,7 +21,7 @@ EARLY = T0 - 3 * HOUR
 
 
 def confirmed_visit(hc: Homecare) -> UUID:
-    w = world(hc.app)
+    w = pair(hc.app)
     visit = hc.app.plan_assignment(
         order_id=w.order,
         staff_id=w.staff,
@@ -86,7 +86,7 @@ def test_D6_as_of_works_in_any_time_zone(hc: Homecare) -> None:
 
 
 def test_D6_a_pause_read_at_an_earlier_version(hc: Homecare) -> None:
-    w = world(hc.app)
+    w = pair(hc.app)
     pause = hc.app.create_pause(
         level="customer",
         target_id=w.customer,
@@ -113,7 +113,7 @@ def test_D6_as_of_with_a_naive_time_is_rejected(hc: Homecare) -> None:
 
 
 def test_D6_as_of_of_an_unknown_or_wrong_type_id_is_NotFoundError(hc: Homecare) -> None:
-    w = world(hc.app)
+    w = pair(hc.app)
     with pytest.raises(NotFoundError):
         hc.app.get_as_of(Assignment, uuid4(), T0)
     with pytest.raises(NotFoundError):

@@ -36,14 +36,14 @@ from homecare.errors import (
     PauseCancelledError,
 )
 from tests.domain.pnr import COORDINATION, VALID, bad_checksum, with_check_digit
-from tests.storage.scenario import ACTOR, HOUR, T0, World, world
+from tests.scenario import ACTOR, HOUR, T0, Pair, pair
 
 NAIVE = T0.replace(tzinfo=None)
-Arrange = Callable[[World], Callable[[], object]]
+Arrange = Callable[[Pair], Callable[[], object]]
 """Given the world, arrange what the case needs and return the one violating call."""
 
 
-def pause_of(w: World, **overrides: object) -> UUID:
+def pause_of(w: Pair, **overrides: object) -> UUID:
     arguments: dict[str, object] = {
         "level": "customer",
         "target_id": w.customer,
@@ -56,18 +56,18 @@ def pause_of(w: World, **overrides: object) -> UUID:
     return w.app.create_pause(**arguments)  # type: ignore[arg-type]
 
 
-def cancelled_pause(w: World) -> UUID:
+def cancelled_pause(w: Pair) -> UUID:
     pause = pause_of(w)
     w.app.cancel_pause(pause, actor=ACTOR, at=T0 + HOUR)
     return pause
 
 
-def visit_in_a_pause(w: World) -> Callable[[], object]:
+def visit_in_a_pause(w: Pair) -> Callable[[], object]:
     pause_of(w, starts_at=T0 - timedelta(days=1))
     return partial(w.app.confirm_assignment, w.visit("attested"), actor=ACTOR, at=T0 + 3 * HOUR)
 
 
-def plan(w: World, *, order: UUID, staff: UUID) -> Callable[[], object]:
+def plan(w: Pair, *, order: UUID, staff: UUID) -> Callable[[], object]:
     return partial(
         w.app.plan_assignment,
         order_id=order,
@@ -329,7 +329,7 @@ REJECTED: dict[str, tuple[Arrange, type[HomecareError]]] = {
 @pytest.mark.parametrize("case", list(REJECTED), ids=list(REJECTED))
 def test_a_rejected_command_raises_its_error_and_stores_nothing(hc: Homecare, case: str) -> None:
     arrange, expected = REJECTED[case]
-    w = world(hc.app)
+    w = pair(hc.app)
     violating_call = arrange(w)
     before = w.log_length()
     with pytest.raises(expected) as caught:
@@ -353,7 +353,7 @@ def test_get_of_an_unknown_id_is_NotFoundError(hc: Homecare, kind: type) -> None
 
 
 def test_get_of_an_id_of_another_aggregate_type_is_NotFoundError(hc: Homecare) -> None:
-    w = world(hc.app)
+    w = pair(hc.app)
     for kind, other_id in [
         (Assignment, w.customer),
         (Customer, w.staff),
@@ -400,7 +400,7 @@ def test_D8_ten_digit_form_takes_its_century_from_at(
 
 
 def test_R8_R11_a_pause_can_be_edited_then_cancelled(hc: Homecare) -> None:
-    w = world(hc.app)
+    w = pair(hc.app)
     pause = pause_of(w)
     hc.app.change_pause(pause, ends_at=T0 + timedelta(days=4), actor=ACTOR, at=T0 + HOUR)
     assert hc.app.get(Pause, pause).status is PauseStatus.CHANGED
@@ -409,6 +409,6 @@ def test_R8_R11_a_pause_can_be_edited_then_cancelled(hc: Homecare) -> None:
 
 
 def test_R1_a_confirmed_visit_is_confirmed(hc: Homecare) -> None:
-    w = world(hc.app)
+    w = pair(hc.app)
     visit = w.visit("confirmed")
     assert hc.app.get(Assignment, visit).status is AssignmentStatus.CONFIRMED

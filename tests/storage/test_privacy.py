@@ -19,7 +19,7 @@ from homecare.bootstrap import Homecare
 from homecare.domain import Customer, Staff
 from homecare.errors import HomecareError, InvalidInputError, InvalidPersonalIdentityNumberError
 from tests.domain.pnr import VALID, VALID_STAFF, assert_not_shown, bad_checksum, with_check_digit
-from tests.storage.scenario import ACTOR, T0, World, world
+from tests.scenario import ACTOR, T0, Pair, pair
 
 BAD_CHECKSUM = bad_checksum(VALID)
 BAD_DATE = with_check_digit("19121312", "121")
@@ -37,7 +37,7 @@ def short(twelve: str, separator: str = "-") -> str:
     return f"{twelve[2:8]}{separator}{twelve[8:]}"
 
 
-def register_customer(w: World, personnummer: str, **overrides: object) -> Callable[[], object]:
+def register_customer(w: Pair, personnummer: str, **overrides: object) -> Callable[[], object]:
     arguments: dict[str, object] = {
         "personnummer": personnummer,
         "name": "Tolvan",
@@ -48,7 +48,7 @@ def register_customer(w: World, personnummer: str, **overrides: object) -> Calla
     return partial(w.app.register_customer, **arguments)  # type: ignore[arg-type]
 
 
-def register_staff(w: World, personnummer: str, **overrides: object) -> Callable[[], object]:
+def register_staff(w: Pair, personnummer: str, **overrides: object) -> Callable[[], object]:
     arguments: dict[str, object] = {
         "personnummer": personnummer,
         "name": "Anna",
@@ -59,7 +59,7 @@ def register_staff(w: World, personnummer: str, **overrides: object) -> Callable
     return partial(w.app.register_staff, **arguments)  # type: ignore[arg-type]
 
 
-CASES: dict[str, tuple[Callable[[World], Callable[[], object]], str, type[HomecareError]]] = {
+CASES: dict[str, tuple[Callable[[Pair], Callable[[], object]], str, type[HomecareError]]] = {
     "customer, bad checksum, 12 digits": (
         lambda w: register_customer(w, BAD_CHECKSUM),
         BAD_CHECKSUM,
@@ -147,7 +147,7 @@ def test_D8_errors_while_registering_people_never_show_a_personnummer(
     hc: Homecare, case: str
 ) -> None:
     arrange, number, expected = CASES[case]
-    w = world(hc.app)
+    w = pair(hc.app)
     call = arrange(w)
     before = w.log_length()
     with pytest.raises(expected) as caught:
@@ -158,7 +158,7 @@ def test_D8_errors_while_registering_people_never_show_a_personnummer(
 
 
 def test_D8_people_read_from_the_store_never_show_a_personnummer(hc: Homecare) -> None:
-    w = world(hc.app)
+    w = pair(hc.app)
     customer = hc.app.get(Customer, w.customer)
     staff = hc.app.get(Staff, w.staff)
     for shown in (repr(customer), str(customer), repr(customer.personnummer)):

@@ -21,7 +21,7 @@ from homecare.domain import Customer, PersonalIdentityNumber
 from homecare.errors import ProjectionStoppedError, StorageError
 from homecare.http import ApiToken, create_app
 from tests.domain.pnr import VALID, VALID_STAFF, assert_not_shown
-from tests.storage.scenario import ACTOR, T0, world
+from tests.scenario import ACTOR, T0, pair
 
 
 class Choking:
@@ -47,7 +47,7 @@ def everything_shown(error: BaseException) -> str:
 
 def test_D10_a_stopped_projection_names_the_event_and_health_says_so(hc: Homecare) -> None:
     hc.add_projection(Choking())
-    world(hc.app)
+    pair(hc.app)
     hc.app.register_customer(
         personnummer=VALID_STAFF, name="B", organisation="O", actor=ACTOR, at=T0
     )

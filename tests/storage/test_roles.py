@@ -17,7 +17,7 @@ from homecare.bootstrap import Homecare, open_database
 from homecare.cli.app import app as cli_app
 from homecare.settings import Settings
 from homecare.worker import Worker, WorkerOptions
-from tests.storage.scenario import HOUR, T0, world
+from tests.scenario import HOUR, T0, pair
 
 pytestmark = pytest.mark.postgres
 
@@ -67,7 +67,7 @@ def test_a_dml_only_role_runs_everything_but_the_db_commands(
 ) -> None:
     name, _admin, dml, _reader = roles
     with Homecare(Settings(database_url=dml, db_schema=name)) as hc:
-        w = world(hc.app)
+        w = pair(hc.app)
         w.visit("confirmed")
         assert hc.catch_up() > 0
         assert [s.status.value for s in hc.buffer.integration_statuses()] == ["held"]
@@ -76,7 +76,7 @@ def test_a_dml_only_role_runs_everything_but_the_db_commands(
         result = _cli(dml, name, *command)
         assert result.exit_code == 0, (command, result.output)  # type: ignore[attr-defined]
     with Homecare(Settings(database_url=dml, db_schema=name)) as hc:  # the worker too
-        world(hc.app).visit("confirmed", start=T0 + HOUR * 24)
+        pair(hc.app).visit("confirmed", start=T0 + HOUR * 24)
         stop = threading.Event()
         worker = Worker(hc, WorkerOptions(idle_max=0.05))
         thread = threading.Thread(target=worker.run, args=(stop,))
@@ -98,9 +98,9 @@ def test_a_dml_only_role_runs_everything_but_the_db_commands(
 def test_a_read_only_role_can_still_read(roles: tuple[str, str, str, str]) -> None:
     name, _admin, dml, reader = roles
     with Homecare(Settings(database_url=dml, db_schema=name)) as hc:
-        world(hc.app).visit("confirmed")
+        pair(hc.app).visit("confirmed")
         hc.catch_up()
-        world(hc.app)  # events the reader cannot project
+        pair(hc.app)  # events the reader cannot project
     result = _cli(reader, name, "buffer", "problems")
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     assert "no_valid_decision" in result.stdout  # type: ignore[attr-defined]

@@ -30,7 +30,7 @@ from homecare.projections.pause_overview import PauseOverview, overview_customer
 from homecare.settings import Settings
 from tests.cli.conftest import assert_one_line_error
 from tests.conftest import init_sqlite
-from tests.storage.scenario import world
+from tests.scenario import pair
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def test_db_init_then_every_command_works_and_the_tables_match_the_head(fresh: F
     finally:
         database.dispose()
     with Homecare(fresh.settings) as hc:
-        w = world(hc.app)
+        w = pair(hc.app)
         w.visit("confirmed")
         hc.catch_up()
         assert [s.status.value for s in hc.buffer.integration_statuses()] == ["held"]
@@ -190,7 +190,7 @@ def schema_version_table() -> Table:
 
 def test_create_true_runs_the_migrations(fresh: Fresh) -> None:
     with Homecare(fresh.settings, create=True) as hc:
-        world(hc.app)
+        pair(hc.app)
     with Homecare(fresh.settings) as hc:
         assert hc.app.recorder.max_notification_id()
 
@@ -227,7 +227,7 @@ def test_a_projection_whose_version_changed_is_rebuilt_from_the_log(
 ) -> None:
     _init(fresh)
     with Homecare(fresh.settings) as hc:
-        w = world(hc.app)
+        w = pair(hc.app)
         w.visit("confirmed")
         hc.catch_up()
         with hc.database.engine.begin() as conn:  # a row the old version wrote differently
@@ -251,7 +251,7 @@ def test_the_worker_side_catch_up_also_rebuilds_a_changed_projection(
 ) -> None:
     _init(fresh)
     with Homecare(fresh.settings) as hc:
-        world(hc.app).visit("confirmed")
+        pair(hc.app).visit("confirmed")
         hc.catch_up()
         with hc.database.engine.begin() as conn:
             conn.execute(update(overview_customers).values(organisation="stale"))
@@ -269,9 +269,9 @@ def test_a_read_only_sqlite_file_can_still_be_read(tmp_path: Path) -> None:
     file, which stops root too) still answers the read commands, with a warning."""
     url = init_sqlite(tmp_path / "ro.db")
     with connect(url) as hc:
-        world(hc.app).visit("confirmed")
+        pair(hc.app).visit("confirmed")
         hc.catch_up()
-        world(hc.app)  # events nobody projected
+        pair(hc.app)  # events nobody projected
     path = tmp_path / "ro.db"
     if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
         pytest.skip("chattr +i is not available here")
@@ -326,5 +326,5 @@ def test_a_store_of_release_0_1_without_a_version_table_is_adopted_by_db_upgrade
     assert upgraded.exit_code == 0, upgraded.output  # type: ignore[attr-defined]
     assert f"of release 0.1 -> {schema.head()}" in upgraded.output  # type: ignore[attr-defined]
     with Homecare(fresh.settings) as hc:
-        world(hc.app).visit("confirmed")
+        pair(hc.app).visit("confirmed")
         assert hc.catch_up() > 0

@@ -29,7 +29,7 @@ from homecare.errors import (
     TimeWentBackwardsError,
 )
 from tests.domain.pnr import VALID, with_check_digit
-from tests.storage.scenario import ACTOR, HOUR, T0, World, world
+from tests.scenario import ACTOR, HOUR, T0, pair
 
 DAY = timedelta(days=1)
 
@@ -194,7 +194,7 @@ def test_D10_sd_number_is_checked_at_the_door(hc: Homecare, sd_number: object, w
 )
 def test_D10_activities_are_a_list_of_names(hc: Homecare, activities: object) -> None:
     """`activities="shower"` must not become the set {s, h, o, w, e, r}."""
-    w = world(hc.app)
+    w = pair(hc.app)
     refused(hc, lambda: hc.app.place_order(w.contract, activities=activities, actor=ACTOR, at=T0))  # type: ignore[arg-type]
     refused(
         hc,
@@ -222,7 +222,7 @@ def test_D10_activities_are_a_list_of_names(hc: Homecare, activities: object) ->
     ["x" * (REASON_TEXT_MAX + 1), "hospital\x00", "\ud83d", 7],
 )
 def test_D10_reason_text_is_checked_at_the_door(hc: Homecare, reason_text: object) -> None:
-    w = world(hc.app)
+    w = pair(hc.app)
     refused(
         hc,
         lambda: hc.app.create_pause(
@@ -251,7 +251,7 @@ def test_D10_reason_text_is_checked_at_the_door(hc: Homecare, reason_text: objec
     ],
 )
 def test_D10_decision_days_are_dates_in_range(hc: Homecare, field: str, value: object) -> None:
-    w = world(hc.app)
+    w = pair(hc.app)
     days: dict[str, Any] = {"valid_from": date(2026, 1, 1), "valid_to": None} | {field: value}
     refused(
         hc,
@@ -281,7 +281,7 @@ def test_D10_instants_are_aware_datetimes_in_range(hc: Homecare, at: object) -> 
 
 
 def test_D10_ids_must_be_uuids_and_lists_of_ids_lists(hc: Homecare) -> None:
-    w = world(hc.app)
+    w = pair(hc.app)
     visit = w.visit("attested")
     refused(hc, lambda: hc.app.open_contract(str(w.customer), actor=ACTOR, at=T0))  # type: ignore[arg-type]
     refused(hc, lambda: hc.app.confirm_assignments(str(visit), actor=ACTOR, at=T0 + 3 * HOUR))  # type: ignore[arg-type]
@@ -301,7 +301,7 @@ def test_D10_ids_must_be_uuids_and_lists_of_ids_lists(hc: Homecare) -> None:
 
 def test_D11_changing_a_pause_a_day_before_it_was_created_is_refused(hc: Homecare) -> None:
     """The issue's example; the message names both times in Stockholm time."""
-    w = world(hc.app)
+    w = pair(hc.app)
     created = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
     pause = hc.app.create_pause(
         level="customer",
@@ -325,7 +325,7 @@ def test_D11_changing_a_pause_a_day_before_it_was_created_is_refused(hc: Homecar
 
 
 def test_D11_same_instant_is_not_backwards(hc: Homecare) -> None:
-    w = world(hc.app)
+    w = pair(hc.app)
     pause = hc.app.create_pause(
         level="order",
         target_id=w.order,
@@ -340,7 +340,7 @@ def test_D11_same_instant_is_not_backwards(hc: Homecare) -> None:
 
 
 def test_D11_every_aggregate_command_refuses_a_backdated_change(hc: Homecare) -> None:
-    w = world(hc.app, at=T0)
+    w = pair(hc.app, at=T0)
     earlier = T0 - HOUR
     backwards = TimeWentBackwardsError
     refused(
@@ -387,7 +387,7 @@ def test_D11_every_aggregate_command_refuses_a_backdated_change(hc: Homecare) ->
 
 
 def test_D11_a_record_is_not_made_for_another_before_that_one_existed(hc: Homecare) -> None:
-    w = world(hc.app, at=T0)
+    w = pair(hc.app, at=T0)
     before = T0 - DAY
     refused(
         hc, lambda: hc.app.open_contract(w.customer, actor=ACTOR, at=before), TimeWentBackwardsError
@@ -430,7 +430,7 @@ def test_D11_a_record_is_not_made_for_another_before_that_one_existed(hc: Homeca
 
 
 def test_facts_that_contradict_time_are_refused(hc: Homecare) -> None:
-    w = world(hc.app)
+    w = pair(hc.app)
     start = T0 + DAY
     # A visit is reported once it is done: not before its end.
     visit = w.visit("planned", start=start)
@@ -549,6 +549,3 @@ def test_D10_the_overview_filter_by_organisation_is_checked_like_a_command(
             now=T0,
             organisation=organisation,  # type: ignore[arg-type]
         )
-
-
-__all__ = ["World"]

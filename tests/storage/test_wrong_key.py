@@ -16,7 +16,7 @@ from tests.cli.conftest import Cli, assert_one_line_error
 from tests.domain.pnr import VALID, assert_not_shown
 from tests.http.conftest import CITY, TOKENS
 from tests.http.server import serving
-from tests.outbox.world import World
+from tests.scenario import Scenario
 
 K1 = AESCipher.create_key(32)
 K2 = AESCipher.create_key(32)
@@ -27,7 +27,7 @@ IDS = ["wrong key", "no key on an encrypted store", "a key on a clear store"]
 def written(store_url: str, key: str | None) -> None:
     """Two confirmed visits, projected: events and buffer items written with `key`."""
     with connect(store_url, cipher_key=key) as hc:
-        world = World(hc)
+        world = Scenario(hc.app)
         staff, customer = world.staff(), world.customer()
         world.visit(customer, staff)
         world.visit(customer, staff)
@@ -61,7 +61,7 @@ def test_the_projection_says_wrong_cipher_key(
 ) -> None:
     written(store_url, written_with)
     with connect(store_url, cipher_key=written_with) as hc:
-        World(hc).customer()  # a new event, not projected yet
+        Scenario(hc.app).customer()  # a new event, not projected yet
     with connect(store_url, cipher_key=opened_with) as hc, pytest.raises(CipherKeyError) as caught:
         hc.catch_up()
     assert_clear(caught.value)

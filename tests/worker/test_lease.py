@@ -22,7 +22,7 @@ from homecare._es.runner import Guard
 from homecare.bootstrap import Homecare, connect
 from homecare.outbox import tables as t
 from homecare.worker import Worker, WorkerOptions
-from tests.outbox.world import World
+from tests.scenario import Scenario
 
 FAST = WorkerOptions(
     idle_min=0.01, idle_max=0.2, retry_initial=0.05, retry_max=0.5, lease_poll=0.05
@@ -96,7 +96,7 @@ def test_a_worker_whose_session_is_killed_stops_writing_while_the_second_takes_o
 ) -> None:
     pages = Pages()
     with connect(pg_url) as writer, connect(pg_url) as hc_a, connect(pg_url) as hc_b:
-        world = World(writer)
+        world = Scenario(writer.app)
         staff = world.staff()
         people = [world.customer() for _ in range(4)]
         confirmed: list[Any] = []
@@ -151,7 +151,7 @@ def _caught_up(hc: Homecare) -> bool:
 def test_the_worker_keeps_a_sqlite_store_current_and_stops_on_request(store_url: str) -> None:
     pages = Pages()
     with connect(store_url) as writer, connect(store_url) as hc:
-        world = World(writer)
+        world = Scenario(writer.app)
         staff = world.staff()
         running = Running(hc, "w", pages)
         _wait(lambda: running.worker.lease.held, "the lease")
@@ -172,7 +172,7 @@ def test_the_worker_survives_every_connection_being_killed(pg_url: str) -> None:
     backs off, takes the lease again and goes on projecting (issue 13 item 2)."""
     pages = Pages()
     with connect(pg_url) as writer, connect(pg_url) as hc:
-        world = World(writer)
+        world = Scenario(writer.app)
         staff = world.staff()
         running = Running(hc, "w", pages)
         _wait(lambda: running.worker.lease.held, "the lease")

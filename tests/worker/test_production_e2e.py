@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from homecare.bootstrap import connect
 from homecare.outbox import tables as t
-from tests.outbox.world import World
+from tests.scenario import Scenario
 
 pytestmark = pytest.mark.postgres
 
@@ -119,7 +119,7 @@ def test_db_init_worker_serve_poll_then_sigterm_nothing_lost(database: str, tmp_
     }
     try:
         with connect(database) as hc:
-            world = World(hc)
+            world = Scenario(hc.app)
             staff = world.staff()
             visits = [world.visit(world.customer(), staff) for _ in range(25)]
             _wait(lambda: len(set(_received(received))) >= 25, "the poller to receive 25 items")

@@ -12,7 +12,7 @@ from homecare.bootstrap import Homecare
 from homecare.http.console.session import COOKIE, LIFETIME, open_session, seal_session
 from homecare.http.tokens import ApiToken, TokenRing
 from tests.http.console.conftest import NOW, PERSONAL, READ, TOKENS, Console, text_of
-from tests.outbox.world import World
+from tests.scenario import Scenario
 
 PAGES = [
     "/console/",
@@ -27,7 +27,7 @@ PAGES = [
 
 
 def _populate(hc: Homecare) -> dict[str, Any]:
-    world = World(hc)
+    world = Scenario(hc.app)
     customer = world.customer()
     staff = world.staff(sd_number=False)
     visit = world.visit(customer, staff)

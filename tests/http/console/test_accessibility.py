@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from tests.http.console.conftest import Console
-from tests.outbox.world import World
+from tests.scenario import Scenario
 
 BASE = Path(__file__).resolve().parents[3] / "src/homecare/http/console/templates/base.html"
 
@@ -56,7 +56,7 @@ def _check(html: str, path: str) -> None:
 def test_every_page_has_a_language_landmarks_one_heading_and_labelled_fields(
     console: Console,
 ) -> None:
-    world = World(console.hc)
+    world = Scenario(console.hc.app)
     customer, staff = world.customer(), world.staff(sd_number=False)
     visit = world.visit(customer, staff, day=date(2026, 3, 3))
     console.hc.catch_up()

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from homecare.errors import StorageError
 from tests.http.console.conftest import PERSONAL, Console, text_of
-from tests.outbox.world import World, pnr
+from tests.scenario import Scenario, pnr
 
 EMPTY_SV = "Allt är levererat"
 EMPTY_EN = "Everything delivered"
@@ -20,7 +20,7 @@ EMPTY_EN = "Everything delivered"
 
 def _held_world(console: Console) -> dict[str, Any]:
     """One delivered-to-be visit and one held visit (staff without an SD number), in March."""
-    world = World(console.hc)
+    world = Scenario(console.hc.app)
     good, no_sd = world.staff(), world.staff(sd_number=False)
     first, second = world.customer(), world.customer()
     fine = world.visit(first, good, day=date(2026, 3, 2))
@@ -66,7 +66,7 @@ def test_r4_the_month_is_empty_once_fixed_and_fetched(console: Console) -> None:
 
 
 def test_a_month_with_only_queued_items_is_not_empty(console: Console) -> None:
-    world = World(console.hc)
+    world = Scenario(console.hc.app)
     world.visit(world.customer(), world.staff(), day=date(2026, 3, 9))
     console.hc.catch_up()
     with console.signed_in() as client:
@@ -135,7 +135,7 @@ def test_r5_problems_grouped_by_reason_each_linking_to_the_record_to_fix(
     console: Console,
 ) -> None:
     ids = _held_world(console)
-    world: World = ids["world"]
+    world: Scenario = ids["world"]
     no_decision = world.customer(decision=False)
     world.visit(no_decision, world.staff(), day=date(2026, 3, 5))
     console.hc.catch_up()
@@ -224,7 +224,7 @@ def test_r14_the_payment_run_and_the_time_left_beside_the_month(console: Console
 
 
 def test_r14_after_the_run_the_month_says_what_arrived_in_time(console: Console) -> None:
-    world = World(console.hc)
+    world = Scenario(console.hc.app)
     world.visit(world.customer(), world.staff(), day=date(2026, 2, 10))
     console.hc.catch_up()
     with console.signed_in() as client:
@@ -236,12 +236,11 @@ def test_r14_after_the_run_the_month_says_what_arrived_in_time(console: Console)
 
 
 def test_r9_r12_pauses_filters_ended_on_request_and_the_citys_days(console: Console) -> None:
-    from tests.pauses.world import World as PauseWorld
-    from tests.pauses.world import local
+    from tests.scenario import local
 
-    world = PauseWorld(console.hc.app, at=datetime(2026, 3, 1, 8, tzinfo=UTC))
-    north, south = world.family("Team Norr"), world.family("Team Söder")
-    ended = world.pause("customer", north.customer, local(2026, 3, 3, 12), local(2026, 3, 5, 12))
+    world = Scenario(console.hc.app, at=datetime(2026, 3, 1, 8, tzinfo=UTC))
+    north, south = world.customer("Team Norr"), world.customer("Team Söder")
+    ended = world.pause("customer", north.id, local(2026, 3, 3, 12), local(2026, 3, 5, 12))
     later = world.pause("order", south.order, local(2026, 4, 6), local(2026, 4, 8))
     console.hc.catch_up()
     period = "/console/pauses?from=2026-04-01&to=2026-04-30"
