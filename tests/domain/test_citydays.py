@@ -22,13 +22,12 @@ from homecare.domain.citydays import (
     CityPauseMessage,
     DayPeriod,
     HeldPeriod,
-    _Change,
-    _order_changes,
     apply_city_messages,
     city_periods,
     day_period,
     plan_city_messages,
 )
+from homecare.domain.citydays.plan import _Change, _order_changes
 
 NEW, CHANGED, CANCELLED = CityAction.NEW, CityAction.CHANGED, CityAction.CANCELLED
 

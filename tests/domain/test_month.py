@@ -88,5 +88,4 @@ def test_month_instants_come_from_stockholm_midnights() -> None:
     assert start == datetime(2024, 2, 29, 23, tzinfo=UTC)
     assert end == datetime(2024, 3, 31, 22, tzinfo=UTC)
     assert LAST_MONTH.instants()[1] == datetime(9999, 12, 31, 23, tzinfo=UTC)
-    with pytest.raises(InvalidInputError, match="first instant"):
-        FIRST_MONTH.instants()
+    assert FIRST_MONTH.instants()[0] == datetime.min.replace(tzinfo=UTC)

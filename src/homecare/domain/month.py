@@ -17,9 +17,9 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
-from homecare.domain.common import STOCKHOLM
+from homecare.domain.citydays.localdays import utc_midnight
 from homecare.errors import InvalidInputError
 
 __all__ = ["FIRST_MONTH", "LAST_MONTH", "Month"]
@@ -90,18 +90,9 @@ class Month:
         """[start, end) in UTC: the month's first Stockholm midnight and the next month's (D5).
 
         A local day is 23, 24 or 25 hours long, so the bounds come from local
-        midnights, never from adding days to an instant. For December 9999 the
-        end is the midnight after its last day (no clock change in December).
-        January 0001 starts before the first UTC instant: InvalidInputError.
+        midnights (`utc_midnight`, which also bounds the calendar's two ends).
         """
-        if not self.has_previous:
-            raise InvalidInputError(f"{self} starts before the first instant of the calendar.")
-        start = datetime.combine(self.first_day, time(), tzinfo=STOCKHOLM).astimezone(UTC)
-        if self.has_next:
-            after = datetime.combine(self.next().first_day, time(), tzinfo=STOCKHOLM)
-            return start, after.astimezone(UTC)
-        last = datetime.combine(self.last_day, time(), tzinfo=STOCKHOLM).astimezone(UTC)
-        return start, last + timedelta(days=1)
+        return utc_midnight(self.first_day), utc_midnight(self.last_day, after=True)
 
     @property
     def has_previous(self) -> bool:

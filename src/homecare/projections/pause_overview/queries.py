@@ -11,7 +11,7 @@ reconciled against what was sent to the city.
 from __future__ import annotations
 
 import builtins
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, and_, case, literal, or_, select
 
 from homecare._sql.database import Database
-from homecare.domain.common import STOCKHOLM, parse_choice, require_aware
+from homecare.domain.citydays.localdays import utc_midnight
+from homecare.domain.common import parse_choice, require_aware
 from homecare.domain.fields import ORGANISATION_MAX, require_text
 from homecare.domain.month import Month
 from homecare.domain.pause import PauseLevel, PauseReason, PauseStatus
@@ -177,22 +178,4 @@ def _window(period_from: date, period_to: date) -> tuple[datetime, datetime]:
             raise InvalidInputError(f"{name} must be a calendar date, got {value!r}.")
     if period_to < period_from:
         raise InvalidInputError(f"The period ends ({period_to}) before it starts ({period_from}).")
-    return _utc_midnight(period_from), _utc_midnight(period_to, after=True)
-
-
-def _utc_midnight(day: date, *, after: bool = False) -> datetime:
-    """Stockholm midnight starting `day` (or the day after it) as a UTC instant.
-
-    At the calendar's edges that midnight lies outside what datetime can hold
-    (0001-01-01 00:00 Stockholm is still year 0 in UTC; the day after 9999-12-31
-    does not exist): there the window is bounded by the first or last instant
-    there is, which keeps exactly the same instants in it.
-    """
-    if after and day == date.max:
-        return datetime.combine(day, time(0), tzinfo=STOCKHOLM).astimezone(UTC) + timedelta(days=1)
-    if after:
-        day += timedelta(days=1)
-    try:
-        return datetime.combine(day, time(0), tzinfo=STOCKHOLM).astimezone(UTC)
-    except OverflowError:
-        return datetime.min.replace(tzinfo=UTC)
+    return utc_midnight(period_from), utc_midnight(period_to, after=True)
