@@ -38,6 +38,7 @@ __all__ = [
     "Pair",
     "Scenario",
     "Stage",
+    "forty_five",
     "local",
     "pair",
     "pnr",
@@ -178,18 +179,20 @@ class Scenario:
         reason: str = "hospital_stay",
         reason_text: str | None = None,
         actor: str = ACTOR,
+        at: datetime | None = None,
     ) -> UUID:
-        """A pause on the customer, contract or order `target` (R7), notified now (R8)."""
+        """A pause on the customer, contract or order `target` (R7), notified now and
+        made at `tick()` (R8); or notified and made at `at`, the clock left alone."""
         return self.app.create_pause(
             level=level,
             target_id=target,
-            notified_at=self.at,
+            notified_at=self.at if at is None else at,
             reason=reason,
             reason_text=reason_text,
             starts_at=starts_at,
             ends_at=ends_at,
             actor=actor,
-            at=self.tick(),
+            at=self.tick() if at is None else at,
         )
 
     def log_length(self) -> int:
@@ -218,6 +221,19 @@ class Pair:
         times = iter((start - timedelta(days=1), end, end, end + HOUR))
         return walk(self.app, self.order, self.staff, start, end, stage, ("shower",), actor, times)
 
+    def pause(
+        self,
+        level: str,
+        target: UUID,
+        starts_at: datetime,
+        ends_at: datetime | None = None,
+        *,
+        at: datetime = T0,
+        reason: str = "hospital_stay",
+    ) -> UUID:
+        """A pause on `target` (R7), notified and made at `at`."""
+        return self.scenario.pause(level, target, starts_at, ends_at, reason=reason, at=at)
+
     def log_length(self) -> int:
         return self.scenario.log_length()
 
@@ -229,6 +245,22 @@ def pair(app: HomecareApplication, *, at: datetime = T0 - timedelta(days=30)) ->
     c = s.customer("Team Norr", decision=False, personnummer=VALID, name="Tolvan Tolvansson")
     staff = s.staff(name="Anna Andersson", personnummer=VALID_STAFF, sd_number="SD-1")
     return Pair(s, c.id, c.contract, c.order, staff)
+
+
+def forty_five(world: Scenario) -> tuple[UUID, set[UUID]]:
+    """The buffer issue's scenario: 45 customers with one confirmed visit each, 3 of them
+    (the 8th, 22nd and 34th) by a staff member without an SD number (R5); returns that
+    staff member and the 3 visits it holds back."""
+    good = world.staff()
+    no_sd = world.staff(sd_number=False)
+    held: set[UUID] = set()
+    for n in range(45):
+        customer = world.customer()
+        if n in (7, 21, 33):
+            held.add(world.visit(customer, no_sd))
+        else:
+            world.visit(customer, good)
+    return no_sd, held
 
 
 def walk(

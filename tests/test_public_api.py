@@ -247,15 +247,7 @@ def test_a_real_conflict_in_a_command_is_ConcurrentUpdateError(
 ) -> None:
     """Two writers load the same pause; the second to save loses, and nothing of it is stored."""
     w = pair(hc.app)
-    pause = hc.app.create_pause(
-        level="customer",
-        target_id=w.customer,
-        notified_at=T0,
-        reason="hospital_stay",
-        starts_at=T0 + timedelta(days=1),
-        actor=ACTOR,
-        at=T0,
-    )
+    pause = w.pause("customer", w.customer, T0 + timedelta(days=1), at=T0)
     load = hc.app.repository.get
     interfered = []
 

@@ -18,6 +18,7 @@ from homecare.cli.app import app
 from tests.conftest import init_sqlite
 
 SMALL = ("--customers", "8", "--days", "3")
+MARCH = ("--from", "2026-03-01", "--to", "2026-03-31")  # `pauses list` over March 2026
 
 
 class Cli:

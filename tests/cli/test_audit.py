@@ -13,7 +13,7 @@ from homecare import audit
 from homecare.bootstrap import connect
 from homecare.outbox import tables as buffer_tables
 from homecare.projections.pause_overview import overview_pauses
-from tests.cli.conftest import SMALL, Cli, assert_one_line_error
+from tests.cli.conftest import MARCH, SMALL, Cli, assert_one_line_error
 
 UNKNOWN = "0f8fad5b-d9cb-469f-a165-70867728950e"
 
@@ -23,10 +23,7 @@ def _paused_customer(cli: Cli) -> str:
     rows = cli.json(
         "pauses",
         "list",
-        "--from",
-        "2026-03-01",
-        "--to",
-        "2026-03-31",
+        *MARCH,
         "--inactive",
         "--level",
         "contract",

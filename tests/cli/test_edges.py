@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cli.conftest import Cli, assert_one_line_error
+from tests.cli.conftest import MARCH, Cli, assert_one_line_error
 
 CUSTOMER = "0f8fad5b-d9cb-469f-a165-70867728950e"
 
@@ -35,17 +35,14 @@ def test_a_period_from_the_first_day_of_the_calendar_is_not_a_storage_error(cli:
         (("buffer", "month", "1899-12"), "1900-01"),
         (("pauses", "previous-month", "--today", "0001-01-31"), "no month before"),
         (
-            ("pauses", "list", "--from", "2026-03-01", "--to", "2026-03-31", "--now", "0001-01-01"),
+            ("pauses", "list", *MARCH, "--now", "0001-01-01"),
             "outside the calendar",
         ),
         (
             (
                 "pauses",
                 "list",
-                "--from",
-                "2026-03-01",
-                "--to",
-                "2026-03-31",
+                *MARCH,
                 "--now",
                 "9999-12-31T23:59:59-12:00",
             ),

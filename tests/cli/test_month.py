@@ -77,15 +77,11 @@ def test_r12_pauses_reconcile_exits_non_zero_on_a_difference(cli: Cli) -> None:
     with connect(cli.url) as hc:
         world = Scenario(hc.app)
         customer = world.customer()
-        hc.app.create_pause(
-            level="customer",
-            target_id=customer.id,
-            notified_at=world.tick(),
-            reason="hospital_stay",
-            starts_at=datetime(2026, 3, 10, 9, tzinfo=UTC),
-            ends_at=datetime(2026, 3, 12, 9, tzinfo=UTC),
-            actor=ACTOR,
-            at=world.tick(),
+        world.pause(
+            "customer",
+            customer.id,
+            datetime(2026, 3, 10, 9, tzinfo=UTC),
+            datetime(2026, 3, 12, 9, tzinfo=UTC),
         )
     later = "2026-06-01T00:00"
     differs = cli("pauses", "reconcile", "--now", later)

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 from homecare.bootstrap import connect
-from tests.cli.conftest import Cli, assert_one_line_error
+from tests.cli.conftest import MARCH, Cli, assert_one_line_error
 
-MARCH = ("--from", "2026-03-01", "--to", "2026-03-31")
 AT_END_OF_DEMO = ("--now", "2026-03-27T12:00")
 
 

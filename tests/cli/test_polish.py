@@ -16,7 +16,7 @@ import typer
 from homecare.bootstrap import connect
 from homecare.cli.app import app
 from homecare.http import create_app
-from tests.cli.conftest import Cli
+from tests.cli.conftest import MARCH, Cli
 from tests.http.conftest import OPS, TOKENS
 from tests.http.server import serving
 from tests.scenario import Scenario
@@ -115,7 +115,7 @@ def test_pauses_list_says_how_many_ended_pauses_it_hides_and_when_one_was_cancel
         ongoing = world.pause("customer", family.id, t0 + timedelta(days=3))
         world.tick(3600)
         hc.app.cancel_pause(ongoing, actor="ops", at=datetime(2026, 3, 6, 9, 30, tzinfo=UTC))
-    args = ["pauses", "list", "--from", "2026-03-01", "--to", "2026-03-31"]
+    args = ["pauses", "list", *MARCH]
     hiding = cli.ok(*args, "--now", "2026-03-05T00:00").stdout
     assert "1 ended (inactivated) pause hidden; --inactive shows them (R12)." in hiding
     showing = cli.ok(*args, "--now", "2026-03-05T00:00", "--inactive").stdout

@@ -15,7 +15,7 @@ from homecare.bootstrap import Homecare, connect
 from homecare.http import ApiToken, create_app
 from tests.conftest import init_sqlite
 from tests.http.server import serving
-from tests.scenario import Scenario
+from tests.scenario import Scenario, forty_five
 
 DRAIN_SECRET = "city-drain-secret-0123456789abcdef"
 READ_SECRET = "ops-read-only-secret-0123456789"
@@ -55,16 +55,7 @@ def live_sqlite(sqlite_hc: Homecare) -> Iterator[Live]:
 
 def scenario_45(hc: Homecare) -> set[UUID]:
     """The buffer issue's scenario: 45 confirmed visits, 3 by staff without an SD number."""
-    world = Scenario(hc.app)
-    good = world.staff()
-    no_sd = world.staff(sd_number=False)
-    held: set[UUID] = set()
-    for n in range(45):
-        customer = world.customer()
-        if n in (7, 21, 33):
-            held.add(world.visit(customer, no_sd))
-        else:
-            world.visit(customer, good)
+    _, held = forty_five(Scenario(hc.app))
     hc.catch_up()
     return held
 

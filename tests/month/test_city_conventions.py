@@ -38,16 +38,7 @@ class City:
         self.names: dict[str, str] = {}
 
     def pause(self, starts: datetime, ends: datetime | None) -> UUID:
-        return self.hc.app.create_pause(
-            level="customer",
-            target_id=self.customer.id,
-            notified_at=self.world.tick(),
-            reason="hospital_stay",
-            starts_at=starts,
-            ends_at=ends,
-            actor=ACTOR,
-            at=self.world.tick(),
-        )
+        return self.world.pause("customer", self.customer.id, starts, ends)
 
     def cancel(self, pause: UUID, *, when: datetime | None = None) -> None:
         if when is not None:

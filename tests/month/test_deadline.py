@@ -128,15 +128,11 @@ def test_r14_month_report_counts_pause_messages_sent_and_waiting(hc: Homecare) -
     world = Scenario(hc.app)
     customers = [world.customer() for _ in range(2)]  # Team 0, Team 1
     for customer, day in zip(customers, (10, 20), strict=True):
-        hc.app.create_pause(
-            level="customer",
-            target_id=customer.id,
-            notified_at=world.tick(),
-            reason="hospital_stay",
-            starts_at=datetime(2026, 3, day, 9, tzinfo=UTC),
-            ends_at=datetime(2026, 3, day + 2, 9, tzinfo=UTC),
-            actor=ACTOR,
-            at=world.tick(),
+        world.pause(
+            "customer",
+            customer.id,
+            datetime(2026, 3, day, 9, tzinfo=UTC),
+            datetime(2026, 3, day + 2, 9, tzinfo=UTC),
         )
     hc.catch_up()
     first = hc.buffer.fetch(limit=1, at=BEFORE)
@@ -159,15 +155,11 @@ def test_r14_r7_a_visit_inside_a_pause_is_listed_apart_not_at_risk(hc: Homecare)
     paused = world.visit(customer, staff, until="attested")  # 2026-03-02 09:00 UTC
     other = world.customer()
     unconfirmed = world.visit(other, staff, until="attested")
-    hc.app.create_pause(
-        level="customer",
-        target_id=customer.id,
-        notified_at=world.tick(),
-        reason="hospital_stay",
-        starts_at=datetime(2026, 3, 1, 9, tzinfo=UTC),
-        ends_at=datetime(2026, 3, 3, 9, tzinfo=UTC),
-        actor=ACTOR,
-        at=world.tick(),
+    world.pause(
+        "customer",
+        customer.id,
+        datetime(2026, 3, 1, 9, tzinfo=UTC),
+        datetime(2026, 3, 3, 9, tzinfo=UTC),
     )
     assert hc.app.pause_covering(paused) is not None
     assert hc.app.pause_covering(unconfirmed) is None

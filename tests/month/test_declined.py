@@ -147,16 +147,7 @@ def test_r7_r15_a_declined_visit_inside_a_pause_is_not_confirmed(hc: Homecare) -
     world = Scenario(hc.app)
     customer = world.customer()
     visit = _planned(world, customer, world.staff())
-    hc.app.create_pause(
-        level="customer",
-        target_id=customer.id,
-        notified_at=world.tick(),
-        reason="hospital_stay",
-        starts_at=START - timedelta(days=1),
-        ends_at=START + timedelta(days=1),
-        actor=ACTOR,
-        at=world.tick(),
-    )
+    world.pause("customer", customer.id, START - timedelta(days=1), START + timedelta(days=1))
     world.at = START + timedelta(hours=1)
     hc.app.record_declined_visit(
         visit, declined_at=START, declined_by="Staff 1", actor=ACTOR, at=world.tick()

@@ -15,16 +15,7 @@ LATER = datetime(2026, 6, 1, tzinfo=UTC)  # "now": every pause below has ended b
 def _pause(world: Scenario, customer: Customer, first: int, last: int) -> UUID:
     """A customer pause from 10:00 on March `first` to 10:00 on March `last` (Stockholm)."""
     start = datetime(2026, 3, first, 9, tzinfo=UTC)
-    return world.app.create_pause(
-        level="customer",
-        target_id=customer.id,
-        notified_at=world.tick(),
-        reason="hospital_stay",
-        starts_at=start,
-        ends_at=datetime(2026, 3, last, 9, tzinfo=UTC),
-        actor=ACTOR,
-        at=world.tick(),
-    )
+    return world.pause("customer", customer.id, start, datetime(2026, 3, last, 9, tzinfo=UTC))
 
 
 def _drain(hc: Homecare) -> None:
@@ -109,27 +100,20 @@ def test_r12_every_message_of_a_pause_is_listed_even_more_than_a_block(hc: Homec
     world = Scenario(hc.app)
     customer = world.customer()
     for day in range(1, 21, 2):  # ten separate one-day periods: 1, 3, ..., 19 March
-        hc.app.create_pause(
-            level="order",
-            target_id=customer.order,
-            notified_at=world.tick(),
+        world.pause(
+            "order",
+            customer.order,
+            datetime(2026, 3, day, 9, tzinfo=UTC),
+            datetime(2026, 3, day, 11, tzinfo=UTC),
             reason="own_request",
-            starts_at=datetime(2026, 3, day, 9, tzinfo=UTC),
-            ends_at=datetime(2026, 3, day, 11, tzinfo=UTC),
-            actor=ACTOR,
-            at=world.tick(),
         )
     hc.catch_up()
     before = len(hc.buffer.fetch(limit=500).items)
-    merging = world.app.create_pause(
-        level="customer",
-        target_id=customer.id,
-        notified_at=world.tick(),
-        reason="hospital_stay",
-        starts_at=datetime(2026, 3, 1, 9, tzinfo=UTC),
-        ends_at=datetime(2026, 3, 25, 9, tzinfo=UTC),
-        actor=ACTOR,
-        at=world.tick(),
+    merging = world.pause(
+        "customer",
+        customer.id,
+        datetime(2026, 3, 1, 9, tzinfo=UTC),
+        datetime(2026, 3, 25, 9, tzinfo=UTC),
     )
     hc.catch_up()
     caused = len(hc.buffer.fetch(limit=500).items) - before

@@ -14,7 +14,7 @@ from homecare.outbox.cursor import parse_cursor
 from homecare.outbox.messages import CustomerPauseMessage, VisitReportMessage
 from homecare.outbox.store import IntegrationStatus
 from tests.conftest import ACTOR
-from tests.scenario import Scenario, pnr
+from tests.scenario import Scenario, forty_five, pnr
 
 
 def drain(
@@ -46,15 +46,7 @@ def test_r3_drain_of_45_items_comes_in_batches_of_20_20_5(hc: Homecare) -> None:
 def test_r4_r5_r6_scenario_45_visits_3_without_sd_number(hc: Homecare) -> None:
     """The issue's acceptance scenario: 20, 20, 2; 3 held; fixed; exactly those 3; month empty."""
     world = Scenario(hc.app)
-    good = world.staff()
-    no_sd = world.staff(sd_number=False)
-    held_visits = set()
-    for n in range(45):
-        customer = world.customer()
-        if n in (7, 21, 33):
-            held_visits.add(world.visit(customer, no_sd))
-        else:
-            world.visit(customer, good)
+    no_sd, held_visits = forty_five(world)
     hc.catch_up()
 
     sizes, items, cursor = drain(hc)

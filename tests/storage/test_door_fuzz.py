@@ -132,15 +132,7 @@ def door(hc: Homecare) -> Door:
         actor=ACTOR,
         at=T0 - timedelta(days=1),
     )
-    pause = app.create_pause(
-        level="order",
-        target_id=w.order,
-        notified_at=T0,
-        reason="hospital_stay",
-        starts_at=T0 + timedelta(days=20),
-        actor=ACTOR,
-        at=T0,
-    )
+    pause = w.pause("order", w.order, T0 + timedelta(days=20), at=T0)
     made = Door(
         hc,
         w.customer,

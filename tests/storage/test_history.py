@@ -87,15 +87,7 @@ def test_D6_as_of_works_in_any_time_zone(hc: Homecare) -> None:
 
 def test_D6_a_pause_read_at_an_earlier_version(hc: Homecare) -> None:
     w = pair(hc.app)
-    pause = hc.app.create_pause(
-        level="customer",
-        target_id=w.customer,
-        notified_at=T0,
-        reason="own_request",
-        starts_at=T0 + timedelta(days=1),
-        actor=ACTOR,
-        at=T0,
-    )
+    pause = w.pause("customer", w.customer, T0 + timedelta(days=1), at=T0, reason="own_request")
     hc.app.change_pause(pause, ends_at=T0 + timedelta(days=2), actor=ACTOR, at=T0 + HOUR)
     hc.app.cancel_pause(pause, actor=ACTOR, at=T0 + 2 * HOUR)
     assert [hc.app.get(Pause, pause, version=v).status for v in (1, 2, 3)] == [

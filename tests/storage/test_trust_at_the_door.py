@@ -303,15 +303,7 @@ def test_D11_changing_a_pause_a_day_before_it_was_created_is_refused(hc: Homecar
     """The issue's example; the message names both times in Stockholm time."""
     w = pair(hc.app)
     created = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-    pause = hc.app.create_pause(
-        level="customer",
-        target_id=w.customer,
-        notified_at=created,
-        reason="hospital_stay",
-        starts_at=T0 + 2 * DAY,
-        actor=ACTOR,
-        at=created,
-    )
+    pause = w.pause("customer", w.customer, T0 + 2 * DAY, at=created)
     error = refused(
         hc,
         lambda: hc.app.change_pause(pause, ends_at=T0 + 5 * DAY, actor=ACTOR, at=created - DAY),
@@ -326,15 +318,7 @@ def test_D11_changing_a_pause_a_day_before_it_was_created_is_refused(hc: Homecar
 
 def test_D11_same_instant_is_not_backwards(hc: Homecare) -> None:
     w = pair(hc.app)
-    pause = hc.app.create_pause(
-        level="order",
-        target_id=w.order,
-        notified_at=T0,
-        reason="hospital_stay",
-        starts_at=T0 + DAY,
-        actor=ACTOR,
-        at=T0,
-    )
+    pause = w.pause("order", w.order, T0 + DAY, at=T0)
     hc.app.cancel_pause(pause, actor=ACTOR, at=T0)
     carried(hc)
 
@@ -373,15 +357,7 @@ def test_D11_every_aggregate_command_refuses_a_backdated_change(hc: Homecare) ->
     )
     hc.app.attest_assignments([visit], actor=ACTOR, at=reported + HOUR)
     refused(hc, lambda: hc.app.confirm_assignment(visit, actor=ACTOR, at=reported), backwards)
-    pause = hc.app.create_pause(
-        level="customer",
-        target_id=w.customer,
-        notified_at=T0,
-        reason="hospital_stay",
-        starts_at=T0 + DAY,
-        actor=ACTOR,
-        at=T0,
-    )
+    pause = w.pause("customer", w.customer, T0 + DAY, at=T0)
     refused(hc, lambda: hc.app.cancel_pause(pause, actor=ACTOR, at=earlier), backwards)
     carried(hc)
 
