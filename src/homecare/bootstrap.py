@@ -46,9 +46,9 @@ from homecare.errors import (
 )
 from homecare.outbox.messages import ParagoFormat
 from homecare.outbox.month_close import MonthClose
-from homecare.outbox.projection import BufferProjection
 from homecare.outbox.store import Buffer
 from homecare.projections.pause_overview import PauseOverview
+from homecare.registry import PROJECTIONS, Parts, ProjectionSpec
 from homecare.settings import Settings
 
 __all__ = ["Homecare", "connect", "open_database"]
@@ -76,6 +76,8 @@ class Homecare:
             self.log = Log(self.app.recorder, self.app.mapper)
             sealer = Sealer(self.app.mapper.cipher)
             message_format = ParagoFormat()
+            self.parts = Parts(self.database, sealer, message_format)
+            """What the registry's projections are built from (`homecare.registry`)."""
             self.buffer = Buffer(self.database, sealer, message_format)
             self.month_close = MonthClose(
                 self.buffer,
@@ -92,8 +94,10 @@ class Homecare:
         self.runners: list[ProjectionRunner] = []
         self._fault = fault
         self.pauses = PauseOverview(self.database)
-        self.add_projection(self.pauses)
-        self.add_projection(BufferProjection(sealer, message_format))
+        self.registry: dict[str, ProjectionSpec[Any]] = {spec.name: spec for spec in PROJECTIONS}
+        """The projections this store runs, by name: one runner each (`homecare.registry`)."""
+        for spec in self.registry.values():
+            self.add_projection(spec.build(self.parts))
 
     def _require_store(self) -> None:
         """A read never creates a store: a missing file or an uninitialised or older

@@ -44,13 +44,20 @@ Guard = Callable[[Connection], None]
 
 
 class Projection(Protocol):
-    """What a read model provides to be run over the log."""
+    """What a read model provides to be run over the log (plain class attributes do;
+    `homecare.registry` describes each projection through them)."""
 
-    name: str
-    version: int
-    """Bumped when the rows it writes change meaning: the runner then rebuilds it."""
-    tables: tuple[Table, ...]
-    """Its own tables, emptied when it is rebuilt (never the event log)."""
+    @property
+    def name(self) -> str:
+        """Its row in the tracking table."""
+
+    @property
+    def version(self) -> int:
+        """Bumped when the rows it writes change meaning: the runner then rebuilds it."""
+
+    @property
+    def tables(self) -> tuple[Table, ...]:
+        """Its own tables, emptied when it is rebuilt (never the event log)."""
 
     def process(self, conn: Connection, events: Sequence[Positioned]) -> None:
         """Apply one page of (notification id, event), in log order, inside `conn`'s transaction."""

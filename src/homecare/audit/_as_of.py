@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -13,7 +14,6 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from homecare._es.error_map import translated
-from homecare._sql.database import Database
 from homecare.audit._common import PAGE_SIZE, scratch_store, timestamp
 from homecare.audit._members import Members
 from homecare.bootstrap import Homecare
@@ -23,8 +23,8 @@ from homecare.domain.customer import Customer
 from homecare.domain.pause import Pause
 from homecare.errors import InvalidInputError
 from homecare.outbox import tables as buffer_tables
-from homecare.outbox.projection import BufferProjection
 from homecare.outbox.store import AssignmentIntegration, Buffer, IntegrationStatus, receipt_times
+from homecare.registry import BUFFER, Parts
 
 
 class DecisionThen(BaseModel):
@@ -106,9 +106,10 @@ def as_of(
     with TemporaryDirectory(prefix="homecare-as-of-") as folder:
         scratch = scratch_store(Path(folder))
         try:
-            replayed_to = _replay_until(hc, scratch, members, at, page_size)
+            parts = replace(hc.parts, database=scratch)
+            replayed_to = _replay_until(hc, parts, members, at, page_size)
             assignments = members.of_kind("Assignment")
-            buffer = Buffer(scratch, hc.buffer.sealer, hc.buffer.format)
+            buffer = Buffer(scratch, parts.sealer, parts.message_format)
             statuses = _delivered_then(
                 hc, at, buffer.integration_statuses(assignment_ids=assignments)
             )
@@ -144,10 +145,11 @@ def as_of(
 
 
 def _replay_until(
-    hc: Homecare, scratch: Database, members: Members, at: datetime, page_size: int
+    hc: Homecare, parts: Parts, members: Members, at: datetime, page_size: int
 ) -> int:
-    """Run a fresh buffer projection over the log until an event is after `at`."""
-    projection = BufferProjection(hc.buffer.sealer, hc.buffer.format)
+    """Run a fresh buffer projection (the registry's) into `parts.database` over the log
+    until an event is after `at`; returns the last position replayed."""
+    projection = BUFFER.build(parts)
     reached = 0
     for page in hc.log.pages(page_size=page_size):
         events: list[tuple[int, DomainEventProtocol[Any]]] = []
@@ -158,7 +160,7 @@ def _replay_until(
             events.append((stored.id, event))
             members.admit(event)
         if events:
-            with scratch.write_engine.begin() as conn:
+            with parts.database.write_engine.begin() as conn:
                 projection.process(conn, events)
             reached = events[-1][0]
         if len(events) < len(page):

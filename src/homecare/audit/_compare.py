@@ -13,8 +13,6 @@ from homecare._sql.database import Database
 from homecare.audit._report import ColumnDifference, RowDifference
 
 MAX_DIFFERENCES = 100
-SEALED = frozenset({"personnummer", "payload"})
-"""Columns holding personal data, sealed at rest: opened to compare, never shown (D8)."""
 
 
 @dataclass
@@ -32,26 +30,34 @@ class Tally:
 
 
 def _stream(
-    conn: Connection, table: Table, postgres: bool, sealer: Sealer | None
+    conn: Connection, table: Table, postgres: bool, sealed: frozenset[str], sealer: Sealer
 ) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
-    """The table's rows sorted by primary key in the same order on SQLite and PostgreSQL."""
+    """The table's rows sorted by primary key in the same order on SQLite and PostgreSQL,
+    `sealed` columns opened."""
     keys = list(table.primary_key.columns)
     # Text keys sort bytewise ("C") on both stores: the two streams must agree on order.
     order = [k.collate("C") if postgres and isinstance(k.type, String) else k for k in keys]
     result = conn.execution_options(yield_per=1000).execute(select(table).order_by(*order))
     for mapping in result.mappings():
-        row = dict(mapping)
-        if sealer is not None:
-            row = {
-                c: sealer.open(v) if c in SEALED and v is not None else v for c, v in row.items()
-            }
+        row = {
+            c: sealer.open(v) if c in sealed and v is not None else v for c, v in mapping.items()
+        }
         yield tuple(row[k.name] for k in keys), row
 
 
 def compare_table(
-    live: Database, scratch: Database, table: Table, sealer: Sealer | None, tally: Tally
+    live: Database,
+    scratch: Database,
+    table: Table,
+    sealed: frozenset[str],
+    sealer: Sealer,
+    tally: Tally,
 ) -> None:
-    """Merge the live and the rebuilt table, both sorted by key, into the tally."""
+    """Merge the live and the rebuilt table, both sorted by key, into the tally.
+
+    `sealed` columns hold personal data sealed at rest (D8): opened with `sealer`
+    to compare, never shown in a difference.
+    """
     names = [k.name for k in table.primary_key.columns]
 
     def found(
@@ -64,8 +70,8 @@ def compare_table(
         )
 
     with live.engine.connect() as live_conn, scratch.engine.connect() as scratch_conn:
-        ours = _stream(live_conn, table, not live.is_sqlite, sealer)
-        theirs = _stream(scratch_conn, table, False, sealer)
+        ours = _stream(live_conn, table, not live.is_sqlite, sealed, sealer)
+        theirs = _stream(scratch_conn, table, False, sealed, sealer)
         a, b = next(ours, None), next(theirs, None)
         while a is not None or b is not None:
             tally.rows += 1
@@ -78,7 +84,9 @@ def compare_table(
                 b = next(theirs, None)
             else:
                 columns = [
-                    ColumnDifference(column=c, live=_shown(c, v), rebuilt=_shown(c, b[1].get(c)))
+                    ColumnDifference(
+                        column=c, live=_shown(c, v, sealed), rebuilt=_shown(c, b[1].get(c), sealed)
+                    )
                     for c, v in a[1].items()
                     if v != b[1].get(c)
                 ]
@@ -91,8 +99,8 @@ def _key(names: list[str], values: tuple[Any, ...]) -> dict[str, str]:
     return {name: str(value) for name, value in zip(names, values, strict=True)}
 
 
-def _shown(column: str, value: Any) -> str:
+def _shown(column: str, value: Any, sealed: frozenset[str]) -> str:
     """A value for the report; personal data is never shown (D8)."""
-    if column in SEALED:
+    if column in sealed:
         return "(personal data, withheld)"
     return repr(value) if isinstance(value, str) else str(value)

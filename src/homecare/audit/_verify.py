@@ -4,39 +4,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from sqlalchemy import Table
-
 from homecare._es.error_map import translated
 from homecare._es.log import union_of_topics
-from homecare._es.sealing import Sealer
+from homecare._es.runner import Projection
 from homecare._sql.database import Database
 from homecare.audit._common import PAGE_SIZE, scratch_store
 from homecare.audit._compare import Tally, compare_table
 from homecare.audit._report import VerifyReport
 from homecare.bootstrap import Homecare
 from homecare.errors import HomecareError
-from homecare.outbox import tables as buffer_tables
-from homecare.outbox.projection import BufferProjection
-from homecare.projections.pause_overview import (
-    PauseOverview,
-    overview_customers,
-    overview_pauses,
-)
-
-BUFFER_TABLES: tuple[Table, ...] = (
-    buffer_tables.items,
-    buffer_tables.assignments,
-    buffer_tables.staff,
-    buffer_tables.customers,
-    buffer_tables.pauses,
-    buffer_tables.city_periods,
-)
-"""The buffer's projection tables; `homecare_buffer_delivery` is fetch state, not projected."""
+from homecare.registry import ProjectionSpec
 
 
 @dataclass(frozen=True)
@@ -55,31 +37,6 @@ class VerifyProgress:
 ProgressCallback = Callable[[VerifyProgress], None]
 
 
-@dataclass(frozen=True)
-class _Compared:
-    tables: tuple[Table, ...]
-    sealer: Sealer | None = None
-
-
-def _fresh(projection: Any, scratch: Database) -> Any:
-    """A new, empty projection of the same class, writing to the scratch store."""
-    if isinstance(projection, PauseOverview):
-        return type(projection)(scratch)
-    if isinstance(projection, BufferProjection):
-        return type(projection)(projection.sealer, projection.format)
-    raise HomecareError(
-        f"audit verify does not know how to rebuild projection {projection.name!r}."
-    )
-
-
-def _compared(projection: Any) -> _Compared:
-    if isinstance(projection, PauseOverview):
-        return _Compared((overview_customers, overview_pauses))
-    if isinstance(projection, BufferProjection):
-        return _Compared(BUFFER_TABLES, projection.sealer)
-    raise HomecareError(f"audit verify does not know the tables of {projection.name!r}.")
-
-
 @translated
 def verify(
     hc: Homecare, progress: ProgressCallback | None = None, *, page_size: int = PAGE_SIZE
@@ -92,13 +49,15 @@ def verify(
     """
     hc.catch_up()
     positions = {runner.name: runner.position() for runner in hc.runners}
+    specs = [_spec(hc, runner.name) for runner in hc.runners]
     with TemporaryDirectory(prefix="homecare-verify-") as folder:
         scratch = scratch_store(Path(folder))
         try:
-            rebuilt = [(_fresh(r.projection, scratch), positions[r.name]) for r in hc.runners]
-            events = _replay(hc, scratch, rebuilt, page_size, progress)
-            live = [runner.projection for runner in hc.runners]
-            report = _compare_all(hc.database, scratch, live, events)
+            parts = replace(hc.parts, database=scratch)
+            rebuilt = [(spec.build(parts), positions[spec.name]) for spec in specs]
+            topics = union_of_topics(spec.topics for spec in specs)
+            events = _replay(hc, scratch, rebuilt, topics, page_size, progress)
+            report = _compare_all(hc, scratch, specs, events)
         finally:
             scratch.dispose()
     if positions != {runner.name: runner.position() for runner in hc.runners}:
@@ -108,17 +67,25 @@ def verify(
     return report
 
 
+def _spec(hc: Homecare, name: str) -> ProjectionSpec[Any]:
+    """How to rebuild the projection `name`: its spec in the store's registry."""
+    spec = hc.registry.get(name)
+    if spec is None:
+        raise HomecareError(f"audit verify does not know how to rebuild projection {name!r}.")
+    return spec
+
+
 def _replay(
     hc: Homecare,
     scratch: Database,
-    projections: list[tuple[Any, int]],
+    projections: list[tuple[Projection, int]],
+    topics: tuple[str, ...],
     page_size: int,
     progress: ProgressCallback | None,
 ) -> int:
     """Feed each projection the log up to its live position, one page per transaction."""
     stop = max((position for _, position in projections), default=0)
     started = time.perf_counter()
-    topics = union_of_topics(getattr(p, "topics", ()) for p, _ in projections)
     for page in hc.log.pages(page_size=page_size, stop=stop, topics=topics):
         events = hc.log.decoded(page)
         with scratch.write_engine.begin() as conn:
@@ -134,15 +101,15 @@ def _replay(
 
 
 def _compare_all(
-    live: Database, scratch: Database, projections: list[Any], events: int
+    hc: Homecare, scratch: Database, specs: list[ProjectionSpec[Any]], events: int
 ) -> VerifyReport:
+    """Every table of every projection, live against rebuilt, into one report."""
     tally = Tally()
     names: list[str] = []
-    for projection in projections:
-        compared = _compared(projection)
-        for table in compared.tables:
+    for spec in specs:
+        for table in spec.tables:
             names.append(table.name)
-            compare_table(live, scratch, table, compared.sealer, tally)
+            compare_table(hc.database, scratch, table, spec.sealed, hc.parts.sealer, tally)
     return VerifyReport(
         identical=tally.total == 0,
         events=events,
