@@ -3,43 +3,40 @@
 planned -> performed -> attested -> confirmed, or planned -> declined ->
 attested -> confirmed when the customer declined the visit (avböjt besök,
 R15): recorded with when, by whom and an optional reason, and reported to
-the city with outcome `declined`, no activities and the planned time. A correction (R6: "correct the
-visit in the assignment report") is allowed at any point after performance;
-it withdraws the attestation, and on a confirmed visit it reopens it, so the
-corrected visit must be attested and confirmed again before it is reported.
+the city with outcome `declined`, no activities and the planned time. A
+correction (R6: "correct the visit in the assignment report") is allowed at
+any point after performance or decline; it withdraws the attestation, and on
+a confirmed visit it reopens it, so the corrected visit must be attested and
+confirmed again before it is reported. The checks of what a report carries
+are in `homecare.domain.visit`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from homecare.domain.common import require_actor, require_instant, require_period, stamp
-from homecare.domain.fields import (
-    NAME_MAX,
-    REASON_TEXT_MAX,
-    require_activities,
-    require_id,
-    require_optional_text,
-    require_text,
-)
-from homecare.domain.record import Record, stockholm_text
+from homecare.domain.common import require_period, stamp
+from homecare.domain.fields import require_id
+from homecare.domain.record import Record
+from homecare.domain.visit import checked_decline, checked_performance, within_a_day
 from homecare.errors import (
     AssignmentAlreadyConfirmedError,
     AssignmentNotAttestedError,
     AssignmentNotPerformedError,
     InvalidInputError,
-    InvalidPeriodError,
 )
 
 __all__ = ["Assignment", "AssignmentStatus"]
 
 
 class AssignmentStatus(StrEnum):
+    """Where a visit is on its path to the city (R1, R15); only CONFIRMED is reported (R2)."""
+
     PLANNED = "planned"
     PERFORMED = "performed"
     DECLINED = "declined"
@@ -48,7 +45,11 @@ class AssignmentStatus(StrEnum):
 
 
 class Assignment(Record):
+    """One planned visit of a staff member to a customer, under an order (R1, R2, R6, R15)."""
+
     class Planned(Aggregate.Created):
+        """The visit as the schedule has it: who visits whom, under which order, when."""
+
         customer_id: UUID
         order_id: UUID
         staff_id: UUID
@@ -57,13 +58,15 @@ class Assignment(Record):
         actor: str
 
     class Performed(Aggregate.Event):
+        """Staff reported the visit done: its real period and the activities (sorted)."""
+
         performed_start: datetime
         performed_end: datetime
         activities: list[str]
         actor: str
 
     class Corrected(Performed):
-        pass
+        """R6: the visit corrected at the source; it is attested and confirmed again."""
 
     class Declined(Aggregate.Event):
         """R15: the customer declined the planned visit; `planned_*` copied for readers."""
@@ -79,6 +82,8 @@ class Assignment(Record):
         """R6, R15: a visit corrected to declined (or its decline's details changed)."""
 
     class Attested(Aggregate.Event):
+        """R1: the visit was checked and may now be confirmed."""
+
         actor: str
 
     class Confirmed(Aggregate.Event):
@@ -132,7 +137,7 @@ class Assignment(Record):
             planned_start, planned_end, "Planned visit"
         )
         assert planned_end_or_none is not None
-        planned_end = _within_a_day(planned_start, planned_end_or_none, "Planned visit")
+        planned_end = within_a_day(planned_start, planned_end_or_none, "Planned visit")
         return cls(
             customer_id=require_id(customer_id, "customer_id"),
             order_id=require_id(order_id, "order_id"),
@@ -143,37 +148,25 @@ class Assignment(Record):
         )
 
     def record_performance(
-        self,
-        *,
-        start: datetime,
-        end: datetime,
-        activities: Iterable[str],
-        actor: str,
-        at: datetime,
+        self, *, start: datetime, end: datetime, activities: Iterable[str], actor: str, at: datetime
     ) -> None:
         """Staff report what was done. Done once; later changes are corrections."""
         if self.status is not AssignmentStatus.PLANNED:
             raise InvalidInputError(
                 f"Assignment {self.id} is already {self.status}: use a correction instead."
             )
-        start, end, reported, at = _checked(start, end, activities, actor, at)
+        start, end, reported, at = checked_performance(start, end, activities, actor, at)
         self._performed(start, end, reported, actor, at)
 
     def correct(
-        self,
-        *,
-        start: datetime,
-        end: datetime,
-        activities: Iterable[str],
-        actor: str,
-        at: datetime,
+        self, *, start: datetime, end: datetime, activities: Iterable[str], actor: str, at: datetime
     ) -> None:
         """R6: fix the visit at the source; it must be attested and confirmed again."""
         if self.status is AssignmentStatus.PLANNED:
             raise AssignmentNotPerformedError(
                 f"Assignment {self.id} has not been performed yet: nothing to correct."
             )
-        start, end, reported, at = _checked(start, end, activities, actor, at)
+        start, end, reported, at = checked_performance(start, end, activities, actor, at)
         self._corrected(start, end, reported, actor, at)
 
     def decline(
@@ -190,18 +183,7 @@ class Assignment(Record):
         On a planned visit this records the outcome; on one already performed or
         declined it is a correction (R6): attest and confirm it again.
         """
-        if declined_by is None or (isinstance(declined_by, str) and not declined_by.strip()):
-            raise InvalidInputError("A declined visit must say who took the decline (declined_by).")
-        declined_by = require_text(declined_by, "declined_by", NAME_MAX)
-        reason = require_optional_text(reason, "reason", REASON_TEXT_MAX, multiline=True)
-        declined_at = require_instant(declined_at, "declined_at")
-        checked_at = require_instant(at, "at")
-        if declined_at > checked_at:
-            raise InvalidInputError(
-                f"The visit cannot be recorded as declined at {stockholm_text(declined_at)}, "
-                f"after the time it is recorded ({stockholm_text(checked_at)}, Stockholm "
-                "time): a decline is recorded once it happened."
-            )
+        declined_at, declined_by, reason = checked_decline(declined_at, declined_by, reason, at)
         record = (
             self._declined if self.status is AssignmentStatus.PLANNED else self._decline_corrected
         )
@@ -252,8 +234,7 @@ class Assignment(Record):
             return None
         return self.performed_start, self.performed_end
 
-    @event(Performed)
-    def _performed(
+    def _set_performed(
         self,
         performed_start: datetime,
         performed_end: datetime,
@@ -267,23 +248,11 @@ class Assignment(Record):
         self.status = AssignmentStatus.PERFORMED
         self.declined_at = self.declined_by = self.decline_reason = None
 
-    @event(Corrected)
-    def _corrected(
-        self,
-        performed_start: datetime,
-        performed_end: datetime,
-        activities: list[str],
-        actor: str,
-        timestamp: datetime,
-    ) -> None:
-        self.performed_start = performed_start
-        self.performed_end = performed_end
-        self.activities = tuple(activities)
-        self.status = AssignmentStatus.PERFORMED
-        self.declined_at = self.declined_by = self.decline_reason = None
+    # A correction (R6) leaves the visit as a first report does, under its own event.
+    _performed = event(Performed)(_set_performed)
+    _corrected = event(Corrected)(_set_performed)
 
-    @event(Declined)
-    def _declined(
+    def _set_declined(
         self,
         declined_at: datetime,
         declined_by: str,
@@ -293,22 +262,6 @@ class Assignment(Record):
         actor: str,
         timestamp: datetime,
     ) -> None:
-        self._set_declined(declined_at, declined_by, reason)
-
-    @event(DeclineCorrected)
-    def _decline_corrected(
-        self,
-        declined_at: datetime,
-        declined_by: str,
-        reason: str | None,
-        planned_start: datetime,
-        planned_end: datetime,
-        actor: str,
-        timestamp: datetime,
-    ) -> None:
-        self._set_declined(declined_at, declined_by, reason)
-
-    def _set_declined(self, declined_at: datetime, declined_by: str, reason: str | None) -> None:
         self.declined_at = declined_at
         self.declined_by = declined_by
         self.decline_reason = reason
@@ -316,6 +269,10 @@ class Assignment(Record):
         self.performed_end = None
         self.activities = ()
         self.status = AssignmentStatus.DECLINED
+
+    # Correcting to declined (R6, R15) leaves the visit as a first decline does.
+    _declined = event(Declined)(_set_declined)
+    _decline_corrected = event(DeclineCorrected)(_set_declined)
 
     @event(Attested)
     def _attested(self, actor: str, timestamp: datetime) -> None:
@@ -328,48 +285,3 @@ class Assignment(Record):
 
 
 AssignmentConfirmed = Assignment.Confirmed
-
-
-def _checked(
-    start: datetime,
-    end: datetime,
-    activities: Iterable[str],
-    actor: str,
-    at: datetime,
-) -> tuple[datetime, datetime, list[str], datetime]:
-    """Validate a performance report: the period and `at` in UTC, activities sorted.
-
-    A visit is reported when it has been performed: its end may not lie after
-    the time of the report (`at`).
-    """
-    if end is None:
-        raise InvalidInputError("Performed visit: end must be a date and time, got None.")
-    start, checked_end = require_period(start, end, "Performed visit")
-    assert checked_end is not None
-    checked_end = _within_a_day(start, checked_end, "Performed visit")
-    require_actor(actor)
-    at = require_instant(at, "at")
-    if checked_end > at:
-        raise InvalidInputError(
-            f"Performed visit: it ends at {stockholm_text(checked_end)}, after the report "
-            f"is made at {stockholm_text(at)} (Stockholm time); report a visit once it is done."
-        )
-    reported = require_activities(activities)
-    return start, checked_end, reported, at
-
-
-VISIT_MAX = timedelta(hours=24)
-
-
-def _within_a_day(start: datetime, end: datetime, what: str) -> datetime:
-    """A visit lasts at most VISIT_MAX (24 h): a longer one is a typo (D10).
-
-    Raises InvalidPeriodError; without it a visit reported from 1900 was
-    accepted and its item sat, held, in a month nobody looks at.
-    """
-    if end - start > VISIT_MAX:
-        raise InvalidPeriodError(
-            f"{what}: from {stockholm_text(start)} to {stockholm_text(end)} (Stockholm time) "
-            "is longer than 24 hours; a visit lasts at most a day."
-        )
-    return end

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from enum import Enum, StrEnum
-from typing import Final, Literal, TypedDict, TypeVar
+from typing import Final, TypedDict, TypeVar
 from zoneinfo import ZoneInfo
 
 from homecare.domain.fields import ACTOR_MAX, FIRST_DAY, LAST_DAY, require_text
@@ -45,7 +45,6 @@ class Unset(Enum):
 
 
 UNSET: Final = Unset.UNSET
-UnsetType = Literal[Unset.UNSET]
 
 
 def require_aware(value: datetime, name: str) -> datetime:

@@ -30,7 +30,7 @@ from homecare.domain.common import (
     stamp,
 )
 from homecare.domain.fields import REASON_TEXT_MAX, require_id, require_optional_text
-from homecare.domain.record import Record, stockholm_text
+from homecare.domain.record import Record, check_happened
 from homecare.errors import (
     InvalidInputError,
     PauseCancelledError,
@@ -73,6 +73,8 @@ class PauseReason(StrEnum):
 
 
 class Pause(Record):
+    """A pause of deliveries to a customer, or under one contract or order (R7, R8)."""
+
     class Created(Aggregate.Created):
         """PauseCreated (D1)."""
 
@@ -146,12 +148,11 @@ class Pause(Record):
         `notified_at` may not lie after `at`.
         """
         notified_at = require_instant(notified_at, "notified_at")
-        checked_at = require_instant(at, "at")
-        if notified_at > checked_at:
-            raise InvalidInputError(
-                f"Pause: notified at {stockholm_text(notified_at)}, after it is recorded at "
-                f"{stockholm_text(checked_at)} (Stockholm time)."
-            )
+        check_happened(
+            notified_at,
+            require_instant(at, "at"),
+            "Pause: notified at {instant}, after it is recorded at {at} (Stockholm time).",
+        )
         starts_at, ends_at = require_period(starts_at, ends_at, "Pause")
         checked_reason, checked_text = _check_reason(reason, reason_text)
         return cls(

@@ -16,14 +16,26 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 
 from homecare.domain.common import STOCKHOLM
-from homecare.errors import TimeWentBackwardsError
+from homecare.errors import InvalidInputError, TimeWentBackwardsError
 
-__all__ = ["Record", "check_not_before", "stockholm_text"]
+__all__ = ["Record", "check_happened", "check_not_before", "stockholm_text"]
 
 
 def stockholm_text(instant: datetime) -> str:
     """An instant as an operator reads it: Stockholm wall-clock time with its offset."""
     return instant.astimezone(STOCKHOLM).isoformat(sep=" ")
+
+
+def check_happened(instant: datetime, at: datetime, complaint: str) -> None:
+    """A fact is recorded once it happened: InvalidInputError if `instant` lies after `at`.
+
+    `complaint` is the message, with `{instant}` and `{at}` filled in as
+    Stockholm time (both arguments already in UTC, e.g. from require_instant).
+    """
+    if instant > at:
+        raise InvalidInputError(
+            complaint.format(instant=stockholm_text(instant), at=stockholm_text(at))
+        )
 
 
 def check_not_before(

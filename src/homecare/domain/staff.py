@@ -97,10 +97,6 @@ class Staff(Record):
         self.personnummer = personnummer
         self.sd_number = sd_number
 
-    @property
-    def is_reportable(self) -> bool:
-        return self.personnummer is not None and self.sd_number is not None
-
 
 def _clean_sd(sd_number: object) -> str | None:
     return require_optional_text(sd_number, "sd_number", SD_NUMBER_MAX)
