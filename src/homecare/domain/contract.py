@@ -15,6 +15,8 @@ __all__ = ["Contract"]
 
 
 class Contract(Pausable):
+    """A customer's contract with the provider; its orders hang under it (R7)."""
+
     class Opened(Aggregate.Created):
         customer_id: UUID
         actor: str

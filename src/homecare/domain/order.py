@@ -16,6 +16,8 @@ __all__ = ["Order"]
 
 
 class Order(Pausable):
+    """One ordered service under a contract: the activities its visits may deliver (R5, R7)."""
+
     class Placed(Aggregate.Created):
         contract_id: UUID
         customer_id: UUID

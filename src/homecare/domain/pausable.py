@@ -20,6 +20,8 @@ __all__ = ["Pausable"]
 
 
 class Pausable(Record):
+    """A record pauses can be set on; it remembers their ids in order (R7)."""
+
     class PauseAttached(Aggregate.Event):
         pause_id: UUID
         actor: str

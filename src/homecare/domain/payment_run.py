@@ -62,7 +62,7 @@ class PaymentRun:
     @property
     def label(self) -> str:
         """The paid month as YYYY-MM."""
-        return f"{self.year:04d}-{self.month:02d}"
+        return str(Month(self.year, self.month))
 
 
 def payment_run(year: int, month: int, *, saturday_is_holiday: bool = True) -> PaymentRun:

@@ -20,6 +20,8 @@ __all__ = ["WorkShift"]
 
 
 class WorkShift(Record):
+    """The visits of one staff member on one Stockholm day, confirmed together (R1)."""
+
     class Opened(Aggregate.Created):
         staff_id: UUID
         day: date

@@ -19,6 +19,8 @@ __all__ = ["Staff"]
 
 
 class Staff(Record):
+    """A staff member: name, and the personnummer and SD number the city needs (R5, D8)."""
+
     class Registered(Aggregate.Created):
         name: str
         personnummer: PersonalIdentityNumber | None
