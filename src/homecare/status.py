@@ -28,8 +28,10 @@ from homecare.errors import StorageError
 from homecare.outbox import tables as t
 from homecare.outbox.deadline import MetricSample
 from homecare.outbox.fetches import FetchFigures, fetch_figures
-from homecare.outbox.projection import PENDING, RELEASED
+from homecare.outbox.items import ItemState
 from homecare.outbox.validation import Reason
+
+PENDING, RELEASED = ItemState.PENDING, ItemState.RELEASED
 
 __all__ = ["ProjectionFigures", "StoreFigures", "check_readable", "figures", "readiness"]
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, select
 
 from homecare.domain.citydays import STOCKHOLM
+from homecare.domain.month import Month
 from homecare.domain.payment_run import PaymentRun
 from homecare.outbox import tables as t
 from homecare.outbox.store import Buffer
@@ -238,7 +239,7 @@ def _undelivered_items(buffer: Buffer, run: PaymentRun) -> list[AtRiskItem]:
 def _unconfirmed_visits(conn: Connection, run: PaymentRun) -> list[AtRiskItem]:
     """Visits performed in the month (Stockholm days) whose latest version is not confirmed."""
     a = t.assignments
-    first, after = month_instants(run.year, run.month)
+    first, after = month_instants(Month(run.year, run.month))
     rows = conn.execute(
         select(a.c.assignment_id, a.c.customer_id, a.c.staff_id, a.c.performed_start)
         .where(
@@ -263,8 +264,14 @@ def _unconfirmed_visits(conn: Connection, run: PaymentRun) -> list[AtRiskItem]:
     ]
 
 
-def month_instants(year: int, month: int) -> tuple[datetime, datetime]:
-    """The month's first Stockholm midnight and the next month's, as UTC instants (D5)."""
-    first = datetime.combine(date(year, month, 1), time(), tzinfo=STOCKHOLM)
-    after = datetime.combine(date(year + month // 12, month % 12 + 1, 1), time(), tzinfo=STOCKHOLM)
-    return first.astimezone(UTC), after.astimezone(UTC)
+def month_instants(month: Month) -> tuple[datetime, datetime]:
+    """The month's first Stockholm midnight and the next month's, as UTC instants (D5).
+
+    InvalidInputError for 9999-12, which has no next month (no payment run pays it).
+    """
+    return _midnight(month.first_day), _midnight(month.next().first_day)
+
+
+def _midnight(day: date) -> datetime:
+    """The Stockholm midnight that starts `day`, as a UTC instant."""
+    return datetime.combine(day, time(), tzinfo=STOCKHOLM).astimezone(UTC)

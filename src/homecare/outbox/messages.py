@@ -1,7 +1,8 @@
 """The messages the city receives, as pydantic models (the schema of docs/integration.md).
 
 Why behind one small interface (`MessageFormat`): the city's system is due to
-be replaced; a second format is a second implementation of `render`, chosen
+be replaced; a second format is a second implementation of `render` and
+`parse_many`, chosen
 when the buffer is wired, with the buffer's guarantees unchanged.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Literal, Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -70,10 +71,6 @@ class CustomerPauseMessage(_Message):
 
 
 BufferMessage = Annotated[VisitReportMessage | CustomerPauseMessage, Field(discriminator="kind")]
-buffer_message_adapter: TypeAdapter[VisitReportMessage | CustomerPauseMessage] = TypeAdapter(
-    BufferMessage
-)
-
 
 _batch_adapter: TypeAdapter[list[VisitReportMessage | CustomerPauseMessage]] = TypeAdapter(
     list[BufferMessage]
@@ -96,8 +93,6 @@ class MessageFormat(Protocol):
 
     def render(self, message: VisitReportMessage | CustomerPauseMessage) -> str: ...
 
-    def parse(self, payload: str) -> VisitReportMessage | CustomerPauseMessage: ...
-
     def parse_many(self, payloads: list[str]) -> list[VisitReportMessage | CustomerPauseMessage]:
         """Parse a whole batch at once (the fetch hot path)."""
         ...
@@ -114,9 +109,6 @@ class ParagoFormat:
             return message.model_dump_json(exclude={"outcome"})
         return message.model_dump_json()
 
-    def parse(self, payload: str) -> VisitReportMessage | CustomerPauseMessage:
-        return buffer_message_adapter.validate_json(payload)
-
     def parse_many(self, payloads: list[str]) -> list[VisitReportMessage | CustomerPauseMessage]:
         # One call into pydantic-core for the whole batch: the payloads are JSON objects
         # we rendered ourselves, so joining them makes a valid JSON array.
@@ -126,7 +118,3 @@ class ParagoFormat:
 def message_id_for(originator_id: UUID, version: int, index: int = 0) -> UUID:
     """Derived from the event that caused the item, so a replay gives the same id."""
     return uuid5(NAMESPACE_URL, f"homecare:message:{originator_id}:{version}:{index}")
-
-
-def as_json_dict(message: VisitReportMessage | CustomerPauseMessage) -> dict[str, Any]:
-    return message.model_dump(mode="json")

@@ -12,6 +12,7 @@ from datetime import datetime
 from uuid import UUID
 
 from homecare.domain.common import require_aware
+from homecare.domain.month import Month
 from homecare.domain.payment_run import PaymentRun, month_due_next, payment_run
 from homecare.errors import InvalidInputError
 from homecare.outbox.deadline import (
@@ -87,7 +88,7 @@ class MonthClose:
             if year is None or month is None:
                 raise InvalidInputError("Give both year and month, or neither.")
             self.payment_run(year, month)  # validates the month
-            window = (year, month)
+            window = Month(year, month)
         return reconcile_pauses(self.buffer, self._now(now), customer_id=customer_id, month=window)
 
     def _now(self, now: datetime | None) -> datetime:

@@ -11,17 +11,18 @@ visits delivered before the run (declined visits have none).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
+from homecare.domain.month import Month
 from homecare.domain.payment_run import PaymentRun
 from homecare.outbox import tables as t
+from homecare.outbox.items import ItemState, ItemStatus, item_status
 from homecare.outbox.messages import MessageKind
-from homecare.outbox.projection import RELEASED, SUPERSEDED
 from homecare.outbox.store import Buffer
 from homecare.projections.pause_overview import overview_customers
 
@@ -60,7 +61,7 @@ class MonthReport(BaseModel):
 
 def month_report(buffer: Buffer, run: PaymentRun) -> MonthReport:
     """R14: the month report of `run`'s month, as the buffer stands now."""
-    first, after = _days(run)
+    asked = Month(run.year, run.month)
     i, c = t.items, overview_customers
     with buffer.database.engine.connect() as conn:
         mark = buffer.delivered_position(conn)
@@ -69,7 +70,11 @@ def month_report(buffer: Buffer, run: PaymentRun) -> MonthReport:
         rows = conn.execute(
             select(i.c.seq, i.c.kind, i.c.customer_id, i.c.assignment_id, i.c.state)
             .add_columns(i.c.position, i.c.facts)
-            .where(i.c.business_date >= first, i.c.business_date < after, i.c.state != SUPERSEDED)
+            .where(
+                i.c.business_date >= asked.first_day,
+                i.c.business_date <= asked.last_day,
+                i.c.state != ItemState.SUPERSEDED,
+            )
             .order_by(i.c.seq)
         ).mappings()
         latest: dict[UUID, Any] = {}
@@ -79,7 +84,7 @@ def month_report(buffer: Buffer, run: PaymentRun) -> MonthReport:
                 latest[row["assignment_id"]] = row  # rows come oldest first
                 continue
             tally = tallies[organisations.get(row["customer_id"], UNKNOWN_ORGANISATION)]
-            delivered = row["state"] == RELEASED and row["position"] <= mark
+            delivered = item_status(row, mark) is ItemStatus.DELIVERED
             tally["pause_messages_sent" if delivered else "pause_messages_waiting"] += 1
             if delivered and row["position"] <= in_time:
                 tally["pause_messages_sent_before_run"] += 1
@@ -99,9 +104,10 @@ def month_report(buffer: Buffer, run: PaymentRun) -> MonthReport:
 
 def _count_visit(tally: dict[str, float], row: Any, mark: int, in_time: int) -> None:
     tally["visits_confirmed"] += 1
-    if row["state"] != RELEASED:
+    status = item_status(row, mark)
+    if status is ItemStatus.HELD:
         tally["visits_held"] += 1
-    elif row["position"] > mark:
+    elif status is ItemStatus.QUEUED:
         tally["visits_queued"] += 1
     elif row["position"] > in_time:
         tally["visits_delivered_after_run"] += 1
@@ -122,8 +128,3 @@ def _line(organisation: str, tally: dict[str, float]) -> OrganisationMonth:
     counts = {k: int(v) for k, v in tally.items() if k != "performed_seconds_in_time"}
     hours = round(tally.get("performed_seconds_in_time", 0.0) / 3600, 2)
     return OrganisationMonth(organisation=organisation, performed_hours_in_time=hours, **counts)
-
-
-def _days(run: PaymentRun) -> tuple[date, date]:
-    first = date(run.year, run.month, 1)
-    return first, date(run.year + run.month // 12, run.month % 12 + 1, 1)

@@ -26,6 +26,7 @@ from homecare._sql.database import UtcDateTime, metadata
 from homecare.domain.fields import SD_NUMBER_MAX
 
 __all__ = [
+    "PROJECTED",
     "acknowledgements",
     "assignments",
     "city_periods",
@@ -49,7 +50,7 @@ items = Table(
     Column("source_position", BigInteger, nullable=False),
     Column("facts", JSON, nullable=False),
     Column("reasons", JSON, nullable=False),
-    # pending (not yet released: held, or waiting behind a held item) | released | superseded
+    # an `ItemState` (homecare.outbox.items): pending | released | superseded
     Column("state", String(16), nullable=False),
     Column("position", BigInteger, nullable=True, unique=True),
     Column("payload", Text, nullable=True),
@@ -130,3 +131,6 @@ city_periods = Table(
     Column("first_day", Date, nullable=False),
     Column("last_day", Date, nullable=True),
 )
+
+PROJECTED = (items, assignments, staff, customers, pauses, city_periods)
+"""The tables the buffer projection writes (rebuilt from the log, D6), in dump order."""

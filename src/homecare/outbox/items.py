@@ -1,0 +1,206 @@
+"""Buffer items: the states they are stored in, what each means to a host, and the release rules.
+
+An item is `pending` until it is released, `released` once it has its buffer
+position (D3), or `superseded` when a corrected visit's held report is
+replaced by its next confirmation (R6). A host sees a pending item as
+`held` (with its reasons, R5), a released one as `queued` until the city's
+delivered mark passes its position and `delivered` after (R2, R4).
+
+Items of one customer are released strictly in order: from the oldest pending
+one until the first that is held, so a held item holds back that customer's
+later items and nobody else's (D4). Release assigns the next buffer position;
+only the buffer projection assigns positions and it is serialised, so
+positions become visible in increasing order (D3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+from sqlalchemy import BindParameter, Connection, bindparam, func, select
+
+from homecare.outbox import tables as t
+from homecare.outbox.cursor import chain_tag
+from homecare.outbox.messages import MessageKind, message_id_for
+from homecare.outbox.rows import Row, RowCache
+from homecare.outbox.validation import Reason
+
+__all__ = ["ItemState", "ItemStatus", "PageItems", "item_status", "shown_reasons"]
+
+
+class ItemState(StrEnum):
+    """What the `state` column of `homecare_buffer_items` holds."""
+
+    PENDING = "pending"
+    """Not released yet: held (R5), or waiting behind a held item of its customer (D4)."""
+    RELEASED = "released"
+    """Has its buffer position (D3); delivered once the city's cursor passes it."""
+    SUPERSEDED = "superseded"
+    """R6: a corrected visit's held report, replaced by the visit's next confirmation."""
+
+
+class ItemStatus(StrEnum):
+    """An item as a host sees it (R2, R4)."""
+
+    QUEUED = "queued"
+    HELD = "held"
+    DELIVERED = "delivered"
+
+
+def item_status(row: Mapping[Any, Any], mark: int) -> ItemStatus | None:
+    """`row` (an item's `state` and `position`) beside the delivered mark; None if superseded."""
+    if row["state"] == ItemState.PENDING:
+        return ItemStatus.HELD
+    if row["state"] == ItemState.RELEASED:
+        return ItemStatus.DELIVERED if row["position"] <= mark else ItemStatus.QUEUED
+    return None
+
+
+def shown_reasons(row: Mapping[Any, Any], status: ItemStatus | None) -> list[str]:
+    """R5, D4: a held item's reasons; an item held only by an earlier one says so."""
+    if status is not ItemStatus.HELD:
+        return []
+    return list(row["reasons"]) or [Reason.WAITING_FOR_EARLIER_ITEM.value]
+
+
+class PageItems:
+    """The items one page of events touches: each customer's pending ones, in order.
+
+    `payload(item)` renders and seals a released item's message.
+    """
+
+    def __init__(self, conn: Connection, payload: Callable[[Row], str]) -> None:
+        self.conn = conn
+        self.rows = RowCache(conn, t.items, "seq")
+        self._payload = payload
+        self._pending: dict[UUID, list[Row]] = {}
+        self._next_seq: int | None = None
+        self._next_position: int | None = None
+        self._last_tag: str | None = None
+
+    def new_customer(self, customer_id: UUID) -> None:
+        """A customer registered in this page has no items yet: skip the lookup."""
+        self._pending.setdefault(customer_id, [])
+
+    def prefetch_pending(self, customer_ids: set[UUID]) -> None:
+        """Load the pending items of many customers in a few queries."""
+        wanted = sorted(c for c in customer_ids if c not in self._pending)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for customer_id in chunk:
+                self._pending[customer_id] = []
+            rows = self.conn.execute(
+                select(t.items)
+                .where(t.items.c.customer_id.in_(chunk), t.items.c.state == ItemState.PENDING)
+                .order_by(t.items.c.seq)
+            ).mappings()
+            for item in self.rows.merge(dict(r) for r in rows):
+                self._pending[item["customer_id"]].append(item)
+
+    def pending_of(self, customer_id: UUID) -> list[Row]:
+        """The customer's unreleased items, oldest first (loaded once per page)."""
+        if customer_id not in self._pending:
+            rows = self.conn.execute(_PENDING_OF_CUSTOMER, {"customer": customer_id}).mappings()
+            self._pending[customer_id] = self.rows.merge(dict(r) for r in rows)
+        return self._pending[customer_id]
+
+    def pending_of_staff(self, staff_id: UUID) -> list[Row]:
+        """The unreleased visit reports of a staff member, by customer, oldest first."""
+        rows = self.conn.execute(
+            select(t.items.c.customer_id)
+            .where(t.items.c.staff_id == staff_id, t.items.c.state == ItemState.PENDING)
+            .distinct()
+        ).scalars()
+        customers = set(rows) | {
+            c
+            for c, pending in self._pending.items()
+            if any(i["staff_id"] == staff_id for i in pending)
+        }
+        return [
+            item
+            for c in sorted(customers)
+            for item in self.pending_of(c)
+            if item["staff_id"] == staff_id
+        ]
+
+    def add(
+        self,
+        *,
+        event: DomainEventProtocol[Any],
+        index: int,
+        position: int,
+        kind: MessageKind,
+        customer_id: UUID,
+        business_date: date,
+        facts: dict[str, Any],
+        reasons: list[str],
+        assignment_id: UUID | None = None,
+        staff_id: UUID | None = None,
+    ) -> Row:
+        """A new pending item, the `index`-th message `event` (at log `position`) causes."""
+        if self._next_seq is None:
+            self._next_seq = (self.conn.execute(select(func.max(t.items.c.seq))).scalar() or 0) + 1
+        item = self.rows.add(
+            {
+                "seq": self._next_seq,
+                "message_id": message_id_for(event.originator_id, event.originator_version, index),
+                "kind": kind.value,
+                "customer_id": customer_id,
+                "assignment_id": assignment_id,
+                "staff_id": staff_id,
+                "business_date": business_date,
+                "source_position": position,
+                "facts": facts,
+                "reasons": reasons,
+                "state": ItemState.PENDING.value,
+                "position": None,
+                "payload": None,
+                "history": None,
+            }
+        )
+        self._next_seq += 1
+        self.pending_of(customer_id).append(item)
+        return item
+
+    def release_in_order(self, customer_id: UUID) -> None:
+        """D4: release from the oldest pending item until the first held one."""
+        pending = self.pending_of(customer_id)
+        while pending and not pending[0]["reasons"]:
+            self._release(pending.pop(0))
+
+    def _release(self, item: Row) -> None:
+        """D3: the next position, the history tag chained to it (D10), the sealed payload."""
+        if self._next_position is None:
+            found = self.conn.execute(
+                select(t.items.c.position, t.items.c.history)
+                .where(t.items.c.position.is_not(None))
+                .order_by(t.items.c.position.desc())
+                .limit(1)
+            ).first()
+            self._next_position = (found[0] if found else 0) + 1
+            self._last_tag = found[1] if found else None
+        item["position"] = self._next_position
+        self._next_position += 1
+        item["history"] = self._last_tag = chain_tag(self._last_tag, item["message_id"])
+        item["state"] = ItemState.RELEASED.value
+        item["payload"] = self._payload(item)
+        self.rows.changed(item)
+
+    def supersede(self, item: Row) -> None:
+        """R6: a corrected visit's held item is replaced by its next confirmation."""
+        self.pending_of(item["customer_id"]).remove(item)
+        item["state"] = ItemState.SUPERSEDED.value
+        self.rows.changed(item)
+
+
+_CUSTOMER: BindParameter[Any] = bindparam("customer")
+_PENDING_OF_CUSTOMER = (
+    select(t.items)
+    .where(t.items.c.customer_id == _CUSTOMER, t.items.c.state == ItemState.PENDING)
+    .order_by(t.items.c.seq)
+)

@@ -1,0 +1,110 @@
+"""The working set of one page of events: the rows it touches, loaded once, written once.
+
+One page is one transaction (see `homecare._es.runner`): the handlers
+(`homecare.outbox.dispatch`) change rows in memory, and `flush` writes every
+new and changed row at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+from sqlalchemy import Connection
+
+from homecare._es.sealing import Sealer
+from homecare.domain.assignment import Assignment
+from homecare.domain.customer import Customer
+from homecare.domain.pause import Pause
+from homecare.domain.staff import Staff
+from homecare.outbox.city import PageCity
+from homecare.outbox.facts import PageFacts
+from homecare.outbox.items import PageItems
+from homecare.outbox.messages import MessageFormat, MessageKind
+from homecare.outbox.render import sealed_payload
+from homecare.outbox.rows import Row
+
+__all__ = ["Page"]
+
+_VISIT_EVENTS = (
+    Assignment.Planned,
+    Assignment.Performed,
+    Assignment.Declined,
+    Assignment.Confirmed,
+)
+
+
+class Page:
+    """The facts (R5), the items (D3, D4) and the city's periods (R10) of one page."""
+
+    def __init__(self, conn: Connection, sealer: Sealer, message_format: MessageFormat) -> None:
+        self.sealer = sealer
+        self.format = message_format
+        self.facts = PageFacts(conn)
+        self.items = PageItems(conn, self._payload)
+        self.city = PageCity(conn, self.items)
+
+    def prefetch(self, events: Sequence[DomainEventProtocol[Any]]) -> None:
+        """Load every row this page will touch in a few queries instead of one per event.
+
+        Two steps, because a visit's staff and customer are known only from its row.
+        """
+        created_customers = {e.originator_id for e in events if isinstance(e, Customer.Registered)}
+        for customer_id in created_customers:
+            self.new_customer(customer_id)
+        visits = {e.originator_id for e in events if isinstance(e, _VISIT_EVENTS)}
+        planned = {e.originator_id for e in events if isinstance(e, Assignment.Planned)}
+        rows = self.facts.assignments.prefetch(visits - planned)
+        for visit_id in planned:
+            self.facts.assignments.known_absent(visit_id)
+        staff_ids = {r["staff_id"] for r in rows} | {
+            e.staff_id if isinstance(e, Assignment.Planned) else e.originator_id
+            for e in events
+            if isinstance(e, Assignment.Planned | Staff.Updated)
+        }
+        self.facts.staff.prefetch(staff_ids)
+        customer_ids = (
+            {r["customer_id"] for r in rows}
+            | {e.customer_id for e in events if isinstance(e, Assignment.Planned | Pause.Created)}
+            | {e.originator_id for e in events if isinstance(e, Customer.DecisionRegistered)}
+        ) - created_customers
+        self.facts.customers.prefetch(customer_ids)
+        self.items.prefetch_pending(customer_ids)
+        self.city.pauses.prefetch(
+            e.originator_id for e in events if isinstance(e, Pause.Changed | Pause.Cancelled)
+        )
+
+    def new_customer(self, customer_id: UUID) -> None:
+        """A customer registered in this page has nothing stored yet: skip the lookups."""
+        self.items.new_customer(customer_id)
+        self.city.new_customer(customer_id)
+
+    def recheck(self, items: Sequence[Row]) -> None:
+        """R6: check the given pending items again against the facts as they are now."""
+        for item in items:
+            if item["kind"] == MessageKind.VISIT_REPORT:
+                self.facts.recheck(item)
+                self.items.rows.changed(item)
+
+    def flush(self) -> None:
+        """Write every new and changed row of the page."""
+        for cache in (
+            self.facts.assignments,
+            self.facts.staff,
+            self.facts.customers,
+            self.city.pauses,
+            self.items.rows,
+        ):
+            cache.flush()
+        self.city.flush()
+
+    def _payload(self, item: Row) -> str:
+        customer = self.facts.customers.get(item["customer_id"])
+        staff = (
+            None
+            if item["kind"] == MessageKind.CUSTOMER_PAUSE
+            else self.facts.staff.get(item["staff_id"])
+        )
+        return sealed_payload(item, customer, staff, self.sealer, self.format)
