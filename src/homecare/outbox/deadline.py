@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
@@ -239,7 +239,7 @@ def _undelivered_items(buffer: Buffer, run: PaymentRun) -> list[AtRiskItem]:
 def _unconfirmed_visits(conn: Connection, run: PaymentRun) -> list[AtRiskItem]:
     """Visits performed in the month (Stockholm days) whose latest version is not confirmed."""
     a = t.assignments
-    first, after = month_instants(Month(run.year, run.month))
+    first, after = Month(run.year, run.month).instants()
     rows = conn.execute(
         select(a.c.assignment_id, a.c.customer_id, a.c.staff_id, a.c.performed_start)
         .where(
@@ -263,15 +263,3 @@ def _unconfirmed_visits(conn: Connection, run: PaymentRun) -> list[AtRiskItem]:
         for r in rows
     ]
 
-
-def month_instants(month: Month) -> tuple[datetime, datetime]:
-    """The month's first Stockholm midnight and the next month's, as UTC instants (D5).
-
-    InvalidInputError for 9999-12, which has no next month (no payment run pays it).
-    """
-    return _midnight(month.first_day), _midnight(month.next().first_day)
-
-
-def _midnight(day: date) -> datetime:
-    """The Stockholm midnight that starts `day`, as a UTC instant."""
-    return datetime.combine(day, time(), tzinfo=STOCKHOLM).astimezone(UTC)
