@@ -262,4 +262,3 @@ def _unconfirmed_visits(conn: Connection, run: PaymentRun) -> list[AtRiskItem]:
         )
         for r in rows
     ]
-
