@@ -57,10 +57,26 @@ from homecare.errors import (
     StoreNotInitialisedError,
     TimeWentBackwardsError,
 )
-from homecare.outbox.deadline import DeadlineReport
+from homecare.outbox.deadline import AtRiskGroup, AtRiskItem, DeadlineReport, MetricSample
+from homecare.outbox.messages import CustomerPauseMessage, FetchResult, VisitReportMessage
 from homecare.outbox.month_close import MonthClose
-from homecare.outbox.month_report import MonthReport
-from homecare.outbox.reconcile import Reconciliation
+from homecare.outbox.month_report import MonthReport, OrganisationMonth
+from homecare.outbox.reconcile import (
+    CustomerReconciliation,
+    DayDifference,
+    DayRange,
+    InactivatedPause,
+    PauseMessageView,
+    Reconciliation,
+)
+from homecare.outbox.store import (
+    AssignmentIntegration,
+    Buffer,
+    IntegrationStatus,
+    ItemStatus,
+    ItemView,
+    ProblemGroup,
+)
 from homecare.schema import alembic_include_name, alembic_include_object
 from homecare.settings import Settings
 
@@ -68,38 +84,55 @@ __all__ = [
     "Assignment",
     "AssignmentAlreadyConfirmedError",
     "AssignmentInPauseError",
+    "AssignmentIntegration",
     "AssignmentNotAttestedError",
     "AssignmentNotPerformedError",
     "AssignmentStatus",
+    "AtRiskGroup",
+    "AtRiskItem",
+    "Buffer",
     "CipherKeyError",
     "ConcurrentUpdateError",
     "ConfirmationRejectedError",
     "Contract",
     "CursorHistoryError",
     "Customer",
+    "CustomerPauseMessage",
+    "CustomerReconciliation",
+    "DayDifference",
+    "DayRange",
     "DeadlineReport",
     "Decision",
+    "FetchResult",
     "Homecare",
     "HomecareApplication",
     "HomecareError",
+    "InactivatedPause",
+    "IntegrationStatus",
     "InvalidCursorError",
     "InvalidInputError",
     "InvalidLimitError",
     "InvalidPeriodError",
     "InvalidPersonalIdentityNumberError",
+    "ItemStatus",
+    "ItemView",
     "LeaseLostError",
+    "MetricSample",
     "MonthClose",
     "MonthReport",
     "NotFoundError",
     "Order",
+    "OrganisationMonth",
     "Pause",
     "PauseCancelledError",
     "PauseLevel",
+    "PauseMessageView",
     "PauseReason",
     "PauseStatus",
     "PauseUnchangedError",
     "PaymentRun",
     "PersonalIdentityNumber",
+    "ProblemGroup",
     "ProjectionBusyError",
     "ProjectionStoppedError",
     "Reconciliation",
@@ -111,6 +144,7 @@ __all__ = [
     "StoreNotInitialisedError",
     "TimeWentBackwardsError",
     "VisitReport",
+    "VisitReportMessage",
     "WorkShift",
     "alembic_include_name",
     "alembic_include_object",
