@@ -28,7 +28,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, MetaData, inspect, text
 
+import homecare._sql.subject_keys
 import homecare.outbox.tables
+import homecare.privacy.access_log
 import homecare.projections.pause_overview  # noqa: F401 - registers its tables
 from homecare._sql.database import Database, metadata
 from homecare.errors import InvalidInputError, SchemaOutdatedError, StoreNotInitialisedError

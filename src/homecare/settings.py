@@ -26,6 +26,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from homecare._conninfo import postgres_connect_kwargs
+from homecare._settings_privacy import PrivacySettings
 from homecare.errors import InvalidInputError
 
 __all__ = ["DEFAULT_DATABASE_URL", "ENV_PREFIX", "Settings"]
@@ -37,7 +38,7 @@ CIPHER_KEY_VARIABLE = "HOMECARE_CIPHER_KEY"
 _SECRETS = ("cipher_key", "api_tokens", "poll_token")
 
 
-class Settings(BaseSettings):
+class Settings(PrivacySettings):
     """What `connect()`, `homecare serve` and `homecare poll` need; frozen once read.
 
     Raises InvalidInputError (one line, no secret in it) for a malformed value.

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from homecare.domain.fields import PERSONNUMMER_TEXT_MAX
+from homecare.domain.privacy import CULLED
 from homecare.errors import InvalidInputError, InvalidPersonalIdentityNumberError
 
 __all__ = ["PersonalIdentityNumber", "mask", "require_personnummer"]
@@ -92,23 +93,37 @@ class PersonalIdentityNumber:
         object.__setattr__(trusted, "value", value)
         return trusted
 
+    @classmethod
+    def culled(cls) -> PersonalIdentityNumber:
+        """R16: the number of a culled subject, so replays keep this type. `.value`,
+        `.masked()` and `str()` show "culled" (`homecare.domain.privacy.CULLED`); it
+        has no birth date (birth_year 0, birth_month/day/date None). Not validated."""
+        return cls.from_store(CULLED.text)
+
+    @property
+    def is_culled(self) -> bool:
+        return self.value == CULLED.text
+
     @property
     def is_coordination_number(self) -> bool:
         """Samordningsnummer: the day of month plus 60 (day 60: the day is unknown)."""
-        return int(self.value[6:8]) >= _COORDINATION_OFFSET
+        return not self.is_culled and int(self.value[6:8]) >= _COORDINATION_OFFSET
 
     @property
     def birth_year(self) -> int:
-        return int(self.value[:4])
+        """The birth year; 0 for a culled number."""
+        return 0 if self.is_culled else int(self.value[:4])
 
     @property
     def birth_month(self) -> int | None:
         """1-12, or None when a samordningsnummer leaves the month unknown (00)."""
-        return int(self.value[4:6]) or None
+        return None if self.is_culled else int(self.value[4:6]) or None
 
     @property
     def birth_day(self) -> int | None:
         """1-31, or None when a samordningsnummer leaves the day unknown (60)."""
+        if self.is_culled:
+            return None
         day = int(self.value[6:8])
         return (day - _COORDINATION_OFFSET if day >= _COORDINATION_OFFSET else day) or None
 
@@ -120,7 +135,7 @@ class PersonalIdentityNumber:
         return date(self.birth_year, self.birth_month, self.birth_day)
 
     def masked(self) -> str:
-        return mask(self.value)
+        return CULLED.text if self.is_culled else mask(self.value)
 
     def __str__(self) -> str:
         return self.masked()

@@ -1,0 +1,28 @@
+"""Privacy by design (issue 15): the access log and its review (R17).
+
+Per-subject keys and culling (R16) live in the private layer
+(`homecare._sql.subject_keys`, `homecare._sql.scrub`), since the projections and
+the outbox seal and open personal fields too; the marker a culled field shows
+and the retention rule are in the domain (`homecare.domain.privacy`,
+`homecare.domain.retention`). Overview: docs/privacy.md.
+
+Layer: between the facade (`homecare.application`) and the outbox, so that the
+facade, the audit, the CLI and HTTP can record reads.
+"""
+
+from __future__ import annotations
+
+from homecare.privacy.access_log import Access, AccessEntry, AccessLog, Channel, access_log
+from homecare.privacy.review import AccessReview, PairCount, ReaderVolume, review
+
+__all__ = [
+    "Access",
+    "AccessEntry",
+    "AccessLog",
+    "AccessReview",
+    "Channel",
+    "PairCount",
+    "ReaderVolume",
+    "access_log",
+    "review",
+]

@@ -1,0 +1,155 @@
+"""R17: who read whose personal data, when, what and why: an append-only log.
+
+Why in the store: the log must be as durable as what it guards, and a read
+path records its entries in the same database (in the caller's transaction
+when it has one). The log holds no personal data itself: subjects appear by
+id and kind, readers by the name they act under (an operator's user name, an
+API token's name), `purpose` is a short reason given by the caller or implied
+by the command (never a subject's data; at most 200 characters).
+
+API (the read paths call `record`; `log = AccessLog(database)`):
+- `log.record([Access(reader=..., subject_id=..., subject_kind=..., what=...,
+  purpose=..., channel=...)], conn=None) -> int`: one batched insert, in
+  `conn`'s transaction or its own; returns the number recorded. `at` defaults to
+  now (UTC). `what` is a short code: `customer`, `staff` (a facade read of one),
+  `history`, `as_of` (audit), `fetch` (the city's fetch of an item), `view` (a
+  CLI or console page), `export` (art. 15); new codes need no migration.
+- `log.entries(subject=None, month=None) -> list[AccessEntry]`: in the order
+  recorded; `month` is a Stockholm calendar month.
+- `log.review(month, threshold=..., factor=...) -> AccessReview`: the monthly
+  review (logguppföljning), `homecare.privacy.review`.
+Nothing updates or deletes a row (no API does; docs/privacy.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, time
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Index,
+    Integer,
+    Select,
+    String,
+    Table,
+    Uuid,
+    func,
+    select,
+)
+
+from homecare._sql.database import Database, UtcDateTime, metadata
+from homecare.domain.common import STOCKHOLM
+from homecare.domain.month import Month
+from homecare.domain.privacy import SubjectKind
+from homecare.privacy.review import DEFAULT_FACTOR, DEFAULT_THRESHOLD, AccessReview, PairCount
+from homecare.privacy.review import review as build_review
+
+__all__ = ["Access", "AccessEntry", "AccessLog", "Channel", "access_log"]
+
+
+class Channel(StrEnum):
+    """Where a read came through."""
+
+    FACADE = "facade"
+    CLI = "cli"
+    HTTP = "http"
+    CONSOLE = "console"
+    AUDIT = "audit"
+
+
+access_log = Table(
+    "homecare_access_log",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("at", UtcDateTime, nullable=False),
+    Column("reader", String(128), nullable=False),
+    Column("subject_id", Uuid, nullable=False),
+    Column("subject_kind", String(8), nullable=False),
+    Column("what", String(32), nullable=False),
+    Column("purpose", String(200), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Index("ix_homecare_access_log_at", "at"),
+    Index("ix_homecare_access_log_subject", "subject_id"),
+)
+"""R17: one row per read of one subject's personal data; no personal data in it."""
+
+
+class Access(BaseModel):
+    """One read of one subject's personal data, as a read path records it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reader: str = Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")
+    subject_id: UUID
+    subject_kind: SubjectKind
+    what: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    purpose: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
+    channel: Channel
+    at: datetime | None = None
+
+
+class AccessEntry(Access):
+    """A recorded read: `id` in the order recorded, `at` in UTC."""
+
+    id: int
+    at: datetime
+
+
+class AccessLog:
+    """The access log of one store (R17); see the module doc."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    def record(self, entries: Iterable[Access], *, conn: Connection | None = None) -> int:
+        now = datetime.now(UTC)
+        rows = [entry.model_dump(mode="python") | {"at": entry.at or now} for entry in entries]
+        if not rows:
+            return 0
+        if conn is None:
+            with self._database.write_engine.begin() as own:
+                own.execute(access_log.insert(), rows)
+        else:
+            conn.execute(access_log.insert(), rows)
+        return len(rows)
+
+    def entries(
+        self, *, subject: UUID | None = None, month: Month | None = None
+    ) -> list[AccessEntry]:
+        query = select(access_log).order_by(access_log.c.id)
+        if subject is not None:
+            query = query.where(access_log.c.subject_id == subject)
+        if month is not None:
+            query = _in_month(query, month)
+        with self._database.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [AccessEntry.model_validate(dict(row)) for row in rows]
+
+    def review(
+        self, month: Month, *, threshold: int = DEFAULT_THRESHOLD, factor: float = DEFAULT_FACTOR
+    ) -> AccessReview:
+        """Who read whom in `month` (Stockholm), and the readers of unusual volume."""
+        reads = func.count().label("reads")
+        columns = (access_log.c.reader, access_log.c.subject_id, access_log.c.subject_kind)
+        query = _in_month(select(*columns, reads).group_by(*columns), month)
+        with self._database.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        pairs = [
+            PairCount(reader=r[0], subject_id=r[1], subject_kind=r[2], reads=r[3]) for r in rows
+        ]
+        return build_review(month, pairs, threshold=threshold, factor=factor)
+
+
+def _in_month(query: Select[Any], month: Month) -> Select[Any]:
+    start = datetime.combine(month.first_day, time(), STOCKHOLM)
+    end = datetime.combine(month.last_day, time.max, STOCKHOLM)
+    return query.where(access_log.c.at >= start, access_log.c.at <= end)
