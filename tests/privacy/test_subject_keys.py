@@ -143,8 +143,9 @@ def _raw(url: str) -> bytes:
 
 
 @with_and_without_key
+@pytest.mark.parametrize("callers", [False, True], ids=["own", "callers"])
 def test_after_culling_the_raw_store_holds_no_byte_of_the_key(
-    database: Database, store_url: str, cipher_key: str | None
+    database: Database, store_url: str, cipher_key: str | None, callers: bool
 ) -> None:
     keys = SubjectKeys(database, cipher_key)
     subjects = [uuid4() for _ in range(20)]
@@ -159,7 +160,13 @@ def test_after_culling_the_raw_store_holds_no_byte_of_the_key(
             raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the key in the file, not only the WAL
         assert stored in _raw(store_url)
 
-    assert keys.cull(culled) is True
+    if callers:  # in the caller's transaction, which then scrubs after committing
+        with database.write_engine.begin() as conn:
+            assert keys.cull(culled, conn=conn) is True
+        assert set(keys.culled()) == {culled}
+    else:
+        assert keys.cull(culled) is True
+    assert keys.scrub() is True  # with `conn`, the caller's step; without, done already
     after = _raw(store_url)
     assert stored not in after
     assert data_key not in after

@@ -8,13 +8,20 @@ rewritten. A destroyed key must not be found by reading the raw files.
 - `secure_delete(database, conn)`: on SQLite, `PRAGMA secure_delete=ON` for the
   connection (kept for its life in the pool): what it deletes or moves from
   then on is overwritten with zeros. Nothing on PostgreSQL.
-- `scrub(database, table) -> bool`, after the deleting transaction committed:
-  SQLite: `PRAGMA wal_checkpoint(TRUNCATE)`, the pages written back to the file
-  and the WAL truncated to nothing (False when a reader held it: retried a few
-  times, then left to the next call). PostgreSQL: `VACUUM FULL table`, which
-  writes the table anew and drops the file holding dead versions (needs the
-  table's owner; False with a warning otherwise). Not reached by either: the
-  server's own write-ahead log, its archives and backups (docs/privacy.md).
+- `mark(database, conn) -> int | None`: in the deleting transaction, its id on
+  PostgreSQL (what `scrub` waits past); None on SQLite.
+- `scrub(database, table, after=mark) -> bool`, after the deleting transaction
+  committed: SQLite: `PRAGMA wal_checkpoint(TRUNCATE)`, the pages written back
+  to the file and the WAL truncated to nothing (False when a reader held it:
+  retried a few times, then left to the next call). PostgreSQL: waits (up to
+  `wait` seconds) until no transaction older than `after` runs (in this
+  database, or anywhere in the cluster, since a new snapshot's horizon, VACUUM's
+  own included, is the cluster's oldest running transaction; VACUUM keeps row
+  versions such a snapshot could see), then `VACUUM FULL table`, which writes
+  the table anew and drops the file holding dead versions (needs the table's
+  owner). False, with a warning, when either could not be done: run it again.
+  Not reached by either: the server's own write-ahead log, its archives and
+  backups (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -27,12 +34,22 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from homecare._sql.database import Database
 
-__all__ = ["scrub", "secure_delete"]
+__all__ = ["mark", "scrub", "secure_delete"]
 
 logger = logging.getLogger("homecare.privacy")
 
 _TRIES = 5
 _PAUSE = 0.05  # seconds between checkpoint tries
+# Whether a transaction that could still see what `after` deleted may run: one of
+# the cluster's still running (a new snapshot's xmin, which VACUUM's own snapshot
+# would share), or one of this database's with an older snapshot or id.
+_OLDER = text(
+    "SELECT pg_snapshot_xmin(pg_current_snapshot()) <= CAST(:after AS xid8) OR EXISTS ("
+    "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+    "AND pid <> pg_backend_pid() AND ("
+    "(backend_xmin IS NOT NULL AND age(backend_xmin) >= age(xid(CAST(:after AS xid8)))) OR "
+    "(backend_xid IS NOT NULL AND age(backend_xid) >= age(xid(CAST(:after AS xid8))))))"
+)
 
 
 def secure_delete(database: Database, conn: Connection) -> None:
@@ -40,8 +57,16 @@ def secure_delete(database: Database, conn: Connection) -> None:
         conn.exec_driver_sql("PRAGMA secure_delete=ON")
 
 
-def scrub(database: Database, table: str) -> bool:
-    return _checkpoint(database) if database.is_sqlite else _vacuum_full(database, table)
+def mark(database: Database, conn: Connection) -> int | None:
+    if database.is_sqlite:
+        return None
+    return int(conn.execute(text("SELECT pg_current_xact_id()::text")).scalar_one())
+
+
+def scrub(database: Database, table: str, after: int | None = None, wait: float = 30.0) -> bool:
+    if database.is_sqlite:
+        return _checkpoint(database)
+    return _vacuum_full(database, table, after, wait)
 
 
 def _checkpoint(database: Database) -> bool:
@@ -59,11 +84,23 @@ def _checkpoint(database: Database) -> bool:
     return False
 
 
-def _vacuum_full(database: Database, table: str) -> bool:
+def _vacuum_full(database: Database, table: str, after: int | None, wait: float) -> bool:
     try:
         with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            clear = after is None or _no_older_transaction(conn, after, wait)
             conn.execute(text(f'VACUUM FULL "{table}"'))
     except SQLAlchemyError as error:
         logger.warning("VACUUM FULL %s failed (%s): run it as the table's owner", table, error)
         return False
+    if not clear:
+        logger.warning("a transaction older than the cull kept the deleted key: cull again")
+    return clear
+
+
+def _no_older_transaction(conn: Connection, after: int, wait: float) -> bool:
+    deadline = time.monotonic() + wait
+    while conn.execute(_OLDER, {"after": str(after)}).scalar_one():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(_PAUSE)
     return True

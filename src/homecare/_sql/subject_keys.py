@@ -53,7 +53,7 @@ from sqlalchemy import Column, Connection, LargeBinary, String, Table, Uuid, sel
 from sqlalchemy.dialects import postgresql, sqlite
 
 from homecare._sql.database import Database, UtcDateTime, metadata
-from homecare._sql.scrub import scrub, secure_delete
+from homecare._sql.scrub import mark, scrub, secure_delete
 from homecare.domain.privacy import CULLED, Culled, SubjectKind
 from homecare.errors import CipherKeyError, InvalidInputError, RuleViolationError, StorageError
 
@@ -97,6 +97,7 @@ class SubjectKeys:
         self._cache: OrderedDict[UUID, tuple[AESGCM | Culled, str]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._last_cull: int | None = None  # PostgreSQL: the last cull's transaction
 
     # -- sealing and opening ---------------------------------------------
 
@@ -142,6 +143,7 @@ class SubjectKeys:
             self.scrub()
             return done
         secure_delete(self._database, conn)
+        self._last_cull = mark(self._database, conn)
         row = conn.execute(
             select(subject_keys.c.data_key, subject_keys.c.culled_at).where(
                 subject_keys.c.subject_id == subject_id
@@ -168,7 +170,7 @@ class SubjectKeys:
 
     def scrub(self) -> bool:
         """After a cull commits: no destroyed key left readable on disk (True: done)."""
-        return scrub(self._database, subject_keys.name)
+        return scrub(self._database, subject_keys.name, self._last_cull)
 
     def culled(self) -> dict[UUID, datetime]:
         """Every culled subject and when it was culled."""

@@ -24,7 +24,7 @@ Nothing updates or deletes a row (no API does; docs/privacy.md).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -45,7 +45,6 @@ from sqlalchemy import (
 )
 
 from homecare._sql.database import Database, UtcDateTime, metadata
-from homecare.domain.common import STOCKHOLM
 from homecare.domain.month import Month
 from homecare.domain.privacy import SubjectKind
 from homecare.privacy.review import DEFAULT_FACTOR, DEFAULT_THRESHOLD, AccessReview, PairCount
@@ -150,6 +149,5 @@ class AccessLog:
 
 
 def _in_month(query: Select[Any], month: Month) -> Select[Any]:
-    start = datetime.combine(month.first_day, time(), STOCKHOLM)
-    end = datetime.combine(month.last_day, time.max, STOCKHOLM)
-    return query.where(access_log.c.at >= start, access_log.c.at <= end)
+    start, end = month.instants()  # Stockholm midnights, [start, end)
+    return query.where(access_log.c.at >= start, access_log.c.at < end)
