@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -40,42 +42,65 @@ Now = Annotated[
 ]
 
 
-@app.command("list")
+_FILTERS: dict[str, tuple[object, object]] = {
+    "customer": (Customer, None),
+    "organisation": (Organisation, None),
+    "level": (Level, None),
+    "status": (Status, None),
+    "inactive": (Inactive, False),
+    "now": (Now, None),
+    "as_json": (JsonOption, False),
+}
+"""The overview's filters, the same options on every command that shows it (R9, R12)."""
+
+Period = Callable[..., tuple[date, date]]
+
+
+def _overview(name: str) -> Callable[[Period], Period]:
+    """Register the command `name`: its own options choose the days (the decorated
+    function returns them), then the overview's `_FILTERS` and `_show`."""
+
+    def register(period: Period) -> Period:
+        def command(ctx: typer.Context, **options: Any) -> None:
+            filters = {key: options.pop(key) for key in _FILTERS}
+            _show(ctx, *period(**options), **filters)
+
+        own = inspect.signature(period, eval_str=True).parameters.values()
+        shared = (
+            inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, annotation=kind, default=value)
+            for key, (kind, value) in _FILTERS.items()
+        )
+        context = inspect.Parameter(
+            "ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context
+        )
+        parameters = [context, *own, *shared]
+        command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in parameters}
+        command.__doc__, command.__name__ = period.__doc__, period.__name__
+        app.command(name)(command)
+        return period
+
+    return register
+
+
+@_overview("list")
 def list_pauses(
-    ctx: typer.Context,
     period_from: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
     period_to: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD.")],
-    customer: Customer = None,
-    organisation: Organisation = None,
-    level: Level = None,
-    status: Status = None,
-    inactive: Inactive = False,
-    now: Now = None,
-    as_json: JsonOption = False,
-) -> None:
+) -> tuple[date, date]:
     """R9: pauses whose period overlaps the days asked for (Stockholm days, both included)."""
-    first, last = parse_date(period_from, "--from date"), parse_date(period_to, "--to date")
-    _show(ctx, first, last, customer, organisation, level, status, inactive, now, as_json)
+    return parse_date(period_from, "--from date"), parse_date(period_to, "--to date")
 
 
-@app.command("previous-month")
+@_overview("previous-month")
 def previous_month_pauses(
-    ctx: typer.Context,
     today: Annotated[
         str | None, typer.Option(help="Count the month before this day's [default: today].")
     ] = None,
-    customer: Customer = None,
-    organisation: Organisation = None,
-    level: Level = None,
-    status: Status = None,
-    inactive: Inactive = False,
-    now: Now = None,
-    as_json: JsonOption = False,
-) -> None:
+) -> tuple[date, date]:
     """R9: the overview's "previous month" step: the whole month before today's."""
     day = parse_date(today, "--today date") if today else datetime.now(STOCKHOLM).date()
-    first, last = previous_month(day)
-    _show(ctx, first, last, customer, organisation, level, status, inactive, now, as_json)
+    return previous_month(day)
 
 
 def _show(
