@@ -11,6 +11,7 @@ local to the router's factory.
 """
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -40,6 +41,8 @@ __all__ = ["buffer_router"]
 
 logger = logging.getLogger("homecare.http")
 
+Route = Callable[..., Any]
+
 CURSOR = cursor.PATTERN
 MONTH = r"^(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])$"  # 1900-01 to 9999-12
 # A paid month's payment run is in the next month: 9999-12 has none (R14).
@@ -48,6 +51,13 @@ _COMMON: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "No bearer token, or one nobody configured."},
     503: {"model": ErrorBody, "description": "The store is unavailable; try again later."},
 }
+_VIEWS = {
+    "month": "R4: the items of a month not yet delivered (queued or held); read-only",
+    "problems": "R5: held items grouped by reason, each with its fix; read-only",
+    "deadline": "R14: the month's payment run, time left, and what is not delivered; read-only",
+    "month_report": "R14: per organisation, what of the month reached the city before its run",
+}
+"""The summaries of the operator's read-only views (OpenAPI), by operation id."""
 _DRAIN: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody, "description": "The token may read but not drain."},
     409: {
@@ -110,6 +120,14 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
 
     router = APIRouter(prefix="/buffer", tags=["buffer"], dependencies=[Depends(no_store)])
 
+    def view(path: str, model: Any) -> Callable[[Route], Route]:
+        """A read-only view of the operator's (R4, R5, R14): any valid token, common errors;
+        named after its path's first part (`/month-report/{month}`: `month_report`)."""
+        name = path.strip("/").split("/")[0].replace("-", "_")
+        return router.get(
+            path, operation_id=name, response_model=model, responses=_COMMON, summary=_VIEWS[name]
+        )
+
     @router.get(
         "/items",
         operation_id="fetch_items",
@@ -144,13 +162,7 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
         )
         return result
 
-    @router.get(
-        "/month/{month}",
-        operation_id="month",
-        response_model=list[ItemView],
-        responses=_COMMON,
-        summary="R4: the items of a month not yet delivered (queued or held); read-only",
-    )
+    @view("/month/{month}", list[ItemView])
     def month(
         _token: Annotated[ApiToken, Depends(caller)],
         _query: Annotated[None, Depends(no_query)],
@@ -165,25 +177,13 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
         except InvalidInputError as error:
             raise invalid(("path", "month"), error) from None
 
-    @router.get(
-        "/problems",
-        operation_id="problems",
-        response_model=list[ProblemGroup],
-        responses=_COMMON,
-        summary="R5: held items grouped by reason, each with its fix; read-only",
-    )
+    @view("/problems", list[ProblemGroup])
     def problems(
         _token: Annotated[ApiToken, Depends(caller)], _query: Annotated[None, Depends(no_query)]
     ) -> list[ProblemGroup]:
         return homecare.buffer.problems()
 
-    @router.get(
-        "/deadline",
-        operation_id="deadline",
-        response_model=DeadlineReport,
-        responses=_COMMON,
-        summary="R14: the month's payment run, time left, and what is not delivered; read-only",
-    )
+    @view("/deadline", DeadlineReport)
     def deadline(
         _token: Annotated[ApiToken, Depends(caller)],
         query: Annotated[DeadlineQuery, Query()],
@@ -196,13 +196,7 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
         except InvalidInputError as error:
             raise invalid(("query", "month"), error) from None
 
-    @router.get(
-        "/month-report/{month}",
-        operation_id="month_report",
-        response_model=MonthReport,
-        responses=_COMMON,
-        summary="R14: per organisation, what of the month reached the city before its run",
-    )
+    @view("/month-report/{month}", MonthReport)
     def month_report(
         _token: Annotated[ApiToken, Depends(caller)],
         _query: Annotated[None, Depends(no_query)],

@@ -10,6 +10,7 @@ annotations at run time.
 """
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -28,6 +29,8 @@ from homecare.http.console.session import COOKIE, LIFETIME, seal_session
 from homecare.projections.pause_overview import month_bounds, previous_month
 
 __all__ = ["console_router"]
+
+PersonPage = views.CustomerPage | views.StaffPage
 
 _MONTH = re.compile(r"(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])")
 _MAX_FORM = 4096
@@ -230,33 +233,28 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
 
         return r.page(request, viewer, "visit.html", read, what="visit")
 
-    @router.get("/customers/{customer_id}", name="console_customer")
-    def customer(request: Request, customer_id: str) -> Response:
+    def person_page(
+        request: Request, kind: str, raw_id: str, load: Callable[..., PersonPage]
+    ) -> Response:
+        """A customer's or a staff member's page (`{kind}.html`, NotFoundError for an
+        unknown id); a view of the name or full personnummer is recorded (R17)."""
         viewer = r.viewer(request)
 
         def read() -> dict[str, Any]:
-            page = views.customer_page(
-                homecare, _uuid(customer_id, "customer"), personal=viewer.can_see_personal
-            )
+            subject_id = _uuid(raw_id, kind)
+            page = load(homecare, subject_id, personal=viewer.can_see_personal)
             if page.person.unmasked:
-                fields = ("name", "personnummer")
-                r.personal(viewer, "customer", page.customer_id, fields, "customer")
+                r.personal(viewer, kind, subject_id, ("name", "personnummer"), kind)
             return {"page": page, "fix_link": views.fix_link, "nav": None}
 
-        return r.page(request, viewer, "customer.html", read, what="customer")
+        return r.page(request, viewer, f"{kind}.html", read, what=kind)
+
+    @router.get("/customers/{customer_id}", name="console_customer")
+    def customer(request: Request, customer_id: str) -> Response:
+        return person_page(request, "customer", customer_id, views.customer_page)
 
     @router.get("/staff/{staff_id}", name="console_staff")
     def staff(request: Request, staff_id: str) -> Response:
-        viewer = r.viewer(request)
-
-        def read() -> dict[str, Any]:
-            page = views.staff_page(
-                homecare, _uuid(staff_id, "staff"), personal=viewer.can_see_personal
-            )
-            if page.person.unmasked:
-                r.personal(viewer, "staff", page.staff_id, ("name", "personnummer"), "staff")
-            return {"page": page, "fix_link": views.fix_link, "nav": None}
-
-        return r.page(request, viewer, "staff.html", read, what="staff")
+        return person_page(request, "staff", staff_id, views.staff_page)
 
     return router
