@@ -8,16 +8,7 @@ from typing import Annotated
 
 import typer
 
-from homecare.cli.output import (
-    JsonOption,
-    console,
-    emit_json,
-    local_time,
-    parse_instant,
-    parse_uuid,
-    store,
-    table,
-)
+from homecare.cli import output
 
 __all__ = ["app"]
 
@@ -36,28 +27,28 @@ def list_assignments(
         typer.Option(help="not_confirmed, queued, held or delivered [default: all]."),
     ] = None,
     customer: Annotated[str | None, typer.Option(help="Only this customer (id).")] = None,
-    as_json: JsonOption = False,
+    as_json: output.JsonOption = False,
 ) -> None:
     """R2: where each visit (uppdrag) stands, by date: not confirmed, queued, held (with
     reasons) or delivered. Visits not yet performed come last."""
-    customer_id = parse_uuid(customer, "customer") if customer else None
-    with store(ctx) as hc:
+    customer_id = output.parse_uuid(customer, "customer") if customer else None
+    with output.store(ctx) as hc:
         rows = hc.buffer.integration_statuses(status=status)
     if customer_id is not None:
         rows = [r for r in rows if r.customer == customer_id]
     rows.sort(key=lambda r: (r.started_at is None, r.started_at or _NEVER, str(r.assignment_id)))
     if as_json:
-        emit_json(rows)
+        output.emit_json(rows)
         return
-    out = console()
+    out = output.console()
     out.print(f"{len(rows)} visits (times in Stockholm)")
     out.print(
-        table(
+        output.table(
             None,
             ["date", "assignment", "staff", "customer", "status", "reasons", "position"],
             (
                 [
-                    local_time(r.started_at) or "not performed",
+                    output.local_time(r.started_at) or "not performed",
                     r.assignment_id,
                     r.staff_id,
                     r.customer,
@@ -87,10 +78,10 @@ def decline(
 ) -> None:
     """R15: record that the customer declined the visit (avböjt besök); attest and confirm
     it like a performed one. On a visit already performed this is a correction (R6)."""
-    assignment_id = parse_uuid(assignment, "assignment")
+    assignment_id = output.parse_uuid(assignment, "assignment")
     now = datetime.now(UTC)
-    when = parse_instant(declined_at, "--when time") if declined_at else now
-    with store(ctx, catch_up=False) as hc:
+    when = output.parse_instant(declined_at, "--when time") if declined_at else now
+    with output.store(ctx, catch_up=False) as hc:
         hc.app.record_declined_visit(
             assignment_id,
             declined_at=when,
@@ -99,4 +90,6 @@ def decline(
             actor=actor,
             at=now,
         )
-    console().print(f"Visit {assignment_id} recorded as declined; attest and confirm it (R15).")
+    output.console().print(
+        f"Visit {assignment_id} recorded as declined; attest and confirm it (R15)."
+    )
