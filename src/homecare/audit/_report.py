@@ -28,6 +28,7 @@ class RowDifference(BaseModel):
     columns: list[ColumnDifference]
 
     def describe(self) -> str:
+        """One line for an operator: the table, the row's key and what differs."""
         key = ", ".join(f"{k}={v}" for k, v in self.key.items())
         if self.problem == "missing":
             return f"{self.table} [{key}]: missing from the live store (the rebuild has it)"
@@ -50,6 +51,7 @@ class VerifyReport(BaseModel):
     differences_total: int
 
     def describe(self) -> list[str]:
+        """The report as lines: "identical: ..." or "DIFFERENT: ..." and the differences kept."""
         if self.identical:
             return [
                 f"identical: {self.rows} rows in {len(self.tables)} tables equal a rebuild "

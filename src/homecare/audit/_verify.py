@@ -31,6 +31,7 @@ class VerifyProgress:
 
     @property
     def events_per_second(self) -> float:
+        """The replay's rate so far (0.0 before any time has passed)."""
         return self.position / self.seconds if self.seconds > 0 else 0.0
 
 
