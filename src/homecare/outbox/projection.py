@@ -37,9 +37,10 @@ class BufferProjection:
     version = 1
     tables = t.PROJECTED
     """Rebuilt from the log when `version` changes; the city's delivered mark is kept."""
+    topics = tuple(sorted(topic_of(kind) for kind in HANDLERS))
+    """The event topics it handles: the runner reads only these from the log."""
 
     def __init__(self, sealer: Sealer, message_format: MessageFormat) -> None:
-        self.topics = tuple(sorted(topic_of(kind) for kind in HANDLERS))
         self.sealer = sealer
         self.format = message_format
 
