@@ -37,7 +37,7 @@ from homecare.outbox.messages import FetchResult
 from homecare.outbox.month_report import MonthReport
 from homecare.outbox.store import MAX_LIMIT, ItemView, ProblemGroup
 
-__all__ = ["buffer_router"]
+__all__ = ["DeadlineQuery", "FetchQuery", "buffer_router"]
 
 logger = logging.getLogger("homecare.http")
 

@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from homecare.bootstrap import Homecare
 from homecare.status import StoreFigures, figures, readiness
 
-__all__ = ["READY_TIMEOUT", "ops_router"]
+__all__ = ["READY_TIMEOUT", "Ready", "ops_router"]
 
 logger = logging.getLogger("homecare.http")
 
@@ -35,6 +35,8 @@ READY_TIMEOUT = 2.0
 
 
 class Ready(BaseModel):
+    """The readiness answer: `ready`, or `not_ready` with the problems found."""
+
     status: Literal["ready", "not_ready"]
     problems: list[str]
 
