@@ -4,7 +4,8 @@ Why in one place: every command of every aggregate records its event through
 `trigger_event`, so refusing there a change dated before the record's last
 event covers all of them, including commands added later. Without it a
 history could show version 2 before version 1, and reading a record as of a
-time (D6) could never show the state in between.
+time (D6) could never show the state in between. `check_happened` is the
+same rule for a fact a command reports: it happened before it is recorded.
 """
 
 from __future__ import annotations
