@@ -9,6 +9,7 @@ each first finds the key's bytes before the cull, so it can fail.
 from __future__ import annotations
 
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -153,7 +154,7 @@ def test_after_culling_the_raw_store_holds_no_byte_of_the_key(
         keys.seal(subject, SubjectKind.CUSTOMER, NAME)
     culled = subjects[7]
     stored = _stored_key(database, culled)
-    data_key = keys._unwrap(culled, stored)
+    data_key = keys._table.unwrap(culled, stored)
     assert stored in _raw(store_url)  # the check can fail
     if store_url.startswith("sqlite"):
         with sqlite3.connect(Path(store_url.removeprefix("sqlite:///"))) as raw:
@@ -171,3 +172,35 @@ def test_after_culling_the_raw_store_holds_no_byte_of_the_key(
     assert stored not in after
     assert data_key not in after
     assert _stored_key(database, subjects[8]) in after  # the others are still there
+
+
+@with_and_without_key
+def test_bound_keys_seal_and_open_in_one_transaction(
+    database: Database, cipher_key: str | None
+) -> None:
+    keys = SubjectKeys(database, cipher_key)
+    first, second, culled = uuid4(), uuid4(), uuid4()
+    gone = keys.seal(culled, SubjectKind.STAFF, NAME)
+    keys.cull(culled)
+    with database.write_engine.begin() as conn:
+        page = keys.bound(conn)
+        sealed = [page.seal(first, SubjectKind.CUSTOMER, f"{NAME} {n}") for n in range(3)]
+        other = page.seal(second, SubjectKind.STAFF, "Olle")
+        assert [page.open(first, text) for text in sealed] == [f"{NAME} {n}" for n in range(3)]
+        assert page.open(second, other) == "Olle"
+        assert page.open(culled, gone) is CULLED
+        assert page.open(first, "clear") == "clear"
+        with pytest.raises(RuleViolationError):
+            page.seal(culled, SubjectKind.STAFF, NAME)
+        with pytest.raises(InvalidInputError):
+            page.seal(first, SubjectKind.STAFF, NAME)
+    assert keys.open(first, sealed[2]) == f"{NAME} 2"
+
+
+def test_two_writers_making_the_same_subjects_key_agree(database: Database) -> None:
+    subject = uuid4()
+    writers = [SubjectKeys(database, KEY_A) for _ in range(4)]
+    with ThreadPoolExecutor(len(writers)) as pool:
+        sealed = list(pool.map(lambda k: k.seal(subject, SubjectKind.CUSTOMER, NAME), writers))
+    reader = SubjectKeys(database, KEY_A)
+    assert [reader.open(subject, text) for text in sealed] == [NAME] * len(writers)

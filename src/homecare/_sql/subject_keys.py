@@ -5,10 +5,9 @@ a staff member) gets a data key of its own; every personal field is sealed with
 it, and culling destroys the key, so every copy of the field (events, read
 models, buffer) becomes unreadable at once while the log keeps its shape.
 
-The key table `homecare_subject_keys` holds one row per subject: its kind, the
-256-bit AES-GCM data key (wrapped by the store's cipher key when one is set,
-AES-GCM too, bound to the subject id), when it was made and when culled. A
-culled row keeps its id and `culled_at` (no personal data) with the key NULL.
+The key table `homecare_subject_keys` (`homecare._sql.key_table`) holds one
+row per subject: its kind, the 256-bit AES-GCM data key (wrapped by the
+store's cipher key when one is set), when it was made and when culled.
 
 API (the wiring phase uses exactly this; `keys = SubjectKeys(database, cipher_key)`):
 - `keys.seal(subject_id, kind, text, conn=None) -> str`: `hc1:` + base64 of
@@ -30,6 +29,9 @@ API (the wiring phase uses exactly this; `keys = SubjectKeys(database, cipher_ke
   rewrites the key table (VACUUM FULL: dead row versions go with the old file).
 - `keys.culled() -> dict[UUID, datetime]`: every culled subject (for re-culling
   after a restore, docs/privacy.md).
+- `keys.bound(conn) -> BoundKeys`: `seal` and `open` within one transaction
+  (a projection's page, a command), each subject's key read from the table
+  once for it; drop it when the transaction ends.
 
 Keys are cached (unwrapped, at most `cache_size`) once read outside a caller's
 transaction, so a cache never holds a key that might roll back. A cull in this
@@ -49,35 +51,18 @@ from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Column, Connection, LargeBinary, String, Table, Uuid, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, select
 
-from homecare._sql.database import Database, UtcDateTime, metadata
+from homecare._sql.database import Database
+from homecare._sql.key_table import NONCE_BYTES, KeyTable, subject_keys
 from homecare._sql.scrub import mark, scrub, secure_delete
 from homecare.domain.privacy import CULLED, Culled, SubjectKind
-from homecare.errors import CipherKeyError, InvalidInputError, RuleViolationError, StorageError
+from homecare.errors import InvalidInputError, RuleViolationError, StorageError
 
-__all__ = ["SEALED_PREFIX", "SubjectKeys", "is_sealed", "subject_keys"]
+__all__ = ["SEALED_PREFIX", "BoundKeys", "SubjectKeys", "is_sealed", "subject_keys"]
 
 SEALED_PREFIX = "hc1:"
-_NONCE = 12
-_DATA_KEY_BYTES = 32
-_WRAPPED_BYTES = _NONCE + _DATA_KEY_BYTES + 16  # nonce, key, GCM tag
-_UNREADABLE = (
-    "Subject keys cannot be read: the cipher key is wrong or missing "
-    "(HOMECARE_CIPHER_KEY must be the key the store was written with)."
-)
-
-subject_keys = Table(
-    "homecare_subject_keys",
-    metadata,
-    Column("subject_id", Uuid, primary_key=True),
-    Column("kind", String(8), nullable=False),
-    Column("data_key", LargeBinary, nullable=True),  # NULL once culled
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("culled_at", UtcDateTime, nullable=True),
-)
-"""One data key per data subject (R16); the key wrapped when the store has a cipher key."""
+_Entry = tuple[AESGCM | Culled, str]  # a key (or CULLED) and the subject's kind
 
 
 def is_sealed(text: str) -> bool:
@@ -93,8 +78,8 @@ class SubjectKeys:
         self, database: Database, cipher_key: str | None, *, cache_size: int = 4096
     ) -> None:
         self._database = database
-        self._wrap = AESGCM(b64decode(cipher_key)) if cipher_key else None
-        self._cache: OrderedDict[UUID, tuple[AESGCM | Culled, str]] = OrderedDict()
+        self._table = KeyTable(database, cipher_key)
+        self._cache: OrderedDict[UUID, _Entry] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._last_cull: int | None = None  # PostgreSQL: the last cull's transaction
@@ -109,9 +94,7 @@ class SubjectKeys:
         key = cached[0] if cached is not None and cached[1] == kind else None
         if not isinstance(key, AESGCM):
             key = self._key_for_writing(subject_id, SubjectKind(kind), conn)
-        nonce = os.urandom(_NONCE)
-        sealed = key.encrypt(nonce, text.encode("utf-8"), subject_id.bytes)
-        return SEALED_PREFIX + b64encode(nonce + sealed).decode("ascii")
+        return _seal(key, subject_id, text)
 
     def open(self, subject_id: UUID, text: str, *, conn: Connection | None = None) -> str | Culled:
         """The clear text of `text`, or CULLED; see the module doc for the errors."""
@@ -119,16 +102,11 @@ class SubjectKeys:
             return text
         cached = self._cached(subject_id)
         key = cached[0] if cached is not None else self._key_for_reading(subject_id, conn)
-        if isinstance(key, Culled):
-            return key
-        try:
-            raw = b64decode(text[len(SEALED_PREFIX) :], validate=True)
-            return key.decrypt(raw[:_NONCE], raw[_NONCE:], subject_id.bytes).decode("utf-8")
-        except (InvalidTag, binascii.Error, ValueError):
-            raise StorageError(
-                f"A sealed field of subject {subject_id} does not open with its key "
-                "(sealed for another subject, or damaged)."
-            ) from None
+        return _open(key, subject_id, text)
+
+    def bound(self, conn: Connection) -> BoundKeys:
+        """`seal` and `open` in `conn`'s transaction, each key read once (module doc)."""
+        return BoundKeys(self, conn)
 
     # -- culling ---------------------------------------------------------
 
@@ -175,12 +153,7 @@ class SubjectKeys:
     def culled(self) -> dict[UUID, datetime]:
         """Every culled subject and when it was culled."""
         with self._database.engine.connect() as conn:
-            rows = conn.execute(
-                select(subject_keys.c.subject_id, subject_keys.c.culled_at).where(
-                    subject_keys.c.culled_at.is_not(None)
-                )
-            ).all()
-        return {row.subject_id: row.culled_at for row in rows}
+            return self._table.culled(conn)
 
     def forget(self, subject_id: UUID | None = None) -> None:
         """Drop one subject's cached key (None: all), e.g. after a cull by another process."""
@@ -190,13 +163,13 @@ class SubjectKeys:
             else:
                 self._cache.pop(subject_id, None)
 
-    # -- the key table -----------------------------------------------------
+    # -- keys from the table -------------------------------------------------
 
     def _key_for_reading(self, subject_id: UUID, conn: Connection | None) -> AESGCM | Culled:
         if conn is not None:
-            return self._load(conn, subject_id)[0]
+            return self._table.load(conn, subject_id)[0]
         with self._database.engine.connect() as own:
-            key, kind = self._load(own, subject_id)
+            key, kind = self._table.load(own, subject_id)
         if kind is not None:  # a subject with no key yet may get one: not remembered
             self._remember(subject_id, (key, kind))
         return key
@@ -209,10 +182,10 @@ class SubjectKeys:
                 made = self._key_for_writing(subject_id, kind, own)
             self._remember(subject_id, (made, kind))
             return made
-        key, found_kind = self._load(conn, subject_id)
+        key, found_kind = self._table.load(conn, subject_id)
         if found_kind is None:
-            self._insert(conn, subject_id, kind)
-            key, found_kind = self._load(conn, subject_id)
+            self._table.insert(conn, subject_id, kind)
+            key, found_kind = self._table.load(conn, subject_id)
         if found_kind != kind:
             raise InvalidInputError(f"Subject {subject_id} is a {found_kind}, not a {kind}.")
         if isinstance(key, Culled):
@@ -221,64 +194,66 @@ class SubjectKeys:
             )
         return key
 
-    def _load(self, conn: Connection, subject_id: UUID) -> tuple[AESGCM | Culled, str | None]:
-        row = conn.execute(
-            select(subject_keys.c.kind, subject_keys.c.data_key).where(
-                subject_keys.c.subject_id == subject_id
-            )
-        ).one_or_none()
-        if row is None or row.data_key is None:
-            return CULLED, None if row is None else row.kind
-        return AESGCM(self._unwrap(subject_id, bytes(row.data_key))), row.kind
-
-    def _insert(self, conn: Connection, subject_id: UUID, kind: SubjectKind) -> None:
-        data_key = AESGCM.generate_key(bit_length=_DATA_KEY_BYTES * 8)
-        dialect = sqlite if self._database.is_sqlite else postgresql
-        secure_delete(self._database, conn)  # pages this insert frees are zeroed too
-        conn.execute(
-            dialect.insert(subject_keys)
-            .values(
-                subject_id=subject_id,
-                kind=kind,
-                data_key=self._wrapped(subject_id, data_key),
-                created_at=datetime.now(UTC),
-            )
-            .on_conflict_do_nothing(index_elements=[subject_keys.c.subject_id])
-        )
-
-    def _wrapped(self, subject_id: UUID, data_key: bytes) -> bytes:
-        if self._wrap is None:
-            return data_key
-        nonce = os.urandom(_NONCE)
-        return nonce + self._wrap.encrypt(nonce, data_key, _wrap_context(subject_id))
-
-    def _unwrap(self, subject_id: UUID, stored: bytes) -> bytes:
-        expected = _DATA_KEY_BYTES if self._wrap is None else _WRAPPED_BYTES
-        if len(stored) != expected:  # wrapped without a key here, or clear with one
-            raise CipherKeyError(_UNREADABLE)
-        if self._wrap is None:
-            return stored
-        try:
-            return self._wrap.decrypt(stored[:_NONCE], stored[_NONCE:], _wrap_context(subject_id))
-        except InvalidTag:
-            raise CipherKeyError(_UNREADABLE) from None
-
     # -- the cache -----------------------------------------------------------
 
-    def _cached(self, subject_id: UUID) -> tuple[AESGCM | Culled, str] | None:
+    def _cached(self, subject_id: UUID) -> _Entry | None:
         with self._lock:
-            key = self._cache.get(subject_id)
-            if key is not None:
+            entry = self._cache.get(subject_id)
+            if entry is not None:
                 self._cache.move_to_end(subject_id)
-            return key
+            return entry
 
-    def _remember(self, subject_id: UUID, key: tuple[AESGCM | Culled, str]) -> None:
+    def _remember(self, subject_id: UUID, entry: _Entry) -> None:
         with self._lock:
-            self._cache[subject_id] = key
+            self._cache[subject_id] = entry
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
 
 
-def _wrap_context(subject_id: UUID) -> bytes:
-    """Associated data of a wrapped key: a key copied to another subject's row fails."""
-    return b"homecare-subject-key:" + subject_id.bytes
+class BoundKeys:
+    """`SubjectKeys.seal`/`open` in one transaction (`keys.bound(conn)`): each subject's
+    key is read from the table once. Not shared between threads; not for culling."""
+
+    def __init__(self, keys: SubjectKeys, conn: Connection) -> None:
+        self._keys = keys
+        self._conn = conn
+        self._memo: dict[UUID, _Entry] = {}
+
+    def seal(self, subject_id: UUID, kind: SubjectKind, text: str) -> str:
+        found = self._memo.get(subject_id)
+        key = found[0] if found is not None and found[1] == kind else None
+        if not isinstance(key, AESGCM):
+            key = self._keys._key_for_writing(subject_id, SubjectKind(kind), self._conn)
+            self._memo[subject_id] = (key, kind)
+        return _seal(key, subject_id, text)
+
+    def open(self, subject_id: UUID, text: str) -> str | Culled:
+        if not is_sealed(text):
+            return text
+        found = self._memo.get(subject_id)
+        if found is None:
+            key, kind = self._keys._table.load(self._conn, subject_id)
+            if kind is not None:
+                self._memo[subject_id] = (key, kind)
+        else:
+            key = found[0]
+        return _open(key, subject_id, text)
+
+
+def _seal(key: AESGCM, subject_id: UUID, text: str) -> str:
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = key.encrypt(nonce, text.encode("utf-8"), subject_id.bytes)
+    return SEALED_PREFIX + b64encode(nonce + sealed).decode("ascii")
+
+
+def _open(key: AESGCM | Culled, subject_id: UUID, text: str) -> str | Culled:
+    if isinstance(key, Culled):
+        return CULLED
+    try:
+        raw = b64decode(text[len(SEALED_PREFIX) :], validate=True)
+        return key.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], subject_id.bytes).decode("utf-8")
+    except (InvalidTag, binascii.Error, ValueError):
+        raise StorageError(
+            f"A sealed field of subject {subject_id} does not open with its key "
+            "(sealed for another subject, or damaged)."
+        ) from None

@@ -1,0 +1,115 @@
+"""The table of per-subject data keys and how a key is stored in it (R16, D8).
+
+`homecare_subject_keys`: one row per data subject: its kind, the 256-bit
+AES-GCM data key (wrapped by the store's cipher key when one is set, AES-GCM
+too, bound to the subject id so a key copied to another row does not open),
+when it was made and when culled. A culled row keeps its id and `culled_at`
+(no personal data), the key NULL. Used by `homecare._sql.subject_keys` only.
+"""
+
+from __future__ import annotations
+
+import os
+from base64 import b64decode
+from datetime import UTC, datetime
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import Column, Connection, LargeBinary, String, Table, Uuid, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from homecare._sql.database import Database, UtcDateTime, metadata
+from homecare._sql.scrub import secure_delete
+from homecare.domain.privacy import CULLED, Culled, SubjectKind
+from homecare.errors import CipherKeyError
+
+__all__ = ["NONCE_BYTES", "KeyTable", "subject_keys"]
+
+NONCE_BYTES = 12
+_DATA_KEY_BYTES = 32
+_WRAPPED_BYTES = NONCE_BYTES + _DATA_KEY_BYTES + 16  # nonce, key, GCM tag
+_UNREADABLE = (
+    "Subject keys cannot be read: the cipher key is wrong or missing "
+    "(HOMECARE_CIPHER_KEY must be the key the store was written with)."
+)
+
+subject_keys = Table(
+    "homecare_subject_keys",
+    metadata,
+    Column("subject_id", Uuid, primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("data_key", LargeBinary, nullable=True),  # NULL once culled
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("culled_at", UtcDateTime, nullable=True),
+)
+"""One data key per data subject (R16); the key wrapped when the store has a cipher key."""
+
+
+class KeyTable:
+    """Reads and writes keys in `conn`'s transaction; `cipher_key` as in `SubjectKeys`."""
+
+    def __init__(self, database: Database, cipher_key: str | None) -> None:
+        self._database = database
+        self._wrap = AESGCM(b64decode(cipher_key)) if cipher_key else None
+
+    def load(self, conn: Connection, subject_id: UUID) -> tuple[AESGCM | Culled, str | None]:
+        """(key, kind): CULLED for a culled subject, (CULLED, None) for one with no row.
+
+        CipherKeyError when the key was wrapped with another store key (or none)."""
+        row = conn.execute(
+            select(subject_keys.c.kind, subject_keys.c.data_key).where(
+                subject_keys.c.subject_id == subject_id
+            )
+        ).one_or_none()
+        if row is None or row.data_key is None:
+            return CULLED, None if row is None else row.kind
+        return AESGCM(self.unwrap(subject_id, bytes(row.data_key))), row.kind
+
+    def insert(self, conn: Connection, subject_id: UUID, kind: SubjectKind) -> None:
+        """A new key for the subject, unless a row exists (a concurrent writer's wins)."""
+        data_key = AESGCM.generate_key(bit_length=_DATA_KEY_BYTES * 8)
+        dialect = sqlite if self._database.is_sqlite else postgresql
+        secure_delete(self._database, conn)  # pages this insert frees are zeroed too
+        conn.execute(
+            dialect.insert(subject_keys)
+            .values(
+                subject_id=subject_id,
+                kind=kind,
+                data_key=self._wrapped(subject_id, data_key),
+                created_at=datetime.now(UTC),
+            )
+            .on_conflict_do_nothing(index_elements=[subject_keys.c.subject_id])
+        )
+
+    def culled(self, conn: Connection) -> dict[UUID, datetime]:
+        rows = conn.execute(
+            select(subject_keys.c.subject_id, subject_keys.c.culled_at).where(
+                subject_keys.c.culled_at.is_not(None)
+            )
+        ).all()
+        return {row.subject_id: row.culled_at for row in rows}
+
+    def unwrap(self, subject_id: UUID, stored: bytes) -> bytes:
+        expected = _DATA_KEY_BYTES if self._wrap is None else _WRAPPED_BYTES
+        if len(stored) != expected:  # wrapped without a key here, or clear with one
+            raise CipherKeyError(_UNREADABLE)
+        if self._wrap is None:
+            return stored
+        try:
+            return self._wrap.decrypt(
+                stored[:NONCE_BYTES], stored[NONCE_BYTES:], _wrap_context(subject_id)
+            )
+        except InvalidTag:
+            raise CipherKeyError(_UNREADABLE) from None
+
+    def _wrapped(self, subject_id: UUID, data_key: bytes) -> bytes:
+        if self._wrap is None:
+            return data_key
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self._wrap.encrypt(nonce, data_key, _wrap_context(subject_id))
+
+
+def _wrap_context(subject_id: UUID) -> bytes:
+    """Associated data of a wrapped key: a key copied to another subject's row fails."""
+    return b"homecare-subject-key:" + subject_id.bytes
