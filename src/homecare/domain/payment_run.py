@@ -24,8 +24,7 @@ from functools import cache
 from holidays import HolidayBase
 from holidays.countries.sweden import Sweden
 
-from homecare.domain.citydays import STOCKHOLM
-from homecare.domain.common import require_aware
+from homecare.domain.common import STOCKHOLM, require_aware
 from homecare.domain.month import Month
 from homecare.errors import InvalidInputError
 
