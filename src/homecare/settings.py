@@ -193,7 +193,7 @@ class Settings(PrivacySettings):
 
     def _postgres_env(self) -> dict[str, str]:
         # The pool's connection keywords are then replaced by the whole URL's
-        # (HomecareApplication.construct_factory); these satisfy the factory.
+        # (homecare._es.application.EventStore.construct_factory); these satisfy the factory.
         url = self.url
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",

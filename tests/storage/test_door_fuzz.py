@@ -317,7 +317,8 @@ def test_every_facade_command_is_fuzzed() -> None:
     """A command (a facade method that takes an `actor`) added later must be added here too."""
     commands_of_the_facade = {
         name
-        for name, member in vars(HomecareApplication).items()
+        for cls in HomecareApplication.__mro__  # the facade is split by job (people, visits, ...)
+        for name, member in vars(cls).items()
         if not name.startswith("_")
         and callable(member)
         and "actor" in inspect.signature(member).parameters

@@ -1,9 +1,10 @@
-"""Reading the aggregates of one confirm command in a few round trips.
+"""Loading aggregates: one by id, and those of one command in a few round trips.
 
-Why a module of its own: it reads the core SQLite and PostgreSQL recorders'
-tables directly (their private table names and connections), which may
-change between eventsourcing releases; it falls back to the repository for
-any other configuration.
+Why a module of its own: it owns every way the facade reads an aggregate
+(`load_aggregate`, `CommandLoads`, the pauses of an order, R7), and the batch
+read goes to the core SQLite and PostgreSQL recorders' tables directly (their
+private table names and connections), which may change between eventsourcing
+releases; it falls back to the repository for any other configuration.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol, TypeVar, cast
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import AggregateRecorder, StoredEvent
 from eventsourcing.sqlite import SQLiteAggregateRecorder
@@ -22,15 +24,42 @@ from homecare.domain.customer import Customer
 from homecare.domain.order import Order
 from homecare.domain.pausable import Pausable
 from homecare.domain.pause import Pause
-from homecare.errors import NotFoundError
+from homecare.errors import InvalidInputError, NotFoundError
 
-__all__ = ["CommandLoads"]
+__all__ = ["CommandLoads", "load_aggregate"]
 
 A = TypeVar("A", bound=Aggregate)
 
 
+def load_aggregate(
+    repository: Any, kind: type[A], aggregate_id: UUID, *, version: int | None = None
+) -> A:
+    """One aggregate of `kind` by id, optionally at a version (from 1).
+
+    Raises InvalidInputError for a malformed kind, id or version, NotFoundError
+    for an unknown id or one of another kind.
+    """
+    if not isinstance(kind, type) or not issubclass(kind, Aggregate):
+        raise InvalidInputError(f"kind must be an aggregate class, got {kind!r}.")
+    if not isinstance(aggregate_id, UUID):
+        raise InvalidInputError(
+            f"{kind.__name__} id must be a UUID, got {type(aggregate_id).__name__}."
+        )
+    if version is not None and (
+        not isinstance(version, int) or isinstance(version, bool) or version < 1
+    ):
+        raise InvalidInputError(f"version must be a whole number from 1, got {version!r}.")
+    try:
+        aggregate: object = repository.get(aggregate_id, version=version)
+    except AggregateNotFoundError:
+        raise NotFoundError(kind.__name__.lower(), aggregate_id) from None
+    if not isinstance(aggregate, kind):
+        raise NotFoundError(kind.__name__.lower(), aggregate_id)
+    return aggregate
+
+
 class _Loading(Protocol):
-    """What the loader needs of the application: its recorder, mapper and one-by-one load."""
+    """What the loader needs of the application: its recorder, mapper and repository."""
 
     @property
     def recorder(self) -> Any: ...
@@ -44,11 +73,9 @@ class _Loading(Protocol):
     @property
     def repository(self) -> Any: ...
 
-    def _load(self, kind: type[A], aggregate_id: UUID, *, version: int | None = None) -> A: ...
-
 
 class CommandLoads:
-    """The aggregates of one confirm command, read in a few round trips and each decoded once.
+    """The aggregates of one command, read in a few round trips and each decoded once.
 
     Why: confirming a visit reads its assignment, order, contract, customer and
     their pauses; one round trip per aggregate made a shift of ten about fifty
@@ -56,7 +83,7 @@ class CommandLoads:
     stored events of many aggregates in one query (on the two recorders we
     configure; any other recorder, a snapshot store or a repository cache falls
     back to the repository, one aggregate at a time). `load` then behaves
-    exactly as `HomecareApplication._load`, in the same order: an aggregate's
+    exactly as `load_aggregate`, in the same order: an aggregate's
     events are decoded only when it is loaded, so errors (not found, wrong kind,
     unreadable) surface where and when they did before. Read-only aggregates are
     memoised for the command; a command mutates each assignment once.
@@ -90,12 +117,12 @@ class CommandLoads:
                 self._stored[cast(UUID, stored.originator_id)].append(stored)
 
     def load(self, kind: type[A], aggregate_id: UUID) -> A:
-        """As `HomecareApplication._load(kind, aggregate_id)`."""
+        """As `load_aggregate(kind, aggregate_id)`, memoised for the command."""
         loaded = self._loaded.get(aggregate_id) if isinstance(aggregate_id, UUID) else None
         if loaded is None:
             stored = self._stored.get(aggregate_id) if isinstance(aggregate_id, UUID) else None
             if stored is None:
-                loaded = self.app._load(kind, aggregate_id)
+                loaded = load_aggregate(self.app.repository, kind, aggregate_id)
             else:
                 loaded = self._project(kind, aggregate_id, stored)
             self._loaded[aggregate_id] = loaded
@@ -126,15 +153,15 @@ class CommandLoads:
         self.prefetch(pid for t in targets if t for pid in t.pause_ids)
 
     def pauses_of_order(self, order_id: UUID) -> list[Pause]:
-        """As `HomecareApplication.pauses_of_order`, from this command's loads."""
+        """Every pause that can stop this order: its own, its contract's, its customer's (R7)."""
         order = self.load(Order, order_id)
         contract = self.load(Contract, order.contract_id)
         customer = self.load(Customer, order.customer_id)
-        return [
-            self.load(Pause, pid)
-            for target in (order, contract, customer)
-            for pid in target.pause_ids
-        ]
+        return self.pauses_of(order, contract, customer)
+
+    def pauses_of(self, *targets: Pausable) -> list[Pause]:
+        """The pauses attached to these customers, contracts or orders, in that order."""
+        return [self.load(Pause, pid) for target in targets for pid in target.pause_ids]
 
     def _project(self, kind: type[A], aggregate_id: UUID, stored: list[StoredEvent]) -> A:
         """What `repository.get` does with the same stored events (no snapshots, no cache)."""

@@ -16,10 +16,10 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 
-from homecare.domain.common import STOCKHOLM
+from homecare.domain.common import STOCKHOLM, require_instant
 from homecare.errors import InvalidInputError, TimeWentBackwardsError
 
-__all__ = ["Record", "check_happened", "check_not_before", "stockholm_text"]
+__all__ = ["Record", "check_created_before", "check_happened", "check_not_before", "stockholm_text"]
 
 
 def stockholm_text(instant: datetime) -> str:
@@ -49,6 +49,15 @@ def check_not_before(
             f"{stockholm_text(earliest)} (Stockholm time); time only moves forward on a "
             "record (D11)."
         )
+
+
+def check_created_before(parent: Aggregate, at: datetime) -> None:
+    """D11: a record cannot be made for another (a contract for a customer, a visit
+    for an order) before that one existed; raises TimeWentBackwardsError."""
+    kind = type(parent).__name__
+    check_not_before(
+        require_instant(at, "at"), parent.created_on, kind, since=f"{kind} {parent.id} was created"
+    )
 
 
 class Record(Aggregate):

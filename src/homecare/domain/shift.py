@@ -12,11 +12,24 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from homecare.domain.common import require_actor, require_instant, stamp
+from homecare.domain.common import require_actor, require_instant, stamp, stockholm_day
 from homecare.domain.fields import require_day, require_id
 from homecare.domain.record import Record
+from homecare.errors import InvalidInputError
 
-__all__ = ["WorkShift"]
+__all__ = ["WorkShift", "check_shift_day"]
+
+
+def check_shift_day(shift_day: date, planned_start: datetime) -> None:
+    """A visit is planned into the shift of its start's Stockholm day, or of the day
+    before or after it (a night shift); any other day is InvalidInputError."""
+    shift_day = require_day(shift_day, "shift_day")
+    start_day = stockholm_day(planned_start, "planned_start")
+    if abs((shift_day - start_day).days) > 1:
+        raise InvalidInputError(
+            f"shift_day {shift_day.isoformat()} is not the day of the planned start "
+            f"({start_day.isoformat()}, Stockholm) nor the day before or after it."
+        )
 
 
 class WorkShift(Record):

@@ -1,0 +1,116 @@
+"""The event store under the facade: eventsourcing's `Application`, wired for homecare.
+
+Why here: this is the one place that knows how eventsourcing builds an
+application (environment, infrastructure factory, PostgreSQL pool, transcoder)
+and reads an aggregate back. `homecare.application.HomecareApplication` subclasses
+`EventStore` and sees only loading (`_load`, `loads`), saving (`save`, `_change`)
+and `homecare.errors`; `save`, `get` and `get_as_of` pass the one error map
+(`homecare._es.error_map`), as every public command of the facade does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, TypeVar, cast
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import InfrastructureFactory, JSONTranscoder, Transcoder
+from eventsourcing.utils import Environment, EnvType
+
+from homecare._es.error_map import translated
+from homecare._es.loads import CommandLoads, load_aggregate
+from homecare._es.transcoding import OrjsonTranscoder, register_transcodings
+from homecare.domain.common import require_aware
+
+__all__ = ["EventStore"]
+
+logger = logging.getLogger("homecare.application")
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class EventStore(Application[UUID]):
+    """Loading and saving aggregates by id, configured from our settings alone (D9)."""
+
+    def __init__(
+        self, env: Mapping[str, str], *, connect_kwargs: Mapping[str, Any] | None = None
+    ) -> None:
+        """`env` is the whole environment (`Settings.eventsourcing_environment()`, D9);
+        `connect_kwargs`, on PostgreSQL, the libpq keywords of the whole URL."""
+        self._connect_kwargs = dict(connect_kwargs or {})
+        super().__init__(env=dict(env))
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """Only what was passed: not os.environ, whose `HOMECARE_*` names would win (D9)."""
+        return Environment(name, dict(env or {}))
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory:
+        factory = super().construct_factory(env)
+        if not self._connect_kwargs:
+            return factory
+        from eventsourcing.postgres import PostgresDatastore  # psycopg only when needed
+
+        datastore = getattr(factory, "datastore", None)
+        if isinstance(datastore, PostgresDatastore):
+            # psycopg_pool lets `kwargs` change before connections are made (the pool
+            # opens on first use): the event store then connects exactly as the read side.
+            pool_kwargs = cast(dict[str, Any], datastore.pool.kwargs)
+            for keyword in ("dbname", "host", "port", "user", "password"):
+                pool_kwargs.pop(keyword, None)  # the factory's; the URL's replace them
+            pool_kwargs.update(self._connect_kwargs)
+        return factory
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = OrjsonTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_transcodings(transcoder)
+
+    @translated
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """The unit of work; translated so a host saving aggregates itself gets our errors."""
+        recordings = super().save(*objs, **kwargs)
+        logger.debug("saved %d events", len(recordings))
+        return recordings
+
+    # -- loading ---------------------------------------------------------
+
+    def _load(self, kind: type[A], aggregate_id: UUID, *, version: int | None = None) -> A:
+        """One aggregate of this kind by id (InvalidInputError, NotFoundError)."""
+        return load_aggregate(self.repository, kind, aggregate_id, version=version)
+
+    def loads(self) -> CommandLoads:
+        """A loader for one command: prefetching, memoised, with the pauses of an order."""
+        return CommandLoads(self)
+
+    def _change(self, kind: type[A], aggregate_id: UUID, change: Callable[[A], object]) -> None:
+        """Load one aggregate, let `change` record its events, save them."""
+        aggregate = self._load(kind, aggregate_id)
+        change(aggregate)
+        self.save(aggregate)
+
+    @translated
+    def get(self, kind: type[A], aggregate_id: UUID, *, version: int | None = None) -> A:
+        """Any aggregate by id, optionally as it was at an earlier version (D6)."""
+        return self._load(kind, aggregate_id, version=version)
+
+    @translated
+    def get_as_of(self, kind: type[A], aggregate_id: UUID, at: datetime) -> A | None:
+        """The aggregate as it was at `at` (by its events' times), None if it did not exist (D6)."""
+        at = require_aware(at, "at")
+        version = None
+        for stored in self.events.get(aggregate_id):
+            if cast(Aggregate.Event, stored).timestamp > at:
+                break
+            version = stored.originator_version
+        if version is None:
+            self._load(kind, aggregate_id)  # unknown id -> NotFoundError
+            return None
+        return self._load(kind, aggregate_id, version=version)

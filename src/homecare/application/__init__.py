@@ -1,0 +1,27 @@
+"""The command facade: the only way to change the domain (D1).
+
+A thin `eventsourcing.Application` (wired in `homecare._es.application`): each
+command loads aggregates, lets them check their rules, and saves every
+resulting event in one atomic `save`, so a batch is all-or-nothing (R1). Time
+and actor are passed in; the facade reads no clock either. Library errors are
+translated at its boundary into `homecare.errors` (`homecare._es.error_map`:
+every public method of the three modules passes through it).
+
+One module per job: `people` (customers, decisions, contracts, orders, staff),
+`visits` (plan, perform, correct, decline, attest, confirm) and `pauses`
+(create, change, cancel, which pause applies). `HomecareApplication` is all three.
+"""
+
+from homecare._es.error_map import UNREADABLE_EVENTS
+from homecare.application.pauses import PauseCommands
+from homecare.application.people import PeopleCommands
+from homecare.application.visits import VisitCommands
+from homecare.domain.confirmation import VisitReport
+
+__all__ = ["UNREADABLE_EVENTS", "HomecareApplication", "VisitReport"]
+
+
+class HomecareApplication(PeopleCommands, VisitCommands, PauseCommands):
+    """Commands and queries by id over the event-sourced domain."""
+
+    name = "homecare"
