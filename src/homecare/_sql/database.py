@@ -44,6 +44,7 @@ __all__ = [
     "lease",
     "metadata",
     "tracking",
+    "utc_column",
 ]
 
 metadata = MetaData()
@@ -70,6 +71,11 @@ class UtcDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+def utc_column(name: str, *, nullable: bool = False, **options: Any) -> Column[datetime]:
+    """A column of instants (`UtcDateTime`: stored as UTC, read back timezone-aware)."""
+    return Column(name, UtcDateTime, nullable=nullable, **options)
+
+
 tracking = Table(
     "homecare_tracking",
     metadata,
@@ -78,7 +84,7 @@ tracking = Table(
     # The projection's `version` that wrote these rows; NULL: written before versions were kept (1).
     Column("version", Integer, nullable=True),
     # When a page last moved it (wall clock, UTC): how long a lagging projection has stood still.
-    Column("updated_at", UtcDateTime, nullable=True),
+    utc_column("updated_at", nullable=True),
 )
 
 lease = Table(
@@ -87,7 +93,7 @@ lease = Table(
     Column("name", String(64), primary_key=True),
     Column("owner", String(64), nullable=False),
     Column("epoch", BigInteger, nullable=False),
-    Column("renewed_at", UtcDateTime, nullable=False),
+    utc_column("renewed_at"),
 )
 """Who may write the projections (`homecare worker`): checked inside each page's transaction."""
 
@@ -97,7 +103,7 @@ fetches = Table(
     Column(
         "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     ),
-    Column("fetched_at", UtcDateTime, nullable=False),
+    utc_column("fetched_at"),
     Column("token", String(64), nullable=False),
     Column("cursor", BigInteger, nullable=True),
     Column("count", Integer, nullable=False),

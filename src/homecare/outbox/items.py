@@ -44,30 +44,6 @@ class ItemState(StrEnum):
     """R6: a corrected visit's held report, replaced by the visit's next confirmation."""
 
 
-class ItemStatus(StrEnum):
-    """An item as a host sees it (R2, R4)."""
-
-    QUEUED = "queued"
-    HELD = "held"
-    DELIVERED = "delivered"
-
-
-def item_status(row: Mapping[Any, Any], mark: int) -> ItemStatus | None:
-    """`row` (an item's `state` and `position`) beside the delivered mark; None if superseded."""
-    if row["state"] == ItemState.PENDING:
-        return ItemStatus.HELD
-    if row["state"] == ItemState.RELEASED:
-        return ItemStatus.DELIVERED if row["position"] <= mark else ItemStatus.QUEUED
-    return None
-
-
-def shown_reasons(row: Mapping[Any, Any], status: ItemStatus | None) -> list[str]:
-    """R5, D4: a held item's reasons; an item held only by an earlier one says so."""
-    if status is not ItemStatus.HELD:
-        return []
-    return list(row["reasons"]) or [Reason.WAITING_FOR_EARLIER_ITEM.value]
-
-
 class PageItems:
     """The items one page of events touches: each customer's pending ones, in order.
 
@@ -196,6 +172,33 @@ class PageItems:
         self.pending_of(item["customer_id"]).remove(item)
         item["state"] = ItemState.SUPERSEDED.value
         self.rows.changed(item)
+
+
+# -- what a host sees ------------------------------------------------------
+
+
+class ItemStatus(StrEnum):
+    """An item as a host sees it (R2, R4)."""
+
+    QUEUED = "queued"
+    HELD = "held"
+    DELIVERED = "delivered"
+
+
+def item_status(row: Mapping[Any, Any], mark: int) -> ItemStatus | None:
+    """`row` (an item's `state` and `position`) beside the delivered mark; None if superseded."""
+    if row["state"] == ItemState.PENDING:
+        return ItemStatus.HELD
+    if row["state"] == ItemState.RELEASED:
+        return ItemStatus.DELIVERED if row["position"] <= mark else ItemStatus.QUEUED
+    return None
+
+
+def shown_reasons(row: Mapping[Any, Any], status: ItemStatus | None) -> list[str]:
+    """R5, D4: a held item's reasons; an item held only by an earlier one says so."""
+    if status is not ItemStatus.HELD:
+        return []
+    return list(row["reasons"]) or [Reason.WAITING_FOR_EARLIER_ITEM.value]
 
 
 _CUSTOMER: BindParameter[Any] = bindparam("customer")

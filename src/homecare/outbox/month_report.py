@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from homecare.domain.month import Month
@@ -32,20 +32,22 @@ UNKNOWN_ORGANISATION = "(unknown)"
 
 
 class OrganisationMonth(BaseModel):
-    """One organisation's month; `visits_confirmed` = the four visit counts after it."""
+    """One organisation's month: its visits, each by its latest report, and pause messages."""
 
     model_config = ConfigDict(frozen=True)
 
     organisation: str
-    visits_confirmed: int = 0
-    visits_delivered_before_run: int = 0
-    visits_delivered_after_run: int = 0
-    visits_queued: int = 0
-    visits_held: int = 0
-    pause_messages_sent: int = 0
-    pause_messages_sent_before_run: int = 0
-    pause_messages_waiting: int = 0
-    performed_hours_in_time: float = 0.0
+    visits_confirmed: int = Field(0, description="The four visit counts after it, summed.")
+    visits_delivered_before_run: int = Field(0, description="Paid with the month's run.")
+    visits_delivered_after_run: int = Field(0, description="Delivered after the run.")
+    visits_queued: int = Field(0, description="Released; the city has not fetched it yet.")
+    visits_held: int = Field(0, description="Held (R5), or behind a held item (D4).")
+    pause_messages_sent: int = Field(0, description="Pause messages the city fetched.")
+    pause_messages_sent_before_run: int = Field(0, description="Of those, before the run.")
+    pause_messages_waiting: int = Field(0, description="Queued or held pause messages.")
+    performed_hours_in_time: float = Field(
+        0.0, description="Performed time of the visits paid with the run (declined: none)."
+    )
 
 
 class MonthReport(BaseModel):

@@ -22,7 +22,7 @@ from sqlalchemy import (
     Uuid,
 )
 
-from homecare._sql.database import UtcDateTime, metadata
+from homecare._sql.database import metadata, utc_column
 from homecare.domain.fields import SD_NUMBER_MAX
 
 __all__ = [
@@ -78,7 +78,7 @@ acknowledgements = Table(
     "homecare_buffer_acknowledgements",
     metadata,
     Column("up_to_position", BigInteger, primary_key=True, autoincrement=False),
-    Column("acknowledged_at", UtcDateTime, nullable=False),
+    utc_column("acknowledged_at"),
 )
 
 assignments = Table(
@@ -87,8 +87,8 @@ assignments = Table(
     Column("assignment_id", Uuid, primary_key=True),
     Column("customer_id", Uuid, nullable=False),
     Column("staff_id", Uuid, nullable=False),
-    Column("performed_start", UtcDateTime, nullable=True),
-    Column("performed_end", UtcDateTime, nullable=True),
+    utc_column("performed_start", nullable=True),
+    utc_column("performed_end", nullable=True),
     Column("activities", JSON, nullable=False),
     # R15: performed | declined; a declined visit's performed_* hold its planned time
     Column("outcome", String(16), nullable=False, server_default="performed"),
@@ -118,9 +118,9 @@ pauses = Table(
     metadata,
     Column("pause_id", Uuid, primary_key=True),
     Column("customer_id", Uuid, nullable=False, index=True),
-    Column("starts_at", UtcDateTime, nullable=False),
-    Column("ends_at", UtcDateTime, nullable=True),
-    Column("cancelled_at", UtcDateTime, nullable=True),
+    utc_column("starts_at"),
+    utc_column("ends_at", nullable=True),
+    utc_column("cancelled_at", nullable=True),
 )
 
 city_periods = Table(
