@@ -23,7 +23,18 @@ from eventsourcing.persistence import PersistenceError
 from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
-from homecare.cli import assignments, audit, buffer, db, demo, pauses, serve, status, worker
+from homecare.cli import (
+    assignments,
+    audit,
+    buffer,
+    db,
+    demo,
+    pauses,
+    privacy,
+    serve,
+    status,
+    worker,
+)
 from homecare.cli.help import humanize
 from homecare.cli.output import State
 from homecare.cli.usage import ClickError, refuse_repeated_options, usage_failed
@@ -138,6 +149,7 @@ app.add_typer(pauses.app, name="pauses")
 app.add_typer(assignments.app, name="assignments")
 app.add_typer(audit.app, name="audit")
 app.add_typer(db.app, name="db")
+app.add_typer(privacy.app, name="privacy")
 serve.register(app)
 app.command("worker")(worker.worker)
 app.command("status")(status.status)
