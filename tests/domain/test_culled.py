@@ -45,3 +45,8 @@ def test_a_culled_personnummer_keeps_the_type_and_shows_the_marker_only() -> Non
         None,
     )
     assert not culled.is_coordination_number
+
+
+def test_a_number_read_back_from_a_sealed_field() -> None:
+    assert PersonalIdentityNumber.opened(CULLED) == PersonalIdentityNumber.culled()
+    assert PersonalIdentityNumber.opened(VALID) == PersonalIdentityNumber(VALID)

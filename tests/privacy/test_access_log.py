@@ -16,7 +16,7 @@ from sqlalchemy import select
 from homecare._sql.database import Database
 from homecare.domain.month import Month
 from homecare.domain.privacy import SubjectKind
-from homecare.privacy import Access, AccessEntry, AccessLog, Channel, access_log
+from homecare.privacy import Access, AccessEntry, AccessLog, Channel, access_log, reads
 
 ANNA, BERTIL = uuid4(), uuid4()
 
@@ -125,3 +125,22 @@ def test_the_monthly_review_counts_who_read_whom_and_flags_unusual_volumes(
         "eva",
     ]
     assert log.review(Month(2026, 5)).readers == []
+
+
+def test_one_reader_reading_many_subjects_is_one_entry_each(database: Database) -> None:
+    at = datetime(2026, 3, 3, 7, tzinfo=UTC)
+    entries = reads(
+        [(ANNA, SubjectKind.CUSTOMER), (BERTIL, SubjectKind.STAFF)],
+        reader="city",
+        what="fetch",
+        purpose="the city's poll",
+        channel=Channel.HTTP,
+        at=at,
+    )
+    assert AccessLog(database).record(entries) == 2
+    assert [
+        (e.subject_id, e.subject_kind, e.what, e.at) for e in AccessLog(database).entries()
+    ] == [
+        (ANNA, SubjectKind.CUSTOMER, "fetch", at),
+        (BERTIL, SubjectKind.STAFF, "fetch", at),
+    ]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from homecare.domain.fields import PERSONNUMMER_TEXT_MAX
-from homecare.domain.privacy import CULLED
+from homecare.domain.privacy import CULLED, Culled
 from homecare.errors import InvalidInputError, InvalidPersonalIdentityNumberError
 
 __all__ = ["PersonalIdentityNumber", "mask", "require_personnummer"]
@@ -99,6 +99,12 @@ class PersonalIdentityNumber:
         `.masked()` and `str()` show "culled" (`homecare.domain.privacy.CULLED`); it
         has no birth date (birth_year 0, birth_month/day/date None). Not validated."""
         return cls.from_store(CULLED.text)
+
+    @classmethod
+    def opened(cls, value: str | Culled) -> PersonalIdentityNumber:
+        """A number read back from a sealed field (`SubjectKeys.open`): `culled()` for
+        CULLED, else the stored canonical form (validated before it was sealed)."""
+        return cls.culled() if isinstance(value, Culled) else cls.from_store(value)
 
     @property
     def is_culled(self) -> bool:

@@ -12,7 +12,14 @@ facade, the audit, the CLI and HTTP can record reads.
 
 from __future__ import annotations
 
-from homecare.privacy.access_log import Access, AccessEntry, AccessLog, Channel, access_log
+from homecare.privacy.access_log import (
+    Access,
+    AccessEntry,
+    AccessLog,
+    Channel,
+    access_log,
+    reads,
+)
 from homecare.privacy.review import AccessReview, PairCount, ReaderVolume, review
 
 __all__ = [
@@ -24,5 +31,6 @@ __all__ = [
     "PairCount",
     "ReaderVolume",
     "access_log",
+    "reads",
     "review",
 ]

@@ -14,6 +14,8 @@ API (the read paths call `record`; `log = AccessLog(database)`):
   now (UTC). `what` is a short code: `customer`, `staff` (a facade read of one),
   `history`, `as_of` (audit), `fetch` (the city's fetch of an item), `view` (a
   CLI or console page), `export` (art. 15); new codes need no migration.
+  `reads(subjects, reader=..., what=..., purpose=..., channel=...)` builds the
+  entries of one reader's read of many subjects (a list view, a fetched page).
 - `log.entries(subject=None, month=None) -> list[AccessEntry]`: in the order
   recorded; `month` is a Stockholm calendar month.
 - `log.review(month, threshold=..., factor=...) -> AccessReview`: the monthly
@@ -50,7 +52,7 @@ from homecare.domain.privacy import SubjectKind
 from homecare.privacy.review import DEFAULT_FACTOR, DEFAULT_THRESHOLD, AccessReview, PairCount
 from homecare.privacy.review import review as build_review
 
-__all__ = ["Access", "AccessEntry", "AccessLog", "Channel", "access_log"]
+__all__ = ["Access", "AccessEntry", "AccessLog", "Channel", "access_log", "reads"]
 
 
 class Channel(StrEnum):
@@ -94,6 +96,30 @@ class Access(BaseModel):
     purpose: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
     channel: Channel
     at: datetime | None = None
+
+
+def reads(
+    subjects: Iterable[tuple[UUID, SubjectKind]],
+    *,
+    reader: str,
+    what: str,
+    purpose: str,
+    channel: Channel,
+    at: datetime | None = None,
+) -> list[Access]:
+    """One entry per subject read by one reader at once (a list view, a fetched page)."""
+    return [
+        Access(
+            reader=reader,
+            subject_id=subject_id,
+            subject_kind=kind,
+            what=what,
+            purpose=purpose,
+            channel=channel,
+            at=at,
+        )
+        for subject_id, kind in subjects
+    ]
 
 
 class AccessEntry(Access):
