@@ -46,6 +46,7 @@ __all__ = [
 
 HOUR = timedelta(hours=1)
 SECOND = timedelta(seconds=1)
+HOSPITAL = "hospital_stay"  # the pause reason unless a test names another
 
 Stage = Literal["planned", "performed", "attested", "confirmed"]
 STAGES: tuple[Stage, ...] = ("planned", "performed", "attested", "confirmed")
@@ -176,7 +177,7 @@ class Scenario:
         starts_at: datetime,
         ends_at: datetime | None = None,
         *,
-        reason: str = "hospital_stay",
+        reason: str = HOSPITAL,
         reason_text: str | None = None,
         actor: str = ACTOR,
         at: datetime | None = None,
@@ -222,17 +223,11 @@ class Pair:
         return walk(self.app, self.order, self.staff, start, end, stage, ("shower",), actor, times)
 
     def pause(
-        self,
-        level: str,
-        target: UUID,
-        starts_at: datetime,
-        ends_at: datetime | None = None,
-        *,
-        at: datetime = T0,
-        reason: str = "hospital_stay",
+        self, level: str, target: UUID, *period: datetime, at: datetime = T0, reason: str = HOSPITAL
     ) -> UUID:
-        """A pause on `target` (R7), notified and made at `at`."""
-        return self.scenario.pause(level, target, starts_at, ends_at, reason=reason, at=at)
+        """A pause on `target` over `period` (starts, ends if any) (R7), notified and made
+        at `at`."""
+        return self.scenario.pause(level, target, *period, reason=reason, at=at)
 
     def log_length(self) -> int:
         return self.scenario.log_length()
