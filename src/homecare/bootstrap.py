@@ -9,20 +9,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
-from eventsourcing.persistence import (
-    ConnectionPoolClosedError,
-    MapperDeserialisationError,
-    PersistenceError,
-)
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
 from homecare import schema
+from homecare._es.error_map import boundary, opening, translated
 from homecare._es.log import Log
 from homecare._es.runner import (
     FaultHook,
@@ -35,9 +29,8 @@ from homecare._es.runner import (
 from homecare._es.sealing import Sealer
 from homecare._sql.database import Database, lease
 from homecare._sql.lease import Lease
-from homecare.application import UNREADABLE_EVENTS, HomecareApplication
+from homecare.application import HomecareApplication
 from homecare.errors import (
-    CipherKeyError,
     HomecareError,
     InvalidInputError,
     ProjectionBusyError,
@@ -56,8 +49,13 @@ __all__ = ["Homecare", "connect", "open_database"]
 logger = logging.getLogger("homecare.bootstrap")
 
 
+@boundary
 class Homecare:
-    """A connected store: `app` for commands, read models for queries, `catch_up()` to project."""
+    """A connected store: `app` for commands, read models for queries, `catch_up()` to project.
+
+    Every public method raises only HomecareErrors: the libraries' are mapped
+    (`homecare._es.error_map`); opening the store fails as a StorageError naming it.
+    """
 
     def __init__(
         self, settings: Settings, *, create: bool = False, fault: FaultHook | None = None
@@ -66,30 +64,28 @@ class Homecare:
         connect_kwargs = None if settings.is_sqlite else settings.postgres_connect_kwargs()
         self.database = open_database(settings, must_exist=not create)
         try:
-            if create:
-                schema.upgrade(self.database)
-            else:
-                self._require_store()
-            self.app = HomecareApplication(
-                settings.eventsourcing_environment(), connect_kwargs=connect_kwargs
-            )
-            self.log = Log(self.app.recorder, self.app.mapper)
-            sealer = Sealer(self.app.mapper.cipher)
-            message_format = ParagoFormat()
-            self.parts = Parts(self.database, sealer, message_format)
-            """What the registry's projections are built from (`homecare.registry`)."""
-            self.buffer = Buffer(self.database, sealer, message_format)
-            self.month_close = MonthClose(
-                self.buffer,
-                saturday_is_holiday=settings.saturday_is_holiday,
-                pause_covering=self.app.pause_covering,
-            )
+            with opening(settings.redacted_url):
+                if create:
+                    schema.upgrade(self.database)
+                else:
+                    self._require_store()
+                self.app = HomecareApplication(
+                    settings.eventsourcing_environment(), connect_kwargs=connect_kwargs
+                )
+                self.log = Log(self.app.recorder, self.app.mapper)
+                sealer = Sealer(self.app.mapper.cipher)
+                message_format = ParagoFormat()
+                self.parts = Parts(self.database, sealer, message_format)
+                """What the registry's projections are built from (`homecare.registry`)."""
+                self.buffer = Buffer(self.database, sealer, message_format)
+                self.month_close = MonthClose(
+                    self.buffer,
+                    saturday_is_holiday=settings.saturday_is_holiday,
+                    pause_covering=self.app.pause_covering,
+                )
         except HomecareError:
             self.database.dispose()
             raise
-        except Exception as error:
-            self.database.dispose()
-            raise _storage_error(settings, error) from error
         logger.debug("opened the store at %s", settings.redacted_url)
         self.runners: list[ProjectionRunner] = []
         self._fault = fault
@@ -124,11 +120,11 @@ class Homecare:
 
     def catch_up(self) -> int:
         """Bring every read model and the buffer up to the end of the log (on demand)."""
-        return self._translate(lambda: catch_up_together(self.runners))
+        return catch_up_together(self.runners)
 
     def run_page(self) -> int:
         """One page of the log for every projection, in one transaction; 0 when caught up."""
-        return self._translate(lambda: run_page_together(self.runners))
+        return run_page_together(self.runners)
 
     def worker_alive(self, within: float = 15.0) -> bool:
         """Whether a worker holds the projections' lease and renewed it in the last
@@ -145,21 +141,6 @@ class Homecare:
         """Run `guard` inside every page's transaction (the worker's lease check), or stop."""
         for runner in self.runners:
             runner.guard = guard
-
-    def _translate(self, work: Callable[[], int]) -> int:
-        try:
-            return work()
-        except HomecareError:
-            raise
-        except MapperDeserialisationError as error:
-            raise CipherKeyError(UNREADABLE_EVENTS) from error
-        except (PersistenceError, ConnectionPoolClosedError) as error:
-            raise _storage_error(self.settings, error) from error
-        except SQLAlchemyError as error:  # the driver's text may quote a row (D8): type only
-            raise StorageError(
-                f"The store at {self.settings.redacted_url} failed while projecting: "
-                f"{type(error).__name__}."
-            ) from error
 
     def stopped(self) -> list[Stopped]:
         """The projections that stopped at an event they cannot apply (D10), for health."""
@@ -190,14 +171,10 @@ class Homecare:
     def check_cipher_key(self) -> None:
         """D8: read back the newest stored event and the newest buffer item with this
         store's key (two rows); CipherKeyError when either cannot be read."""
-        try:
-            last = self.app.recorder.max_notification_id()
-            if last:
-                newest = self.app.recorder.select_notifications(start=last, limit=1)
-                for notification in newest:
-                    self.app.mapper.to_domain_event(notification)
-        except MapperDeserialisationError as error:
-            raise CipherKeyError(UNREADABLE_EVENTS) from error
+        last = self.app.recorder.max_notification_id()
+        if last:
+            for notification in self.app.recorder.select_notifications(start=last, limit=1):
+                self.app.mapper.to_domain_event(notification)
         self.buffer.check_readable()
 
     def close(self) -> None:
@@ -247,6 +224,7 @@ def connect(
     return Homecare(settings, create=create, fault=fault)
 
 
+@translated
 def open_database(settings: Settings, *, must_exist: bool = True) -> Database:
     """The read side's engines for `settings` (no store is created: `must_exist`
     keeps a SQLite file from being made by opening it)."""
@@ -267,10 +245,3 @@ def open_database(settings: Settings, *, must_exist: bool = True) -> Database:
             f"the folder {path.parent} does not exist."
         )
     return database
-
-
-def _storage_error(settings: Settings, error: Exception) -> StorageError:
-    return StorageError(
-        f"Cannot open the store at {settings.redacted_url}: {type(error).__name__}: "
-        f"{str(error).splitlines()[0] if str(error) else 'no detail'}"
-    )

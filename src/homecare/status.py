@@ -21,8 +21,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, or_, select
 
+from homecare._es.error_map import UNREADABLE_EVENTS, translated
 from homecare._sql.database import lease
-from homecare.application import UNREADABLE_EVENTS
 from homecare.bootstrap import Homecare
 from homecare.errors import StorageError
 from homecare.outbox import tables as t
@@ -81,6 +81,7 @@ def _event_time(hc: Homecare, position: int) -> datetime | None:
     return stamp if isinstance(stamp, datetime) else None
 
 
+@translated
 def check_readable(hc: Homecare) -> int:
     """The log's last notification position (0 when empty), after opening its event (D8).
 
@@ -115,8 +116,10 @@ def _projections(hc: Homecare, now: datetime, end: int) -> list[ProjectionFigure
     return found
 
 
+@translated
 def figures(hc: Homecare, now: datetime | None = None) -> StoreFigures:
-    """Every figure, read now (raises StorageError and the like if the store fails)."""
+    """Every figure, read now (raises StorageError and the like if the store fails: the
+    libraries' errors are mapped, `homecare._es.error_map`)."""
     now = now or datetime.now(UTC)
     end = check_readable(hc)
     projections = _projections(hc, now, end)

@@ -7,8 +7,9 @@
   (the recorder NOTIFYs in each insert's transaction) on its lease session, so
   new events are projected within a second; SQLite has no notifications, so it
   polls with a short backoff (50 ms doubling to `idle_max` while idle).
-- Survives the store going away: storage errors are logged and retried with
-  backoff (the lease is given up and taken again with a new epoch).
+- Survives the store going away: storage errors (the libraries' mapped to
+  StorageError by `homecare._es.error_map`, and the OS's) are logged and retried
+  with backoff (the lease is given up and taken again with a new epoch).
 - Stops cleanly: `stop` (SIGTERM/SIGINT in the CLI) is checked between pages, so
   the page in hand is finished (committed or not started), never cut.
 - Rebuilds a projection whose version changed (the runner does, in its first page).
@@ -22,10 +23,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
-from eventsourcing.persistence import PersistenceError
-from sqlalchemy.exc import SQLAlchemyError
-
+from homecare._es.error_map import mapped
 from homecare._sql.lease import Lease
 from homecare.bootstrap import Homecare
 from homecare.errors import LeaseLostError, StorageError
@@ -76,23 +74,18 @@ class Worker:
         try:
             while not stop.is_set():
                 try:
-                    if not self._hold(stop):
-                        continue
-                    worked = self._drain(stop)
-                    self._renew_if_due()
-                    retry = self.options.retry_initial
-                    if not worked:
-                        self._wait(stop)
+                    with mapped():
+                        if not self._hold(stop):
+                            continue
+                        worked = self._drain(stop)
+                        self._renew_if_due()
+                        retry = self.options.retry_initial
+                        if not worked:
+                            self._wait(stop)
                 except LeaseLostError as error:
                     logger.warning("%s", error)
                     self._let_go()
-                except (
-                    StorageError,
-                    SQLAlchemyError,
-                    PersistenceError,
-                    psycopg.Error,
-                    OSError,
-                ) as error:
+                except (StorageError, OSError) as error:
                     self.stats.errors += 1
                     logger.warning("storage error, retrying in %.1f s: %s", retry, _one_line(error))
                     self._let_go()

@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import inspect
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
-from types import TracebackType
 from typing import Final, ParamSpec, TypeVar
 
 import eventsourcing.persistence as es
@@ -123,39 +123,26 @@ class mapped:  # noqa: N801 - used like a function: `with mapped():`
     def __enter__(self) -> None:
         return None
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        found = None if exc is None else translate(exc)
-        if found is not None and found is not exc:
-            raise found from exc
+    def __exit__(self, _type: object, error: BaseException | None, _trace: object) -> None:
+        found = None if error is None else translate(error)
+        if found is not None and found is not error:
+            raise found from error
 
 
-class opening:  # noqa: N801 - used like a function: `with opening(url):`
+@contextmanager
+def opening(shown_url: str) -> Iterator[None]:
     """Opening the store at `shown_url` (redacted): any failure that is not a HomecareError
     (a refused connection, a database that does not exist, a missing driver) is a
     StorageError naming the URL and the failure's first line."""
-
-    def __init__(self, shown_url: str) -> None:
-        self.shown_url = shown_url
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if isinstance(exc, Exception) and not isinstance(exc, HomecareError):
-            first = str(exc).splitlines()[0] if str(exc) else "no detail"
-            raise StorageError(
-                f"Cannot open the store at {self.shown_url}: {type(exc).__name__}: {first}"
-            ) from exc
+    try:
+        yield
+    except HomecareError:
+        raise
+    except Exception as error:
+        first = str(error).splitlines()[0] if str(error) else "no detail"
+        raise StorageError(
+            f"Cannot open the store at {shown_url}: {type(error).__name__}: {first}"
+        ) from error
 
 
 def translated(function: Callable[P, R]) -> Callable[P, R]:

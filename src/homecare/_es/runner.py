@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import Connection, Table
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
+from homecare._es.error_map import UNREACHABLE, boundary, translated
 from homecare._es.log import Log, Positioned, union_of_topics
 from homecare._es.topics import topic_of
 from homecare._sql.database import Database, is_read_only_error
@@ -101,15 +101,10 @@ class _PageFailedError(Exception):
 
 
 # Errors of reaching the store, not of an event: they pass through as they are.
-_UNREACHABLE = (
-    OperationalError,
-    InterfaceError,
-    DisconnectionError,
-    StorageError,
-    ProjectionBusyError,
-)
+_UNREACHABLE: tuple[type[Exception], ...] = (*UNREACHABLE, StorageError, ProjectionBusyError)
 
 
+@boundary
 class ProjectionRunner:
     def __init__(
         self,
@@ -164,6 +159,7 @@ class ProjectionRunner:
         return run_page_together([self])
 
 
+@translated
 def catch_up_together(runners: Sequence[ProjectionRunner]) -> int:
     """Catch several projections of one store up in shared pages: each event is read and
     decoded once for all of them, and they commit together (each with its own position).
@@ -176,11 +172,12 @@ def catch_up_together(runners: Sequence[ProjectionRunner]) -> int:
     return processed
 
 
+@translated
 def run_page_together(runners: Sequence[ProjectionRunner]) -> int:
     """One page (see `_run_page`); if a projection fails on it, the page is applied again
     one event at a time, so the events before the culprit are projected and the culprit
     is named: ProjectionStoppedError (D10), and the runner's `stopped` says where it
-    stands, for health checks.
+    stands, for health checks. Library errors leave as HomecareErrors (the error map).
     """
     try:
         return _run_page(runners)

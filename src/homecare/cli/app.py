@@ -3,12 +3,13 @@
 Every command opens the store named by `--db` (default `HOMECARE_DATABASE_URL`,
 else `sqlite:///homecare.db`) through `homecare.connect`, like any host: the
 environment is read by `homecare.Settings` alone (D9), never by click. A
-`HomecareError`, or a storage failure the library did not translate, is
-printed as exactly one line on stderr with a non-zero exit, never a
-traceback. Usage errors found by click before a command runs (an unknown
-option or command, a missing argument, a value of the wrong type or range)
-come out the same way: one line, code `invalid_input`, exit 1, never typer's
-boxed panel.
+`HomecareError` is printed as exactly one line on stderr with a non-zero
+exit, never a traceback; a library error that a command met outside the
+library's boundaries (the `db` commands' migrations) is mapped to one first,
+by the same table (`homecare._es.error_map`). Usage errors found by click
+before a command runs (an unknown option or command, a missing argument, a
+value of the wrong type or range) come out the same way: one line, code
+`invalid_input`, exit 1, never typer's boxed panel.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any, NoReturn
 
 import typer
-from eventsourcing.persistence import PersistenceError
-from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
+from homecare._es.error_map import mapped
 from homecare.cli import (
     assignments,
     audit,
@@ -81,12 +81,10 @@ class _Group(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            with mapped():
+                return super().invoke(ctx)
         except HomecareError as error:
             _fail(f"{error.code}: {error.message}")
-        except (SQLAlchemyError, PersistenceError) as error:
-            detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
-            _fail(f"storage_error: {type(error).__name__}: {detail[:200]}")
 
 
 def _fail(message: str) -> NoReturn:

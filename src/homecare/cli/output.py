@@ -21,7 +21,6 @@ import typer
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 
 from homecare._sql.database import is_read_only_error
 from homecare.bootstrap import Homecare, connect
@@ -69,7 +68,7 @@ def store(ctx: typer.Context, *, catch_up: bool = True, create: bool = False) ->
         if catch_up and not hc.worker_alive():  # a live worker keeps the views current
             try:
                 hc.catch_up()
-            except (SQLAlchemyError, HomecareError) as error:
+            except HomecareError as error:
                 if not is_read_only_error(error.__cause__ or error):
                     raise
                 lag = max((runner.lag() for runner in hc.runners), default=0)

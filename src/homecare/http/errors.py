@@ -9,6 +9,9 @@
     503 {"detail": str, "code": str} the store is unreachable or failing
     500 {"detail": str}              a bug; logged as type and frames only
 
+Routes call the library, whose boundaries raise only HomecareErrors; a library
+error met outside them is answered through the same map (`homecare._es.error_map`).
+
 Why so careful: error messages of the libraries underneath quote their input
 (SQL parameters, pydantic's `input_value`, a stored payload), and those may
 hold a personnummer (D8). Bodies therefore never echo input, storage errors
@@ -23,14 +26,13 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
-import sqlalchemy.exc
-from eventsourcing.persistence import PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from homecare._es.error_map import LIBRARY_ERRORS, translate
 from homecare.errors import (
     ConcurrentUpdateError,
     CursorHistoryError,
@@ -48,14 +50,6 @@ __all__ = ["ErrorBody", "HistoryChangedBody", "install_error_handlers", "invalid
 logger = logging.getLogger("homecare.http")
 
 STORE_UNAVAILABLE = "The store is unavailable; try again later."
-STORAGE_FAILURES: tuple[type[Exception], ...] = (
-    StorageError,
-    PersistenceError,
-    sqlalchemy.exc.OperationalError,
-    sqlalchemy.exc.InterfaceError,
-    sqlalchemy.exc.DisconnectionError,
-    sqlalchemy.exc.TimeoutError,
-)
 _STATUS: dict[type[HomecareError], int] = {
     InvalidInputError: 422,
     NotFoundError: 404,
@@ -95,8 +89,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_failed)  # type: ignore[arg-type]
     app.add_exception_handler(HomecareError, _library_error)  # type: ignore[arg-type]
     app.add_exception_handler(CursorHistoryError, _history_changed)  # type: ignore[arg-type]
-    for failure in STORAGE_FAILURES[1:]:
-        app.add_exception_handler(failure, _storage_failed)
+    for library_error in LIBRARY_ERRORS:  # met outside the library's boundaries: the same map
+        app.add_exception_handler(library_error, _mapped)
     app.add_middleware(_ContainUnexpected)
 
 
@@ -117,6 +111,10 @@ def _library_error(request: Request, error: HomecareError) -> JSONResponse:
     return JSONResponse(ErrorBody(detail=error.message, code=error.code).model_dump(), status)
 
 
+def _mapped(request: Request, error: Exception) -> JSONResponse:
+    return _library_error(request, translate(error) or StorageError(STORE_UNAVAILABLE))
+
+
 def _history_changed(request: Request, error: CursorHistoryError) -> JSONResponse:
     logger.warning("%s %s: %s", request.method, request.url.path, error.message)
     body = HistoryChangedBody(
@@ -125,13 +123,10 @@ def _history_changed(request: Request, error: CursorHistoryError) -> JSONRespons
     return JSONResponse(body.model_dump(), 409)
 
 
-def _storage_failed(request: Request, error: Exception) -> JSONResponse:
-    if isinstance(error, HomecareError):  # operator-facing text, without personal data (D8)
-        logger.error("%s %s: %s: %s", request.method, request.url.path, error.code, error.message)
-    else:
-        logger.error("%s %s: storage failure %s", request.method, request.url.path, _kind(error))
-    code = error.code if isinstance(error, HomecareError) else StorageError.code
-    return JSONResponse(ErrorBody(detail=STORE_UNAVAILABLE, code=code).model_dump(), 503)
+def _storage_failed(request: Request, error: HomecareError) -> JSONResponse:
+    # operator-facing text, without personal data (D8)
+    logger.error("%s %s: %s: %s", request.method, request.url.path, error.code, error.message)
+    return JSONResponse(ErrorBody(detail=STORE_UNAVAILABLE, code=error.code).model_dump(), 503)
 
 
 def _kind(error: BaseException) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
+from homecare._es.error_map import boundary
 from homecare.domain.common import require_aware
 from homecare.domain.month import Month
 from homecare.domain.payment_run import PaymentRun, month_due_next, payment_run
@@ -28,6 +29,7 @@ from homecare.outbox.store import Buffer, utc_now
 __all__ = ["MonthClose"]
 
 
+@boundary
 class MonthClose:
     def __init__(
         self,

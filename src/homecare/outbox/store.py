@@ -15,6 +15,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, select
 
+from homecare._es.error_map import boundary
 from homecare._es.sealing import Sealer
 from homecare._sql.database import Database
 from homecare.domain.month import Month
@@ -60,6 +61,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@boundary
 class Buffer:
     """The integration buffer of one store: what the city fetches and what the operator sees."""
 

@@ -18,12 +18,11 @@ from uuid import UUID
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.exc import SQLAlchemyError
 
-from homecare.errors import HomecareError, InvalidInputError, NotFoundError
+from homecare._es.error_map import mapped
+from homecare.errors import InvalidInputError, NotFoundError, StorageError
 from homecare.http.console.i18n import LANG_COOKIE, LANGUAGES, choose_language, render
 from homecare.http.console.session import COOKIE, open_session
-from homecare.http.errors import STORAGE_FAILURES
 from homecare.http.tokens import ApiToken, TokenRing
 
 __all__ = ["PersonalDataHook", "PersonalDataView", "Renderer", "console_base"]
@@ -31,7 +30,6 @@ __all__ = ["PersonalDataHook", "PersonalDataView", "Renderer", "console_base"]
 logger = logging.getLogger("homecare.http.console")
 T = TypeVar("T")
 
-_READ_FAILURES: tuple[type[Exception], ...] = (*STORAGE_FAILURES, SQLAlchemyError)
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": (
@@ -169,17 +167,20 @@ class Renderer:
         """Render `template` with what `read` returns; its failures become error pages."""
         try:
             once_each(request)
-            context = read()
+            with mapped():  # a library error met outside the library's boundaries
+                context = read()
         except NotFoundError as error:
             return self.error(request, viewer, 404, "not_found", what, error.code)
         except InvalidInputError as error:
             return self.error(request, viewer, 422, "invalid", what, error.message)
-        except _READ_FAILURES as error:
-            code = error.code if isinstance(error, HomecareError) else "storage_error"
+        except StorageError as error:
             logger.error(
-                "console %s: the store failed (%s, %s)", request.url.path, code, _kind(error)
+                "console %s: the store failed (%s, %s)",
+                request.url.path,
+                error.code,
+                _kind(error.__cause__ or error),
             )
-            return self.error(request, viewer, 503, "store", what, code)
+            return self.error(request, viewer, 503, "store", what, error.code)
         except Exception as error:  # a bug: an error page, never a page that looks empty
             frames = "".join(traceback.format_tb(error.__traceback__))
             logger.error("console %s: unexpected %s\n%s", request.url.path, _kind(error), frames)

@@ -19,6 +19,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, and_, case, literal, or_, select
 
+from homecare._es.error_map import boundary
 from homecare._sql.database import Database
 from homecare.domain.citydays.localdays import utc_midnight
 from homecare.domain.common import parse_choice, require_aware
@@ -78,6 +79,7 @@ def previous_month(today: date) -> tuple[date, date]:
     return Month.before(today).days
 
 
+@boundary
 class PauseQueries:
     """The overview's queries over `database` (PauseOverview is one)."""
 
