@@ -12,6 +12,7 @@ Everything named here is kept stable; every other module may change.
 (`HomecareApplication`), and every error raised derives from `HomecareError`.
 """
 
+from homecare import errors
 from homecare.application import HomecareApplication, VisitReport
 from homecare.bootstrap import Homecare, connect
 from homecare.domain import (
@@ -30,33 +31,6 @@ from homecare.domain import (
     WorkShift,
 )
 from homecare.domain.payment_run import PaymentRun
-from homecare.errors import (
-    AssignmentAlreadyConfirmedError,
-    AssignmentInPauseError,
-    AssignmentNotAttestedError,
-    AssignmentNotPerformedError,
-    CipherKeyError,
-    ConcurrentUpdateError,
-    ConfirmationRejectedError,
-    CursorHistoryError,
-    HomecareError,
-    InvalidCursorError,
-    InvalidInputError,
-    InvalidLimitError,
-    InvalidPeriodError,
-    InvalidPersonalIdentityNumberError,
-    LeaseLostError,
-    NotFoundError,
-    PauseCancelledError,
-    PauseUnchangedError,
-    ProjectionBusyError,
-    ProjectionStoppedError,
-    RuleViolationError,
-    SchemaOutdatedError,
-    StorageError,
-    StoreNotInitialisedError,
-    TimeWentBackwardsError,
-)
 from homecare.outbox.deadline import AtRiskGroup, AtRiskItem, DeadlineReport, MetricSample
 from homecare.outbox.messages import CustomerPauseMessage, FetchResult, VisitReportMessage
 from homecare.outbox.month_close import MonthClose
@@ -80,22 +54,45 @@ from homecare.outbox.store import (
 from homecare.schema import alembic_include_name, alembic_include_object
 from homecare.settings import Settings
 
+# Every error, each re-exported `as` itself in one block; `__all__` takes errors.__all__.
+# isort: off
+from homecare.errors import (
+    AssignmentAlreadyConfirmedError as AssignmentAlreadyConfirmedError,
+    AssignmentInPauseError as AssignmentInPauseError,
+    AssignmentNotAttestedError as AssignmentNotAttestedError,
+    AssignmentNotPerformedError as AssignmentNotPerformedError,
+    CipherKeyError as CipherKeyError,
+    ConcurrentUpdateError as ConcurrentUpdateError,
+    ConfirmationRejectedError as ConfirmationRejectedError,
+    CursorHistoryError as CursorHistoryError,
+    HomecareError as HomecareError,
+    InvalidCursorError as InvalidCursorError,
+    InvalidInputError as InvalidInputError,
+    InvalidLimitError as InvalidLimitError,
+    InvalidPeriodError as InvalidPeriodError,
+    InvalidPersonalIdentityNumberError as InvalidPersonalIdentityNumberError,
+    LeaseLostError as LeaseLostError,
+    NotFoundError as NotFoundError,
+    PauseCancelledError as PauseCancelledError,
+    PauseUnchangedError as PauseUnchangedError,
+    ProjectionBusyError as ProjectionBusyError,
+    ProjectionStoppedError as ProjectionStoppedError,
+    RuleViolationError as RuleViolationError,
+    SchemaOutdatedError as SchemaOutdatedError,
+    StorageError as StorageError,
+    StoreNotInitialisedError as StoreNotInitialisedError,
+    TimeWentBackwardsError as TimeWentBackwardsError,
+)
+# isort: on
+
 __all__ = [
     "Assignment",
-    "AssignmentAlreadyConfirmedError",
-    "AssignmentInPauseError",
     "AssignmentIntegration",
-    "AssignmentNotAttestedError",
-    "AssignmentNotPerformedError",
     "AssignmentStatus",
     "AtRiskGroup",
     "AtRiskItem",
     "Buffer",
-    "CipherKeyError",
-    "ConcurrentUpdateError",
-    "ConfirmationRejectedError",
     "Contract",
-    "CursorHistoryError",
     "Customer",
     "CustomerPauseMessage",
     "CustomerReconciliation",
@@ -106,43 +103,26 @@ __all__ = [
     "FetchResult",
     "Homecare",
     "HomecareApplication",
-    "HomecareError",
     "InactivatedPause",
     "IntegrationStatus",
-    "InvalidCursorError",
-    "InvalidInputError",
-    "InvalidLimitError",
-    "InvalidPeriodError",
-    "InvalidPersonalIdentityNumberError",
     "ItemStatus",
     "ItemView",
-    "LeaseLostError",
     "MetricSample",
     "MonthClose",
     "MonthReport",
-    "NotFoundError",
     "Order",
     "OrganisationMonth",
     "Pause",
-    "PauseCancelledError",
     "PauseLevel",
     "PauseMessageView",
     "PauseReason",
     "PauseStatus",
-    "PauseUnchangedError",
     "PaymentRun",
     "PersonalIdentityNumber",
     "ProblemGroup",
-    "ProjectionBusyError",
-    "ProjectionStoppedError",
     "Reconciliation",
-    "RuleViolationError",
-    "SchemaOutdatedError",
     "Settings",
     "Staff",
-    "StorageError",
-    "StoreNotInitialisedError",
-    "TimeWentBackwardsError",
     "VisitReport",
     "VisitReportMessage",
     "WorkShift",
@@ -150,3 +130,5 @@ __all__ = [
     "alembic_include_object",
     "connect",
 ]
+__all__ += errors.__all__  # every error (imported `as` itself above: re-exported)
+__all__.sort()

@@ -27,9 +27,10 @@
         └── CipherKeyError              stored data unreadable with this key (D8)
 
 Why one module: a host catches `HomecareError` (or one `code`) and never needs
-to know which library underneath failed; the boundary translates those
-(`homecare.application` and `homecare.bootstrap`). Messages are written for an
-operator and never carry a full personnummer (D8): pass masked values only.
+to know which library underneath failed; one table translates those
+(`homecare._es.error_map`), applied at the boundary every entry point passes.
+Messages are written for an operator and never carry a full personnummer (D8):
+pass masked values only.
 """
 
 from __future__ import annotations
@@ -178,14 +179,22 @@ class ConfirmationRejectedError(RuleViolationError):
 
 
 class ConcurrentUpdateError(HomecareError):
+    """Someone saved the same record first; nothing was saved: load it again and retry."""
+
     code = "concurrent_update"
 
 
 class ProjectionBusyError(HomecareError):
+    """D2: another follower or worker already runs the projections
+    of this store (one writer at a time)."""
+
     code = "projection_busy"
 
 
 class StorageError(HomecareError):
+    """The store failed or cannot be reached: the libraries' errors, mapped by
+    `homecare._es.error_map` (the driver's text is never quoted, D8); HTTP 503."""
+
     code = "storage_error"
 
 
