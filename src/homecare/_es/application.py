@@ -3,7 +3,7 @@
 Why here: this is the one place that knows how eventsourcing builds an
 application (environment, infrastructure factory, PostgreSQL pool, transcoder)
 and reads an aggregate back. `homecare.application.HomecareApplication` subclasses
-`EventStore` and sees only loading (`_load`, `loads`), saving (`save`, `_change`)
+`EventStore` and sees only loading (`_load`, `_loads`), saving (`save`, `_change`)
 and `homecare.errors`; `save`, `get` and `get_as_of` pass the one error map
 (`homecare._es.error_map`), as every public command of the facade does.
 """
@@ -86,7 +86,7 @@ class EventStore(Application[UUID]):
         """One aggregate of this kind by id (InvalidInputError, NotFoundError)."""
         return load_aggregate(self.repository, kind, aggregate_id, version=version)
 
-    def loads(self) -> CommandLoads:
+    def _loads(self) -> CommandLoads:
         """A loader for one command: prefetching, memoised, with the pauses of an order."""
         return CommandLoads(self)
 

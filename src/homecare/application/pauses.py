@@ -92,7 +92,7 @@ class PauseCommands(EventStore):
 
     def pauses_of_order(self, order_id: UUID) -> list[Pause]:
         """Every pause that can stop this order: its own, its contract's, its customer's (R7)."""
-        return self.loads().pauses_of_order(order_id)
+        return self._loads().pauses_of_order(order_id)
 
     def paused_by(
         self,
@@ -111,7 +111,7 @@ class PauseCommands(EventStore):
         targets = [x for x in (order_id, contract_id, customer_id) if x is not None]
         if len(targets) != 1:
             raise InvalidInputError("Name exactly one of order_id, contract_id, customer_id.")
-        loads = self.loads()
+        loads = self._loads()
         if order_id is not None:
             pauses = loads.pauses_of_order(order_id)
         elif contract_id is not None:

@@ -146,7 +146,7 @@ class VisitCommands(EventStore):
 
     def confirm_assignment(self, assignment_id: UUID, *, actor: str, at: datetime) -> None:
         """R1, R2: confirm one attested visit; it is placed in the integration buffer."""
-        loads = self.loads()
+        loads = self._loads()
         loads.prefetch([assignment_id])
         assignment = loads.load(Assignment, assignment_id)
         loads.prefetch_pause_check([assignment])
@@ -181,7 +181,7 @@ class VisitCommands(EventStore):
         require_day(day, "day")
         checked = confirmation.check_corrections(corrections)
         shift_id = WorkShift.id_for(staff_id, day)
-        loads = self.loads()
+        loads = self._loads()
         loads.prefetch([staff_id, shift_id])
         loads.load(Staff, staff_id)
         shift = loads.load(WorkShift, shift_id)
@@ -195,7 +195,7 @@ class VisitCommands(EventStore):
         visit's reported time lies in, or None; such a visit cannot be confirmed.
 
         Raises NotFoundError for an unknown visit."""
-        loads = self.loads()
+        loads = self._loads()
         pause = confirmation.pause_over(loads.load(Assignment, assignment_id), loads)
         return None if pause is None else pause.id
 
@@ -203,7 +203,7 @@ class VisitCommands(EventStore):
         self, assignment_ids: Sequence[UUID], loads: CommandLoads | None = None
     ) -> CommandLoads:
         """A loader with these visits and what their pause check needs read ahead."""
-        loads = loads or self.loads()
+        loads = loads or self._loads()
         loads.prefetch(assignment_ids)
         loads.prefetch_pause_check(loads.peek(Assignment, i) for i in assignment_ids)
         return loads
