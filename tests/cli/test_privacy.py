@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
+from homecare._sql.subject_keys import SubjectKeys
 from homecare.bootstrap import open_database
 from homecare.domain.privacy import SubjectKind
 from homecare.privacy import Access, AccessLog, Channel
@@ -72,3 +73,20 @@ def test_bad_input_is_one_line(tmp_path: Path) -> None:
     cli = _cli_with_reads(tmp_path)
     assert_one_line_error(cli("privacy", "access-log", "--month", "March"), "YYYY-MM")
     assert_one_line_error(cli("privacy", "access-log", "--subject", "anna"), "subject")
+
+
+def test_the_register_of_culled_subjects(tmp_path: Path) -> None:
+    cli = _cli_with_reads(tmp_path)
+    assert cli.json("privacy", "culled", "--json") == []
+    database = open_database(Settings(database_url=cli.url))
+    keys = SubjectKeys(database, None)
+    keys.seal(ANNA, SubjectKind.CUSTOMER, "Anna")
+    keys.cull(ANNA)
+    keys.cull(OLLE, kind=SubjectKind.STAFF)
+    database.dispose()
+    found = cli.json("privacy", "culled", "--json")
+    assert [(c["subject_id"], c["kind"]) for c in found] == [
+        (str(ANNA), "customer"),
+        (str(OLLE), "staff"),
+    ]
+    assert str(OLLE) in cli.ok("privacy", "culled").stdout

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Column, Connection, LargeBinary, String, Table, Uuid, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -24,7 +25,7 @@ from homecare._sql.scrub import secure_delete
 from homecare.domain.privacy import CULLED, Culled, SubjectKind
 from homecare.errors import CipherKeyError
 
-__all__ = ["NONCE_BYTES", "KeyTable", "subject_keys"]
+__all__ = ["NONCE_BYTES", "CulledSubject", "KeyTable", "subject_keys"]
 
 NONCE_BYTES = 12
 _DATA_KEY_BYTES = 32
@@ -44,6 +45,16 @@ subject_keys = Table(
     Column("culled_at", UtcDateTime, nullable=True),
 )
 """One data key per data subject (R16); the key wrapped when the store has a cipher key."""
+
+
+class CulledSubject(BaseModel):
+    """A culled subject, as the register of cullings kept outside backups lists it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    subject_id: UUID
+    kind: SubjectKind
+    culled_at: datetime
 
 
 class KeyTable:
@@ -82,13 +93,13 @@ class KeyTable:
             .on_conflict_do_nothing(index_elements=[subject_keys.c.subject_id])
         )
 
-    def culled(self, conn: Connection) -> dict[UUID, datetime]:
+    def culled(self, conn: Connection) -> list[CulledSubject]:
         rows = conn.execute(
-            select(subject_keys.c.subject_id, subject_keys.c.culled_at).where(
-                subject_keys.c.culled_at.is_not(None)
-            )
+            select(subject_keys.c.subject_id, subject_keys.c.kind, subject_keys.c.culled_at)
+            .where(subject_keys.c.culled_at.is_not(None))
+            .order_by(subject_keys.c.culled_at, subject_keys.c.subject_id)
         ).all()
-        return {row.subject_id: row.culled_at for row in rows}
+        return [CulledSubject(subject_id=r[0], kind=r[1], culled_at=r[2]) for r in rows]
 
     def unwrap(self, subject_id: UUID, stored: bytes) -> bytes:
         expected = _DATA_KEY_BYTES if self._wrap is None else _WRAPPED_BYTES

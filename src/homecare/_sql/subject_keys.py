@@ -27,8 +27,9 @@ API (the wiring phase uses exactly this; `keys = SubjectKeys(database, cipher_ke
   (`homecare._sql.scrub`): SQLite checkpoints and truncates the WAL (the cull
   ran with `PRAGMA secure_delete=ON`, so freed space is zeroed); PostgreSQL
   rewrites the key table (VACUUM FULL: dead row versions go with the old file).
-- `keys.culled() -> dict[UUID, datetime]`: every culled subject (for re-culling
-  after a restore, docs/privacy.md).
+- `keys.culled() -> list[CulledSubject]`: every culled subject, id, kind and
+  time, oldest first (the register to keep outside backups, docs/privacy.md;
+  `homecare privacy culled`).
 - `keys.bound(conn) -> BoundKeys`: `seal` and `open` within one transaction
   (a projection's page, a command), each subject's key read from the table
   once for it; drop it when the transaction ends.
@@ -54,12 +55,19 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, select
 
 from homecare._sql.database import Database
-from homecare._sql.key_table import NONCE_BYTES, KeyTable, subject_keys
+from homecare._sql.key_table import NONCE_BYTES, CulledSubject, KeyTable, subject_keys
 from homecare._sql.scrub import mark, scrub, secure_delete
 from homecare.domain.privacy import CULLED, Culled, SubjectKind
 from homecare.errors import InvalidInputError, RuleViolationError, StorageError
 
-__all__ = ["SEALED_PREFIX", "BoundKeys", "SubjectKeys", "is_sealed", "subject_keys"]
+__all__ = [
+    "SEALED_PREFIX",
+    "BoundKeys",
+    "CulledSubject",
+    "SubjectKeys",
+    "is_sealed",
+    "subject_keys",
+]
 
 SEALED_PREFIX = "hc1:"
 _Entry = tuple[AESGCM | Culled, str]  # a key (or CULLED) and the subject's kind
@@ -150,8 +158,8 @@ class SubjectKeys:
         """After a cull commits: no destroyed key left readable on disk (True: done)."""
         return scrub(self._database, subject_keys.name, self._last_cull)
 
-    def culled(self) -> dict[UUID, datetime]:
-        """Every culled subject and when it was culled."""
+    def culled(self) -> list[CulledSubject]:
+        """Every culled subject: id, kind and when, oldest first."""
         with self._database.engine.connect() as conn:
             return self._table.culled(conn)
 

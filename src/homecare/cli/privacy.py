@@ -1,8 +1,9 @@
-"""`homecare privacy ...`: the access log (R17) and its monthly review (logguppföljning).
+"""`homecare privacy ...`: the access log (R17), its monthly review (logguppföljning),
+and the register of culled subjects (R16).
 
-Culling (`privacy cull`) and the export (`privacy export`) come with the wiring
-of issue 15 (docs/privacy.md). Reading the log is not itself logged: it holds
-no personal data.
+`privacy culled` lists the culled subjects. Culling (`privacy cull`) and the
+export (`privacy export`) come with the wiring of issue 15 (docs/privacy.md).
+Reading the log is not itself logged: it holds no personal data.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from homecare._sql.subject_keys import SubjectKeys
 from homecare.cli.output import JsonOption, console, emit_json, local_time, parse_uuid, store, table
 from homecare.domain.month import Month
 from homecare.privacy import AccessLog
@@ -94,3 +96,21 @@ def _print(found: AccessReview) -> None:
         )
     )
     out.print(f"Rule: {found.rule}.")
+
+
+@app.command("culled")
+def culled(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """R16: every culled subject (id, kind, when): the register of cullings to keep
+    outside the store's backups and to cull again after a restore (docs/privacy.md)."""
+    with store(ctx, catch_up=False) as hc:
+        found = SubjectKeys(hc.database, None).culled()  # ids and times: no key needed
+    if as_json:
+        emit_json(found)
+        return
+    console().print(
+        table(
+            f"Culled subjects ({len(found)}; Stockholm time)",
+            ["subject", "kind", "culled at"],
+            ([c.subject_id, c.kind, local_time(c.culled_at)] for c in found),
+        )
+    )
