@@ -8,6 +8,8 @@ import pytest
 
 from homecare.bootstrap import Homecare, connect
 from homecare.errors import InvalidInputError
+from homecare.outbox.deadline import EFFORT, NOT_CONFIRMED, QUEUED
+from homecare.outbox.validation import Reason
 from homecare.settings import Settings
 from tests.conftest import ACTOR
 from tests.scenario import Scenario
@@ -178,3 +180,9 @@ def test_r14_r7_a_visit_inside_a_pause_is_listed_apart_not_at_risk(hc: Homecare)
     report = hc.month_close.deadline(2026, 3, now=BEFORE)
     assert (report.status, report.not_delivered) == ("clear", 0)
     assert [i.assignment_id for i in report.in_pause] == [paused]
+
+
+def test_r14_every_reason_an_item_can_wait_for_has_an_effort_and_a_fix() -> None:
+    """The deadline report groups by reason, easiest fix first: no reason may lack one."""
+    assert set(EFFORT) == {QUEUED, NOT_CONFIRMED} | {r.value for r in Reason}
+    assert all(text and fix for text, fix in EFFORT.values())

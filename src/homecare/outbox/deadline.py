@@ -162,12 +162,12 @@ def deadline_report(
         groups=[
             AtRiskGroup(
                 reason=reason,
-                effort=order.index(reason) + 1 if reason in EFFORT else len(order) + 1,
-                text=EFFORT.get(reason, (reason, ""))[0],
-                fix=EFFORT.get(reason, ("", "See docs/integration.md."))[1],
+                effort=order.index(reason) + 1,
+                text=EFFORT[reason][0],
+                fix=EFFORT[reason][1],
                 items=groups[reason],
             )
-            for reason in sorted(groups, key=lambda r: order.index(r) if r in order else 99)
+            for reason in sorted(groups, key=order.index)
         ],
     )
 

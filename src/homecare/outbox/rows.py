@@ -9,10 +9,9 @@ executemany per table at the end, inside the page's transaction (D2).
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, Connection, Select, Table, bindparam, select
+from sqlalchemy import Column, Connection, Table, bindparam, select
 
 __all__ = ["Row", "RowCache"]
 
@@ -28,7 +27,6 @@ class RowCache:
         self._table = table
         self._key = key
         self._rows: dict[Hashable, Row | None] = {}
-        self._select = _select_by_key(table, key)
         self._new: dict[Hashable, Row] = {}
         self._dirty: dict[Hashable, Row] = {}
 
@@ -103,9 +101,3 @@ class RowCache:
             )
         self._new.clear()
         self._dirty.clear()
-
-
-@cache
-def _select_by_key(table: Table, key: str) -> Select[Any]:
-    """Built once per table: SQLAlchemy then reuses its compiled form."""
-    return select(table).where(table.c[key] == bindparam("key"))
