@@ -2,8 +2,8 @@
 
 Why behind one small interface (`MessageFormat`): the city's system is due to
 be replaced; a second format is a second implementation of `render` and
-`parse_many`, chosen
-when the buffer is wired, with the buffer's guarantees unchanged.
+`parse_many`, chosen when the buffer is wired, with the buffer's guarantees
+unchanged.
 """
 
 from __future__ import annotations
