@@ -171,10 +171,10 @@ class Homecare:
     def check_cipher_key(self) -> None:
         """D8: read back the newest stored event and the newest buffer item with this
         store's key (two rows); CipherKeyError when either cannot be read."""
-        last = self.app.recorder.max_notification_id()
+        last = self.log.end()
         if last:
-            for notification in self.app.recorder.select_notifications(start=last, limit=1):
-                self.app.mapper.to_domain_event(notification)
+            for stored in self.log.page(last - 1, 1):
+                self.log.decode(stored)
         self.buffer.check_readable()
 
     def close(self) -> None:

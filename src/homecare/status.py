@@ -71,11 +71,11 @@ def _event_time(hc: Homecare, position: int) -> datetime | None:
 
     Raises StorageError when the event cannot be read (a wrong or missing cipher key).
     """
-    found = hc.app.recorder.select_notifications(start=position, limit=1)
+    found = hc.log.page(position - 1, 1)
     if not found:
         return None
     try:
-        stamp: Any = getattr(hc.app.mapper.to_domain_event(found[0]), "timestamp", None)
+        stamp: Any = getattr(hc.log.decode(found[0]), "timestamp", None)
     except Exception as error:
         raise StorageError(UNREADABLE_EVENTS) from error
     return stamp if isinstance(stamp, datetime) else None
@@ -88,7 +88,7 @@ def check_readable(hc: Homecare) -> int:
     Raises StorageError when the cipher key is wrong or missing, so a worker or
     an operator's command stops at once instead of failing on every event.
     """
-    end = hc.app.recorder.max_notification_id() or 0
+    end = hc.log.end()
     if end:
         _event_time(hc, end)
     return end

@@ -64,7 +64,7 @@ def run_demo(
     """
     if not 1 <= customers <= 10_000 or not 1 <= days <= 366:
         raise InvalidInputError("The demo needs 1-10000 customers and 1-366 days.")
-    if hc.app.recorder.max_notification_id():
+    if hc.log.end():
         raise InvalidInputError(
             "The demo writes synthetic data and needs an empty store; this one holds events. "
             "Point --db at a new file, e.g. --db sqlite:///demo.db."
