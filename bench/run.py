@@ -11,53 +11,23 @@ Run on demand; never part of the test suite's pass/fail.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
-import os
-import platform
-import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from replay import floors_of, replay_of
+from report import Figure, stamp, table, write_blocks
 from sqlalchemy import bindparam, select
-from sqlalchemy.engine import make_url
 from stores import fresh_store
 from workload import ACTOR, T0, attested_visits, build_provider, confirmed_log
 
 from homecare.bootstrap import connect
 from homecare.domain import Assignment
 from homecare.outbox import tables as t
-from homecare._sql.database import Database, metadata
-from homecare._es.runner import ProjectionRunner, catch_up_together
-
-
-@dataclass
-class Figure:
-    name: str
-    unit: str
-    ours: list[float] = field(default_factory=list)
-    baseline: list[float] = field(default_factory=list)
-    target: float | None = None
-    extra: dict[str, list[float]] = field(default_factory=dict)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.ours)
-
-    @property
-    def baseline_median(self) -> float:
-        return statistics.median(self.baseline)
-
-    @property
-    def ratio(self) -> float:
-        return self.median / self.baseline_median if self.baseline else float("nan")
 
 
 def timed(work: Callable[[], Any]) -> float:
@@ -163,67 +133,68 @@ def bench_catch_up_and_drain(store: str, visits: int) -> dict[str, tuple[float, 
         return results
 
 
-# -- rebuild -------------------------------------------------------------------
+# -- rebuild and the whole run -------------------------------------------------
 
 
-def _peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def rebuild_figure(url: str, events: int, runs: int, target: float) -> Figure:
+    """The audit replay of the log at `url` against its floors (bench/replay.py)."""
+    figure = Figure(f"rebuild of {events:,} events (audit replay)", "events/s", target=target)
+    for _ in range(runs):
+        replayed = replay_of(url, write_floor=True)
+        floors = floors_of(url)
+        write = replayed.write_seconds or float("nan")
+        figure.ours.append(replayed.rate)
+        figure.baseline.append(events / (floors["decode"] + write))
+        figure.floors.setdefault("read rows of the handled topics (SQL)", []).append(
+            events / floors["read"]
+        )
+        figure.floors.setdefault("read + orjson decode from the row", []).append(
+            events / floors["decode"]
+        )
+        figure.floors.setdefault(
+            f"write the {replayed.rows_written:,} rebuilt rows (executemany, SQLite)", []
+        ).append(events / write)
+        figure.extra.setdefault("peak RSS MB", []).append(replayed.peak_mb)
+        figure.extra.setdefault("floor peak RSS MB", []).append(floors["peak_mb"])
+    return figure
 
 
-def _rebuild_child(url: str, mode: str, queue: Any) -> None:
-    with connect(url) as hc, tempfile.TemporaryDirectory() as folder:
-        events = hc.app.recorder.max_notification_id() or 0
-        start = time.perf_counter()
-        if mode == "decode":
-            position = 0
-            while notes := hc.app.recorder.select_notifications(
-                start=position, limit=2000, inclusive_of_start=False
-            ):
-                for note in notes:
-                    hc.app.mapper.to_domain_event(note)
-                position = notes[-1].id
-        else:
-            scratch = Database(make_url(f"sqlite+pysqlite:///{folder}/scratch.db"))
-            with scratch.write_engine.begin() as conn:
-                metadata.create_all(conn)
-            runners = [
-                ProjectionRunner(
-                    scratch,
-                    hc.app.recorder,
-                    hc.app.mapper,
-                    type(r.projection)(*_projection_args(r.projection, scratch)),
-                    page_size=2000,
-                )
-                for r in hc.runners
-            ]
-            catch_up_together(runners)
-        elapsed = time.perf_counter() - start
-        queue.put((events / elapsed, _peak_rss_mb()))
-
-
-def _projection_args(projection: Any, database: Database) -> tuple[Any, ...]:
-    if hasattr(projection, "sealer"):
-        return (projection.sealer, projection.format)
-    return (database,)
-
-
-def bench_rebuild(url: str) -> tuple[float, float, float, float]:
-    context = multiprocessing.get_context("spawn")
-    results = []
-    for mode in ("rebuild", "decode"):
-        queue = context.Queue()
-        child = context.Process(target=_rebuild_child, args=(url, mode, queue))
-        child.start()
-        results.append(queue.get())
-        child.join()
-    (ours, ours_rss), (raw, raw_rss) = results
-    return ours, raw, ours_rss, raw_rss
-
-
-# -- report --------------------------------------------------------------------
+def store_figures(store: str, args: argparse.Namespace) -> list[Figure]:
+    """Every figure of one store, each the median of `args.runs` runs."""
+    half = 0.5 if store == "postgres" else 1.0
+    confirm_visits = 200 if args.quick else 1000
+    log_visits = 2000 if args.quick else 20_000
+    figures = {
+        "confirm_one": Figure("confirm, one visit per command", "events/s"),
+        "confirm_shift": Figure("confirm, a whole shift (10) per command", "events/s"),
+        "confirm_batch": Figure(
+            "confirm, 100 selected visits per command", "events/s", target=10_000 * half
+        ),
+        "catch_up": Figure("projection catch-up", "events/s", target=30_000 * half),
+        "drain_20": Figure("drain, batch 20, acknowledging", "items/s", target=20_000 * half),
+        "drain_500": Figure("drain, batch 500, acknowledging", "items/s", target=100_000 * half),
+    }
+    for run in range(args.runs):
+        print(f"[{store}] run {run + 1}/{args.runs}", flush=True)
+        for key, visits, per_shift in (
+            ("confirm_one", confirm_visits, 1),
+            ("confirm_shift", confirm_visits, 10),
+            ("confirm_batch", confirm_visits * 5, 100),
+        ):
+            ours, raw = bench_confirm(store, visits, per_shift, batch=per_shift == 100)
+            figures[key].ours.append(ours)
+            figures[key].baseline.append(raw)
+        for key, (ours, raw) in bench_catch_up_and_drain(store, log_visits).items():
+            figures[key].ours.append(ours)
+            figures[key].baseline.append(raw)
+    rebuild_events = args.rebuild_events or (50_000 if args.quick else 1_000_000)
+    with fresh_store(store) as url:
+        with connect(url) as hc:
+            provider = build_provider(hc.app, customers=2000, staff=200)
+            made = confirmed_log(hc.app, provider, max(1, rebuild_events * 10 // 51))
+        print(f"[{store}] rebuild log: {made:,} events", flush=True)
+        rebuild = rebuild_figure(url, made, args.rebuild_runs or args.runs, 100_000 * half)
+    return [*figures.values(), rebuild]
 
 
 def main() -> None:
@@ -235,102 +206,47 @@ def main() -> None:
     parser.add_argument(
         "--rebuild-runs", type=int, default=None, help="runs of the rebuild (default: --runs)"
     )
+    parser.add_argument("--label", default="before", help="the column's name, e.g. after")
+    parser.add_argument("--scale", action="store_true", help="the scale run only (bench/scale.py)")
+    parser.add_argument("--scale-events", type=int, default=None, help="default 5,000,000")
+    parser.add_argument("--seed-customers", type=int, default=200)
+    parser.add_argument("--seed-days", type=int, default=7)
     parser.add_argument(
         "--out", default=str(Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md")
     )
     args = parser.parse_args()
-    confirm_visits = 200 if args.quick else 1000
-    log_visits = 2000 if args.quick else 20_000
-    rebuild_events = args.rebuild_events or (50_000 if args.quick else 1_000_000)
+    command = "python bench/run.py " + " ".join(_shown(sys.argv[1:]))
+    if args.scale:
+        from scale_run import scale_blocks
 
-    tables: dict[str, list[Figure]] = {}
-    for store in args.stores.split(","):
-        half = 0.5 if store == "postgres" else 1.0
-        figures = {
-            "confirm_one": Figure("confirm, one visit per command", "events/s"),
-            "confirm_shift": Figure("confirm, a whole shift (10) per command", "events/s"),
-            "confirm_batch": Figure(
-                "confirm, 100 selected visits per command", "events/s", target=10_000 * half
-            ),
-            "catch_up": Figure("projection catch-up", "events/s", target=30_000 * half),
-            "drain_20": Figure("drain, batch 20, acknowledging", "items/s", target=20_000 * half),
-            "drain_500": Figure(
-                "drain, batch 500, acknowledging", "items/s", target=100_000 * half
-            ),
-            "rebuild": Figure(
-                f"rebuild of {rebuild_events:,} events", "events/s", target=100_000 * half
-            ),
-        }
-        for run in range(args.runs):
-            print(f"[{store}] run {run + 1}/{args.runs}", flush=True)
-            ours, raw = bench_confirm(store, confirm_visits, per_shift=1)
-            figures["confirm_one"].ours.append(ours)
-            figures["confirm_one"].baseline.append(raw)
-            ours, raw = bench_confirm(store, confirm_visits, per_shift=10)
-            figures["confirm_shift"].ours.append(ours)
-            figures["confirm_shift"].baseline.append(raw)
-            ours, raw = bench_confirm(store, confirm_visits * 5, per_shift=100, batch=True)
-            figures["confirm_batch"].ours.append(ours)
-            figures["confirm_batch"].baseline.append(raw)
-            for key, (ours, raw) in bench_catch_up_and_drain(store, log_visits).items():
-                figures[key].ours.append(ours)
-                figures[key].baseline.append(raw)
-        with fresh_store(store) as url:
-            with connect(url) as hc:
-                provider = build_provider(hc.app, customers=2000, staff=200)
-                made = confirmed_log(hc.app, provider, max(1, rebuild_events * 10 // 51))
-                figures["rebuild"].name = f"rebuild of {made:,} events"
-                print(f"[{store}] rebuild log: {made:,} events", flush=True)
-            for _ in range(args.rebuild_runs or args.runs):
-                ours, raw, rss, raw_rss = bench_rebuild(url)
-                figures["rebuild"].ours.append(ours)
-                figures["rebuild"].baseline.append(raw)
-                figures["rebuild"].extra.setdefault("peak RSS MB", []).append(rss)
-                figures["rebuild"].extra.setdefault("baseline peak RSS MB", []).append(raw_rss)
-        tables[store] = list(figures.values())
-    report = render(tables, args)
-    print(report)
-    Path(args.out).write_text(report)
+        blocks = scale_blocks(args, command)
+    else:
+        blocks = {}
+        for store in args.stores.split(","):
+            lines = [
+                f"### {store} ({args.label})",
+                "",
+                stamp(command),
+                "",
+                *table(store_figures(store, args)),
+            ]
+            blocks[f"main:{args.label}:{store}"] = lines
+            write_blocks(Path(args.out), {f"main:{args.label}:{store}": lines})
+    for lines in blocks.values():
+        print("\n".join(lines))
+    write_blocks(Path(args.out), blocks)
 
 
-def render(tables: dict[str, list[Figure]], args: argparse.Namespace) -> str:
-    from importlib.metadata import version
-
-    import eventsourcing  # noqa: F401
-
-    lines = [
-        "# Benchmarks",
-        "",
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `python bench/run.py"
-        f"{' --quick' if args.quick else ''} --runs {args.runs}"
-        f"{f' --rebuild-runs {args.rebuild_runs}' if args.rebuild_runs else ''}"
-        f" --stores {args.stores}`.",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, "
-        f"eventsourcing {version('eventsourcing')}, SQLAlchemy {version('sqlalchemy')}, "
-        f"psycopg {version('psycopg')}.",
-        "Each figure is the median of the runs; the baseline is measured in the same run;",
-        "ratio = ours / baseline (1.0 = as fast as the raw tool; the goal is ≥ 0.5).",
-        "",
-    ]
-    for store, figures in tables.items():
-        lines += [
-            f"## {store}",
-            "",
-            "| figure | ours | baseline | ratio | target | met |",
-            "|---|---|---|---|---|---|",
-        ]
-        for f in figures:
-            target = f"≥ {f.target:,.0f}" if f.target else "-"
-            met = "-" if not f.target else ("yes" if f.median >= f.target else "**no**")
-            lines.append(
-                f"| {f.name} | {f.median:,.0f} {f.unit} | {f.baseline_median:,.0f} | "
-                f"{f.ratio:.2f} | {target} | {met} |"
-            )
-            for key, values in f.extra.items():
-                lines.append(f"| ↳ {key} | {statistics.median(values):,.0f} | | | | |")
-        lines.append("")
-    return "\n".join(lines) + "\n"
+def _shown(argv: list[str]) -> list[str]:
+    """The command line as the document shows it: without `--out` and its path."""
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip or arg.startswith("--out"):
+            skip = arg == "--out"
+            continue
+        kept.append(arg)
+    return kept
 
 
 if __name__ == "__main__":
