@@ -23,7 +23,7 @@ from replay import floors_of, replay_of
 from report import Figure, stamp, table, write_blocks
 from sqlalchemy import bindparam, select
 from stores import fresh_store
-from workload import ACTOR, T0, attested_visits, build_provider, confirmed_log
+from workload import ACTOR, attested_visits, build_provider, confirmed_log, settled
 
 from homecare.bootstrap import connect
 from homecare.domain import Assignment
@@ -61,13 +61,14 @@ def bench_confirm(
         def confirm_ours() -> None:
             for group in ours_groups:
                 ids = [a.id for a in group if isinstance(a, Assignment)]
+                at = settled(group)
                 if per_shift == 1:
-                    app.confirm_assignment(ids[0], actor=ACTOR, at=T0)
+                    app.confirm_assignment(ids[0], actor=ACTOR, at=at)
                 elif batch:
-                    app.confirm_assignments(ids, actor=ACTOR, at=T0)
+                    app.confirm_assignments(ids, actor=ACTOR, at=at)
                 else:
                     staff_id = group[1].staff_id  # type: ignore[attr-defined]
-                    app.confirm_shift(staff_id, group[0].day, actor=ACTOR, at=T0)  # type: ignore[attr-defined]
+                    app.confirm_shift(staff_id, group[0].day, actor=ACTOR, at=at)  # type: ignore[attr-defined]
 
         ours = timed(confirm_ours)
         stored_batches = []
@@ -75,7 +76,7 @@ def bench_confirm(
             events = []
             for aggregate in group:
                 if isinstance(aggregate, Assignment):
-                    aggregate.confirm(actor=ACTOR, at=T0)
+                    aggregate.confirm(actor=ACTOR, at=settled(group))
                     events += [app.mapper.to_stored_event(e) for e in aggregate.collect_events()]
             stored_batches.append(events)
         n_raw = sum(len(b) for b in stored_batches)

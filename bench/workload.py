@@ -114,13 +114,19 @@ def attested_visits(
         yield group
 
 
+def settled(group: list[Aggregate]) -> datetime:
+    """When a group's visits may be confirmed: at its latest change (D11: time only moves
+    forward on a record)."""
+    return max(aggregate.modified_on for aggregate in group)
+
+
 def confirmed_log(app: HomecareApplication, provider: Provider, visits: int) -> int:
     """Append `visits` confirmed visits (about 6 events each) in large transactions."""
     pending: list[Aggregate] = []
     for group in attested_visits(provider, visits, per_shift=10):
         for aggregate in group:
             if isinstance(aggregate, Assignment):
-                aggregate.confirm(actor=ACTOR, at=T0)
+                aggregate.confirm(actor=ACTOR, at=settled(group))
         pending += group
         if len(pending) >= 400:
             app.save(*pending)
