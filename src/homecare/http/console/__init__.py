@@ -14,12 +14,8 @@ from datetime import UTC, datetime
 from fastapi import APIRouter
 
 from homecare.bootstrap import Homecare
-from homecare.http.console.pages import (
-    PersonalDataHook,
-    PersonalDataView,
-    Renderer,
-    log_personal_data_view,
-)
+from homecare.http.console.access import access_log_hook
+from homecare.http.console.pages import PersonalDataHook, PersonalDataView, Renderer
 from homecare.http.console.routes import console_router
 from homecare.http.tokens import TokenRing
 
@@ -34,9 +30,12 @@ def build_console(
     clock: Callable[[], datetime] | None = None,
 ) -> APIRouter:
     """The console's router. `on_personal_data` is called for every page that shows a
-    subject's personal data unmasked (R17; default: one log line of ids); `clock` gives
+    subject's personal data unmasked (R17; default: an entry in the store's access log
+    and one log line of ids, `homecare.http.console.access`); `clock` gives
     "now" for the current month and the pauses' time state (default: the system clock)."""
     renderer = Renderer(
-        ring, on_personal_data or log_personal_data_view, clock or (lambda: datetime.now(UTC))
+        ring,
+        on_personal_data or access_log_hook(homecare.database),
+        clock or (lambda: datetime.now(UTC)),
     )
     return console_router(homecare, renderer)

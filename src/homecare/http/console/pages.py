@@ -59,7 +59,8 @@ PersonalDataHook = Callable[[PersonalDataView], None]
 
 
 def log_personal_data_view(view: PersonalDataView) -> None:
-    """The default hook until the access log (R17) exists: one log line, ids only."""
+    """One log line, ids only; the default hook also records the view in the access log
+    (R17, `homecare.http.console.access`)."""
     logger.info(
         "personal data shown: viewer=%s subject=%s:%s fields=%s page=%s",
         view.viewer,
