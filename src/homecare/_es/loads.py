@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import AggregateRecorder, StoredEvent
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 
+from homecare._es.aggregate_cache import AggregateCache
 from homecare.domain.assignment import Assignment
 from homecare.domain.contract import Contract
 from homecare.domain.customer import Customer
@@ -89,11 +90,16 @@ class CommandLoads:
     memoised for the command; a command mutates each assignment once.
     Consistency is unchanged: each aggregate was read in its own transaction
     before too, and `save` still rejects a stale version.
+
+    With a `cache` (`AggregateCache`, shared by the application's commands),
+    `prefetch` first asks the recorder for the current version of the cached
+    ids in one query and takes copies of those still current; only the rest
+    are read and decoded, and what is decoded of a cached kind is kept.
     """
 
     _CHUNK = 500
 
-    def __init__(self, app: _Loading) -> None:
+    def __init__(self, app: _Loading, cache: AggregateCache | None = None) -> None:
         self.app = app
         recorder = app.recorder
         self._batch = (
@@ -101,6 +107,7 @@ class CommandLoads:
             and app.snapshots is None
             and not app.repository.cache
         )
+        self._cache = cache if self._batch else None
         self._stored: dict[UUID, list[StoredEvent]] = {}
         self._loaded: dict[UUID, Aggregate] = {}
 
@@ -109,12 +116,29 @@ class CommandLoads:
         if not self._batch:
             return
         wanted = sorted({i for i in ids if isinstance(i, UUID) and i not in self._stored}, key=str)
+        wanted = self._take_cached(wanted)
         for start in range(0, len(wanted), self._CHUNK):
             chunk = wanted[start : start + self._CHUNK]
             for aggregate_id in chunk:
                 self._stored[aggregate_id] = []
             for stored in _select_events_of(self.app.recorder, chunk):
                 self._stored[cast(UUID, stored.originator_id)].append(stored)
+
+    def _take_cached(self, wanted: list[UUID]) -> list[UUID]:
+        """Copies of the cached aggregates still at their stored version; the ids left to read."""
+        if self._cache is None:
+            return wanted
+        known = self._cache.known(i for i in wanted if i not in self._loaded)
+        current: dict[UUID, int] = {}
+        recorder = self.app.recorder
+        for start in range(0, len(known), self._CHUNK):
+            current.update(_select_versions_of(recorder, known[start : start + self._CHUNK]))
+        for aggregate_id in known:
+            cached = self._cache.get(aggregate_id, current.get(aggregate_id))
+            if cached is not None:
+                self._stored[aggregate_id] = []
+                self._loaded[aggregate_id] = cached
+        return [i for i in wanted if i not in self._loaded]
 
     def load(self, kind: type[A], aggregate_id: UUID) -> A:
         """As `load_aggregate(kind, aggregate_id)`, memoised for the command."""
@@ -170,6 +194,8 @@ class CommandLoads:
             aggregate = cast(Any, event).mutate(aggregate)
         if aggregate is None:
             raise NotFoundError(kind.__name__.lower(), aggregate_id)
+        if self._cache is not None:
+            self._cache.put(aggregate)
         return cast(A, aggregate)
 
 
@@ -185,43 +211,60 @@ def _postgres_recorder_class(recorder: AggregateRecorder) -> type[Any]:
 
 def _select_events_of(recorder: AggregateRecorder, ids: list[UUID]) -> list[StoredEvent]:
     """Every stored event of these aggregates, each aggregate's in version order."""
+    rows = _select_by_ids(
+        recorder,
+        "originator_id, originator_version, topic, state",
+        ids,
+        "ORDER BY originator_id, originator_version",
+    )
+    convert = getattr(recorder, "convert_originator_id", None)
+    return [
+        StoredEvent(
+            originator_id=convert(row[0]) if convert else row[0],
+            originator_version=row[1],
+            topic=row[2],
+            state=bytes(row[3]),
+        )
+        for row in rows
+    ]
+
+
+def _select_versions_of(recorder: AggregateRecorder, ids: list[UUID]) -> dict[UUID, int]:
+    """The stored version (the highest) of each of these aggregates that has events."""
+    rows = _select_by_ids(
+        recorder, "originator_id, MAX(originator_version)", ids, "GROUP BY originator_id"
+    )
+    convert = getattr(recorder, "convert_originator_id", None)
+    return {(convert(row[0]) if convert else row[0]): row[1] for row in rows}
+
+
+def _select_by_ids(
+    recorder: AggregateRecorder, columns: str, ids: list[UUID], tail: str
+) -> list[tuple[Any, ...]]:
+    """`SELECT columns FROM <events> WHERE originator_id IN ids tail` on either recorder,
+    as plain tuples (`columns` and `tail` are constants of this module)."""
     if isinstance(recorder, SQLiteAggregateRecorder):
         statement = (
-            f"SELECT originator_id, originator_version, topic, state "  # noqa: S608
-            f"FROM {recorder.events_table_name} "
-            f"WHERE originator_id IN ({','.join('?' * len(ids))}) "
-            "ORDER BY originator_id, originator_version"
+            f"SELECT {columns} FROM {recorder.events_table_name} "  # noqa: S608
+            f"WHERE originator_id IN ({','.join('?' * len(ids))}) {tail}"
         )
         with recorder.datastore.transaction(commit=False) as cursor:
             cursor.execute(statement, [i.hex for i in ids])
-            return [
-                StoredEvent(
-                    originator_id=cast(Any, recorder).convert_originator_id(row[0]),
-                    originator_version=row[1],
-                    topic=row[2],
-                    state=row[3],
-                )
-                for row in cursor.fetchall()
-            ]
+            return [tuple(row) for row in cursor.fetchall()]
     from eventsourcing.postgres import PostgresAggregateRecorder
+    from psycopg.rows import tuple_row
     from psycopg.sql import SQL, Identifier
 
     assert isinstance(recorder, PostgresAggregateRecorder)
     query = SQL(
-        "SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
-        "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+        f"SELECT {columns} FROM {{schema}}.{{table}} WHERE originator_id = ANY(%s) {tail}"  # noqa: S608
     ).format(
         schema=Identifier(recorder.datastore.schema),
         table=Identifier(recorder.events_table_name),
     )
-    with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
+    with (
+        recorder.datastore.get_connection() as conn,
+        conn.cursor(row_factory=tuple_row) as cursor,
+    ):
         cursor.execute(query, [ids], prepare=True)
-        return [
-            StoredEvent(
-                originator_id=row["originator_id"],
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=bytes(row["state"]),
-            )
-            for row in cursor.fetchall()
-        ]
+        return cursor.fetchall()
