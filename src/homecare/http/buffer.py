@@ -36,6 +36,8 @@ from homecare.outbox.fetches import record_fetch
 from homecare.outbox.messages import FetchResult
 from homecare.outbox.month_report import MonthReport
 from homecare.outbox.store import MAX_LIMIT, ItemView, ProblemGroup
+from homecare.privacy import AccessLog
+from homecare.privacy.fetched import fetched
 
 __all__ = ["DeadlineQuery", "FetchQuery", "buffer_router"]
 
@@ -152,13 +154,19 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
         logger.info(
             "%s fetched %d items after %s", token.name, len(result.items), query.after or "start"
         )
+        now = datetime.now(UTC)
         record_fetch(
             homecare.database,
             token=token.name,
             cursor=_position(query.after),
             count=len(result.items),
             last_position=_position(result.cursor),
-            at=datetime.now(UTC),
+            at=now,
+        )
+        # R17: every subject whose personnummer the items carry (a failure fails the fetch:
+        # the city polls again from the same cursor and gets the same items).
+        AccessLog(homecare.database).record(
+            fetched(homecare.database, result.items, reader=token.name, at=now)
         )
         return result
 

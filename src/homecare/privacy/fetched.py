@@ -1,0 +1,58 @@
+"""R17: the access-log entries of one fetch by the city (reader: the token's name).
+
+Each fetched item shows its customer's personnummer, and a visit report its
+staff member's too, so one fetch of N items reads up to 2N subjects; each
+subject read is one entry per item (what `fetch`, purpose `the city's poll`,
+channel `http`). The staff member's id is not in the message, so it is read
+from the buffer's row of the item (`homecare_buffer_items.staff_id`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import select
+
+from homecare._sql.database import Database
+from homecare.domain.privacy import SubjectKind
+from homecare.outbox.messages import CustomerPauseMessage, VisitReportMessage
+from homecare.outbox.tables import items as buffer_items
+from homecare.privacy.access_log import Access, Channel, reads
+
+__all__ = ["FETCH_PURPOSE", "fetched"]
+
+FETCH_PURPOSE = "the city's poll"
+
+
+def fetched(
+    database: Database,
+    messages: Sequence[VisitReportMessage | CustomerPauseMessage],
+    *,
+    reader: str,
+    at: datetime,
+) -> list[Access]:
+    """The entries of one fetch, in the order the items were served."""
+    staff = _staff_of(database, [m.message_id for m in messages if m.kind == "visit_report"])
+    subjects: list[tuple[UUID, SubjectKind]] = []
+    for message in messages:
+        subjects.append((message.customer, SubjectKind.CUSTOMER))
+        staff_id = staff.get(message.message_id)
+        if staff_id is not None:
+            subjects.append((staff_id, SubjectKind.STAFF))
+    return reads(
+        subjects, reader=reader, what="fetch", purpose=FETCH_PURPOSE, channel=Channel.HTTP, at=at
+    )
+
+
+def _staff_of(database: Database, message_ids: list[UUID]) -> dict[UUID, UUID]:
+    if not message_ids:
+        return {}
+    with database.engine.connect() as conn:
+        rows = conn.execute(
+            select(buffer_items.c.message_id, buffer_items.c.staff_id).where(
+                buffer_items.c.message_id.in_(message_ids)
+            )
+        ).all()
+    return {row[0]: row[1] for row in rows if row[1] is not None}
