@@ -128,3 +128,24 @@ def test_a_generator_cannot_be_translated() -> None:
 
 def test_every_row_is_a_homecare_error() -> None:
     assert all(issubclass(row.error, HomecareError) for row in LIBRARY_ERRORS.values())
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        sa.OperationalError("INSERT", {}, Exception("attempt to write a readonly database")),
+        sa.ProgrammingError("CREATE TABLE", {}, Exception("permission denied for schema public")),
+        es.OperationalError("attempt to write a readonly database"),
+    ],
+)
+def test_a_refused_write_names_the_fix(error: Exception) -> None:
+    """A read-only file or a role without a grant is told as such, not as a bare type."""
+    found = translate(error)
+    assert isinstance(found, StorageError)
+    assert "read-only or lacks a privilege" in str(found)
+    assert type(error).__name__ in str(found)
+
+
+def test_other_store_errors_keep_their_row() -> None:
+    error = sa.ProgrammingError("SELECT", {}, Exception("syntax error at or near"))
+    assert str(translate(error)) == "The store failed: ProgrammingError."

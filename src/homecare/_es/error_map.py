@@ -32,15 +32,17 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
-from typing import Final, ParamSpec, TypeVar
+from typing import Any, Final, ParamSpec, TypeVar
 
 import eventsourcing.persistence as es
 import sqlalchemy.exc as sa
 
+from homecare._sql.database import is_read_only_error
 from homecare.errors import CipherKeyError, ConcurrentUpdateError, HomecareError, StorageError
 
 __all__ = [
     "LIBRARY_ERRORS",
+    "READ_ONLY",
     "UNREACHABLE",
     "UNREADABLE_EVENTS",
     "Translation",
@@ -89,6 +91,13 @@ class Translation:
 _STORE_FAILED: Final = Translation(StorageError, "The store failed: {kind}.")
 _CLOSED: Final = Translation(StorageError, "The store is closed: connect() again.")
 _UNREACHED: Final = Translation(StorageError, "The store cannot be reached: {kind}.")
+READ_ONLY: Final = Translation(
+    StorageError,
+    "The store refused a write: the file or the database role is read-only "
+    "or lacks a privilege ({kind}).",
+)
+"""Any store error whose cause says read-only or permission denied: the operator's fix is
+a file mode or a grant, which the bare type name would not tell them."""
 LIBRARY_ERRORS: Final[Mapping[type[Exception], Translation]] = {
     es.IntegrityError: Translation(ConcurrentUpdateError, _CONFLICT),
     es.RecordConflictError: Translation(ConcurrentUpdateError, _CONFLICT),
@@ -108,6 +117,8 @@ def translate(error: BaseException) -> HomecareError | None:
     if isinstance(error, HomecareError):
         return error
     psycopg = sys.modules.get("psycopg")
+    if _is_store_error(error, psycopg) and is_read_only_error(error):
+        return READ_ONLY.of(error)
     for cls in type(error).__mro__:
         found = LIBRARY_ERRORS.get(cls)
         if found is not None:
@@ -115,6 +126,12 @@ def translate(error: BaseException) -> HomecareError | None:
         if psycopg is not None and cls is psycopg.Error:
             return _STORE_FAILED.of(error)
     return None
+
+
+def _is_store_error(error: BaseException, psycopg: Any) -> bool:
+    return isinstance(error, sa.SQLAlchemyError | es.PersistenceError) or (
+        psycopg is not None and isinstance(error, psycopg.Error)
+    )
 
 
 class mapped:  # noqa: N801 - used like a function: `with mapped():`
