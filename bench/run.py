@@ -156,6 +156,9 @@ def rebuild_figure(url: str, events: int, runs: int, target: float) -> Figure:
         figure.floors.setdefault(
             f"write the {replayed.rows_written:,} rebuilt rows (executemany, SQLite)", []
         ).append(events / write)
+        figure.extra.setdefault("events per CPU second of the replaying process", []).append(
+            replayed.cpu_rate
+        )
         figure.extra.setdefault("peak RSS MB", []).append(replayed.peak_mb)
         figure.extra.setdefault("floor peak RSS MB", []).append(floors["peak_mb"])
     return figure

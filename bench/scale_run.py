@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 from replay import floors_of, replay_of
-from report import Figure, stamp, table
+from report import Figure, stamp, table, write_blocks
 from scale import build, make_seed
 from stores import fresh_store
 
@@ -46,9 +47,11 @@ def scale_blocks(args: argparse.Namespace, command: str) -> dict[str, list[str]]
             target=100_000 * half,
         )
         figure.floors["read rows of the handled topics (SQL)"] = [made / floors["read"]]
+        figure.extra["events per CPU second of the replaying process"] = [replayed.cpu_rate]
         figure.extra["peak RSS MB"] = [replayed.peak_mb]
         figure.extra["floor peak RSS MB"] = [floors["peak_mb"]]
         minutes = CITY_YEAR / replayed.rate / 60
+        cpu_minutes = CITY_YEAR / replayed.cpu_rate / 60
         lines = [
             f"### {store}, scale run ({args.label})",
             "",
@@ -62,7 +65,8 @@ def scale_blocks(args: argparse.Namespace, command: str) -> dict[str, list[str]]
             *table([figure]),
             "",
             f"A city year ({CITY_YEAR:,} events) at this rate: **{minutes:,.0f} minutes** "
-            f"({minutes / 60:.1f} h); target 10 minutes on SQLite.",
+            f"({minutes / 60:.1f} h); at its CPU rate (a core of its own) "
+            f"{cpu_minutes:,.0f} minutes; target 10 minutes on SQLite.",
             "",
             "Resident memory of the replaying process along the log (MB):",
             "",
@@ -73,6 +77,7 @@ def scale_blocks(args: argparse.Namespace, command: str) -> dict[str, list[str]]
             "| RSS MB | " + " | ".join(f"{m:.0f}" for _, m in _spread(replayed.samples)) + " |",
         ]
         blocks[f"scale:{args.label}:{store}"] = lines
+        write_blocks(Path(args.out), {f"scale:{args.label}:{store}": lines})
     return blocks
 
 
