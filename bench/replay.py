@@ -40,12 +40,12 @@ SAMPLES = 20
 
 @dataclass
 class Replayed:
-    """One replay: log events, seconds, peak RSS MB and (position, RSS MB) samples."""
+    """One replay: log events, seconds, peak RSS MB and (position, RSS MB, seconds) samples."""
 
     events: int
     seconds: float
     peak_mb: float
-    samples: list[tuple[int, float]] = field(default_factory=list)
+    samples: list[tuple[int, float, float]] = field(default_factory=list)
     cpu_seconds: float = 0.0
     write_seconds: float | None = None
     rows_written: int = 0
@@ -98,12 +98,12 @@ def replay(url: str, *, write_floor: bool = False, page_size: int = PAGE_SIZE) -
         scratch = scratch_store(Path(folder))
         stop = hc.log.end()
         step = max(1, stop // SAMPLES)
-        samples: list[tuple[int, float]] = []
+        samples: list[tuple[int, float, float]] = []
 
         def progress(p: Any) -> None:
             last = samples[-1][0] if samples else 0
             if p.position > last and (p.position - last >= step or p.position == stop):
-                samples.append((p.position, rss_mb()))
+                samples.append((p.position, rss_mb(), p.seconds))
 
         parts = replace(hc.parts, database=scratch)
         rebuilt = [(spec.build(parts), stop) for spec in PROJECTIONS]

@@ -216,6 +216,7 @@ def main() -> None:
     parser.add_argument("--scale-events", type=int, default=None, help="default 5,000,000")
     parser.add_argument("--seed-customers", type=int, default=200)
     parser.add_argument("--seed-days", type=int, default=7)
+    parser.add_argument("--seed-cache", default=None, help="a pickle file for the seed")
     parser.add_argument(
         "--out", default=str(Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md")
     )

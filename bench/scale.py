@@ -15,6 +15,7 @@ position sequence is set past the end).
 
 from __future__ import annotations
 
+import pickle
 import re
 import sqlite3
 import tempfile
@@ -36,8 +37,19 @@ Row = tuple[str, int, str, bytes]
 """A stored event: originator id (32 hex), version, topic, state."""
 
 
-def make_seed(customers: int, days: int) -> list[Row]:
-    """The demo's stored events for `customers` over `days`, in log order."""
+def make_seed(customers: int, days: int, cache: str | None = None) -> list[Row]:
+    """The demo's stored events for `customers` over `days`, in log order; kept in (and
+    read back from) the pickle file `cache` if given, to run stores side by side."""
+    if cache and Path(cache).exists():
+        rows: list[Row] = pickle.loads(Path(cache).read_bytes())
+        return rows
+    rows = _demo_rows(customers, days)
+    if cache:
+        Path(cache).write_bytes(pickle.dumps(rows))
+    return rows
+
+
+def _demo_rows(customers: int, days: int) -> list[Row]:
     with tempfile.TemporaryDirectory() as folder:
         url = init_store(f"sqlite:///{folder}/seed.db")
         with connect(url) as hc:

@@ -26,7 +26,7 @@ def scale_blocks(args: argparse.Namespace, command: str) -> dict[str, list[str]]
     """One block per store: the scale run's table and its memory along the log."""
     events = args.scale_events or (20_000 if args.quick else 5_000_000)
     started = time.perf_counter()
-    seed = make_seed(args.seed_customers, args.seed_days)
+    seed = make_seed(args.seed_customers, args.seed_days, args.seed_cache)
     seeded = time.perf_counter() - started
     print(f"seed: {len(seed):,} events from the demo in {seeded:.0f} s", flush=True)
     blocks = {}
@@ -68,22 +68,28 @@ def scale_blocks(args: argparse.Namespace, command: str) -> dict[str, list[str]]
             f"({minutes / 60:.1f} h); at its CPU rate (a core of its own) "
             f"{cpu_minutes:,.0f} minutes; target 10 minutes on SQLite.",
             "",
-            "Resident memory of the replaying process along the log (MB):",
+            "Along the log: resident memory of the replaying process, and the rate over",
+            "each stretch (events/s since the previous sample):",
             "",
-            "| events replayed | "
-            + " | ".join(f"{p:,}" for p, _ in _spread(replayed.samples))
-            + " |",
-            "|---|" + "---|" * len(_spread(replayed.samples)),
-            "| RSS MB | " + " | ".join(f"{m:.0f}" for _, m in _spread(replayed.samples)) + " |",
+            *_along(replayed.samples),
         ]
         blocks[f"scale:{args.label}:{store}"] = lines
         write_blocks(Path(args.out), {f"scale:{args.label}:{store}": lines})
     return blocks
 
 
-def _spread(samples: list[tuple[int, float]]) -> list[tuple[int, float]]:
-    """About six samples, evenly along the log, the last included."""
-    if len(samples) <= 6:
-        return samples
-    step = len(samples) / 5
-    return [samples[int(i * step)] for i in range(5)] + [samples[-1]]
+def _along(samples: list[tuple[int, float, float]]) -> list[str]:
+    """About six samples, evenly along the log, the last included, as a table."""
+    if len(samples) > 6:
+        step = len(samples) / 5
+        samples = [samples[int(i * step)] for i in range(5)] + [samples[-1]]
+    rates, last = [], (0, 0.0)
+    for position, _, seconds in samples:
+        rates.append((position - last[0]) / max(seconds - last[1], 1e-9))
+        last = (position, seconds)
+    return [
+        "| events replayed | " + " | ".join(f"{p:,}" for p, _, _ in samples) + " |",
+        "|---|" + "---|" * len(samples),
+        "| RSS MB | " + " | ".join(f"{m:.0f}" for _, m, _ in samples) + " |",
+        "| events/s over the stretch | " + " | ".join(f"{r:,.0f}" for r in rates) + " |",
+    ]
