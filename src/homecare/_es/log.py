@@ -13,12 +13,15 @@ with the store's key (a wrong key raises eventsourcing's
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
 from typing import Any, TypeAlias
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 
-__all__ = ["Log", "Positioned", "Stored", "union_of_topics"]
+from homecare._es.topics import resolve
+
+__all__ = ["Log", "Positioned", "Stored", "handled_by", "union_of_topics"]
 
 Stored: TypeAlias = Notification
 """An event as stored, before decoding: `id` (its log position), `originator_id`,
@@ -80,3 +83,29 @@ def union_of_topics(topic_lists: Iterable[Sequence[str]]) -> tuple[str, ...]:
             return ()
         union.update(topics)
     return tuple(sorted(union))
+
+
+def handled_by(
+    events: Sequence[Positioned], topics: Sequence[str], *, after: int = 0, upto: int | None = None
+) -> Sequence[Positioned]:
+    """The events of a page one reader handles: of its `topics` (all when empty), at
+    positions after `after` and up to `upto` (inclusive) if given, in log order.
+
+    Why: a page holds the union of several readers' topics; each reader is handed
+    only its own, so none spends time dispatching events it ignores.
+    """
+    kinds = _kinds(tuple(topics))
+    if kinds is None and not after and upto is None:
+        return events
+    last = upto if upto is not None else events[-1][0] if events else 0
+    return [
+        e
+        for e in events
+        if after < e[0] <= last and (kinds is None or type(e[1]) in kinds)
+    ]
+
+
+@cache
+def _kinds(topics: tuple[str, ...]) -> frozenset[type] | None:
+    """The event classes the topics name; None for () (every event)."""
+    return frozenset(resolve(topic) for topic in topics) if topics else None

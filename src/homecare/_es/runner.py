@@ -19,7 +19,7 @@ from typing import Protocol
 from sqlalchemy import Connection, Table
 
 from homecare._es.error_map import UNREACHABLE, boundary, translated
-from homecare._es.log import Log, Positioned, union_of_topics
+from homecare._es.log import Log, Positioned, handled_by, union_of_topics
 from homecare._es.topics import topic_of
 from homecare._sql.database import Database, is_read_only_error
 from homecare.errors import ProjectionBusyError, ProjectionStoppedError, StorageError
@@ -237,7 +237,7 @@ def _run_page(runners: Sequence[ProjectionRunner], *, page_size: int | None = No
         events = log.decoded(notifications)
         for runner in runners:
             position = positions[runner.name]
-            mine = events if position == start else [e for e in events if e[0] > position]
+            mine = handled_by(events, getattr(runner.projection, "topics", ()), after=position)
             if mine:
                 _process(runner, conn, mine)
             if reached > position:

@@ -228,6 +228,26 @@ def sqlite_uri(url: URL, mode: str) -> URL:
     return url.set(database=f"file:{quote(str(path))}", query={"mode": mode, "uri": "true"})
 
 
+def relax_durability(database: Database, *, cache_mb: int = 64) -> None:
+    """A scratch SQLite store written without waiting for the disk (the audit's replay).
+
+    Why: a replay into a throwaway file needs no crash safety, and syncing each page's
+    commit is about a tenth of a rebuild's time. Every connection opened afterwards uses
+    `synchronous=OFF` and a page cache of `cache_mb` MB; a store that must outlive a
+    crash checkpoints once at the end (`PRAGMA wal_checkpoint(FULL)`). No-op on PostgreSQL.
+    """
+    if not database.is_sqlite:
+        return
+    database.engine.dispose()  # connections opened before keep their settings: drop them
+
+    @event.listens_for(database.engine, "connect")
+    def _relaxed(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.execute(f"PRAGMA cache_size=-{int(cache_mb) * 1024}")
+        cursor.close()
+
+
 def lock_key(name: str) -> int:
     """A stable 63-bit advisory-lock key for a name."""
     return zlib.crc32(f"homecare:{name}".encode()) & 0x7FFFFFFF

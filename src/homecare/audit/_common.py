@@ -9,15 +9,17 @@ from typing import Any, cast
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from sqlalchemy.engine import make_url
 
-from homecare._sql.database import Database, metadata
+from homecare._sql.database import Database, metadata, relax_durability
 
 PAGE_SIZE = 5000
 """Events read from the log per page (and written to a scratch store per transaction)."""
 
 
 def scratch_store(folder: Path) -> Database:
-    """A new SQLite store in `folder` with every read-side table, for a replay."""
+    """A new SQLite store in `folder` with every read-side table, for a replay; written
+    without disk syncs (thrown away after the comparison, so nothing to make durable)."""
     scratch = Database(make_url(f"sqlite+pysqlite:///{folder / 'scratch.db'}"))
+    relax_durability(scratch)
     metadata.create_all(scratch.engine)
     return scratch
 
