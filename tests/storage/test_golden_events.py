@@ -49,7 +49,7 @@ def _record(hc: Homecare) -> dict[str, dict[str, str]]:
     return {topic: dict(sorted(fields.items())) for topic, fields in sorted(shapes.items())}
 
 
-def _every_event_class() -> set[str]:
+def every_event_class() -> set[str]:
     """Topics of the event classes written in homecare.domain (not eventsourcing's copies)."""
     kinds = [getattr(domain, n) for n in dir(domain)] + [Pausable]
     topics = set()
@@ -71,34 +71,39 @@ def _every_event_class() -> set[str]:
     return topics
 
 
+def record_every_event_type(hc: Homecare) -> None:
+    """A log holding every event type of the domain: a small demo and the rarer events."""
+    run_demo(hc, customers=8, days=3, seed=1, drain=False)
+    w = pair(hc.app, at=T0 - timedelta(days=40))
+    visit = w.visit("performed", start=T0 + timedelta(days=60))
+    hc.app.correct_assignment(
+        visit,
+        start=T0 + timedelta(days=60),
+        end=T0 + timedelta(days=60) + HOUR / 2,
+        activities=["shower"],
+        actor=ACTOR,
+        at=T0 + timedelta(days=61),
+    )
+    hc.app.update_staff(w.staff, sd_number="SD-2", actor=ACTOR, at=T0 + timedelta(days=61))
+    declined = w.visit("planned", start=T0 + timedelta(days=62))
+    for n in (1, 2):  # declined, then corrected (R15, R6)
+        hc.app.record_declined_visit(
+            declined,
+            declined_at=T0 + timedelta(days=62, minutes=n),
+            declined_by="Anna",
+            actor=ACTOR,
+            at=T0 + timedelta(days=62, hours=n),
+        )
+
+
 def test_stored_event_topics_and_payload_shapes_are_pinned(tmp_path: Path) -> None:
     with connect(init_sqlite(tmp_path / "golden.db")) as hc:
-        run_demo(hc, customers=8, days=3, seed=1, drain=False)
-        w = pair(hc.app, at=T0 - timedelta(days=40))
-        visit = w.visit("performed", start=T0 + timedelta(days=60))
-        hc.app.correct_assignment(
-            visit,
-            start=T0 + timedelta(days=60),
-            end=T0 + timedelta(days=60) + HOUR / 2,
-            activities=["shower"],
-            actor=ACTOR,
-            at=T0 + timedelta(days=61),
-        )
-        hc.app.update_staff(w.staff, sd_number="SD-2", actor=ACTOR, at=T0 + timedelta(days=61))
-        declined = w.visit("planned", start=T0 + timedelta(days=62))
-        for n in (1, 2):  # declined, then corrected (R15, R6)
-            hc.app.record_declined_visit(
-                declined,
-                declined_at=T0 + timedelta(days=62, minutes=n),
-                declined_by="Anna",
-                actor=ACTOR,
-                at=T0 + timedelta(days=62, hours=n),
-            )
+        record_every_event_type(hc)
         found = _record(hc)
     if os.environ.get("HOMECARE_UPDATE_GOLDEN"):
         GOLDEN.write_text(json.dumps(found, indent=2, sort_keys=True) + "\n")
     assert found == json.loads(GOLDEN.read_text())
-    assert _every_event_class() <= set(found), "an event class nobody pinned"
+    assert every_event_class() <= set(found), "an event class nobody pinned"
 
 
 # -- how a later release reads old events: class_version and an upcaster ---------
