@@ -89,7 +89,9 @@ _STEP = st.one_of(
     st.tuples(st.just("visit"), st.integers(0, 2), st.integers(0, 1), st.integers(2, 9)),
     st.tuples(st.just("decision"), st.integers(0, 2), st.booleans()),
     st.tuples(st.just("pause"), st.integers(0, 2), st.integers(1, 4), st.booleans()),
-    st.tuples(st.just("staff"),),
+    st.tuples(
+        st.just("staff"),
+    ),
     st.tuples(
         st.just("project"),
     ),
