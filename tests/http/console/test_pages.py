@@ -208,6 +208,21 @@ def test_unknown_and_malformed_ids_and_months_are_clear_pages(console: Console) 
         assert picked.headers["location"] == "/console/month/2026-02"
 
 
+def test_the_first_and_last_months_link_only_to_months_that_exist(console: Console) -> None:
+    with console.signed_in() as client:
+        last = client.get("/console/month/9998-12")
+        assert last.status_code == 200
+        assert 'rel="next"' not in last.text
+        assert 'href="/console/month/9998-11"' in last.text
+        first = client.get("/console/month/1900-01")
+        assert first.status_code == 200
+        assert 'rel="prev"' not in first.text
+        assert 'href="/console/month/1900-02"' in first.text
+        pauses = client.get("/console/pauses?from=9998-12-01")
+        assert pauses.status_code == 200
+        assert 'rel="next"' not in pauses.text
+
+
 def test_r14_the_payment_run_and_the_time_left_beside_the_month(console: Console) -> None:
     _held_world(console)
     with console.signed_in() as client:

@@ -21,6 +21,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from homecare.bootstrap import Homecare
 from homecare.domain.citydays import STOCKHOLM
+from homecare.domain.month import Month
 from homecare.domain.payment_run import FIRST_YEAR, LAST_YEAR
 from homecare.errors import InvalidInputError
 from homecare.http.console import views
@@ -159,8 +160,8 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
             deadline = views.deadline(homecare, year, number, r.now())
             return {
                 "month": date(year, number, 1),
-                "previous": "{:04d}-{:02d}".format(*views.month_step(year, number, -1)),
-                "next": "{:04d}-{:02d}".format(*views.month_step(year, number, 1)),
+                "previous": views.month_link(year, number, -1),
+                "next": views.month_link(year, number, 1),
                 "items": items,
                 "deadline": deadline,
                 "nav": "month",
@@ -211,13 +212,13 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
             rows = views.pause_rows(homecare, filters, now)
             customers = list(dict.fromkeys(row.customer_id for row in rows))
             before = previous_month(first)
-            after = views.month_step(first.year, first.month, 1)
+            after = views.month_link(first.year, first.month, 1)
             return {
                 "filters": filters,
                 "rows": rows,
                 "calendars": views.calendars(homecare, customers, first, last, now),
                 "previous": before,
-                "following": month_bounds(*after),
+                "following": Month.parse(after).days if after else None,
                 "nav": "pauses",
             }
 

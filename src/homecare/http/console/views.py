@@ -19,6 +19,8 @@ from homecare.bootstrap import Homecare
 from homecare.domain.assignment import Assignment
 from homecare.domain.customer import Customer, Decision
 from homecare.domain.identity import PersonalIdentityNumber, mask
+from homecare.domain.month import Month
+from homecare.domain.payment_run import FIRST_YEAR, LAST_YEAR
 from homecare.domain.staff import Staff
 from homecare.outbox.month_report import MonthReport
 from homecare.outbox.reconcile import DayRange
@@ -37,7 +39,7 @@ __all__ = [
     "customer_page",
     "deadline",
     "fix_link",
-    "month_step",
+    "month_link",
     "pause_rows",
     "staff_page",
     "visit_page",
@@ -46,10 +48,11 @@ __all__ = [
 _STAFF_REASONS = {Reason.STAFF_MISSING_PERSONNUMMER.value, Reason.STAFF_MISSING_SD_NUMBER.value}
 
 
-def month_step(year: int, month: int, by: int) -> tuple[int, int]:
-    """The month `by` months after (before, if negative) year-month."""
-    index = year * 12 + month - 1 + by
-    return index // 12, index % 12 + 1
+def month_link(year: int, month: int, by: int) -> str | None:
+    """YYYY-MM of the month `by` months after (before, if negative) year-month, or None
+    past the months the console shows (FIRST_YEAR-01 to LAST_YEAR-12): no link there."""
+    step = Month(year, month).step(by)
+    return str(step) if FIRST_YEAR <= step.year <= LAST_YEAR else None
 
 
 def fix_link(reason: str, item: ItemView) -> tuple[str, UUID] | None:
