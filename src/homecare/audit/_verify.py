@@ -55,7 +55,7 @@ def verify(
         scratch = scratch_store(Path(folder))
         try:
             parts = replace(hc.parts, database=scratch)
-            rebuilt = [(spec.build(parts), spec.topics, positions[spec.name]) for spec in specs]
+            rebuilt = [(spec.build(parts), positions[spec.name]) for spec in specs]
             topics = union_of_topics(spec.topics for spec in specs)
             events = _replay(hc, scratch, rebuilt, topics, page_size, progress)
             report = _compare_all(hc, scratch, specs, events)
@@ -79,18 +79,19 @@ def _spec(hc: Homecare, name: str) -> ProjectionSpec[Any]:
 def _replay(
     hc: Homecare,
     scratch: Database,
-    projections: list[tuple[Projection, tuple[str, ...], int]],
+    projections: list[tuple[Projection, int]],
     topics: tuple[str, ...],
     page_size: int,
     progress: ProgressCallback | None,
 ) -> int:
     """Feed each projection the log up to its live position, one page per transaction."""
-    stop = max((position for _, _, position in projections), default=0)
+    stop = max((position for _, position in projections), default=0)
     started = time.perf_counter()
     for page in hc.log.pages(page_size=page_size, stop=stop, topics=topics):
         events = hc.log.decoded(page)
         with scratch.write_engine.begin() as conn:
-            for projection, handled, position in projections:
+            for projection, position in projections:
+                handled = getattr(projection, "topics", ())
                 mine = handled_by(events, handled, upto=position)
                 if mine:
                     projection.process(conn, mine)
