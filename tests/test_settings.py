@@ -237,3 +237,15 @@ def test_D9_postgres_url_spellings_all_mean_psycopg() -> None:
         url = Settings.load(database_url=f"{scheme}://u@h:5433/db").url
         assert url.drivername == "postgresql+psycopg"
         assert (url.host, url.port, url.database) == ("h", 5433, "db")
+
+
+def test_a_bad_value_is_blamed_on_where_it_came_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `--db` (or keyword) value is not blamed on HOMECARE_DATABASE_URL, and vice versa."""
+    monkeypatch.setenv("HOMECARE_DATABASE_URL", "sqlite:///fine.db")
+    with pytest.raises(InvalidInputError) as given:
+        Settings(database_url="bogus://")
+    assert "Setting database_url (as given): Unsupported database 'bogus'" in str(given.value)
+    monkeypatch.setenv("HOMECARE_DATABASE_URL", "bogus://")
+    with pytest.raises(InvalidInputError) as from_env:
+        Settings()
+    assert "(HOMECARE_DATABASE_URL): Unsupported database 'bogus'" in str(from_env.value)

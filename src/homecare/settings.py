@@ -3,11 +3,9 @@
 Order of sources, first wins: explicit arguments (`connect(url, cipher_key=...)`,
 `Settings(...)`, the CLI's `--db`), then `HOMECARE_*` environment variables,
 then a secret's `HOMECARE_*_FILE` variable (a file holding the secret), then
-the defaults below. Nothing underneath reads its own variables: the
-environment of eventsourcing's `Application` is built from these settings
-alone (`eventsourcing_environment`), pinning every recorder setting our
-guarantees depend on, and libpq's `PG*` variables are overridden or refused
-(`homecare._conninfo`). The full table is in README.md and docs/configuration.md.
+the defaults below. Nothing underneath reads its own variables: eventsourcing's
+environment is built from these settings alone (`eventsourcing_environment`,
+every recorder setting pinned), libpq's `PG*` are overridden or refused (`_conninfo`).
 """
 
 from __future__ import annotations
@@ -96,7 +94,7 @@ class Settings(PrivacySettings):
         try:
             super().__init__(**values)
         except ValidationError as error:
-            raise InvalidInputError(_one_line(error)) from None
+            raise InvalidInputError(_one_line(error, given=set(values))) from None
 
     @classmethod
     def load(cls, **explicit: Any) -> Settings:
@@ -285,12 +283,14 @@ def _check_key(key: str) -> None:
         raise InvalidInputError("The cipher key must decode to 16, 24 or 32 bytes (AES).")
 
 
-def _one_line(error: ValidationError) -> str:
+def _one_line(error: ValidationError, *, given: set[str]) -> str:
+    """The first error in one line, naming its source: given (an option, a keyword) or env."""
     first = error.errors()[0]
     name = str(first["loc"][0]) if first["loc"] else "settings"
-    message = first["msg"].removeprefix("Value error, ")
-    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-    return f"Setting {name} ({ENV_PREFIX}{name.upper()}): {message}{more}"
+    message, count = first["msg"].removeprefix("Value error, "), error.error_count()
+    more = f" (and {count - 1} more)" if count > 1 else ""
+    source = "as given" if name in given else ENV_PREFIX + name.upper()
+    return f"Setting {name} ({source}): {message}{more}"
 
 
 def _redact(text: str) -> str:
