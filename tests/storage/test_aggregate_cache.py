@@ -16,7 +16,7 @@ import pytest
 from eventsourcing.cipher import AESCipher
 
 from homecare.bootstrap import connect
-from homecare.domain import Assignment, AssignmentStatus, Order
+from homecare.domain import Assignment, AssignmentStatus, Customer, Order
 from homecare.domain.confirmation import confirm_selected
 from homecare.errors import (
     AssignmentInPauseError,
@@ -87,6 +87,27 @@ def test_a_command_never_changes_what_the_cache_holds(store_url: str) -> None:
         assert order.pause_ids == ()
         assert order.version == stored.version
         assert not order.pending_events
+
+
+def test_a_copy_shares_no_list_with_the_cache(store_url: str) -> None:
+    with connect(store_url) as hc:
+        w = pair(hc.app)
+        for _ in range(2):  # decode and keep, then a copy from the cache
+            loads = hc.app._loads()
+            loads.prefetch([w.customer])
+            customer = loads.load(Customer, w.customer)
+        before = list(customer.decisions)
+        customer.register_decision(
+            decision_id=uuid4(),
+            valid_from=T0.date(),
+            valid_to=None,
+            activities=["shower"],
+            actor=ACTOR,
+            at=T0,
+        )
+        loads = hc.app._loads()
+        loads.prefetch([w.customer])
+        assert loads.load(Customer, w.customer).decisions == before
 
 
 def test_a_failed_save_drops_the_aggregates_it_named(store_url: str) -> None:
