@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any
 
@@ -29,7 +29,12 @@ from homecare._es.runner import (
 from homecare._es.sealing import Sealer
 from homecare._sql.database import Database, lease
 from homecare._sql.lease import Lease
+from homecare._sql.subject_keys import SubjectKeys
 from homecare.application import HomecareApplication
+from homecare.application.retention import DueSubject, due_subjects
+from homecare.application.shredding import Culler, CullResult
+from homecare.domain.culling import CullingReason
+from homecare.domain.privacy import SubjectKind
 from homecare.errors import (
     HomecareError,
     InvalidInputError,
@@ -77,6 +82,11 @@ class Homecare:
                 message_format = ParagoFormat()
                 self.parts = Parts(self.database, sealer, message_format)
                 """What the registry's projections are built from (`homecare.registry`)."""
+                key = settings.cipher_key
+                self.subject_keys = SubjectKeys(
+                    self.database, key.get_secret_value() if key else None
+                )
+                """The per-subject data keys (R16, `homecare._sql.subject_keys`)."""
                 self.buffer = Buffer(self.database, sealer, message_format)
                 self.month_close = MonthClose(
                     self.buffer,
@@ -94,6 +104,47 @@ class Homecare:
         """The projections this store runs, by name: one runner each (`homecare.registry`)."""
         for spec in self.registry.values():
             self.add_projection(spec.build(self.parts))
+        self._culler = Culler(
+            self.app,
+            self.database,
+            self.subject_keys,
+            settings.retention_policy(),
+            lambda: self.runners,
+        )
+
+    def cull(
+        self,
+        subject_id: Any,
+        *,
+        kind: SubjectKind | str = SubjectKind.CUSTOMER,
+        reason: CullingReason | str = CullingReason.ON_DEMAND,
+        actor: str,
+        at: datetime,
+        scrub: bool = True,
+    ) -> CullResult:
+        """R16: cull one subject (record, key destroyed, projected, scrubbed; idempotent,
+        `homecare.application.shredding`). `scrub=False` for a batch: call `scrub()` once
+        after it. NotFoundError for an unknown subject, InvalidInputError for a bad id."""
+        catch_up = None if self.worker_alive() else self.catch_up
+        return self._culler.cull(
+            subject_id,
+            kind=kind,
+            reason=reason,
+            actor=actor,
+            at=at,
+            catch_up=catch_up,
+            scrub_after=scrub,
+        )
+
+    def scrub(self) -> bool:
+        """R16: after culls, no overwritten personal data left on disk (False: run again)."""
+        return self._culler.scrub()
+
+    def due_for_culling(self, today: date) -> list[DueSubject]:
+        """R16: the subjects the retention policy makes due on `today` (a Stockholm day),
+        not yet culled; empty when the policy is off (`settings.retention_years`)."""
+        culled = {subject.subject_id for subject in self.subject_keys.culled()}
+        return due_subjects(self.log, self.settings.retention_policy(), today, culled=culled)
 
     def _require_store(self) -> None:
         """A read never creates a store: a missing file or an uninitialised or older

@@ -44,6 +44,7 @@ def test_the_record_names_the_subject_by_id_and_one_record_per_subject() -> None
         "subject_kind",
         "reason",
         "legal_basis",
+        "fetched_up_to",
         "actor",
         "originator_topic",
     }

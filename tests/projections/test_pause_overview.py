@@ -344,6 +344,7 @@ def test_D6_a_fresh_overview_fed_every_event_of_the_log_equals_the_live_one(
 
 def test_D6_the_overview_reads_only_the_events_it_handles() -> None:
     assert PauseOverview.topics == (
+        "homecare.domain.culling:Culling.Recorded",
         "homecare.domain.customer:Customer.Registered",
         "homecare.domain.pause:Pause.Cancelled",
         "homecare.domain.pause:Pause.Changed",

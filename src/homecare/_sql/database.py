@@ -269,6 +269,8 @@ def _sqlite_transactions(engine: Engine, lock_timeout: int, *, set_wal: bool = T
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # R16: what is deleted or overwritten (a culled subject's rows) is zeroed on disk
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -9,10 +9,12 @@ every public method of the three modules passes through it).
 
 One module per job: `people` (customers, decisions, contracts, orders, staff),
 `visits` (plan, perform, correct, decline, attest, confirm) and `pauses`
-(create, change, cancel, which pause applies). `HomecareApplication` is all three.
+(create, change, cancel, which pause applies), `culling` (the record of a
+culling, R16). `HomecareApplication` is all four.
 """
 
 from homecare._es.error_map import UNREADABLE_EVENTS
+from homecare.application.culling import CullingCommands
 from homecare.application.pauses import PauseCommands
 from homecare.application.people import PeopleCommands
 from homecare.application.visits import VisitCommands
@@ -21,7 +23,7 @@ from homecare.domain.confirmation import VisitReport
 __all__ = ["UNREADABLE_EVENTS", "HomecareApplication", "VisitReport"]
 
 
-class HomecareApplication(PeopleCommands, VisitCommands, PauseCommands):
+class HomecareApplication(PeopleCommands, VisitCommands, PauseCommands, CullingCommands):
     """Commands and queries by id over the event-sourced domain."""
 
     name = "homecare"

@@ -1,20 +1,29 @@
 """`homecare privacy ...`: the access log (R17), its monthly review (logguppföljning),
 and the register of culled subjects (R16).
 
-`privacy culled` lists the culled subjects. Culling (`privacy cull`) and the
-export (`privacy export`) come with the wiring of issue 15 (docs/privacy.md).
+`privacy culled` lists the culled subjects; `privacy cull` culls one subject on
+demand, or lists (`--dry-run`) or culls (`--yes`) those the retention policy
+makes due (R16, docs/privacy.md).
 Reading the log is not itself logged: it holds no personal data.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from uuid import UUID
 
 import typer
 
 from homecare._sql.subject_keys import SubjectKeys
+from homecare.application.retention import DueSubject
+from homecare.application.shredding import CullResult
+from homecare.bootstrap import Homecare
 from homecare.cli.output import JsonOption, console, emit_json, local_time, parse_uuid, store, table
+from homecare.domain.common import stockholm_day
 from homecare.domain.month import Month
+from homecare.domain.privacy import SubjectKind
+from homecare.errors import InvalidInputError, RuleViolationError
 from homecare.privacy import AccessLog
 from homecare.privacy.review import DEFAULT_FACTOR, DEFAULT_THRESHOLD, AccessReview
 
@@ -114,3 +123,135 @@ def culled(ctx: typer.Context, as_json: JsonOption = False) -> None:
             ([c.subject_id, c.kind, local_time(c.culled_at)] for c in found),
         )
     )
+
+
+@app.command("cull")
+def cull(
+    ctx: typer.Context,
+    customer: Annotated[
+        str | None, typer.Option("--customer", help="Cull this customer now (on demand).")
+    ] = None,
+    staff: Annotated[
+        str | None, typer.Option("--staff", help="Cull this staff member now (on demand).")
+    ] = None,
+    actor: Annotated[str, typer.Option(help="Who culls (recorded, D1).")] = "",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what is due and why; cull nothing.")
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Cull every subject due (the policy's batch).")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """R16: cull one subject on demand (--customer/--staff ID), or list (--dry-run) or cull
+    (--yes) every subject the retention policy makes due. Irreversible (docs/privacy.md)."""
+    chosen = _chosen(customer, staff)
+    now = datetime.now(UTC)
+    if chosen is None and not dry_run and not yes:
+        raise InvalidInputError(
+            "Give --dry-run to list the subjects due, or --yes to cull them all "
+            "(culling cannot be undone)."
+        )
+    if not dry_run and not actor.strip():
+        raise InvalidInputError("Give --actor: who culls is recorded (D1).")
+    with store(ctx, catch_up=False) as hc:
+        if chosen is not None:
+            subject_id, kind = chosen
+            if dry_run:
+                _say_one(hc.app.culling_of(subject_id) is not None, subject_id, kind)
+                return
+            results = [hc.cull(subject_id, kind=kind, actor=actor, at=now)]
+        else:
+            due = _due(hc, now, dry_run=dry_run)
+            if dry_run or due is None:
+                _show_due(due, as_json)
+                return
+            results = [
+                hc.cull(d.subject_id, kind=d.kind, reason="retention", actor=actor, at=now,
+                        scrub=False)
+                for d in due
+            ]  # fmt: skip
+            if results and not hc.scrub():
+                typer.echo(SCRUB_WARNING, err=True)
+    _show_culled(results, as_json)
+
+
+SCRUB_WARNING = (
+    "homecare: warning: the culled data could not be scrubbed from disk yet (a reader or an "
+    "old transaction held it): run the cull again."
+)
+POLICY_OFF = (
+    "The retention policy is off (HOMECARE_RETENTION_YEARS is not set): nothing is due (R16). "
+    "`homecare privacy cull --customer ID` culls one customer on demand."
+)
+
+
+def _chosen(customer: str | None, staff: str | None) -> tuple[UUID, SubjectKind] | None:
+    if customer is not None and staff is not None:
+        raise InvalidInputError("Give --customer or --staff, not both.")
+    if customer is not None:
+        return parse_uuid(customer, "customer"), SubjectKind.CUSTOMER
+    if staff is not None:
+        return parse_uuid(staff, "staff"), SubjectKind.STAFF
+    return None
+
+
+def _due(hc: Homecare, now: datetime, *, dry_run: bool) -> list[DueSubject] | None:
+    """The subjects due today (Stockholm); None when the policy is off and this is a dry
+    run (the caller says so); RuleViolationError when it is off and this would cull."""
+    if not hc.settings.retention_policy().enabled:
+        if dry_run:
+            return None
+        raise RuleViolationError(POLICY_OFF)
+    return hc.due_for_culling(stockholm_day(now))
+
+
+def _say_one(culled_before: bool, subject_id: UUID, kind: SubjectKind) -> None:
+    state = "already culled" if culled_before else "would be culled now (on demand)"
+    console().print(f"The {kind} {subject_id} {state}.")
+
+
+def _show_due(due: list[DueSubject] | None, as_json: bool) -> None:
+    if due is None:
+        console().print(POLICY_OFF)
+        return
+    if as_json:
+        emit_json([_due_json(d) for d in due])
+        return
+    console().print(
+        table(
+            f"Due for culling ({len(due)}; dry run: nothing culled)",
+            ["subject", "kind", "last entry", "due since", "deadline", "why"],
+            ([d.subject_id, d.kind, d.last_entry, d.due.since, d.due.deadline, d.due.reason]
+             for d in due),
+        )
+    )  # fmt: skip
+
+
+def _due_json(d: DueSubject) -> dict[str, Any]:
+    return {
+        "subject_id": str(d.subject_id),
+        "kind": d.kind.value,
+        "last_entry": d.last_entry.isoformat(),
+        "since": d.due.since.isoformat(),
+        "deadline": d.due.deadline.isoformat(),
+        "reason": d.due.reason,
+        "legal_basis": d.due.legal_basis,
+    }
+
+
+def _show_culled(results: list[CullResult], as_json: bool) -> None:
+    if as_json:
+        emit_json(results)
+        return
+    console().print(
+        table(
+            f"Culled ({len(results)}; keep `homecare privacy culled --json` outside backups)",
+            ["subject", "kind", "reason", "recorded at", "this run"],
+            ([r.subject_id, r.kind, r.reason, local_time(r.culled_at),
+              "culled" if r.recorded or r.key_destroyed else "finished before"]
+             for r in results),
+        )
+    )  # fmt: skip
+    if not all(r.scrubbed for r in results):
+        typer.echo(SCRUB_WARNING, err=True)

@@ -7,10 +7,15 @@ the reason code, the legal basis and the actor. One per subject: its id comes
 from the subject's (`Culling.id_for`), so a second culling of the same subject
 is found before anything is written (the facade's `cull` is then a no-op).
 
-Not registered with the facade yet (docs/privacy.md, "not wired yet"): the
-wiring saves `Culling.record(...)`, then destroys the subject's key
-(`SubjectKeys.cull`); a key destroyed without its record is found and recorded
-by running the cull again, since both steps are idempotent.
+The facade (`homecare.application.culling`) saves `Culling.record(...)`
+first, then destroys the subject's key (`SubjectKeys.cull`): a crash between
+the two leaves the record with the key still there, and running the cull again
+finds the record and finishes the job, since both steps are idempotent.
+
+`fetched_up_to` is the integration buffer's delivered position when the
+culling was recorded (0: nothing fetched yet): the subject's items after it
+were not fetched by the city and are withdrawn (R16). It is in the event, not
+read when the buffer projects it, so a replay withdraws the same items (D6).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from eventsourcing.domain import Aggregate, event
 from homecare.domain.common import parse_choice, stamp
 from homecare.domain.fields import require_id, require_text
 from homecare.domain.privacy import SubjectKind
+from homecare.errors import InvalidInputError
 
 __all__ = ["LEGAL_BASIS_MAX", "Culling", "CullingReason"]
 
@@ -46,6 +52,7 @@ class Culling(Aggregate):
         subject_kind: str
         reason: str
         legal_basis: str
+        fetched_up_to: int
         actor: str
 
     @staticmethod
@@ -64,6 +71,7 @@ class Culling(Aggregate):
         subject_kind: str,
         reason: str,
         legal_basis: str,
+        fetched_up_to: int,
         actor: str,
         timestamp: datetime,
     ) -> None:
@@ -71,6 +79,7 @@ class Culling(Aggregate):
         self.subject_kind = SubjectKind(subject_kind)
         self.reason = CullingReason(reason)
         self.legal_basis = legal_basis
+        self.fetched_up_to = fetched_up_to
         self.actor = actor
         self.culled_at = timestamp
 
@@ -84,12 +93,19 @@ class Culling(Aggregate):
         legal_basis: str,
         actor: str,
         at: datetime,
+        fetched_up_to: int = 0,
     ) -> Culling:
-        """R16: record that the subject was culled; InvalidInputError for a bad field."""
+        """R16: record that the subject was culled; InvalidInputError for a bad field
+        (`fetched_up_to`: a buffer position, a whole number from 0)."""
+        if isinstance(fetched_up_to, bool) or not isinstance(fetched_up_to, int):
+            raise InvalidInputError("fetched_up_to must be a whole number.")
+        if fetched_up_to < 0:
+            raise InvalidInputError("fetched_up_to must not be negative.")
         return cls(
             subject_id=require_id(subject_id, "subject_id"),
             subject_kind=parse_choice(SubjectKind, subject_kind, "subject kind").value,
             reason=parse_choice(CullingReason, reason, "culling reason").value,
             legal_basis=require_text(legal_basis, "legal_basis", LEGAL_BASIS_MAX),
+            fetched_up_to=fetched_up_to,
             **stamp(actor, at),
         )

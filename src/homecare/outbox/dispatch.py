@@ -4,7 +4,9 @@
 - each pause event re-plans the customer's whole-day periods at the city
   (`homecare.outbox.city`);
 - a fix at the source (staff updated, decision registered, visit corrected)
-  re-checks the waiting items it concerns (R6).
+  re-checks the waiting items it concerns (R6);
+- a culling withdraws the subject's unfetched items and overwrites their
+  personal data with the culled marker (R16, `homecare.outbox.culled`).
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from typing import Any
 
 from homecare.domain.assignment import Assignment
 from homecare.domain.citydays import STOCKHOLM
+from homecare.domain.culling import Culling
 from homecare.domain.customer import Customer
 from homecare.domain.pause import Pause
 from homecare.domain.staff import Staff
+from homecare.outbox.culled import culled
 from homecare.outbox.facts import decision_fact
 from homecare.outbox.items import ItemState
 from homecare.outbox.messages import MessageKind
@@ -203,6 +207,7 @@ def _pause_changed(page: Page, position: int, event: Pause.Changed | Pause.Cance
 
 
 HANDLERS: dict[type[Any], Handler] = {
+    Culling.Recorded: culled,
     Customer.Registered: _customer_registered,
     Customer.DecisionRegistered: _decision_registered,
     Staff.Registered: _staff_registered,

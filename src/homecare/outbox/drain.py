@@ -98,8 +98,8 @@ class FetchSQL:
         )
         self.page = (
             f"SELECT position, payload, history FROM {items} "  # noqa: S608
-            f"WHERE position > {mark} ORDER BY position LIMIT {mark}"
-        )
+            f"WHERE position > {mark} AND state = 'released' ORDER BY position LIMIT {mark}"
+        )  # R16: a withdrawn item keeps its position (cursors chain) but is never served
 
 
 def check_history(

@@ -26,6 +26,7 @@ class IntegrationStatus(StrEnum):
     QUEUED = ItemStatus.QUEUED.value
     HELD = ItemStatus.HELD.value
     DELIVERED = ItemStatus.DELIVERED.value
+    WITHDRAWN = ItemStatus.WITHDRAWN.value  # R16: the customer was culled before it was fetched
 
 
 class AssignmentIntegration(BaseModel):

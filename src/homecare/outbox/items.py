@@ -4,7 +4,8 @@ An item is `pending` until it is released, `released` once it has its buffer
 position (D3), or `superseded` when a corrected visit's held report is
 replaced by its next confirmation (R6). A host sees a pending item as
 `held` (with its reasons, R5), a released one as `queued` until the city's
-delivered mark passes its position and `delivered` after (R2, R4).
+delivered mark passes its position and `delivered` after (R2, R4). An item of
+a culled customer that the city had not fetched is `withdrawn` (R16).
 
 Items of one customer are released strictly in order: from the oldest pending
 one until the first that is held, so a held item holds back that customer's
@@ -42,6 +43,9 @@ class ItemState(StrEnum):
     """Has its buffer position (D3); delivered once the city's cursor passes it."""
     SUPERSEDED = "superseded"
     """R6: a corrected visit's held report, replaced by the visit's next confirmation."""
+    WITHDRAWN = "withdrawn"
+    """R16: its customer was culled before the city fetched it: never served by fetch,
+    its payload gone (a released one keeps its position, so cursors still chain)."""
 
 
 class PageItems:
@@ -183,14 +187,19 @@ class ItemStatus(StrEnum):
     QUEUED = "queued"
     HELD = "held"
     DELIVERED = "delivered"
+    WITHDRAWN = "withdrawn"
+    """R16: the customer was culled before the city fetched it; it will never be sent."""
 
 
 def item_status(row: Mapping[Any, Any], mark: int) -> ItemStatus | None:
-    """`row` (an item's `state` and `position`) beside the delivered mark; None if superseded."""
+    """`row` (an item's `state` and `position`) beside the delivered mark; None if superseded.
+    A withdrawn item (R16) is withdrawn whatever the mark: the city never gets it."""
     if row["state"] == ItemState.PENDING:
         return ItemStatus.HELD
     if row["state"] == ItemState.RELEASED:
         return ItemStatus.DELIVERED if row["position"] <= mark else ItemStatus.QUEUED
+    if row["state"] == ItemState.WITHDRAWN:
+        return ItemStatus.WITHDRAWN
     return None
 
 

@@ -75,7 +75,8 @@ def month_report(buffer: Buffer, run: PaymentRun) -> MonthReport:
             .where(
                 i.c.business_date >= asked.first_day,
                 i.c.business_date <= asked.last_day,
-                i.c.state != ItemState.SUPERSEDED,
+                # R16: a withdrawn item was never sent and never will be: not counted
+                i.c.state.not_in([ItemState.SUPERSEDED, ItemState.WITHDRAWN]),
             )
             .order_by(i.c.seq)
         ).mappings()

@@ -67,6 +67,10 @@ class RowCache:
             adopted.append(held)
         return adopted
 
+    def held(self) -> list[Row]:
+        """Every row this page holds (loaded or new), in no particular order."""
+        return [row for row in self._rows.values() if row is not None]
+
     def known_absent(self, key: Hashable) -> None:
         """Record that no stored row has this key (it is created in this page)."""
         self._rows.setdefault(key, None)

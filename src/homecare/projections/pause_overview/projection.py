@@ -20,8 +20,10 @@ from sqlalchemy import Connection, bindparam, select
 
 from homecare._es.topics import topic_of
 from homecare._sql.database import Database
+from homecare.domain.culling import Culling
 from homecare.domain.customer import Customer
 from homecare.domain.pause import Pause, PauseLevel, PauseReason, PauseStatus, effective_period
+from homecare.domain.privacy import CULLED, SubjectKind
 from homecare.projections.pause_overview.queries import PauseQueries
 from homecare.projections.pause_overview.tables import (
     MUTABLE,
@@ -103,6 +105,21 @@ class PauseOverview(PauseQueries):
             "customer_id": event.originator_id,
             "organisation": event.organisation,
         }
+
+    @_apply.register
+    def _culled(self, event: Culling.Recorded, page: _Page) -> None:
+        """R16: a culled customer's reason texts become the culled marker. Their
+        organisation is the provider's unit, not theirs: kept (docs/privacy.md)."""
+        if event.subject_kind != SubjectKind.CUSTOMER:
+            return
+        query = select(overview_pauses.c.pause_id).where(
+            overview_pauses.c.customer_id == event.subject_id
+        )
+        page.load(page.conn.execute(query).scalars())
+        for row in page.pauses.values():
+            if row["customer_id"] == event.subject_id and row["reason_text"] is not None:
+                row["reason_text"] = CULLED.text
+                page.touch(row)
 
     @_apply.register
     def _created(self, event: Pause.Created, page: _Page) -> None:

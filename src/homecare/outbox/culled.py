@@ -1,0 +1,102 @@
+"""The buffer's answer to a culling (R16): unfetched items withdrawn, personal data overwritten.
+
+`Culling.Recorded` carries `fetched_up_to`, the delivered position when the
+culling was recorded, so what is withdrawn is a function of the log alone
+and a replay gives the same rows (D6):
+
+- a culled customer's pending items, and the released ones after
+  `fetched_up_to`, become `withdrawn`: their payload is dropped and fetch
+  never serves them (a released one keeps its position and history tag, so
+  the city's cursors still chain);
+- their released items the city had fetched keep their place, with the
+  personnummer in the payload replaced by the culled marker;
+- their stored personnummer (`homecare_buffer_customers`) becomes the marker.
+
+A culled staff member's personnummer is overwritten in the staff facts and in
+the payloads of their released visit reports; the customers' items stay.
+Item facts hold no names or numbers (ids, times, activities).
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy import select
+
+from homecare.domain.culling import Culling
+from homecare.domain.privacy import CULLED, SubjectKind
+from homecare.outbox import tables as t
+from homecare.outbox.items import ItemState
+from homecare.outbox.messages import MessageKind
+from homecare.outbox.page import Page
+from homecare.outbox.rows import Row
+
+__all__ = ["culled"]
+
+
+def culled(page: Page, _position: int, event: Culling.Recorded) -> None:
+    """R16: handle a subject's culling record (module doc)."""
+    if event.subject_kind == SubjectKind.CUSTOMER:
+        _customer_culled(page, event)
+    else:
+        _staff_culled(page, event)
+
+
+def _customer_culled(page: Page, event: Culling.Recorded) -> None:
+    customer_id = event.subject_id
+    row = page.facts.customers.get(customer_id)
+    if row is not None:
+        row["personnummer"] = page.sealer.seal(CULLED.text)
+        page.facts.customers.changed(row)
+    pending = page.items.pending_of(customer_id)
+    for item in pending:
+        _withdraw(page, item)
+    pending.clear()
+    for item in _released(page, "customer_id", customer_id):
+        if item["position"] > event.fetched_up_to:
+            _withdraw(page, item)
+        else:
+            _overwrite(page, item, "customer_personnummer")
+
+
+def _staff_culled(page: Page, event: Culling.Recorded) -> None:
+    row = page.facts.staff.get(event.subject_id)
+    if row is not None and row["personnummer"] is not None:
+        row["personnummer"] = page.sealer.seal(CULLED.text)
+        page.facts.staff.changed(row)
+    for item in _released(page, "staff_id", event.subject_id):
+        if item["kind"] == MessageKind.VISIT_REPORT:
+            _overwrite(page, item, "staff_personnummer")
+
+
+def _released(page: Page, column: str, subject_id: UUID) -> list[Row]:
+    """The released items whose `column` is `subject_id`, oldest first: those stored and
+    those this page holds (released in it, or loaded and changed)."""
+    stored = page.items.conn.execute(
+        select(t.items)
+        .where(t.items.c[column] == subject_id, t.items.c.state == ItemState.RELEASED)
+        .order_by(t.items.c.seq)
+    ).mappings()
+    page.items.rows.merge(dict(r) for r in stored)
+    return sorted(
+        (
+            item
+            for item in page.items.rows.held()
+            if item[column] == subject_id and item["state"] == ItemState.RELEASED
+        ),
+        key=lambda item: item["seq"],
+    )
+
+
+def _withdraw(page: Page, item: Row) -> None:
+    item["state"] = ItemState.WITHDRAWN.value
+    item["payload"] = None
+    page.items.rows.changed(item)
+
+
+def _overwrite(page: Page, item: Row, field: str) -> None:
+    """The payload rendered again with `field` (a personnummer) as the culled marker."""
+    (message,) = page.format.parse_many([page.sealer.open(item["payload"])])
+    rendered = page.format.render(message.model_copy(update={field: CULLED.text}))
+    item["payload"] = page.sealer.seal(rendered)
+    page.items.rows.changed(item)

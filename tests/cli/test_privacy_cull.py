@@ -1,0 +1,71 @@
+"""R16 from the command line: `homecare privacy cull` on demand, by policy (--dry-run,
+--yes), and its one-line errors (bad id, unknown customer, policy off)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import uuid4
+
+from homecare.bootstrap import connect
+from tests.cli.conftest import Cli, assert_one_line_error
+from tests.conftest import init_sqlite
+from tests.scenario import Scenario
+
+
+def _store(tmp_path: Path) -> tuple[str, str]:
+    """A store with one customer registered in 2020 (due under a policy of a year)."""
+    url = init_sqlite(tmp_path / "homecare.db")
+    with connect(url) as hc:
+        customer = Scenario(hc.app, at=datetime(2020, 1, 1, tzinfo=UTC)).customer()
+    return url, str(customer.id)
+
+
+def test_culling_one_customer_on_demand(tmp_path: Path) -> None:
+    url, customer = _store(tmp_path)
+    cli = Cli(url)
+    dry = cli.ok("privacy", "cull", "--customer", customer, "--dry-run").stdout
+    assert "would be culled" in dry
+    assert cli.json("privacy", "culled", "--json") == []
+    (done,) = cli.json("privacy", "cull", "--customer", customer, "--actor", "eva", "--json")
+    assert (done["subject_id"], done["kind"], done["reason"]) == (customer, "customer", "on_demand")
+    assert (done["recorded"], done["key_destroyed"], done["scrubbed"]) == (True, True, True)
+    (again,) = cli.json("privacy", "cull", "--customer", customer, "--actor", "eva", "--json")
+    assert (again["recorded"], again["key_destroyed"]) == (False, False)
+    assert "already culled" in cli.ok("privacy", "cull", "--customer", customer, "--dry-run").stdout
+    assert [c["subject_id"] for c in cli.json("privacy", "culled", "--json")] == [customer]
+
+
+def test_the_policy_off_says_so_and_refuses_a_batch(tmp_path: Path) -> None:
+    url, _ = _store(tmp_path)
+    cli = Cli(url)
+    assert "retention policy is off" in cli.ok("privacy", "cull", "--dry-run").stdout
+    assert_one_line_error(cli("privacy", "cull", "--yes", "--actor", "eva"), "rule_violation")
+    assert_one_line_error(cli("privacy", "cull"), "invalid_input", "--dry-run")
+
+
+def test_the_policy_lists_and_culls_who_is_due(tmp_path: Path) -> None:
+    url, customer = _store(tmp_path)
+    cli = Cli(url, env={"HOMECARE_RETENTION_YEARS": "1"})
+    due = cli.json("privacy", "cull", "--dry-run", "--json")
+    assert [(d["subject_id"], d["kind"]) for d in due] == [(customer, "customer")]
+    assert "1 years after the last entry" in due[0]["reason"]
+    culled = cli.json("privacy", "cull", "--yes", "--actor", "eva", "--json")
+    assert [(c["subject_id"], c["reason"]) for c in culled] == [(customer, "retention")]
+    assert cli.json("privacy", "cull", "--dry-run", "--json") == []
+
+
+def test_bad_input_is_one_line(tmp_path: Path) -> None:
+    url, customer = _store(tmp_path)
+    cli = Cli(url)
+    assert_one_line_error(
+        cli("privacy", "cull", "--customer", "anna", "--actor", "eva"), "invalid_input"
+    )
+    assert_one_line_error(
+        cli("privacy", "cull", "--customer", str(uuid4()), "--actor", "eva"), "not_found"
+    )
+    assert_one_line_error(cli("privacy", "cull", "--customer", customer), "--actor")
+    assert_one_line_error(
+        cli("privacy", "cull", "--customer", customer, "--staff", customer, "--actor", "e"),
+        "not both",
+    )
