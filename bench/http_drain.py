@@ -2,7 +2,7 @@
 
 Each poller drains the whole buffer at batch 20 with its own cursor, through a
 real `homecare serve` process on 127.0.0.1, and the latency of every fetch is
-recorded. Baseline: the library's `fetch` called in-process at batch 20.
+recorded. Baseline: the library's `fetch_page` (what the endpoint calls) in-process at batch 20.
 
     python bench/http_drain.py --stores sqlite,postgres --runs 5
 """
@@ -80,9 +80,9 @@ def measure(store: str, visits: int, pollers: tuple[int, ...]) -> dict[str, tupl
             hc.catch_up()
             start = time.perf_counter()
             cursor, items = None, 0
-            while (batch := hc.buffer.fetch(after=cursor, limit=20)).items:
-                items += len(batch.items)
-                cursor = batch.cursor
+            while (page := hc.buffer.fetch_page(after=cursor, limit=20)).count:
+                items += page.count
+                cursor = page.cursor
             results["in-process"] = (items / (time.perf_counter() - start),)
         port = _free_port()
         env = dict(os.environ, HOMECARE_API_TOKENS=f"bench={TOKEN}:drain")

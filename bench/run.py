@@ -114,10 +114,10 @@ def bench_catch_up_and_drain(store: str, visits: int) -> dict[str, tuple[float, 
                 conn.execute(t.delivery.update().values(delivered_position=0))
                 conn.execute(t.acknowledgements.delete())  # each drain acknowledges anew
 
-            def drain(batch: int = batch) -> None:
+            def drain(batch: int = batch) -> None:  # the city's fetch: the stored bytes
                 cursor = None
-                while (result := hc.buffer.fetch(after=cursor, limit=batch)).items:
-                    cursor = result.cursor
+                while (page := hc.buffer.fetch_page(after=cursor, limit=batch)).count:
+                    cursor = page.cursor
 
             def plain(batch: int = batch) -> None:
                 query = (

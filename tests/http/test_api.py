@@ -18,6 +18,7 @@ from homecare.errors import StorageError
 from homecare.http import create_app
 from homecare.outbox.cursor import parse_cursor
 from homecare.outbox.messages import FetchResult
+from homecare.outbox.store import FetchPage
 from tests.http.conftest import (
     CITY,
     DRAIN_SECRET,
@@ -84,10 +85,16 @@ def test_r3_r4_r5_scenario_through_http_20_20_2_then_the_month_shows_the_3_held(
 def test_the_body_is_the_librarys_fetch_result_as_json(hc: Homecare, live: Live) -> None:
     fill(hc, 3, customers=3)
     with live.client(CITY) as city:
-        body = city.get("/buffer/items", params={"limit": 2}).json()
+        response = city.get("/buffer/items", params={"limit": 2})
+    body = response.json()
     again = hc.buffer.fetch(after=None, limit=2)
     assert FetchResult.model_validate(body) == again
     assert body == again.model_dump(mode="json")
+    # Byte for byte what FastAPI serialised from the model before the stored bytes were served.
+    assert response.content == again.model_dump_json().encode()
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["content-length"] == str(len(response.content))
 
 
 @pytest.mark.parametrize("path", PROTECTED)
@@ -262,14 +269,14 @@ def test_one_slow_fetch_does_not_block_other_requests(sqlite_hc: Homecare) -> No
     hc = sqlite_hc
     fill(hc, 2, customers=2)
     entered, release = threading.Event(), threading.Event()
-    real = hc.buffer.fetch
+    real = hc.buffer.fetch_page  # what the endpoint calls
 
-    def slow(*args: Any, **kwargs: Any) -> FetchResult:
+    def slow(*args: Any, **kwargs: Any) -> FetchPage:
         entered.set()
         release.wait(30)
         return real(*args, **kwargs)
 
-    hc.buffer.fetch = slow  # type: ignore[method-assign]
+    hc.buffer.fetch_page = slow  # type: ignore[method-assign]
     with serving(create_app(hc, TOKENS)) as url:
         result: list[int] = []
         slow_call = threading.Thread(
@@ -325,13 +332,13 @@ STORAGE_FAILURES = [
 
 
 @pytest.mark.parametrize("error", STORAGE_FAILURES, ids=lambda e: type(e).__name__)
-@pytest.mark.parametrize("route", ["fetch", "month", "problems"])
+@pytest.mark.parametrize("route", ["fetch_page", "month", "problems"])  # fetch_page: /items
 def test_503_when_the_store_fails_with_no_detail_leaked(
     sqlite_hc: Homecare, caplog: pytest.LogCaptureFixture, error: BaseException, route: str
 ) -> None:
     hc = sqlite_hc
     setattr(hc.buffer, route, _failing(error))
-    path = {"fetch": "/buffer/items", "month": "/buffer/month/2026-03"}.get(
+    path = {"fetch_page": "/buffer/items", "month": "/buffer/month/2026-03"}.get(
         route, "/buffer/problems"
     )
     with caplog.at_level(logging.DEBUG), serving(create_app(hc, TOKENS)) as url:

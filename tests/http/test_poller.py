@@ -95,7 +95,7 @@ def test_sigkill_mid_drain_then_restart_receives_every_item(hc: Homecare, tmp_pa
     fill(hc, 60)
     expected = all_items(hc)
     gate = Gate()
-    hc.buffer.fetch = gate.wrap(hc.buffer.fetch)  # type: ignore[method-assign]
+    hc.buffer.fetch_page = gate.wrap(hc.buffer.fetch_page)  # type: ignore[method-assign]
     poller = Poller(tmp_path)
     with serving(create_app(hc, TOKENS)) as url:
         first = poller.start(url, "--limit", "5")
@@ -183,7 +183,7 @@ def test_poll_retries_503_with_backoff_and_loses_nothing(
 ) -> None:
     hc = sqlite_hc
     fill(hc, 12, customers=4)
-    real, failures = hc.buffer.fetch, iter([StorageError("down"), StorageError("still down")])
+    real, failures = hc.buffer.fetch_page, iter([StorageError("down"), StorageError("still down")])
 
     def flaky(*args: Any, **kwargs: Any) -> Any:
         failure = next(failures, None)
@@ -191,7 +191,7 @@ def test_poll_retries_503_with_backoff_and_loses_nothing(
             raise failure
         return real(*args, **kwargs)
 
-    hc.buffer.fetch = flaky  # type: ignore[method-assign]
+    hc.buffer.fetch_page = flaky  # type: ignore[method-assign]
     batches: list[list[dict[str, Any]]] = []
     with serving(create_app(hc, TOKENS)) as url:
         stats = poll(

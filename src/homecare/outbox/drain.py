@@ -10,8 +10,11 @@ which is every item's `delivered_at` (R14: on time for the payment run or not).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+from uuid import UUID
 
 from sqlalchemy import Connection, Dialect
 
@@ -20,58 +23,112 @@ from homecare._sql.database import Database
 from homecare.errors import CursorHistoryError, InvalidCursorError, InvalidLimitError
 from homecare.outbox import tables as t
 from homecare.outbox.cursor import Cursor, parse_cursor
-from homecare.outbox.messages import FetchResult, MessageFormat
+from homecare.outbox.messages import FetchResult, MessageFormat, fetch_document
 
-__all__ = ["MAX_LIMIT", "FetchSQL", "check_history", "check_limit", "fetch"]
+__all__ = [
+    "MAX_LIMIT",
+    "FetchPage",
+    "FetchSQL",
+    "Fetched",
+    "as_page",
+    "as_result",
+    "check_history",
+    "check_limit",
+    "fetch",
+]
 
 MAX_LIMIT = 500
 _ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF"
-_RECEIPT = t.acknowledgements.insert()
+
+
+def as_result(fetched: Fetched, codec: tuple[Sealer, MessageFormat]) -> FetchResult:
+    """A fetch's rows as models: the stored payloads opened and parsed (for hosts)."""
+    sealer, message_format = codec
+    rows, cursor = fetched
+    items = message_format.parse_many([sealer.open(r[1]) for r in rows])
+    return FetchResult(items=items, cursor=cursor)
+
+
+def as_page(fetched: Fetched, codec: tuple[Sealer, MessageFormat], sql: FetchSQL) -> FetchPage:
+    """A fetch's rows as the bytes the city receives: no model round trip.
+
+    The body equals `FetchResult`'s JSON (`messages.fetch_document`); sealed
+    payloads are opened, not parsed. `subjects` are read from the rows (R17).
+    """
+    sealer, message_format = codec
+    rows, cursor = fetched
+    items = message_format.items_json([sealer.open(r[1]) for r in rows])
+    subjects = tuple((sql.uuid(r[3]), None if r[4] is None else sql.uuid(r[4])) for r in rows)
+    return FetchPage(fetch_document(items, cursor), len(rows), cursor, subjects)
+
+
+@dataclass(frozen=True)
+class FetchPage:
+    """One fetch as bytes: `body` is FetchResult's JSON (UTF-8), `count` its items;
+    `subjects` each item's (customer, staff member of a visit report or None), in order."""
+
+    body: bytes
+    count: int
+    cursor: str | None
+    subjects: tuple[tuple[UUID, UUID | None], ...] = ()
+
+
+Fetched = tuple[Sequence[Any], str | None]
+"""A fetch's rows (position, payload, history, customer, staff) and the cursor to send next."""
 
 
 def fetch(
     database: Database,
     sql: FetchSQL,
-    codec: tuple[Sealer, MessageFormat],
     after: str | int | None,
     limit: int,
     received: Callable[[], datetime],
-) -> FetchResult:
+) -> Fetched:
     """Acknowledge everything up to the cursor `after`, then the next `limit` items after it.
 
-    `codec` opens and parses the stored payloads; `received()` is when the
-    acknowledgement arrived (UTC), called only if this fetch moves the mark.
+    `received()` is when the acknowledgement arrived (UTC), called only if this
+    fetch moves the mark. Its rows are answered `as_result` or `as_page`.
+
+    Reading takes no write lock: on SQLite only a fetch that moves the delivered
+    mark writes, in a short BEGIN IMMEDIATE transaction after the read, on the
+    same connection (PostgreSQL writes in the one transaction: a row lock).
     """
     cursor = parse_cursor(after)
     position = cursor.position
-    # A fetch without a cursor writes nothing: on SQLite it needs no write lock.
-    engine = database.write_engine if position else database.engine
-    with engine.begin() as conn:
-        if not database.is_sqlite:
-            # The delivered mark is informational (the operator's R4 view): what
-            # guarantees delivery is the city's cursor, which it keeps and sends
-            # again. If a crash loses this commit the mark is a little behind and
-            # the next fetch moves it; nothing is lost or delivered twice because
-            # of it. So this transaction need not wait for the WAL flush.
-            conn.exec_driver_sql(_ASYNC_COMMIT)
-        if position:
-            last, mark, tag = conn.exec_driver_sql(sql.bounds, (position,)).one()
-            check_history(conn, sql, cursor, last or 0, mark or 0, tag)
-            cursor = Cursor(position, tag)
-            if mark is None or position > mark:  # the mark only moves forward
-                moved = conn.exec_driver_sql(sql.acknowledge, (position, position)).rowcount
-                if moved:  # this fetch delivered the items up to the cursor: when
-                    conn.execute(
-                        _RECEIPT, {"up_to_position": position, "acknowledged_at": received()}
-                    )
-        payloads = conn.exec_driver_sql(sql.page, (position, limit)).all()
-    sealer, message_format = codec
-    items = message_format.parse_many([sealer.open(p) for _, p, _ in payloads])
-    if payloads:
-        next_cursor: str | None = str(Cursor(payloads[-1][0], payloads[-1][2]))
-    else:
-        next_cursor = None if after is None else str(cursor)
-    return FetchResult(items=items, cursor=next_cursor)
+    with database.engine.connect() as conn:
+        with conn.begin():
+            moves = False
+            if position:
+                last, mark, tag = conn.exec_driver_sql(sql.bounds, (position,)).one()
+                check_history(conn, sql, cursor, last or 0, mark or 0, tag)
+                cursor = Cursor(position, tag)
+                moves = mark is None or position > mark  # the mark only moves forward
+                if moves and not database.is_sqlite:
+                    _acknowledge(conn, sql, position, received)
+                    moves = False
+            rows = conn.exec_driver_sql(sql.page, (position, limit)).all()
+        if moves:
+            with conn.execution_options(homecare_write=True).begin():
+                _acknowledge(conn, sql, position, received)
+    if rows:
+        return rows, str(Cursor(rows[-1][0], rows[-1][2]))
+    return rows, None if after is None else str(cursor)
+
+
+def _acknowledge(
+    conn: Connection, sql: FetchSQL, position: int, received: Callable[[], datetime]
+) -> None:
+    """Move the delivered mark up to `position` and, if it moved, record the receipt."""
+    if not sql.sqlite:
+        # The delivered mark is informational (the operator's R4 view): what
+        # guarantees delivery is the city's cursor, which it keeps and sends
+        # again. If a crash loses this commit the mark is a little behind and
+        # the next fetch moves it; nothing is lost or delivered twice because
+        # of it. So this transaction need not wait for the WAL flush.
+        conn.exec_driver_sql(_ASYNC_COMMIT)
+    if conn.exec_driver_sql(sql.acknowledge, (position, position)).rowcount:
+        # this fetch delivered the items up to the cursor: when
+        conn.exec_driver_sql(sql.receipt, (position, sql.instant(received())))
 
 
 class FetchSQL:
@@ -97,9 +154,22 @@ class FetchSQL:
             f"WHERE id = 1 AND delivered_position < {mark}"
         )
         self.page = (
-            f"SELECT position, payload, history FROM {items} "  # noqa: S608
+            "SELECT position, payload, history, customer_id, "  # noqa: S608 (our names)
+            f"CASE WHEN kind = 'visit_report' THEN staff_id END FROM {items} "
             f"WHERE position > {mark} AND state = 'released' ORDER BY position LIMIT {mark}"
         )  # R16: a withdrawn item keeps its position (cursors chain) but is never served
+        receipts = t.acknowledgements
+        self.receipt = (
+            f"INSERT INTO {receipts.name} (up_to_position, acknowledged_at) "  # noqa: S608
+            f"VALUES ({mark}, {mark})"
+        )
+        self.sqlite = dialect.name == "sqlite"
+        # The column type's own conversion (UTC, naive; on SQLite its text form), so the
+        # receipt is stored exactly as an insert through SQLAlchemy would store it.
+        convert = receipts.c.acknowledged_at.type.bind_processor(dialect)
+        self.instant: Callable[[datetime], Any] = convert or (lambda value: value)
+        as_uuid = t.items.c.customer_id.type.result_processor(dialect, None)
+        self.uuid: Callable[[Any], Any] = as_uuid or (lambda value: value)
 
 
 def check_history(

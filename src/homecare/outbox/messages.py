@@ -23,6 +23,7 @@ __all__ = [
     "MessageKind",
     "ParagoFormat",
     "VisitReportMessage",
+    "fetch_document",
     "message_id_for",
 ]
 
@@ -97,6 +98,11 @@ class MessageFormat(Protocol):
         """Parse a whole batch at once (the fetch hot path)."""
         ...
 
+    def items_json(self, payloads: list[str]) -> str:
+        """The batch as the city receives it, a JSON array, from the stored payloads alone:
+        equal to the JSON of `parse_many(payloads)`, without parsing them."""
+        ...
+
 
 class ParagoFormat:
     """The current city system (Paragå): the models' own JSON."""
@@ -113,6 +119,33 @@ class ParagoFormat:
         # One call into pydantic-core for the whole batch: the payloads are JSON objects
         # we rendered ourselves, so joining them makes a valid JSON array.
         return _batch_adapter.validate_json("[" + ",".join(payloads) + "]")
+
+    def items_json(self, payloads: list[str]) -> str:
+        # A performed visit's stored payload leaves out `outcome` (see render); the
+        # city has always received it with the model's default, as the last field.
+        return "[" + ",".join(map(_with_outcome, payloads)) + "]"
+
+
+_VISIT_KIND = '"kind":"visit_report"'
+_OUTCOME = '"outcome":'
+_PERFORMED = ',"outcome":"performed"}'
+
+
+def _with_outcome(payload: str) -> str:
+    """A stored payload as served: a visit report without an outcome gets "performed".
+
+    Both markers are matched as JSON text outside strings: inside a string a quote
+    is escaped (`\\"`), so neither can be found there.
+    """
+    if _OUTCOME in payload or _VISIT_KIND not in payload:
+        return payload
+    return payload[:-1] + _PERFORMED
+
+
+def fetch_document(items_json: str, cursor: str | None) -> bytes:
+    """`FetchResult`'s JSON, byte for byte, from its items' JSON array and the cursor."""
+    tail = "null" if cursor is None else f'"{cursor}"'
+    return f'{{"items":{items_json},"cursor":{tail}}}'.encode()
 
 
 def message_id_for(originator_id: UUID, version: int, index: int = 0) -> UUID:

@@ -23,7 +23,15 @@ from homecare.errors import NotFoundError
 from homecare.outbox import delivery
 from homecare.outbox import tables as t
 from homecare.outbox.delivery import receipt_times, utc_instant
-from homecare.outbox.drain import MAX_LIMIT, FetchSQL, check_limit, fetch
+from homecare.outbox.drain import (
+    MAX_LIMIT,
+    FetchPage,
+    FetchSQL,
+    as_page,
+    as_result,
+    check_limit,
+    fetch,
+)
 from homecare.outbox.integration import (
     AssignmentIntegration,
     IntegrationStatus,
@@ -44,6 +52,7 @@ __all__ = [
     "MAX_LIMIT",
     "AssignmentIntegration",
     "Buffer",
+    "FetchPage",
     "FetchResult",
     "IntegrationStatus",
     "ItemStatus",
@@ -78,6 +87,7 @@ class Buffer:
         self.format = message_format
         self.clock = clock
         self._fetch_statements: FetchSQL | None = None
+        self._codec = (sealer, message_format)
 
     # -- the city's side -------------------------------------------------
 
@@ -91,14 +101,35 @@ class Buffer:
         `limit` 1-500 (InvalidLimitError); a malformed cursor is InvalidCursorError,
         one of another history CursorHistoryError (D10).
         """
+        return as_result(fetch(*self._fetch_args(after, limit, at)), self._codec)
+
+    def fetch_page(
+        self, after: str | int | None = None, limit: int = 20, *, at: datetime | None = None
+    ) -> FetchPage:
+        """`fetch` as the bytes the city receives (`FetchPage.body`, FetchResult's JSON),
+        with its item count and cursor: the stored payloads, opened, never parsed.
+
+        Same arguments, acknowledgement and errors as `fetch`.
+        """
+        args = self._fetch_args(after, limit, at)
+        return as_page(fetch(*args), self._codec, args[1])
+
+    def fetch_json(
+        self, after: str | int | None = None, limit: int = 20, *, at: datetime | None = None
+    ) -> bytes:
+        """`fetch`'s result as JSON bytes (UTF-8), equal to `fetch(...).model_dump_json()`."""
+        return self.fetch_page(after, limit, at=at).body
+
+    def _fetch_args(
+        self, after: str | int | None, limit: int, at: datetime | None
+    ) -> tuple[Database, FetchSQL, str | int | None, int, Callable[[], datetime]]:
         limit = check_limit(limit)
         received = utc_instant(at) if at is not None else None
         if self._fetch_statements is None:
             self._fetch_statements = FetchSQL(self.database.engine.dialect)
-        return fetch(
+        return (
             self.database,
             self._fetch_statements,
-            (self.sealer, self.format),
             after,
             limit,
             lambda: received or self.clock(),

@@ -21,7 +21,7 @@ from homecare.outbox.messages import CustomerPauseMessage, VisitReportMessage
 from homecare.outbox.tables import items as buffer_items
 from homecare.privacy.access_log import Access, Channel, reads
 
-__all__ = ["FETCH_PURPOSE", "fetched"]
+__all__ = ["FETCH_PURPOSE", "fetched", "subjects_read"]
 
 FETCH_PURPOSE = "the city's poll"
 
@@ -35,10 +35,18 @@ def fetched(
 ) -> list[Access]:
     """The entries of one fetch, in the order the items were served."""
     staff = _staff_of(database, [m.message_id for m in messages if m.kind == "visit_report"])
+    served = [(m.customer, staff.get(m.message_id)) for m in messages]
+    return subjects_read(served, reader=reader, at=at)
+
+
+def subjects_read(
+    served: Sequence[tuple[UUID, UUID | None]], *, reader: str, at: datetime
+) -> list[Access]:
+    """The entries of one fetch from its items' (customer, staff or None) pairs, in order
+    (a visit report's staff member; None for a pause): `Buffer.fetch_page`'s `subjects`."""
     subjects: list[tuple[UUID, SubjectKind]] = []
-    for message in messages:
-        subjects.append((message.customer, SubjectKind.CUSTOMER))
-        staff_id = staff.get(message.message_id)
+    for customer, staff_id in served:
+        subjects.append((customer, SubjectKind.CUSTOMER))
         if staff_id is not None:
             subjects.append((staff_id, SubjectKind.STAFF))
     return reads(
