@@ -99,7 +99,7 @@ class Homecare:
         logger.debug("opened the store at %s", settings.redacted_url)
         self.runners: list[ProjectionRunner] = []
         self._fault = fault
-        self.pauses = PauseOverview(self.database)
+        self.pauses = PauseOverview(self.database, self.parts.sealer)
         self.registry: dict[str, ProjectionSpec[Any]] = {spec.name: spec for spec in PROJECTIONS}
         """The projections this store runs, by name: one runner each (`homecare.registry`)."""
         for spec in self.registry.values():

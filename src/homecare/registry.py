@@ -33,6 +33,7 @@ from homecare._sql.database import Database
 from homecare.outbox.messages import MessageFormat
 from homecare.outbox.projection import BufferProjection
 from homecare.projections.pause_overview import PauseOverview
+from homecare.projections.pause_overview.tables import SEALED as OVERVIEW_SEALED
 
 __all__ = ["BUFFER", "PAUSE_OVERVIEW", "PROJECTIONS", "Parts", "ProjectionSpec"]
 
@@ -87,7 +88,11 @@ class ProjectionSpec(Generic[T]):
         return getattr(self.kind, attribute, default)
 
 
-PAUSE_OVERVIEW = ProjectionSpec(PauseOverview, lambda parts: PauseOverview(parts.database))
+PAUSE_OVERVIEW = ProjectionSpec(
+    PauseOverview,
+    lambda parts: PauseOverview(parts.database, parts.sealer),
+    sealed=OVERVIEW_SEALED,
+)
 """The pause overview (R9, R12): `homecare/projections/pause_overview/`."""
 BUFFER = ProjectionSpec(
     BufferProjection,

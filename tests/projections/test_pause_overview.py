@@ -338,7 +338,7 @@ def test_D6_a_fresh_overview_fed_every_event_of_the_log_equals_the_live_one(
     events = [(n.id, hc.app.mapper.to_domain_event(n)) for n in notifications]
     assert {type(e).__qualname__ for _, e in events} >= {"Contract.Opened", "Order.Placed"}
     with hc.database.write_engine.begin() as conn:
-        PauseOverview(hc.database).process(conn, events)
+        PauseOverview(hc.database, hc.parts.sealer).process(conn, events)
     assert hc.pauses.dump() == live
 
 

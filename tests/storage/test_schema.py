@@ -232,7 +232,7 @@ def test_a_projection_whose_version_changed_is_rebuilt_from_the_log(
         hc.catch_up()
         with hc.database.engine.begin() as conn:  # a row the old version wrote differently
             conn.execute(update(overview_customers).values(organisation="written by v1"))
-    monkeypatch.setattr(PauseOverview, "version", 2)
+    monkeypatch.setattr(PauseOverview, "version", PauseOverview.version + 1)
     result = fresh.cli("db", "upgrade")
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     assert "Rebuilt from the log: pause_overview" in result.output  # type: ignore[attr-defined]
@@ -242,7 +242,7 @@ def test_a_projection_whose_version_changed_is_rebuilt_from_the_log(
                 "Team Norr"
             ]
             versions = dict(conn.execute(select(tracking.c.projection, tracking.c.version)).all())
-        assert versions == {"pause_overview": 2, "integration_buffer": 1}
+        assert versions == {"pause_overview": PauseOverview.version, "integration_buffer": 1}
         assert not any(runner.stale() for runner in hc.runners)
 
 
@@ -255,7 +255,7 @@ def test_the_worker_side_catch_up_also_rebuilds_a_changed_projection(
         hc.catch_up()
         with hc.database.engine.begin() as conn:
             conn.execute(update(overview_customers).values(organisation="stale"))
-        monkeypatch.setattr(PauseOverview, "version", 3)
+        monkeypatch.setattr(PauseOverview, "version", PauseOverview.version + 1)
         assert [r.name for r in hc.runners if r.stale()] == ["pause_overview"]
         hc.catch_up()
         with hc.database.engine.connect() as conn:

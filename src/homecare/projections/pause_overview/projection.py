@@ -18,6 +18,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 from sqlalchemy import Connection, bindparam, select
 
+from homecare._es.sealing import Sealer
 from homecare._es.topics import topic_of
 from homecare._sql.database import Database
 from homecare.domain.culling import Culling
@@ -77,11 +78,15 @@ class PauseOverview(PauseQueries):
     """The overview read model: `process` is run by the ProjectionRunner, `list` queries it."""
 
     name = "pause_overview"
-    version = 1
+    version = 2  # 2: reason texts and actors sealed with the store's cipher (D8)
     tables = (overview_customers, overview_pauses)
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, sealer: Sealer) -> None:
         self.database = database
+        self.sealer = sealer
+
+    def _sealed(self, text: str | None) -> str | None:
+        return None if text is None else self.sealer.seal(text)
 
     def process(
         self, conn: Connection, events: Sequence[tuple[int, DomainEventProtocol[Any]]]
@@ -118,7 +123,7 @@ class PauseOverview(PauseQueries):
         page.load(page.conn.execute(query).scalars())
         for row in page.pauses.values():
             if row["customer_id"] == event.subject_id and row["reason_text"] is not None:
-                row["reason_text"] = CULLED.text
+                row["reason_text"] = self._sealed(CULLED.text)
                 page.touch(row)
 
     @_apply.register
@@ -130,13 +135,13 @@ class PauseOverview(PauseQueries):
             "target_id": event.target_id,
             "status": PauseStatus.NEW.value,
             "reason": PauseReason(event.reason).value,
-            "reason_text": event.reason_text,
+            "reason_text": self._sealed(event.reason_text),
             "notified_at": event.notified_at,
             "starts_at": event.starts_at,
             "ends_at": event.ends_at,
             "cancelled_at": None,
-            "created_by": event.actor,
-            "changed_by": event.actor,
+            "created_by": self._sealed(event.actor),
+            "changed_by": self._sealed(event.actor),
             "version": event.originator_version,
         }
         page.pauses[event.originator_id] = row
@@ -153,8 +158,8 @@ class PauseOverview(PauseQueries):
             "starts_at": event.starts_at,
             "ends_at": event.ends_at,
             "reason": PauseReason(event.reason).value,
-            "reason_text": event.reason_text,
-            "changed_by": event.actor,
+            "reason_text": self._sealed(event.reason_text),
+            "changed_by": self._sealed(event.actor),
             "version": event.originator_version,
         }
         _set_effective(row)
@@ -168,7 +173,7 @@ class PauseOverview(PauseQueries):
         row |= {
             "status": PauseStatus.CANCELLED.value,
             "cancelled_at": event.timestamp,
-            "changed_by": event.actor,
+            "changed_by": self._sealed(event.actor),
             "version": event.originator_version,
         }
         _set_effective(row)

@@ -11,6 +11,7 @@ reconciled against what was sent to the city.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, and_, case, literal, or_, select
 
 from homecare._es.error_map import boundary
+from homecare._es.sealing import Sealer
 from homecare._sql.database import Database
 from homecare.domain.citydays.localdays import utc_midnight
 from homecare.domain.common import parse_choice, require_aware
@@ -27,7 +29,11 @@ from homecare.domain.fields import ORGANISATION_MAX, require_text
 from homecare.domain.month import Month
 from homecare.domain.pause import PauseLevel, PauseReason, PauseStatus
 from homecare.errors import InvalidInputError
-from homecare.projections.pause_overview.tables import overview_customers, overview_pauses
+from homecare.projections.pause_overview.tables import (
+    SEALED,
+    overview_customers,
+    overview_pauses,
+)
 
 __all__ = ["PauseQueries", "PauseRow", "TimeState", "month_bounds", "previous_month"]
 
@@ -84,6 +90,7 @@ class PauseQueries:
     """The overview's queries over `database` (PauseOverview is one)."""
 
     database: Database
+    sealer: Sealer
 
     def list(
         self,
@@ -140,15 +147,26 @@ class PauseQueries:
         with self.database.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
         return [
-            PauseRow.model_validate({**row, "inactive": row["time_state"] == TimeState.ENDED.value})
+            PauseRow.model_validate(
+                {**self._opened(row), "inactive": row["time_state"] == TimeState.ENDED.value}
+            )
             for row in rows
         ]
 
+    def _opened(self, row: Mapping[Any, Any]) -> dict[str, Any]:
+        """The row with its sealed columns (D8: reason text, actors) opened."""
+        return {
+            k: self.sealer.open(v) if k in SEALED and v is not None else v for k, v in row.items()
+        }
+
     def dump(self) -> dict[str, builtins.list[dict[str, Any]]]:
-        """Every stored row of the overview, by table, sorted by key: compare a rebuild (D6)."""
+        """Every stored row of the overview, by table, sorted by key: compare a rebuild (D6).
+        Sealed columns are opened (the same text seals differently each time)."""
         with self.database.engine.connect() as conn:
             return {
-                table.name: [dict(r) for r in conn.execute(select(table).order_by(key)).mappings()]
+                table.name: [
+                    self._opened(r) for r in conn.execute(select(table).order_by(key)).mappings()
+                ]
                 for table, key in (
                     (overview_customers, _C.customer_id),
                     (overview_pauses, _P.pause_id),

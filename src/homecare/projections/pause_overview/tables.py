@@ -1,7 +1,10 @@
 """The pause overview's tables (R9, R12): one row per customer, one per pause.
 
 Nothing is ever deleted (R13). The effective period (D5) is stored beside the
-recorded one so the time state is decided in SQL.
+recorded one so the time state is decided in SQL. The personal text (`SEALED`:
+the reason text and the actors' names) is sealed with the store's cipher when
+it has a key (D8, issue 15), opened by the queries; organisation, the
+provider's unit, stays clear for the filter and the month report.
 """
 
 from __future__ import annotations
@@ -11,9 +14,9 @@ from datetime import datetime
 from sqlalchemy import Column, Index, Integer, String, Table, Text, Uuid
 
 from homecare._sql.database import UtcDateTime, metadata
-from homecare.domain.fields import ACTOR_MAX, ORGANISATION_MAX
+from homecare.domain.fields import ORGANISATION_MAX
 
-__all__ = ["MUTABLE", "overview_customers", "overview_pauses"]
+__all__ = ["MUTABLE", "SEALED", "overview_customers", "overview_pauses"]
 
 
 def _instants(*names: str, nullable: bool) -> list[Column[datetime]]:
@@ -42,8 +45,9 @@ overview_pauses = Table(
     Column("reason_text", Text, nullable=True),
     *_instants("notified_at", "starts_at", nullable=False),
     *_instants("ends_at", "cancelled_at", "effective_start", "effective_end", nullable=True),
-    Column("created_by", String(ACTOR_MAX), nullable=False),
-    Column("changed_by", String(ACTOR_MAX), nullable=False),
+    # D8: sealed with the store's cipher when it has a key (SEALED), hence TEXT
+    Column("created_by", Text, nullable=False),
+    Column("changed_by", Text, nullable=False),
     Column("version", Integer, nullable=False),
     Index("ix_homecare_pause_overview_pauses_starts", "starts_at", "pause_id"),
     Index("ix_homecare_pause_overview_pauses_customer", "customer_id"),
@@ -62,3 +66,6 @@ MUTABLE = (
     "version",
 )
 """The columns a Changed or Cancelled event may rewrite; the others are fixed at creation."""
+
+SEALED = frozenset({"reason_text", "created_by", "changed_by"})
+"""The columns stored sealed with the store's cipher (D8); the audit opens them to compare."""
