@@ -45,6 +45,7 @@ from homecare.errors import (
 from homecare.outbox.messages import ParagoFormat
 from homecare.outbox.month_close import MonthClose
 from homecare.outbox.store import Buffer
+from homecare.privacy import AccessLog
 from homecare.projections.pause_overview import PauseOverview
 from homecare.registry import PROJECTIONS, Parts, ProjectionSpec
 from homecare.settings import Settings
@@ -74,8 +75,12 @@ class Homecare:
                     schema.upgrade(self.database)
                 else:
                     self._require_store()
+                self.access = AccessLog(self.database)
+                """The access log (R17): read paths record who read whom here."""
                 self.app = HomecareApplication(
-                    settings.eventsourcing_environment(), connect_kwargs=connect_kwargs
+                    settings.eventsourcing_environment(),
+                    connect_kwargs=connect_kwargs,
+                    access_log=self.access,
                 )
                 self.log = Log(self.app.recorder, self.app.mapper)
                 sealer = Sealer(self.app.mapper.cipher)

@@ -3,9 +3,11 @@
 Why here: this is the one place that knows how eventsourcing builds an
 application (environment, infrastructure factory, PostgreSQL pool, transcoder)
 and reads an aggregate back. `homecare.application.HomecareApplication` subclasses
-`EventStore` and sees only loading (`_load`, `_loads`), saving (`save`, `_change`)
-and `homecare.errors`; `save`, `get` and `get_as_of` pass the one error map
-(`homecare._es.error_map`), as every public command of the facade does.
+`EventStore` and sees only loading (`_load`, `_load_as_of`, `_loads`), saving
+(`save`, `_change`) and `homecare.errors`; `save` passes the one error map
+(`homecare._es.error_map`), as every public command of the facade does. The
+public reads (`get`, `get_as_of`) are the facade's (`homecare.application.reads`),
+since each records who read whom (R17).
 """
 
 from __future__ import annotations
@@ -112,13 +114,7 @@ class EventStore(Application[UUID]):
         change(aggregate)
         self.save(aggregate)
 
-    @translated
-    def get(self, kind: type[A], aggregate_id: UUID, *, version: int | None = None) -> A:
-        """Any aggregate by id, optionally as it was at an earlier version (D6)."""
-        return self._load(kind, aggregate_id, version=version)
-
-    @translated
-    def get_as_of(self, kind: type[A], aggregate_id: UUID, at: datetime) -> A | None:
+    def _load_as_of(self, kind: type[A], aggregate_id: UUID, at: datetime) -> A | None:
         """The aggregate as it was at `at` (by its events' times), None if it did not exist (D6)."""
         at = require_aware(at, "at")
         version = None

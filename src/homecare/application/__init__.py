@@ -10,20 +10,25 @@ every public method of the three modules passes through it).
 One module per job: `people` (customers, decisions, contracts, orders, staff),
 `visits` (plan, perform, correct, decline, attest, confirm) and `pauses`
 (create, change, cancel, which pause applies), `culling` (the record of a
-culling, R16). `HomecareApplication` is all four.
+culling, R16). `HomecareApplication` is all four, with `reads` (`get`,
+`get_as_of`, `reading`: each read of personal data is recorded in the access
+log, R17).
 """
 
 from homecare._es.error_map import UNREADABLE_EVENTS
 from homecare.application.culling import CullingCommands
 from homecare.application.pauses import PauseCommands
 from homecare.application.people import PeopleCommands
+from homecare.application.reads import ReadQueries
 from homecare.application.visits import VisitCommands
 from homecare.domain.confirmation import VisitReport
 
 __all__ = ["UNREADABLE_EVENTS", "HomecareApplication", "VisitReport"]
 
 
-class HomecareApplication(PeopleCommands, VisitCommands, PauseCommands, CullingCommands):
+class HomecareApplication(
+    ReadQueries, PeopleCommands, VisitCommands, PauseCommands, CullingCommands
+):
     """Commands and queries by id over the event-sourced domain."""
 
     name = "homecare"

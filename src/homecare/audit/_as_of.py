@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from homecare._es.error_map import translated
+from homecare.application.reads import DEFAULT_READER, Reading
 from homecare.audit._common import PAGE_SIZE, scratch_store, timestamp
 from homecare.audit._members import Members
 from homecare.bootstrap import Homecare
@@ -24,6 +25,7 @@ from homecare.domain.pause import Pause
 from homecare.errors import InvalidInputError
 from homecare.outbox import tables as buffer_tables
 from homecare.outbox.store import AssignmentIntegration, Buffer, IntegrationStatus, receipt_times
+from homecare.privacy import Channel
 from homecare.registry import BUFFER, Parts
 
 
@@ -88,16 +90,31 @@ class CustomerAsOf(BaseModel):
 
 @translated
 def as_of(
-    hc: Homecare, customer_id: UUID, at: datetime, *, page_size: int = PAGE_SIZE
+    hc: Homecare,
+    customer_id: UUID,
+    at: datetime,
+    *,
+    page_size: int = PAGE_SIZE,
+    reader: str = DEFAULT_READER,
+    purpose: str = "audit: as of",
+    channel: Channel = Channel.AUDIT,
 ) -> CustomerAsOf:
     """The customer's state at `at`: pauses and visits with their status and integration status.
 
     The buffer is replayed into a scratch store over the log up to the first
-    event whose timestamp is after `at`.
+    event whose timestamp is after `at`. R17: records `reader`'s read of the customer
+    and of the staff of the visits shown (what `as_of`) in the access log.
     """
     at = require_aware(at, "at")
-    hc.app.get(Customer, customer_id)
-    customer = hc.app.get_as_of(Customer, customer_id, at)
+    with hc.app.reading(reader=reader, purpose=purpose, what="as_of", channel=channel) as read:
+        return _as_of(hc, read, customer_id, at, page_size)
+
+
+def _as_of(
+    hc: Homecare, read: Reading, customer_id: UUID, at: datetime, page_size: int
+) -> CustomerAsOf:
+    read.get(Customer, customer_id)
+    customer = read.get_as_of(Customer, customer_id, at)
     if customer is None:
         raise InvalidInputError(
             f"Customer {customer_id} was not registered yet at {at.isoformat()}."
@@ -134,12 +151,12 @@ def as_of(
         pauses=[
             _pause_then(p, at)
             for i in members.of_kind("Pause")
-            if (p := hc.app.get_as_of(Pause, i, at))
+            if (p := read.get_as_of(Pause, i, at))
         ],
         assignments=[
             _assignment_then(a, statuses.get(a.id))
             for i in assignments
-            if (a := hc.app.get_as_of(Assignment, i, at))
+            if (a := read.get_as_of(Assignment, i, at))
         ],
     )
 

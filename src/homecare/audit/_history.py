@@ -10,10 +10,12 @@ from eventsourcing.domain import DomainEventProtocol
 from pydantic import BaseModel, ConfigDict
 
 from homecare._es.error_map import translated
+from homecare.application.reads import DEFAULT_READER, Reading
 from homecare.audit._common import PAGE_SIZE, timestamp
 from homecare.audit._members import Members
 from homecare.bootstrap import Homecare
 from homecare.domain.customer import Customer
+from homecare.privacy import Channel
 
 
 class HistoryEntry(BaseModel):
@@ -31,23 +33,37 @@ class HistoryEntry(BaseModel):
 
 
 @translated
-def history(hc: Homecare, customer_id: UUID, *, page_size: int = PAGE_SIZE) -> list[HistoryEntry]:
+def history(
+    hc: Homecare,
+    customer_id: UUID,
+    *,
+    page_size: int = PAGE_SIZE,
+    reader: str = DEFAULT_READER,
+    purpose: str = "audit: history",
+    channel: Channel = Channel.AUDIT,
+    within: Reading | None = None,
+) -> list[HistoryEntry]:
     """Every event that touched the customer and its contracts, orders, pauses and visits.
 
     In log order. Event names are the aggregate's and the event's class names
     (PauseCreated, AssignmentConfirmed). Unknown customer: NotFoundError.
+    R17: records `reader`'s read of the customer (what `history`) in the access log;
+    `within`: a caller's reading this read is part of (reader, purpose and channel its own).
     """
-    hc.app.get(Customer, customer_id)
-    members = Members(customer_id)
-    entries: list[HistoryEntry] = []
-    for page in hc.log.pages(page_size=page_size):
-        for stored in page:
-            if not members.may_concern(stored):
-                continue
-            event = hc.log.decode(stored)
-            kind = members.admit(event)
-            if kind is not None:
-                entries.append(_entry(stored.id, kind, event))
+    with within or hc.app.reading(
+        reader=reader, purpose=purpose, what="history", channel=channel
+    ) as read:
+        read.get(Customer, customer_id)
+        members = Members(customer_id)
+        entries: list[HistoryEntry] = []
+        for page in hc.log.pages(page_size=page_size):
+            for stored in page:
+                if not members.may_concern(stored):
+                    continue
+                event = hc.log.decode(stored)
+                kind = members.admit(event)
+                if kind is not None:
+                    entries.append(_entry(stored.id, kind, event))
     return entries
 
 

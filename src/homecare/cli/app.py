@@ -128,6 +128,24 @@ def _global(
             help="The store: sqlite:///FILE or postgresql+psycopg://USER@HOST:PORT/DB.",
         ),
     ] = None,
+    reader: Annotated[
+        str | None,
+        typer.Option(
+            "--reader",
+            metavar="NAME",
+            show_default="the operating-system user",
+            help="Who reads: recorded in the access log with every read of personal data (R17).",
+        ),
+    ] = None,
+    purpose: Annotated[
+        str | None,
+        typer.Option(
+            "--purpose",
+            metavar="TEXT",
+            show_default="the command, e.g. 'homecare buffer month'",
+            help="Why: recorded in the access log with every read of personal data (R17).",
+        ),
+    ] = None,
     _version: Annotated[
         bool,
         typer.Option(
@@ -138,7 +156,7 @@ def _global(
         ),
     ] = False,
 ) -> None:
-    ctx.obj = State(db)
+    ctx.obj = State(db, reader, purpose)
 
 
 app.command("demo")(demo.demo)

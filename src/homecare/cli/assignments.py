@@ -32,10 +32,11 @@ def list_assignments(
     """R2: where each visit (uppdrag) stands, by date: not confirmed, queued, held (with
     reasons) or delivered. Visits not yet performed come last."""
     customer_id = output.parse_uuid(customer, "customer") if customer else None
-    with output.store(ctx) as hc:
+    with output.store(ctx) as hc, output.reading(ctx, hc, "assignments_list") as read:
         rows = hc.buffer.integration_statuses(status=status)
-    if customer_id is not None:
-        rows = [r for r in rows if r.customer == customer_id]
+        if customer_id is not None:
+            rows = [r for r in rows if r.customer == customer_id]
+        output.noted(read, rows)
     rows.sort(key=lambda r: (r.started_at is None, r.started_at or _NEVER, str(r.assignment_id)))
     if as_json:
         output.emit_json(rows)

@@ -16,8 +16,10 @@ from homecare.cli.output import (
     parse_uuid,
     store,
     table,
+    who,
 )
 from homecare.cli.progress import progress_bar
+from homecare.privacy import Channel
 
 __all__ = ["app"]
 
@@ -30,8 +32,11 @@ CustomerOption = Annotated[str, typer.Option("--customer", help="The customer's 
 def history(ctx: typer.Context, customer: CustomerOption, as_json: JsonOption = False) -> None:
     """Every event that touched the customer, its contracts, orders, pauses and visits."""
     customer_id = parse_uuid(customer, "customer")
+    reader, purpose = who(ctx, "audit history")
     with store(ctx, catch_up=False) as hc:
-        entries = auditing.history(hc, customer_id)
+        entries = auditing.history(
+            hc, customer_id, reader=reader, purpose=purpose, channel=Channel.CLI
+        )
     if as_json:
         emit_json(entries)
         return
@@ -78,8 +83,11 @@ def as_of(
     """The customer's pauses and visits, with their integration status, as they were then."""
     at = parse_instant(timestamp, "timestamp")
     customer_id = parse_uuid(customer, "customer")
+    reader, purpose = who(ctx, "audit as-of")
     with store(ctx, catch_up=False) as hc:
-        state = auditing.as_of(hc, customer_id, at)
+        state = auditing.as_of(
+            hc, customer_id, at, reader=reader, purpose=purpose, channel=Channel.CLI
+        )
     if as_json:
         emit_json(state)
         return

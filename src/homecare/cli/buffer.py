@@ -8,9 +8,11 @@ import typer
 from rich.table import Table
 
 from homecare.cli import month as month_close
-from homecare.cli.output import JsonOption, console, emit_json, store, table
+from homecare.cli.output import JsonOption, console, emit_json, noted, reading, store, table
 from homecare.domain.month import Month
+from homecare.outbox.messages import FetchResult
 from homecare.outbox.store import FIRST_BUFFER_MONTH, ItemView
+from homecare.privacy.fetched import subjects_served
 
 __all__ = ["app"]
 
@@ -29,8 +31,8 @@ def month(
 ) -> None:
     """R4: the month's items not yet delivered (queued or held); empty when all went through."""
     asked = Month.parse(month)
-    with store(ctx) as hc:
-        items = hc.buffer.month(asked.year, asked.month)
+    with store(ctx) as hc, reading(ctx, hc, "buffer_month") as read:
+        items = noted(read, hc.buffer.month(asked.year, asked.month))
     if as_json:
         emit_json(items)
         return
@@ -56,8 +58,10 @@ def fetch(
     limit: Annotated[int, typer.Option(help="At most this many items (1-500).")] = 20,
 ) -> None:
     """R3, D3: exactly what the city gets, as JSON, with the same acknowledging effect."""
-    with store(ctx) as hc:
-        result = hc.buffer.fetch(after=after, limit=limit)
+    with store(ctx) as hc, reading(ctx, hc, "buffer_fetch") as read:
+        page = hc.buffer.fetch_page(after=after, limit=limit)
+        read.note(subjects_served(page.subjects))  # from the item rows, not the payloads
+    result = FetchResult.model_validate_json(page.body)
     typer.echo(result.model_dump_json(indent=2))
 
 
@@ -68,8 +72,8 @@ def problems(ctx: typer.Context, as_json: JsonOption = False) -> None:
     --json prints the groups exactly as GET /buffer/problems returns them:
     [{reason, text, hint, items: [...]}, ...]; an item held for two reasons is in both.
     """
-    with store(ctx) as hc:
-        groups = hc.buffer.problems()
+    with store(ctx) as hc, reading(ctx, hc, "buffer_problems") as read:
+        groups = noted(read, hc.buffer.problems())
     if as_json:
         emit_json(groups)
         return

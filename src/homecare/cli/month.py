@@ -14,8 +14,10 @@ from homecare.cli.output import (
     console,
     emit_json,
     local_time,
+    noted,
     parse_instant,
     parse_month,
+    reading,
     store,
     table,
 )
@@ -47,8 +49,8 @@ def deadline(
     first. Exits 3 while any item of the month is not delivered (for cron and monitoring)."""
     year, number = parse_month(month) if month else (None, None)
     instant = parse_instant(now, "--now time") if now else datetime.now(UTC)
-    with store(ctx) as hc:
-        report = hc.month_close.deadline(year, number, now=instant)
+    with store(ctx) as hc, reading(ctx, hc, "buffer_deadline") as read:
+        report = noted(read, hc.month_close.deadline(year, number, now=instant))
     if as_json:
         emit_json(report)
     else:

@@ -7,6 +7,7 @@ app's single error boundary (`homecare.cli.app`).
 
 from __future__ import annotations
 
+import getpass
 import json
 import re
 import sys
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import typer
@@ -23,10 +24,12 @@ from rich.console import Console
 from rich.table import Table
 
 from homecare._sql.database import is_read_only_error
+from homecare.application.reads import Reading
 from homecare.bootstrap import Homecare, connect
 from homecare.domain.citydays import STOCKHOLM
 from homecare.domain.month import Month
 from homecare.errors import HomecareError, InvalidInputError
+from homecare.privacy import Channel, subjects_in
 
 __all__ = [
     "JsonOption",
@@ -34,13 +37,18 @@ __all__ = [
     "console",
     "emit_json",
     "local_time",
+    "noted",
     "parse_date",
     "parse_instant",
     "parse_month",
     "parse_uuid",
+    "reading",
     "store",
     "table",
+    "who",
 ]
+
+_T = TypeVar("_T")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
@@ -50,6 +58,45 @@ class State:
     """The global options, kept on the click context for every command."""
 
     database_url: str | None
+    reader: str | None = None
+    purpose: str | None = None
+
+
+@contextmanager
+def reading(ctx: typer.Context, hc: Homecare, what: str) -> Iterator[Reading]:
+    """R17: a command's read of personal data, recorded (channel `cli`) when the block ends.
+
+    `what` is the command (`buffer_month`); the reader is `--reader`, else the
+    operating-system user (`getpass.getuser()`); the purpose is `--purpose`,
+    else implied by the command ("homecare buffer month"). Note the subjects
+    shown with `noted(read, rows)` and print only after the block:
+    a read whose entries cannot be written fails (StorageError) and shows nothing.
+    """
+    reader, purpose = who(ctx, what.replace("_", " ", 1).replace("_", "-"))
+    with hc.app.reading(reader=reader, purpose=purpose, what=what, channel=Channel.CLI) as read:
+        yield read
+
+
+def who(ctx: typer.Context, command: str) -> tuple[str, str]:
+    """The reader and the purpose of a command's reads (R17; see `reading`)."""
+    state = ctx.obj if isinstance(ctx.obj, State) else State(None)
+    return state.reader or _os_user(), state.purpose or f"homecare {command}"
+
+
+def noted(read: Reading, rows: _T) -> _T:
+    """`rows`, with the subjects they name noted on `read` (R17)."""
+    read.note(subjects_in(rows))
+    return rows
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        raise InvalidInputError(
+            "Cannot tell who is reading (no operating-system user name): give --reader NAME "
+            "(R17: every read of personal data is logged with its reader)."
+        ) from None
 
 
 @contextmanager

@@ -15,10 +15,12 @@ from homecare.cli.output import (
     console,
     emit_json,
     local_time,
+    noted,
     parse_date,
     parse_instant,
     parse_month,
     parse_uuid,
+    reading,
     store,
     table,
 )
@@ -63,7 +65,7 @@ def _overview(name: str) -> Callable[[Period], Period]:
     def register(period: Period) -> Period:
         def command(ctx: typer.Context, **options: Any) -> None:
             filters = {key: options.pop(key) for key in _FILTERS}
-            _show(ctx, *period(**options), **filters)
+            _show(ctx, "pauses_" + name.replace("-", "_"), *period(**options), **filters)
 
         own = inspect.signature(period, eval_str=True).parameters.values()
         shared = (
@@ -105,6 +107,7 @@ def previous_month_pauses(
 
 def _show(
     ctx: typer.Context,
+    what: str,
     first: date,
     last: date,
     customer: str | None,
@@ -117,7 +120,7 @@ def _show(
 ) -> None:
     instant = parse_instant(now, "--now time") if now else datetime.now(UTC)
     customer_id = parse_uuid(customer, "customer") if customer else None
-    with store(ctx) as hc:
+    with store(ctx) as hc, reading(ctx, hc, what) as read:
         every = hc.pauses.list(
             period_from=first,
             period_to=last,
@@ -128,7 +131,7 @@ def _show(
             status=status,
             include_inactive=True,
         )
-    rows = every if inactive else [r for r in every if not r.inactive]
+        rows = noted(read, every if inactive else [r for r in every if not r.inactive])
     if as_json:
         emit_json(rows)
         return
@@ -190,11 +193,14 @@ def reconcile(
     customer_id = parse_uuid(customer, "customer") if customer else None
     year, number = parse_month(month) if month else (None, None)
     instant = parse_instant(now, "--now time") if now else datetime.now(UTC)
-    with store(ctx) as hc:
+    with store(ctx) as hc, reading(ctx, hc, "pauses_reconcile") as read:
         if customer_id is not None:
-            hc.app.get(CustomerAggregate, customer_id)  # unknown id: NotFoundError
-        result = hc.month_close.reconcile_pauses(
-            customer_id=customer_id, year=year, month=number, now=instant
+            read.get(CustomerAggregate, customer_id)  # unknown id: NotFoundError
+        result = noted(
+            read,
+            hc.month_close.reconcile_pauses(
+                customer_id=customer_id, year=year, month=number, now=instant
+            ),
         )
     if as_json:
         emit_json(result)

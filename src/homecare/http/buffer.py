@@ -13,7 +13,7 @@ local to the router's factory.
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -36,7 +36,7 @@ from homecare.outbox.fetches import record_fetch
 from homecare.outbox.messages import FetchResult
 from homecare.outbox.month_report import MonthReport
 from homecare.outbox.store import MAX_LIMIT, ItemView, ProblemGroup
-from homecare.privacy import AccessLog
+from homecare.privacy import Channel, reads, subjects_in
 from homecare.privacy.fetched import subjects_read
 
 __all__ = ["DeadlineQuery", "FetchQuery", "buffer_router"]
@@ -44,6 +44,7 @@ __all__ = ["DeadlineQuery", "FetchQuery", "buffer_router"]
 logger = logging.getLogger("homecare.http")
 
 Route = Callable[..., Any]
+T = TypeVar("T")
 
 CURSOR = cursor.PATTERN
 MONTH = r"^(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])$"  # 1900-01 to 9999-12
@@ -122,6 +123,20 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
 
     router = APIRouter(prefix="/buffer", tags=["buffer"], dependencies=[Depends(no_store)])
 
+    def shown(token: ApiToken, what: str, rows: T) -> T:
+        """R17: the token's read of the subjects `rows` name (one entry each), recorded
+        before they are returned; StorageError (503) when that cannot be written."""
+        homecare.access.record_reads(
+            reads(
+                subjects_in(rows),
+                reader=token.name,
+                what=what,
+                purpose=f"operator view: {what.replace('_', ' ')}",
+                channel=Channel.HTTP,
+            )
+        )
+        return rows
+
     def view(path: str, model: Any) -> Callable[[Route], Route]:
         """A read-only view of the operator's (R4, R5, R14): any valid token, common errors;
         named after its path's first part (`/month-report/{month}`: `month_report`)."""
@@ -163,7 +178,7 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
         )
         # R17: every subject whose personnummer the items carry (a failure fails the fetch:
         # the city polls again from the same cursor and gets the same items).
-        AccessLog(homecare.database).record(subjects_read(page.subjects, reader=token.name, at=now))
+        homecare.access.record_reads(subjects_read(page.subjects, reader=token.name, at=now))
         # The stored payloads as they are (FetchResult's JSON, byte for byte): returned
         # as a Response, so FastAPI neither validates nor serialises it again.
         response = Response(page.body, media_type="application/json")
@@ -172,7 +187,7 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
 
     @view("/month/{month}", list[ItemView])
     def month(
-        _token: Annotated[ApiToken, Depends(caller)],
+        token: Annotated[ApiToken, Depends(caller)],
         _query: Annotated[None, Depends(no_query)],
         month: Annotated[
             str,
@@ -181,28 +196,30 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
     ) -> list[ItemView]:
         try:
             asked = Month.parse(month)
-            return homecare.buffer.month(asked.year, asked.month)
+            items = homecare.buffer.month(asked.year, asked.month)
         except InvalidInputError as error:
             raise invalid(("path", "month"), error) from None
+        return shown(token, "buffer_month", items)
 
     @view("/problems", list[ProblemGroup])
     def problems(
-        _token: Annotated[ApiToken, Depends(caller)], _query: Annotated[None, Depends(no_query)]
+        token: Annotated[ApiToken, Depends(caller)], _query: Annotated[None, Depends(no_query)]
     ) -> list[ProblemGroup]:
-        return homecare.buffer.problems()
+        return shown(token, "buffer_problems", homecare.buffer.problems())
 
     @view("/deadline", DeadlineReport)
     def deadline(
-        _token: Annotated[ApiToken, Depends(caller)],
+        token: Annotated[ApiToken, Depends(caller)],
         query: Annotated[DeadlineQuery, Query()],
     ) -> DeadlineReport:
         year, number = (None, None)
         if query.month is not None:
             year, number = (int(part) for part in query.month.split("-"))
         try:
-            return homecare.month_close.deadline(year, number)
+            report = homecare.month_close.deadline(year, number)
         except InvalidInputError as error:
             raise invalid(("query", "month"), error) from None
+        return shown(token, "buffer_deadline", report)
 
     @view("/month-report/{month}", MonthReport)
     def month_report(

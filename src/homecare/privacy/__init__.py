@@ -21,6 +21,7 @@ from homecare.privacy.access_log import (
     reads,
 )
 from homecare.privacy.review import AccessReview, PairCount, ReaderVolume, review
+from homecare.privacy.subjects import subjects_in
 
 __all__ = [
     "Access",
@@ -33,4 +34,5 @@ __all__ = [
     "access_log",
     "reads",
     "review",
+    "subjects_in",
 ]

@@ -14,6 +14,11 @@ API (the read paths call `record`; `log = AccessLog(database)`):
   now (UTC). `what` is a short code: `customer`, `staff` (a facade read of one),
   `history`, `as_of` (audit), `fetch` (the city's fetch of an item), `view` (a
   CLI or console page), `export` (art. 15); new codes need no migration.
+- `log.record_reads(entries, conn=None) -> int`: `record` for a read path: a
+  read whose entries cannot be written is refused (StorageError, code
+  `storage_error`, "... not shown: its access-log entry could not be
+  written"), never shown unlogged (R17: every read is logged); on a read-only
+  store (issue 11) the entries go to the logger as warnings instead.
   `reads(subjects, reader=..., what=..., purpose=..., channel=...)` builds the
   entries of one reader's read of many subjects (a list view, a fetched page).
 - `log.entries(subject=None, month=None) -> list[AccessEntry]`: in the order
@@ -25,6 +30,7 @@ Nothing updates or deletes a row (no API does; docs/privacy.md).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -46,13 +52,17 @@ from sqlalchemy import (
     select,
 )
 
-from homecare._sql.database import Database, UtcDateTime, metadata
+from homecare._es.error_map import translate
+from homecare._sql.database import Database, UtcDateTime, is_read_only_error, metadata
 from homecare.domain.month import Month
 from homecare.domain.privacy import SubjectKind
+from homecare.errors import StorageError
 from homecare.privacy.review import DEFAULT_FACTOR, DEFAULT_THRESHOLD, AccessReview, PairCount
 from homecare.privacy.review import review as build_review
 
 __all__ = ["Access", "AccessEntry", "AccessLog", "Channel", "access_log", "reads"]
+
+logger = logging.getLogger("homecare.privacy")
 
 
 class Channel(StrEnum):
@@ -146,6 +156,37 @@ class AccessLog:
         else:
             conn.execute(access_log.insert(), rows)
         return len(rows)
+
+    def record_reads(self, entries: Iterable[Access], *, conn: Connection | None = None) -> int:
+        """`record`, or refuse the read: StorageError when the entries cannot be written (R17).
+
+        One exception: a store that may be read but not written (an immutable file, a
+        read-only role; issue 11) logs each entry as a warning (ids only) and returns 0."""
+        entries = list(entries)
+        try:
+            return self.record(entries, conn=conn)
+        except Exception as error:
+            mapped = translate(error)
+            if mapped is None:
+                raise
+            if is_read_only_error(error):
+                # A store that may only be read (an immutable file, a read-only role)
+                # cannot hold the entries; whoever can read it can read its file too.
+                for entry in entries:
+                    logger.warning(
+                        "access not recorded (read-only store): %s read %s %s (%s, %s, %s)",
+                        entry.reader,
+                        entry.subject_kind,
+                        entry.subject_id,
+                        entry.what,
+                        entry.channel,
+                        entry.purpose,
+                    )
+                return 0
+            raise StorageError(
+                "The personal data was not shown: its access-log entry (R17) could not be "
+                f"written ({mapped.code}: {mapped.message})"
+            ) from error
 
     def entries(
         self, *, subject: UUID | None = None, month: Month | None = None

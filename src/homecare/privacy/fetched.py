@@ -2,9 +2,10 @@
 
 Each fetched item shows its customer's personnummer, and a visit report its
 staff member's too, so one fetch of N items reads up to 2N subjects; each
-subject read is one entry per item (what `fetch`, purpose `the city's poll`,
-channel `http`). The staff member's id is not in the message, so it is read
-from the buffer's row of the item (`homecare_buffer_items.staff_id`).
+subject read is one entry per fetch, however many of its items it is in (what
+`fetch`, purpose `the city's poll`, channel `http`). The subjects come from
+the buffer's rows of the items (`customer_id`, `staff_id`: `Buffer.fetch_page`'s
+`subjects`), never from the payloads.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from homecare.outbox.messages import CustomerPauseMessage, VisitReportMessage
 from homecare.outbox.tables import items as buffer_items
 from homecare.privacy.access_log import Access, Channel, reads
 
-__all__ = ["FETCH_PURPOSE", "fetched", "subjects_read"]
+__all__ = ["FETCH_PURPOSE", "fetched", "subjects_read", "subjects_served"]
 
 FETCH_PURPOSE = "the city's poll"
 
@@ -44,14 +45,24 @@ def subjects_read(
 ) -> list[Access]:
     """The entries of one fetch from its items' (customer, staff or None) pairs, in order
     (a visit report's staff member; None for a pause): `Buffer.fetch_page`'s `subjects`."""
-    subjects: list[tuple[UUID, SubjectKind]] = []
-    for customer, staff_id in served:
-        subjects.append((customer, SubjectKind.CUSTOMER))
-        if staff_id is not None:
-            subjects.append((staff_id, SubjectKind.STAFF))
     return reads(
-        subjects, reader=reader, what="fetch", purpose=FETCH_PURPOSE, channel=Channel.HTTP, at=at
+        subjects_served(served),
+        reader=reader,
+        what="fetch",
+        purpose=FETCH_PURPOSE,
+        channel=Channel.HTTP,
+        at=at,
     )
+
+
+def subjects_served(served: Sequence[tuple[UUID, UUID | None]]) -> list[tuple[UUID, SubjectKind]]:
+    """Each item's customer, then its staff member (if any), in order, each subject once."""
+    subjects: dict[tuple[UUID, SubjectKind], None] = {}
+    for customer, staff_id in served:
+        subjects[(customer, SubjectKind.CUSTOMER)] = None
+        if staff_id is not None:
+            subjects[(staff_id, SubjectKind.STAFF)] = None
+    return list(subjects)
 
 
 def _staff_of(database: Database, message_ids: list[UUID]) -> dict[UUID, UUID]:

@@ -34,6 +34,7 @@ def build_console(
     and one log line of ids, `homecare.http.console.access`); `clock` gives
     "now" for the current month and the pauses' time state (default: the system clock)."""
     renderer = Renderer(
+        homecare,
         ring,
         on_personal_data or access_log_hook(homecare.database),
         clock or (lambda: datetime.now(UTC)),

@@ -20,10 +20,13 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from homecare._es.error_map import mapped
+from homecare.application.reads import Reading
+from homecare.bootstrap import Homecare
 from homecare.errors import InvalidInputError, NotFoundError, StorageError
 from homecare.http.console.i18n import LANG_COOKIE, LANGUAGES, choose_language, render
 from homecare.http.console.session import COOKIE, open_session
 from homecare.http.tokens import ApiToken, TokenRing
+from homecare.privacy import Channel
 
 __all__ = ["PersonalDataHook", "PersonalDataView", "Renderer", "console_base"]
 
@@ -93,8 +96,13 @@ def console_base(request: Request) -> str:
 
 class Renderer:
     def __init__(
-        self, ring: TokenRing, hook: PersonalDataHook, clock: Callable[[], datetime]
+        self,
+        homecare: Homecare,
+        ring: TokenRing,
+        hook: PersonalDataHook,
+        clock: Callable[[], datetime],
     ) -> None:
+        self.homecare = homecare
         self.ring = ring
         self.hook = hook
         self.clock = clock
@@ -161,15 +169,18 @@ class Renderer:
         request: Request,
         viewer: ApiToken,
         template: str,
-        read: Callable[[], dict[str, Any]],
+        read: Callable[[Reading], dict[str, Any]],
         *,
         what: str,
     ) -> Response:
-        """Render `template` with what `read` returns; its failures become error pages."""
+        """Render `template` with what `read` returns; its failures become error pages.
+
+        `read` loads through a `Reading` of the viewer's that records nothing itself: the
+        console records the views of unmasked personal data through its hook (R17)."""
         try:
             once_each(request)
             with mapped():  # a library error met outside the library's boundaries
-                context = read()
+                context = self.read(viewer, what, read)
         except NotFoundError as error:
             return self.error(request, viewer, 404, "not_found", what, error.code)
         except InvalidInputError as error:
@@ -187,6 +198,18 @@ class Renderer:
             logger.error("console %s: unexpected %s\n%s", request.url.path, _kind(error), frames)
             return self.error(request, viewer, 500, "store", what, "internal_error")
         return self.html(request, template, context, viewer=viewer)
+
+    def read(
+        self, viewer: ApiToken, what: str, read: Callable[[Reading], dict[str, Any]]
+    ) -> dict[str, Any]:
+        with self.homecare.app.reading(
+            reader=viewer.name,
+            purpose=f"console {what}",
+            what="view",
+            channel=Channel.CONSOLE,
+            record=False,
+        ) as access:
+            return read(access)
 
     def error(
         self,

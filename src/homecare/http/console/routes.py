@@ -19,6 +19,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from homecare.application.reads import Reading
 from homecare.bootstrap import Homecare
 from homecare.domain.citydays import STOCKHOLM
 from homecare.domain.month import Month
@@ -154,7 +155,7 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
     def month_page(request: Request, month: str) -> Response:
         viewer = r.viewer(request)
 
-        def read() -> dict[str, Any]:
+        def read(access: Reading) -> dict[str, Any]:
             year, number = _month(month)
             items = homecare.buffer.month(year, number)  # raises on a store failure
             deadline = views.deadline(homecare, year, number, r.now())
@@ -173,7 +174,7 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
     def problems_page(request: Request) -> Response:
         viewer = r.viewer(request)
 
-        def read() -> dict[str, Any]:
+        def read(access: Reading) -> dict[str, Any]:
             groups = views.problem_groups(homecare)
             return {"groups": groups, "fix_link": views.fix_link, "nav": "problems"}
 
@@ -183,7 +184,7 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
     def pauses_page(request: Request) -> Response:
         viewer = r.viewer(request)
 
-        def read() -> dict[str, Any]:
+        def read(access: Reading) -> dict[str, Any]:
             q = request.query_params
             first, last = month_bounds(today().year, today().month)
             if q.get("from"):
@@ -228,8 +229,8 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
     def visit(request: Request, assignment_id: str) -> Response:
         viewer = r.viewer(request)
 
-        def read() -> dict[str, Any]:
-            page = views.visit_page(homecare, _uuid(assignment_id, "visit"))
+        def read(access: Reading) -> dict[str, Any]:
+            page = views.visit_page(homecare, access, _uuid(assignment_id, "visit"))
             return {"page": page, "fix_link": views.fix_link, "nav": None}
 
         return r.page(request, viewer, "visit.html", read, what="visit")
@@ -241,9 +242,9 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
         unknown id); a view of the name or full personnummer is recorded (R17)."""
         viewer = r.viewer(request)
 
-        def read() -> dict[str, Any]:
+        def read(access: Reading) -> dict[str, Any]:
             subject_id = _uuid(raw_id, kind)
-            page = load(homecare, subject_id, personal=viewer.can_see_personal)
+            page = load(homecare, access, subject_id, personal=viewer.can_see_personal)
             if page.person.unmasked:
                 r.personal(viewer, kind, subject_id, ("name", "personnummer"), kind)
             return {"page": page, "fix_link": views.fix_link, "nav": None}

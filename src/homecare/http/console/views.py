@@ -3,7 +3,8 @@
 Every function here only reads (the buffer's and the overview's queries, the
 facade's `get`, the audit history); the routes turn the result into a page.
 Personal data (names, personnummer) is masked unless `personal` is true; the
-caller records each unmasked view (R17).
+caller records each unmasked view (R17: the hook, by default the access log).
+Aggregates are loaded through the page's `Reading`, which records nothing itself.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
+from homecare.application.reads import Reading
 from homecare.audit import HistoryEntry, history
 from homecare.bootstrap import Homecare
 from homecare.domain.assignment import Assignment
@@ -207,9 +209,9 @@ class VisitPage:
     integration: AssignmentIntegration | None
 
 
-def visit_page(hc: Homecare, assignment_id: UUID) -> VisitPage:
-    """Raises NotFoundError for an id that is not a visit."""
-    assignment = hc.app.get(Assignment, assignment_id)
+def visit_page(hc: Homecare, read: Reading, assignment_id: UUID) -> VisitPage:
+    """Raises NotFoundError for an id that is not a visit; loaded through `read`."""
+    assignment = read.get(Assignment, assignment_id)
     found = hc.buffer.integration_statuses(assignment_ids=[assignment_id])
     return VisitPage(assignment, found[0] if found else None)
 
@@ -227,9 +229,11 @@ class CustomerPage:
     history: list[HistoryEntry]
 
 
-def customer_page(hc: Homecare, customer_id: UUID, *, personal: bool) -> CustomerPage:
-    """Raises NotFoundError for an id that is not a customer."""
-    customer = hc.app.get(Customer, customer_id)
+def customer_page(
+    hc: Homecare, read: Reading, customer_id: UUID, *, personal: bool
+) -> CustomerPage:
+    """Raises NotFoundError for an id that is not a customer; loaded through `read`."""
+    customer = read.get(Customer, customer_id)
     visits = [s for s in hc.buffer.integration_statuses() if s.customer == customer_id]
     held = _held_items(hc, lambda item: item.customer == customer_id)
     return CustomerPage(
@@ -239,7 +243,7 @@ def customer_page(hc: Homecare, customer_id: UUID, *, personal: bool) -> Custome
         decisions=sorted(customer.decisions, key=lambda d: d.valid_from),
         visits=visits,
         held=held,
-        history=history(hc, customer_id),
+        history=history(hc, customer_id, within=read),
     )
 
 
@@ -254,9 +258,9 @@ class StaffPage:
     held: list[ItemView] = field(default_factory=list)
 
 
-def staff_page(hc: Homecare, staff_id: UUID, *, personal: bool) -> StaffPage:
-    """Raises NotFoundError for an id that is not a staff account."""
-    staff = hc.app.get(Staff, staff_id)
+def staff_page(hc: Homecare, read: Reading, staff_id: UUID, *, personal: bool) -> StaffPage:
+    """Raises NotFoundError for an id that is not a staff account; loaded through `read`."""
+    staff = read.get(Staff, staff_id)
     return StaffPage(
         staff_id=staff_id,
         person=_person(staff.name, staff.personnummer, personal),
