@@ -42,8 +42,9 @@ class Operator:
         """R6: correct the visit in the assignment report, attest and confirm it again."""
         assert visit_id is not None
         app, clock = self.provider.hc.app, self.provider.clock
-        visit = app.get(Assignment, visit_id)
-        decision = app.get(Customer, visit.customer_id).decision_on(day)
+        with app.reading(reader=OPERATOR, purpose="fixing a held visit (R6)", what="fix") as read:
+            visit = read.get(Assignment, visit_id)  # R17: logged as the operator's read
+            decision = read.get(Customer, visit.customer_id).decision_on(day)
         kept = [a for a in visit.activities if decision is not None and a in decision.activities]
         if not kept or visit.performed_period is None:
             return
