@@ -75,13 +75,9 @@ class Homecare:
                     schema.upgrade(self.database)
                 else:
                     self._require_store()
-                self.access = AccessLog(self.database)
-                """The access log (R17): read paths record who read whom here."""
-                self.app = HomecareApplication(
-                    settings.eventsourcing_environment(),
-                    connect_kwargs=connect_kwargs,
-                    access_log=self.access,
-                )
+                self.access = AccessLog(self.database)  # R17: the read paths record here
+                env, log = settings.eventsourcing_environment(), self.access
+                self.app = HomecareApplication(env, connect_kwargs=connect_kwargs, access_log=log)
                 self.log = Log(self.app.recorder, self.app.mapper)
                 sealer = Sealer(self.app.mapper.cipher)
                 message_format = ParagoFormat()
