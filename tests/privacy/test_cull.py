@@ -144,3 +144,14 @@ def test_the_policy_lists_who_is_due_and_why(store_url: str) -> None:
         due = hc.due_for_culling((s.at + timedelta(days=5 * 366)).date())
         assert {d.subject_id for d in due} == {kept.id}
         assert "5 years after the last entry" in due[0].due.reason
+
+
+def test_a_visit_confirmed_after_the_cull_is_withdrawn_not_sent(world: World) -> None:
+    hc = world.hc
+    world.cull()
+    later = world.s.visit(world.a, world.s.staff(), day=date(2026, 3, 5))
+    hc.catch_up()
+    assert hc.buffer.integration_status(later).status is IntegrationStatus.WITHDRAWN
+    served = hc.buffer.fetch(world.cursor).items
+    assert [m.customer for m in served] == [world.b.id]
+    assert audit.verify(hc).identical

@@ -10,7 +10,9 @@ and a replay gives the same rows (D6):
   the city's cursors still chain);
 - their released items the city had fetched keep their place, with the
   personnummer in the payload replaced by the culled marker;
-- their stored personnummer (`homecare_buffer_customers`) becomes the marker.
+- their stored personnummer (`homecare_buffer_customers`) becomes the marker,
+  which is how later items of theirs (a visit confirmed after the cull) are
+  withdrawn as soon as they would be released (`Page.culled`).
 
 A culled staff member's personnummer is overwritten in the staff facts and in
 the payloads of their released visit reports; the customers' items stay.
@@ -48,13 +50,10 @@ def _customer_culled(page: Page, event: Culling.Recorded) -> None:
     if row is not None:
         row["personnummer"] = page.sealer.seal(CULLED.text)
         page.facts.customers.changed(row)
-    pending = page.items.pending_of(customer_id)
-    for item in pending:
-        _withdraw(page, item)
-    pending.clear()
+    page.items.withdraw_pending(customer_id)
     for item in _released(page, "customer_id", customer_id):
         if item["position"] > event.fetched_up_to:
-            _withdraw(page, item)
+            page.items.withdraw(item)
         else:
             _overwrite(page, item, "customer_personnummer")
 
@@ -86,12 +85,6 @@ def _released(page: Page, column: str, subject_id: UUID) -> list[Row]:
         ),
         key=lambda item: item["seq"],
     )
-
-
-def _withdraw(page: Page, item: Row) -> None:
-    item["state"] = ItemState.WITHDRAWN.value
-    item["payload"] = None
-    page.items.rows.changed(item)
 
 
 def _overwrite(page: Page, item: Row, field: str) -> None:

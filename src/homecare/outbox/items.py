@@ -51,13 +51,20 @@ class ItemState(StrEnum):
 class PageItems:
     """The items one page of events touches: each customer's pending ones, in order.
 
-    `payload(item)` renders and seals a released item's message.
+    `payload(item)` renders and seals a released item's message; `culled(customer)`
+    says whether the customer was culled (R16: their items are withdrawn, never released).
     """
 
-    def __init__(self, conn: Connection, payload: Callable[[Row], str]) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        payload: Callable[[Row], str],
+        culled: Callable[[UUID], bool] = lambda _customer: False,
+    ) -> None:
         self.conn = conn
         self.rows = RowCache(conn, t.items, "seq")
         self._payload = payload
+        self._culled = culled
         self._pending: dict[UUID, list[Row]] = {}
         self._next_seq: int | None = None
         self._next_position: int | None = None
@@ -150,8 +157,23 @@ class PageItems:
     def release_in_order(self, customer_id: UUID) -> None:
         """D4: release from the oldest pending item until the first held one."""
         pending = self.pending_of(customer_id)
+        if pending and self._culled(customer_id):
+            self.withdraw_pending(customer_id)  # R16: a culled customer's items never go out
         while pending and not pending[0]["reasons"]:
             self._release(pending.pop(0))
+
+    def withdraw_pending(self, customer_id: UUID) -> None:
+        """R16: every pending item of the (culled) customer withdrawn."""
+        pending = self.pending_of(customer_id)
+        for item in pending:
+            self.withdraw(item)
+        pending.clear()
+
+    def withdraw(self, item: Row) -> None:
+        """R16: the item is never served by fetch; its payload, if any, is dropped."""
+        item["state"] = ItemState.WITHDRAWN.value
+        item["payload"] = None
+        self.rows.changed(item)
 
     def _release(self, item: Row) -> None:
         """D3: the next position, the history tag chained to it (D10), the sealed payload."""

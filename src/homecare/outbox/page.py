@@ -18,6 +18,7 @@ from homecare._es.sealing import Sealer
 from homecare.domain.assignment import Assignment
 from homecare.domain.customer import Customer
 from homecare.domain.pause import Pause
+from homecare.domain.privacy import CULLED
 from homecare.domain.staff import Staff
 from homecare.outbox.city import PageCity
 from homecare.outbox.facts import PageFacts
@@ -43,7 +44,7 @@ class Page:
         self.sealer = sealer
         self.format = message_format
         self.facts = PageFacts(conn)
-        self.items = PageItems(conn, self._payload)
+        self.items = PageItems(conn, self._payload, self.culled)
         self.city = PageCity(conn, self.items)
 
     def prefetch(self, events: Sequence[DomainEventProtocol[Any]]) -> None:
@@ -99,6 +100,11 @@ class Page:
         ):
             cache.flush()
         self.city.flush()
+
+    def culled(self, customer_id: UUID) -> bool:
+        """R16: whether the customer was culled (their personnummer is the marker)."""
+        customer = self.facts.customers.get(customer_id)
+        return customer is not None and self.sealer.open(customer["personnummer"]) == CULLED.text
 
     def _payload(self, item: Row) -> str:
         customer = self.facts.customers.get(item["customer_id"])
