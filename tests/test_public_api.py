@@ -42,6 +42,10 @@ from homecare.bootstrap import Homecare
 from tests.scenario import ACTOR, HOUR, T0, pair
 
 INTENDED = {
+    # what hc.pauses.list returns and takes (R9, R12), what hc.stopped() returns
+    "PauseRow",
+    "TimeState",
+    "Stopped",
     # composition root and facade
     "connect",
     "Homecare",

@@ -13,6 +13,7 @@ Everything named here is kept stable; every other module may change.
 """
 
 from homecare import errors
+from homecare._es.runner import Stopped
 from homecare.application import HomecareApplication, VisitReport
 from homecare.bootstrap import Homecare, connect
 from homecare.domain import (
@@ -51,6 +52,7 @@ from homecare.outbox.store import (
     ItemView,
     ProblemGroup,
 )
+from homecare.projections.pause_overview import PauseRow, TimeState
 from homecare.schema import alembic_include_name, alembic_include_object
 from homecare.settings import Settings
 
@@ -116,6 +118,7 @@ __all__ = [
     "PauseLevel",
     "PauseMessageView",
     "PauseReason",
+    "PauseRow",
     "PauseStatus",
     "PaymentRun",
     "PersonalIdentityNumber",
@@ -123,6 +126,8 @@ __all__ = [
     "Reconciliation",
     "Settings",
     "Staff",
+    "Stopped",
+    "TimeState",
     "VisitReport",
     "VisitReportMessage",
     "WorkShift",

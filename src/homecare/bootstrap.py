@@ -11,7 +11,7 @@ import logging
 import threading
 from datetime import UTC, date, datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -47,7 +47,7 @@ from homecare.outbox.month_close import MonthClose
 from homecare.outbox.store import Buffer
 from homecare.privacy import AccessLog
 from homecare.projections.pause_overview import PauseOverview
-from homecare.registry import PROJECTIONS, Parts, ProjectionSpec
+from homecare.registry import PAUSE_OVERVIEW, PROJECTIONS, Parts, ProjectionSpec
 from homecare.settings import Settings
 
 __all__ = ["Homecare", "connect", "open_database"]
@@ -100,11 +100,12 @@ class Homecare:
         logger.debug("opened the store at %s", settings.redacted_url)
         self.runners: list[ProjectionRunner] = []
         self._fault = fault
-        self.pauses = PauseOverview(self.database, self.parts.sealer)
         self.registry: dict[str, ProjectionSpec[Any]] = {spec.name: spec for spec in PROJECTIONS}
         """The projections this store runs, by name: one runner each (`homecare.registry`)."""
         for spec in self.registry.values():
             self.add_projection(spec.build(self.parts))
+        overview = next(r for r in self.runners if r.name == PAUSE_OVERVIEW.name)
+        self.pauses = cast(PauseOverview, overview.projection)  # the one its runner projects
         self._culler = Culler(
             self.app,
             self.database,

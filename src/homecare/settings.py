@@ -5,7 +5,7 @@ Order of sources, first wins: explicit arguments (`connect(url, cipher_key=...)`
 then a secret's `HOMECARE_*_FILE` variable (a file holding the secret), then
 the defaults below. Nothing underneath reads its own variables: eventsourcing's
 environment is built from these settings alone (`eventsourcing_environment`,
-every recorder setting pinned), libpq's `PG*` are overridden or refused (`_conninfo`).
+every recorder setting pinned), libpq's `PG*` are overridden or refused (`_sql.conninfo`).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from homecare._conninfo import postgres_connect_kwargs
 from homecare._settings_privacy import PrivacySettings
+from homecare._sql.conninfo import postgres_connect_kwargs
 from homecare.errors import InvalidInputError
 
 __all__ = ["DEFAULT_DATABASE_URL", "ENV_PREFIX", "Settings"]

@@ -9,7 +9,6 @@ Aggregates are loaded through the page's `Reading`, which records nothing itself
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -28,7 +27,7 @@ from homecare.outbox.month_report import MonthReport
 from homecare.outbox.reconcile import DayRange
 from homecare.outbox.store import AssignmentIntegration, ItemView, ProblemGroup
 from homecare.outbox.validation import Reason
-from homecare.projections.pause_overview import PauseRow, month_bounds
+from homecare.projections.pause_overview import PauseRow
 
 __all__ = [
     "CustomerPage",
@@ -179,10 +178,6 @@ def calendars(
     return result
 
 
-def default_period(today: date) -> tuple[date, date]:
-    return month_bounds(today.year, today.month)
-
-
 # -- records ----------------------------------------------------------------------
 
 
@@ -278,9 +273,3 @@ def _held_items(hc: Homecare, keep: Callable[[ItemView], bool]) -> list[ItemView
                 unique[item.message_id] = item
     return sorted(unique.values(), key=lambda i: (i.business_date, str(i.message_id)))
 
-
-def group_by_customer(rows: list[PauseRow]) -> dict[UUID, list[PauseRow]]:
-    grouped: dict[UUID, list[PauseRow]] = defaultdict(list)
-    for row in rows:
-        grouped[row.customer_id].append(row)
-    return grouped
