@@ -155,3 +155,20 @@ def test_a_visit_confirmed_after_the_cull_is_withdrawn_not_sent(world: World) ->
     served = hc.buffer.fetch(world.cursor).items
     assert [m.customer for m in served] == [world.b.id]
     assert audit.verify(hc).identical
+
+
+def test_culling_a_staff_member_overwrites_their_number_and_keeps_the_visits(
+    world: World,
+) -> None:
+    hc = world.hc
+    (staff,) = {s.staff_id for s in hc.buffer.integration_statuses() if s.staff_id}
+    result = hc.cull(staff, kind="staff", actor="arkivarie", at=world.s.tick())
+    assert (result.kind, result.recorded, result.key_destroyed) == ("staff", True, True)
+    dump = hc.buffer.dump()
+    assert [r["personnummer"] for r in dump["homecare_buffer_staff"]] == [CULLED.text]
+    payloads = [r["payload"] for r in dump["homecare_buffer_items"] if r["payload"]]
+    assert payloads
+    assert all(pnr(501) not in p and pnr(501).replace("-", "") not in p for p in payloads)
+    assert all('"staff_personnummer":"culled"' in p for p in payloads)
+    assert hc.buffer.integration_status(world.queued).status is IntegrationStatus.QUEUED
+    assert audit.verify(hc).identical
