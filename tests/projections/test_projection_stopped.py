@@ -14,7 +14,7 @@ import pytest
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.utils import get_topic
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from homecare.bootstrap import Homecare
 from homecare.domain import Customer, PersonalIdentityNumber
@@ -105,3 +105,15 @@ def test_D10_a_column_that_refuses_what_the_domain_accepted_stops_with_a_named_e
     assert [s.position for s in hc.stopped()] == [position]
     with pytest.raises(ProjectionStoppedError):
         hc.catch_up()  # still stopped, still named
+
+
+def test_D10_a_missing_table_stops_the_projection_on_both_stores(hc: Homecare) -> None:
+    """SQLite says "no such table" with an OperationalError, PostgreSQL with a
+    ProgrammingError: both are a damaged schema, not an unreachable store."""
+    with hc.database.write_engine.begin() as conn:
+        conn.execute(text("DROP TABLE homecare_pause_overview_customers"))
+    hc.app.register_customer(personnummer=VALID, name="A", organisation="O", actor=ACTOR, at=T0)
+    with pytest.raises(ProjectionStoppedError) as caught:
+        hc.catch_up()
+    assert "cannot be reached" not in str(caught.value)
+    assert [s.projection for s in hc.stopped()] == ["pause_overview"]

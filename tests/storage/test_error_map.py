@@ -14,6 +14,7 @@ from homecare._es.error_map import (
     LIBRARY_ERRORS,
     UNREADABLE_EVENTS,
     boundary,
+    is_unreachable,
     mapped,
     opening,
     translate,
@@ -149,3 +150,27 @@ def test_a_refused_write_names_the_fix(error: Exception) -> None:
 def test_other_store_errors_keep_their_row() -> None:
     error = sa.ProgrammingError("SELECT", {}, Exception("syntax error at or near"))
     assert str(translate(error)) == "The store failed: ProgrammingError."
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [
+        "no such table: homecare_pause_overview_customers",
+        "no such column: stopped_at",
+        "table homecare_buffer_items has no column named kind",
+    ],
+)
+def test_a_missing_table_is_a_failing_store_not_an_unreachable_one(detail: str) -> None:
+    """SQLite's OperationalError for a damaged schema is told like PostgreSQL's
+    ProgrammingError: the store answered; it is not "cannot be reached"."""
+    error = sa.OperationalError("SELECT", {}, Exception(detail))
+    assert not is_unreachable(error)
+    assert str(translate(error)) == "The store failed: OperationalError."
+    assert not is_unreachable(sa.ProgrammingError("SELECT", {}, Exception(detail)))
+
+
+def test_a_refused_connection_is_unreachable() -> None:
+    error = sa.OperationalError("connect", {}, Exception("connection refused"))
+    assert is_unreachable(error)
+    assert str(translate(error)) == "The store cannot be reached: OperationalError."
+    assert not is_unreachable(ValueError("no such table"))

@@ -8,14 +8,20 @@
     eventsourcing PersistenceError             StorageError           storage_error
     sqlalchemy OperationalError, InterfaceError,
       DisconnectionError, TimeoutError         StorageError           storage_error
+      (unreachable; not an OperationalError
+      that says the schema is damaged)
     sqlalchemy SQLAlchemyError                 StorageError           storage_error
     psycopg Error (the driver, when loaded)    StorageError           storage_error
 
 `LIBRARY_ERRORS` is that table; the nearest class in an error's MRO wins, so
 eventsourcing's IntegrityError (a PersistenceError and a RecordConflictError)
-is a conflict. A `HomecareError` passes through untouched, and an error the
-table does not name (a bug) is left as it is. Messages name the library
-error's type only: a driver's text may quote a row, personnummer included (D8).
+is a conflict. `is_unreachable(error)` is the one test of "the store cannot be
+reached": SQLite also raises OperationalError for a missing table or column, which
+PostgreSQL raises as ProgrammingError; both are a failing store (the store answered),
+so the runner stops a projection at the event on either store (D10). A `HomecareError`
+passes through untouched, and an error the table does not name (a bug) is left as it is.
+Messages name the library error's type only: a driver's text may quote a row,
+personnummer included (D8).
 
 Apply it at a boundary, as httpx maps httpcore's errors in one place:
 `translated(function)` (a decorator), `mapped()` (a `with` block), or
@@ -47,6 +53,7 @@ __all__ = [
     "UNREADABLE_EVENTS",
     "Translation",
     "boundary",
+    "is_unreachable",
     "mapped",
     "opening",
     "translate",
@@ -71,8 +78,11 @@ UNREACHABLE: Final[tuple[type[Exception], ...]] = (
     sa.DisconnectionError,
     sa.TimeoutError,
 )
-"""SQLAlchemy's errors of reaching the store (not of an event): the runner passes them
-through instead of stopping a projection at an event (D10)."""
+"""SQLAlchemy's errors of reaching the store (not of an event), unless the driver's text
+says the schema is damaged (`is_unreachable`)."""
+_DAMAGED_SCHEMA: Final = ("no such table", "no such column", "has no column named")
+"""SQLite's OperationalError texts for a missing table or column (PostgreSQL's are a
+ProgrammingError, which is not in UNREACHABLE)."""
 _INSIDE_A_PAGE: Final = frozenset({"process"})
 """A projection's `process` runs inside the runner's page, which classifies its failures."""
 
@@ -111,6 +121,18 @@ LIBRARY_ERRORS: Final[Mapping[type[Exception], Translation]] = {
 loaded; it is optional for a SQLite store, so it is never imported here)."""
 
 
+def is_unreachable(error: BaseException) -> bool:
+    """Whether `error` says the store cannot be reached (connection, pool, timeout), as
+    opposed to a store that answered with a failure: an OperationalError whose driver
+    text says a table or column is missing is a damaged schema, as on PostgreSQL."""
+    return isinstance(error, UNREACHABLE) and not _says_damaged_schema(error)
+
+
+def _says_damaged_schema(error: BaseException) -> bool:
+    text = str(getattr(error, "orig", None) or error).lower()
+    return any(phrase in text for phrase in _DAMAGED_SCHEMA)
+
+
 def translate(error: BaseException) -> HomecareError | None:
     """The homecare error for `error`: itself if it is one, the nearest row of the table in
     its MRO, or None (not a library error: a bug, left as it is)."""
@@ -119,6 +141,8 @@ def translate(error: BaseException) -> HomecareError | None:
     psycopg = sys.modules.get("psycopg")
     if _is_store_error(error, psycopg) and is_read_only_error(error):
         return READ_ONLY.of(error)
+    if isinstance(error, UNREACHABLE) and not is_unreachable(error):
+        return _STORE_FAILED.of(error)
     for cls in type(error).__mro__:
         found = LIBRARY_ERRORS.get(cls)
         if found is not None:

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from sqlalchemy import Connection, Table
 
-from homecare._es.error_map import UNREACHABLE, boundary, translated
+from homecare._es.error_map import boundary, is_unreachable, translated
 from homecare._es.log import Log, Positioned, handled_by, union_of_topics
 from homecare._es.topics import topic_of
 from homecare._sql.database import Database, is_read_only_error
@@ -101,7 +101,7 @@ class _PageFailedError(Exception):
 
 
 # Errors of reaching the store, not of an event: they pass through as they are.
-_UNREACHABLE: tuple[type[Exception], ...] = (*UNREACHABLE, StorageError, ProjectionBusyError)
+_NOT_THE_EVENTS: tuple[type[Exception], ...] = (StorageError, ProjectionBusyError)
 
 
 @boundary
@@ -255,11 +255,11 @@ def _process(
 ) -> None:
     try:
         runner.projection.process(conn, events)
-    except _UNREACHABLE:
+    except _NOT_THE_EVENTS:
         raise
     except Exception as error:  # any other failure is this page's events' doing ...
-        if is_read_only_error(error):  # ... except a store that may only be read
-            raise
+        if is_unreachable(error) or is_read_only_error(error):  # ... except a store that
+            raise  # cannot be reached or may only be read
         raise _PageFailedError(runner, events[0], error) from error
 
 
