@@ -69,3 +69,28 @@ def test_bad_input_is_one_line(tmp_path: Path) -> None:
         cli("privacy", "cull", "--customer", customer, "--staff", customer, "--actor", "e"),
         "not both",
     )
+
+
+def test_after_a_restore_the_register_culls_again(tmp_path: Path) -> None:
+    url, customer = _store(tmp_path)
+    cli = Cli(url)
+    backup = (tmp_path / "homecare.db").read_bytes()  # taken before the cull
+    cli.ok("privacy", "cull", "--customer", customer, "--actor", "eva")
+    register = tmp_path / "register.json"
+    register.write_text(cli.ok("privacy", "culled", "--json").stdout, encoding="utf-8")
+    (tmp_path / "homecare.db").write_bytes(backup)  # the restore un-culls them
+    for extra in tmp_path.glob("homecare.db-*"):
+        extra.unlink()
+    assert cli.json("privacy", "culled", "--json") == []
+    (again,) = cli.json("privacy", "cull-again", str(register), "--actor", "eva", "--json")
+    assert (again["subject_id"], again["reason"], again["key_destroyed"]) == (
+        customer,
+        "restore",
+        True,
+    )
+    assert cli.json("privacy", "cull-again", str(register), "--actor", "eva", "--json") == []
+    assert_one_line_error(
+        cli("privacy", "cull-again", str(tmp_path / "nope.json"), "--actor", "eva"),
+        "invalid_input",
+        "register",
+    )

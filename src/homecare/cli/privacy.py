@@ -9,7 +9,9 @@ Reading the log is not itself logged: it holds no personal data.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -23,7 +25,7 @@ from homecare.cli.output import JsonOption, console, emit_json, local_time, pars
 from homecare.domain.common import stockholm_day
 from homecare.domain.month import Month
 from homecare.domain.privacy import SubjectKind
-from homecare.errors import InvalidInputError, RuleViolationError
+from homecare.errors import InvalidInputError, NotFoundError, RuleViolationError
 from homecare.privacy import AccessLog
 from homecare.privacy.review import DEFAULT_FACTOR, DEFAULT_THRESHOLD, AccessReview
 
@@ -255,3 +257,44 @@ def _show_culled(results: list[CullResult], as_json: bool) -> None:
     )  # fmt: skip
     if not all(r.scrubbed for r in results):
         typer.echo(SCRUB_WARNING, err=True)
+
+
+@app.command("cull-again")
+def cull_again(
+    ctx: typer.Context,
+    register: Annotated[
+        Path, typer.Argument(help="The register kept outside backups (`privacy culled --json`).")
+    ],
+    actor: Annotated[str, typer.Option(help="Who culls (recorded, D1).")],
+    as_json: JsonOption = False,
+) -> None:
+    """R16, after restoring a backup: cull again every subject of the register that this
+    store does not list as culled (reason `restore`); one not in this store is skipped."""
+    wanted = _register(register)
+    now = datetime.now(UTC)
+    with store(ctx, catch_up=False) as hc:
+        done = {c.subject_id for c in hc.subject_keys.culled()}
+        results = []
+        for subject_id, kind in (w for w in wanted if w[0] not in done):
+            try:
+                results.append(
+                    hc.cull(subject_id, kind=kind, reason="restore", actor=actor, at=now,
+                            scrub=False)
+                )  # fmt: skip
+            except NotFoundError:  # registered after the backup was taken: nothing here
+                continue
+        if results and not hc.scrub():
+            typer.echo(SCRUB_WARNING, err=True)
+    _show_culled(results, as_json)
+
+
+def _register(path: Path) -> list[tuple[UUID, SubjectKind]]:
+    """The register's (id, kind) pairs; InvalidInputError for a file that is not one."""
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+        return [(UUID(e["subject_id"]), SubjectKind(e["kind"])) for e in entries]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise InvalidInputError(
+            f"Cannot read the register {str(path)[:80]!r}: expected the JSON of "
+            "`homecare privacy culled --json`."
+        ) from None
