@@ -21,10 +21,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, or_, select
 
-from homecare._es.error_map import UNREADABLE_EVENTS, translated
+from homecare._es.error_map import translated
 from homecare._sql.database import lease
 from homecare.bootstrap import Homecare
-from homecare.errors import StorageError
 from homecare.outbox import tables as t
 from homecare.outbox.deadline import MetricSample
 from homecare.outbox.fetches import FetchFigures, fetch_figures
@@ -69,15 +68,13 @@ class StoreFigures(BaseModel):
 def _event_time(hc: Homecare, position: int) -> datetime | None:
     """When the event at notification `position` happened (None if there is none).
 
-    Raises StorageError when the event cannot be read (a wrong or missing cipher key).
+    Raises CipherKeyError when the event cannot be read (a wrong or missing cipher key:
+    the library's error is mapped by the caller's boundary, `homecare._es.error_map`).
     """
     found = hc.log.page(position - 1, 1)
     if not found:
         return None
-    try:
-        stamp: Any = getattr(hc.log.decode(found[0]), "timestamp", None)
-    except Exception as error:
-        raise StorageError(UNREADABLE_EVENTS) from error
+    stamp: Any = getattr(hc.log.decode(found[0]), "timestamp", None)
     return stamp if isinstance(stamp, datetime) else None
 
 
@@ -85,7 +82,7 @@ def _event_time(hc: Homecare, position: int) -> datetime | None:
 def check_readable(hc: Homecare) -> int:
     """The log's last notification position (0 when empty), after opening its event (D8).
 
-    Raises StorageError when the cipher key is wrong or missing, so a worker or
+    Raises CipherKeyError when the cipher key is wrong or missing, so a worker or
     an operator's command stops at once instead of failing on every event.
     """
     end = hc.log.end()

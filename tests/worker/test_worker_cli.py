@@ -74,6 +74,6 @@ def test_a_wrong_cipher_key_stops_the_worker_before_it_takes_the_lease(tmp_path:
             proc.kill()
             proc.communicate()
     assert proc.returncode == 1
-    assert "storage_error: Stored events cannot be read: the cipher key is wrong" in err
+    assert "wrong_cipher_key: Stored events cannot be read: the cipher key is wrong" in err
     assert "holding the lease" not in err
     assert "Traceback" not in err
