@@ -4,7 +4,8 @@
   lease is checked inside every page's transaction; a worker that lost it writes
   nothing more until it holds it again, while a second worker waits for it.
 - Wakes on new events: on PostgreSQL it LISTENs on the event store's channel
-  (the recorder NOTIFYs in each insert's transaction) on its lease session, so
+  (the recorder NOTIFYs in each insert's transaction) on its lease session
+  (`Lease.listen`, `Lease.wait_for_notification`), so
   new events are projected within a second; SQLite has no notifications, so it
   polls with a short backoff (50 ms doubling to `idle_max` while idle).
 - Survives the store going away: storage errors (the libraries' mapped to
@@ -21,7 +22,6 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from homecare._es.error_map import mapped
 from homecare._sql.lease import Lease
@@ -153,18 +153,14 @@ class Worker:
         return worked
 
     def _listen(self) -> None:
-        session: Any = self.lease.session
-        if session is not None:
-            session.execute(f'LISTEN "{self.hc.app.recorder.channel_name}"')  # type: ignore[attr-defined]
+        self.lease.listen(self.hc.app.notification_channel)
 
     def _wait(self, stop: threading.Event) -> None:
-        session: Any = self.lease.session
-        if session is None:  # SQLite: poll with a short backoff
+        if not self.lease.can_listen:  # SQLite: poll with a short backoff
             stop.wait(self._idle)
             self._idle = min(self._idle * 2, self.options.idle_max)
             return
-        for _ in session.notifies(timeout=self.options.idle_max, stop_after=1):
-            pass
+        self.lease.wait_for_notification(self.options.idle_max)
 
 
 def _one_line(error: BaseException) -> str:

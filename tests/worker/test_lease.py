@@ -190,3 +190,24 @@ def test_the_worker_survives_every_connection_being_killed(pg_url: str) -> None:
         assert running.worker.stats.leases >= 2  # it noticed, and took the lease again
         with writer.database.engine.connect() as conn:
             assert conn.execute(select(t.items.c.position)).scalars().all() == [1, 2]
+
+
+def test_the_lease_waits_for_the_event_stores_notifications(store_url: str) -> None:
+    """The worker wakes through the private layer (`Lease.listen`, the event store's
+    channel), never by reaching into eventsourcing's recorder or psycopg itself."""
+    with connect(store_url) as writer, connect(store_url) as hc:
+        lease = Worker(hc, FAST).lease
+        assert lease.acquire()
+        try:
+            channel = hc.app.notification_channel
+            lease.listen(channel)
+            if channel is None:  # SQLite: no notifications, the worker polls
+                assert not lease.can_listen
+                assert not lease.wait_for_notification(0.01)
+                return
+            assert lease.can_listen
+            assert not lease.wait_for_notification(0.05)
+            Scenario(writer.app).staff()
+            assert lease.wait_for_notification(5.0)
+        finally:
+            lease.release()

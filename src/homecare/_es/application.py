@@ -48,6 +48,13 @@ class EventStore(Application[UUID]):
         self._aggregate_cache = AggregateCache()
         super().__init__(env=dict(env))
 
+    @property
+    def notification_channel(self) -> str | None:
+        """The channel the recorder NOTIFYs in each insert's transaction (PostgreSQL),
+        None when the store has no notifications (SQLite)."""
+        channel = getattr(self.recorder, "channel_name", None)
+        return channel if isinstance(channel, str) else None
+
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """Only what was passed: not os.environ, whose `HOMECARE_*` names would win (D9)."""
         return Environment(name, dict(env or {}))

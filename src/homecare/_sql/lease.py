@@ -41,7 +41,7 @@ class Lease:
     `acquire()` tries once (False: someone else holds it); `guard(conn)` is the
     check run inside each page's transaction; `release()` gives it up. On
     PostgreSQL `session` (a psycopg connection, autocommit) holds the lock; a
-    worker may LISTEN on it too.
+    worker LISTENs on it too (`listen`, `wait_for_notification`).
     """
 
     def __init__(self, database: Database, name: str = "projections") -> None:
@@ -128,6 +128,29 @@ class Lease:
                 self.session.close()
             self.session = None
             self._pid = None
+
+    # -- notifications (PostgreSQL) ---------------------------------------
+
+    @property
+    def can_listen(self) -> bool:
+        """Whether this lease holds a session that can wait for notifications (PostgreSQL)."""
+        return self.session is not None
+
+    def listen(self, channel: str | None) -> None:
+        """LISTEN on `channel` (the event store's, NOTIFYed in each insert's transaction)
+        on the lock session; a no-op without one (SQLite) or without a channel."""
+        if self.session is None or not channel:
+            return
+        from psycopg import sql
+
+        self.session.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+
+    def wait_for_notification(self, timeout: float) -> bool:
+        """Wait at most `timeout` seconds for one notification on a channel `listen`ed to;
+        True if one came. False at once without a session (SQLite: poll instead)."""
+        if self.session is None:
+            return False
+        return any(True for _ in self.session.notifies(timeout=timeout, stop_after=1))
 
     # -- the lock ---------------------------------------------------------
 
