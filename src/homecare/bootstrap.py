@@ -76,18 +76,24 @@ class Homecare:
                 else:
                     self._require_store()
                 self.access = AccessLog(self.database)  # R17: the read paths record here
+                key = settings.cipher_key
+                self.subject_keys = SubjectKeys(
+                    self.database, key.get_secret_value() if key else None
+                )
+                """The per-subject data keys (R16): events' personal fields are sealed with
+                them (`homecare._es.personal`); one instance, shared with the culling."""
                 env, log = settings.eventsourcing_environment(), self.access
-                self.app = HomecareApplication(env, connect_kwargs=connect_kwargs, access_log=log)
+                self.app = HomecareApplication(
+                    env,
+                    connect_kwargs=connect_kwargs,
+                    access_log=log,
+                    subject_keys=self.subject_keys,
+                )
                 self.log = Log(self.app.recorder, self.app.mapper)
                 sealer = Sealer(self.app.mapper.cipher)
                 message_format = ParagoFormat()
                 self.parts = Parts(self.database, sealer, message_format)
                 """What the registry's projections are built from (`homecare.registry`)."""
-                key = settings.cipher_key
-                self.subject_keys = SubjectKeys(
-                    self.database, key.get_secret_value() if key else None
-                )
-                """The per-subject data keys (R16, `homecare._sql.subject_keys`)."""
                 self.buffer = Buffer(self.database, sealer, message_format)
                 self.month_close = MonthClose(
                     self.buffer,

@@ -20,13 +20,22 @@ from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import InfrastructureFactory, JSONTranscoder, Transcoder
+from eventsourcing.persistence import EventStore as StoredEvents
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    JSONTranscoder,
+    Mapper,
+    Transcoder,
+)
 from eventsourcing.utils import Environment, EnvType
 
 from homecare._es.aggregate_cache import AggregateCache
 from homecare._es.error_map import translated
 from homecare._es.loads import CommandLoads, load_aggregate
+from homecare._es.mapping import PersonalMapper, SealingEventStore
+from homecare._es.personal import PersonalFields, SealedFieldAsText
 from homecare._es.transcoding import OrjsonTranscoder, register_transcodings
+from homecare._sql.subject_keys import SubjectKeys
 from homecare.domain.common import require_aware
 
 __all__ = ["EventStore"]
@@ -40,12 +49,19 @@ class EventStore(Application[UUID]):
     """Loading and saving aggregates by id, configured from our settings alone (D9)."""
 
     def __init__(
-        self, env: Mapping[str, str], *, connect_kwargs: Mapping[str, Any] | None = None
+        self,
+        env: Mapping[str, str],
+        *,
+        connect_kwargs: Mapping[str, Any] | None = None,
+        subject_keys: SubjectKeys | None = None,
     ) -> None:
         """`env` is the whole environment (`Settings.eventsourcing_environment()`, D9);
-        `connect_kwargs`, on PostgreSQL, the libpq keywords of the whole URL."""
+        `connect_kwargs`, on PostgreSQL, the libpq keywords of the whole URL;
+        `subject_keys`, the store's data keys: personal fields of events are then sealed
+        with their subject's key (`homecare._es.personal`; `connect()` always passes them)."""
         self._connect_kwargs = dict(connect_kwargs or {})
         self._aggregate_cache = AggregateCache()
+        self._subject_keys = subject_keys
         super().__init__(env=dict(env))
 
     @property
@@ -75,6 +91,23 @@ class EventStore(Application[UUID]):
             pool_kwargs.update(self._connect_kwargs)
         return factory
 
+    def construct_mapper(self) -> Mapper[UUID]:
+        if self._subject_keys is None:
+            return super().construct_mapper()
+        return PersonalMapper(
+            self.construct_transcoder(),
+            self.factory.compressor(),
+            self.factory.cipher(),
+            fields=PersonalFields(self._subject_keys, self._creation_event),
+        )
+
+    def construct_event_store(self) -> StoredEvents[UUID]:
+        return SealingEventStore(self.mapper, self.recorder)
+
+    def _creation_event(self, aggregate_id: UUID) -> Any:
+        """The aggregate's first event as stored (None: no such aggregate)."""
+        return next(iter(self.events.get(aggregate_id, limit=1)), None)
+
     def construct_transcoder(self) -> Transcoder:
         transcoder = OrjsonTranscoder()
         self.register_transcodings(transcoder)
@@ -83,6 +116,7 @@ class EventStore(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_transcodings(transcoder)
+        transcoder.register(SealedFieldAsText())
 
     @translated
     def save(self, *objs: Any, **kwargs: Any) -> Any:

@@ -2,12 +2,15 @@
 
 Why: the projections' catch-up and the audit's rebuild decode every handled
 event of the log; the Mapper resolves the topic, looks up the originator id's
-convertor and reads the class version for each one. This decoder does the
-same steps with what it looked up once per topic: decrypt when the store has a
-cipher, decompress when it has a compressor, the application's transcoder (the
-orjson one with the UUID, date, datetime and personnummer transcodings), the
-class version's upcasters, and the same event object, built as the Mapper
-builds it (`object.__new__`, the decoded state as its `__dict__`).
+convertor and reads the class version for each one. This decoder does the same
+steps with what it looked up once per topic, and opens the personal fields
+sealed with their subject's key through the mapper's one opening
+(`homecare._es.mapping.open_sealed`, a page at a time in `decode_many`): decrypt
+when the store has a cipher, decompress when it has a compressor, the
+application's transcoder (the orjson one with the UUID, date, datetime and
+personnummer transcodings), the class version's upcasters, and the same event
+object, built as the Mapper builds it (`object.__new__`, the decoded state as
+its `__dict__`).
 
 Equivalence: `tests/storage/test_fastdecode.py` compares its result with the
 Mapper's for every event type of the domain, on both stores, with and without
@@ -19,13 +22,14 @@ stored by homecare) goes through the Mapper itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
 
+from homecare._es.mapping import open_sealed
 from homecare._es.topics import resolve
 
 __all__ = ["FastDecoder"]
@@ -45,12 +49,24 @@ class FastDecoder:
 
     def decode(self, stored: StoredEvent) -> DomainEventProtocol[Any]:
         """The domain event `stored` holds (opened with the store's key)."""
+        event = self._decode(stored)
+        open_sealed(self.mapper, (event,))
+        return event
+
+    def decode_many(self, page: Sequence[StoredEvent]) -> list[DomainEventProtocol[Any]]:
+        """A page of stored events decoded, their sealed personal fields opened in one
+        batch (`homecare._es.personal`: the one opening every decoding path calls)."""
+        events = [self._decode(stored) for stored in page]
+        open_sealed(self.mapper, events)
+        return events
+
+    def _decode(self, stored: StoredEvent) -> DomainEventProtocol[Any]:
         kind = self._kinds.get(stored.topic)
         if kind is None:
             kind = self._kinds[stored.topic] = _kind(stored.topic)
         originator_id = stored.originator_id
         if type(originator_id) is not UUID:
-            return self.mapper.to_domain_event(stored)
+            return Mapper.to_domain_event(self.mapper, stored)  # opened by the caller
         try:
             state: dict[str, Any] = self._parse(self._opened(stored.state))
         except Exception as error:

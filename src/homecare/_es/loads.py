@@ -19,6 +19,7 @@ from eventsourcing.persistence import AggregateRecorder, StoredEvent
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 
 from homecare._es.aggregate_cache import AggregateCache
+from homecare._es.mapping import decode_many
 from homecare.domain.assignment import Assignment
 from homecare.domain.contract import Contract
 from homecare.domain.customer import Customer
@@ -190,7 +191,7 @@ class CommandLoads:
     def _project(self, kind: type[A], aggregate_id: UUID, stored: list[StoredEvent]) -> A:
         """What `repository.get` does with the same stored events (no snapshots, no cache)."""
         aggregate: Any = None
-        for event in map(self.app.mapper.to_domain_event, stored):
+        for event in decode_many(self.app.mapper, stored):
             aggregate = cast(Any, event).mutate(aggregate)
         if aggregate is None:
             raise NotFoundError(kind.__name__.lower(), aggregate_id)

@@ -20,6 +20,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 
 from homecare._es.fastdecode import FastDecoder
+from homecare._es.mapping import decode_many
 from homecare._es.topics import resolve
 
 __all__ = ["Log", "Positioned", "Stored", "handled_by", "union_of_topics"]
@@ -83,8 +84,9 @@ class Log:
 
     def decoded(self, page: Sequence[Stored]) -> list[Positioned]:
         """A page decoded: (position, event) in log order."""
-        decode = self._fast.decode if self.lean else self.mapper.to_domain_event
-        return [(stored.id, decode(stored)) for stored in page]
+        # either path opens sealed personal fields in one batch (homecare._es.personal)
+        events = self._fast.decode_many(page) if self.lean else decode_many(self.mapper, page)
+        return [(stored.id, event) for stored, event in zip(page, events, strict=True)]
 
 
 def union_of_topics(topic_lists: Iterable[Sequence[str]]) -> tuple[str, ...]:

@@ -30,6 +30,8 @@ API (the wiring phase uses exactly this; `keys = SubjectKeys(database, cipher_ke
 - `keys.culled() -> list[CulledSubject]`: every culled subject, id, kind and
   time, oldest first (the register to keep outside backups, docs/privacy.md;
   `homecare privacy culled`).
+- `keys.warm(subject_ids)`: the keys not cached yet read in one query and
+  cached (a page of events, a save), so `seal`/`open` then need no round trip.
 - `keys.bound(conn) -> BoundKeys`: `seal` and `open` within one transaction
   (a projection's page, a command), each subject's key read from the table
   once for it; drop it when the transaction ends.
@@ -47,6 +49,7 @@ import os
 import threading
 from base64 import b64decode, b64encode
 from collections import OrderedDict
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -111,6 +114,18 @@ class SubjectKeys:
         cached = self._cached(subject_id)
         key = cached[0] if cached is not None else self._key_for_reading(subject_id, conn)
         return _open(key, subject_id, text)
+
+    def warm(self, subject_ids: Iterable[UUID]) -> None:
+        """Read the keys of the subjects not cached yet, in one query, and cache them
+        (a page of events, a save: then `seal` and `open` need no round trip)."""
+        with self._lock:
+            missing = {s for s in subject_ids if s not in self._cache}
+        if not missing:
+            return
+        with self._database.engine.connect() as conn:
+            found = self._table.load_many(conn, missing)
+        for subject_id, entry in found.items():
+            self._remember(subject_id, entry)
 
     def bound(self, conn: Connection) -> BoundKeys:
         """`seal` and `open` in `conn`'s transaction, each key read once (module doc)."""

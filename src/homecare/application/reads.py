@@ -29,6 +29,7 @@ from pydantic import ValidationError
 
 from homecare._es.application import EventStore
 from homecare._es.error_map import boundary
+from homecare._sql.subject_keys import SubjectKeys
 from homecare.domain.assignment import Assignment
 from homecare.domain.customer import Customer
 from homecare.domain.pause import Pause
@@ -157,10 +158,12 @@ class ReadQueries(EventStore):
         *,
         connect_kwargs: Mapping[str, Any] | None = None,
         access_log: AccessLog | None = None,
+        subject_keys: SubjectKeys | None = None,
     ) -> None:
-        """`access_log`: the store's (`connect()` passes it); without one, reads are refused."""
+        """`access_log`: the store's (`connect()` passes it); without one, reads are refused.
+        `subject_keys`: as in `EventStore` (events' personal fields sealed with them)."""
         self._access_log = access_log
-        super().__init__(env, connect_kwargs=connect_kwargs)
+        super().__init__(env, connect_kwargs=connect_kwargs, subject_keys=subject_keys)
 
     @property
     def access_log(self) -> AccessLog:
