@@ -17,6 +17,8 @@ How the subject is found (`Personal.subject_field`):
   `Pause.Created.customer_id`; a decline's is `Assignment.Planned.customer_id`).
 
 What stays clear (decided, docs/privacy.md): ids, times, activities, statuses,
+the customer's organisation (the provider's unit or team, shared by many
+customers; the pause overview filters on it and keeps it after a cull),
 the pause reason *code* (a category from a fixed list, which the read models
 filter on and the city receives; once the subject's identity is culled it
 points at no one), the visit's times, and `actor` (the operator's name, not
@@ -58,7 +60,7 @@ _DECLINE = Personal(
 )
 
 PERSONAL: Final[dict[type, Personal]] = {
-    Customer.Registered: Personal(SubjectKind.CUSTOMER, ("personnummer", "name", "organisation")),
+    Customer.Registered: Personal(SubjectKind.CUSTOMER, ("personnummer", "name")),
     Staff.Registered: Personal(SubjectKind.STAFF, ("name", "personnummer", "sd_number")),
     Staff.Updated: Personal(SubjectKind.STAFF, ("personnummer", "sd_number")),
     Pause.Created: Personal(SubjectKind.CUSTOMER, ("reason_text",), subject_field="customer_id"),
