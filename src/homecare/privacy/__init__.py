@@ -1,4 +1,4 @@
-"""Privacy by design (issue 15): the access log and its review (R17).
+"""Privacy by design (issue 15): the access log and its review (R17), export (art. 15).
 
 Per-subject keys and culling (R16) live in the private layer
 (`homecare._sql.subject_keys`, `homecare._sql.scrub`), since the projections and
@@ -20,6 +20,7 @@ from homecare.privacy.access_log import (
     access_log,
     reads,
 )
+from homecare.privacy.export import Exportable, export
 from homecare.privacy.review import AccessReview, PairCount, ReaderVolume, review
 from homecare.privacy.subjects import subjects_in
 
@@ -29,9 +30,11 @@ __all__ = [
     "AccessLog",
     "AccessReview",
     "Channel",
+    "Exportable",
     "PairCount",
     "ReaderVolume",
     "access_log",
+    "export",
     "reads",
     "review",
     "subjects_in",

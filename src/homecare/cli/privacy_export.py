@@ -1,0 +1,57 @@
+"""`homecare privacy export --customer ID [--out FILE]`: everything stored about a
+customer as JSON (GDPR art. 15; `homecare.privacy.export`, docs/privacy.md).
+
+The export is recorded in the access log (what `export`, channel `cli`, reader
+`--reader` or the operating-system user). Written to FILE (created, mode 0600:
+it holds the full personnummer) or stdout.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from homecare.cli.output import parse_uuid, store
+from homecare.privacy import Channel, export
+
+__all__ = ["export_command"]
+
+
+def export_command(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Option("--customer", help="The customer's id.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the JSON here (default: stdout).")
+    ] = None,
+    reader: Annotated[
+        str | None,
+        typer.Option("--reader", help="Who exports, for the access log (default: your user)."),
+    ] = None,
+    purpose: Annotated[
+        str, typer.Option("--purpose", help="Why, for the access log.")
+    ] = "art. 15 request: export",
+) -> None:
+    """GDPR art. 15: everything stored about a customer, as JSON (events opened, read-model
+    and buffer rows, access-log entries, key status); recorded in the access log."""
+    customer_id = parse_uuid(customer, "customer")
+    with store(ctx) as hc:
+        found = export(
+            hc,
+            customer_id,
+            reader=reader or getpass.getuser(),
+            purpose=purpose,
+            channel=Channel.CLI,
+        )
+    text = json.dumps(found, indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
+    typer.echo(f"Exported customer {customer_id} to {out}.", err=True)

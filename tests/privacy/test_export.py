@@ -1,0 +1,122 @@
+"""GDPR art. 15: the export of a customer holds everything stored about them (issue 15).
+
+Checked against lists built from the store itself: every event of the
+customer's aggregates, every read-model and buffer row with their id, their
+access-log entries; nothing of another customer; the export is recorded in the
+access log; the key's status, never the key. On both stores, with and without
+a cipher key; and through `homecare privacy export` on SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from homecare._sql.database import metadata
+from homecare.bootstrap import Homecare, connect
+from homecare.cli.app import app as cli
+from homecare.domain.privacy import CULLED
+from homecare.privacy import AccessLog, Channel, export
+from homecare.privacy.access_log import access_log
+from tests.conftest import init_sqlite
+from tests.domain.pnr import VALID
+from tests.privacy.conftest import KEY_A
+from tests.scenario import T0, pair
+
+REASON = "Inlagd på Danderyds sjukhus, avdelning 12"
+
+
+def world(hc: Homecare) -> tuple[UUID, set[UUID], UUID]:
+    """Tolvan with a pause and a confirmed visit, and another customer; caught up."""
+    w = pair(hc.app)
+    pause = w.scenario.pause(
+        "customer", w.customer, T0 + timedelta(days=5), reason_text=REASON, at=T0
+    )
+    visit = w.visit("confirmed", start=T0 + timedelta(days=1))
+    other = w.scenario.customer("Team Syd", name="Doris Annan")
+    w.scenario.staff(name="Bo Personal")
+    hc.catch_up()
+    return w.customer, {w.customer, w.contract, w.order, pause, visit}, other.id
+
+
+def expected_rows(hc: Homecare, customer: UUID) -> dict[str, int]:
+    with hc.database.engine.connect() as conn:
+        counts = {
+            t.name: len(conn.execute(select(t).where(t.c.customer_id == customer)).all())
+            for t in metadata.sorted_tables
+            if "customer_id" in t.c and t is not access_log
+        }
+    return {name: n for name, n in counts.items() if n}
+
+
+@pytest.mark.parametrize("cipher_key", [None, KEY_A], ids=["clear", "key"])
+def test_the_export_holds_everything_stored_about_the_customer(
+    store_url: str, cipher_key: str | None
+) -> None:
+    with connect(store_url, cipher_key=cipher_key) as hc:
+        customer, aggregates, other = world(hc)
+        found = export(hc, customer, reader="handläggare", purpose="begäran om registerutdrag")
+        events = {
+            (e.originator_id, e.originator_version)
+            for aggregate in aggregates
+            for e in hc.app.events.get(aggregate)
+        }
+        rows = expected_rows(hc, customer)
+    assert {(UUID(e["aggregate_id"]), e["version"]) for e in found["events"]} == {
+        (UUID(str(i)), v) for i, v in events
+    }
+    assert {name: len(r) for name, r in found["rows"].items()} == rows
+    assert "homecare_buffer_items" in rows
+    assert "homecare_pause_overview_pauses" in rows
+    text = json.dumps(found, ensure_ascii=False)
+    for clear in (VALID, "Tolvan Tolvansson", REASON):
+        assert clear in text, clear  # opened, events and rows alike
+    items = found["rows"]["homecare_buffer_items"]
+    assert all(VALID in (item["payload"] or VALID) for item in items)  # payloads opened
+    assert str(other) not in text
+    assert "Doris Annan" not in text
+    assert "Bo Personal" not in text
+    assert found["key"]["created_at"]
+    assert found["key"]["culled_at"] is None
+    assert "data_key" not in text
+    (entry,) = found["access_log"]
+    assert (entry["what"], entry["reader"], entry["channel"]) == ("export", "handläggare", "facade")
+    assert entry["subject_id"] == str(customer)
+
+
+def test_a_culled_customer_exports_the_markers(store_url: str) -> None:
+    with connect(store_url) as hc:
+        customer, _, _ = world(hc)
+        hc.cull(customer, actor="dataskydd", at=T0 + timedelta(days=400))
+        found = export(hc, customer, reader="dataskydd", channel=Channel.CLI)
+    text = json.dumps(found, ensure_ascii=False)
+    assert VALID not in text
+    assert "Tolvan Tolvansson" not in text
+    assert REASON not in text
+    assert CULLED.text in text
+    assert found["key"]["culled_at"] is not None
+
+
+def test_homecare_privacy_export_writes_the_file_and_logs_it(tmp_path: Path) -> None:
+    url = init_sqlite(tmp_path / "store.db")
+    with connect(url) as hc:
+        customer, _, _ = world(hc)
+    out = tmp_path / "export.json"
+    result = CliRunner().invoke(
+        cli,
+        ["--db", url, "privacy", "export", "--customer", str(customer), "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    found = json.loads(out.read_text(encoding="utf-8"))
+    assert found["subject"]["id"] == str(customer)
+    assert "Tolvan Tolvansson" in out.read_text(encoding="utf-8")
+    assert out.stat().st_mode & 0o077 == 0  # the owner's only: the full personnummer
+    with connect(url) as hc:
+        (entry,) = AccessLog(hc.database).entries(subject=customer)
+    assert (entry.what, entry.channel) == ("export", "cli")
