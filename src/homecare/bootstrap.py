@@ -134,15 +134,18 @@ class Homecare:
         `homecare.application.shredding`). `scrub=False` for a batch: call `scrub()` once
         after it. NotFoundError for an unknown subject, InvalidInputError for a bad id."""
         catch_up = None if self.worker_alive() else self.catch_up
-        return self._culler.cull(
-            subject_id,
-            kind=kind,
-            reason=reason,
-            actor=actor,
-            at=at,
-            catch_up=catch_up,
-            scrub_after=scrub,
-        )
+        try:
+            return self._culler.cull(
+                subject_id,
+                kind=kind,
+                reason=reason,
+                actor=actor,
+                at=at,
+                catch_up=catch_up,
+                scrub_after=scrub,
+            )
+        finally:
+            self.app.forget_decoded()  # kept aggregates hold opened fields (issue 15)
 
     def scrub(self) -> bool:
         """R16: after culls, no overwritten personal data left on disk (False: run again)."""

@@ -19,11 +19,13 @@ from homecare.application import HomecareApplication
 from homecare.bootstrap import Homecare, connect
 from homecare.domain import Assignment, Customer, Pause, PersonalIdentityNumber, Staff
 from homecare.domain.privacy import CULLED
+from homecare.errors import RuleViolationError
 from tests.domain.pnr import VALID, VALID_STAFF
 from tests.privacy.conftest import KEY_A
 from tests.scenario import ACTOR, T0, Pair, pair
 from tests.storage.test_encryption import found, raw_database
 
+DAY = timedelta(days=1)
 REASON = "Inlagd på Danderyds sjukhus, avdelning 12"
 CHANGED = "Flyttad till Karolinska, avdelning 7"
 DECLINER = "Dottern Lisa Tolvansson"
@@ -97,7 +99,10 @@ def test_a_culled_subject_decodes_to_the_culled_markers(
     with connect(store_url, cipher_key=cipher_key) as hc:
         w, pause, visit = personal_world(hc)
         change_and_decline(hc.app, pause, visit)
-        assert hc.subject_keys.cull(w.customer)
+        hc.app.change_pause(pause, ends_at=T0 + timedelta(days=9), actor=ACTOR, at=T0 + DAY)
+        hc.cull(w.customer, actor="dataskydd", at=T0 + 2 * DAY)  # after commands kept copies
+        with pytest.raises(RuleViolationError):  # nothing personal is written once culled
+            hc.app.change_pause(pause, reason_text="ny text", actor=ACTOR, at=T0 + 3 * DAY)
         customer = hc.app.get(Customer, w.customer)
         assert customer.personnummer == PersonalIdentityNumber.culled()
         assert customer.name == CULLED.text

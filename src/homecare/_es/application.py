@@ -149,6 +149,11 @@ class EventStore(Application[UUID]):
         """A loader for one command: prefetching, memoised, with the pauses of an order."""
         return CommandLoads(self, self._aggregate_cache)
 
+    def forget_decoded(self) -> None:
+        """Drop every aggregate decoded and kept for later commands (after a culling,
+        R16: kept copies still hold the culled subject's opened fields)."""
+        self._aggregate_cache.clear()
+
     def _change(self, kind: type[A], aggregate_id: UUID, change: Callable[[A], object]) -> None:
         """Load one aggregate, let `change` record its events, save them."""
         aggregate = self._load(kind, aggregate_id)
