@@ -9,10 +9,8 @@
 - With a cipher key, a grep of the whole store for a scenario's names,
   personnummer and reason texts finds nothing (D8).
 
-The event table without a cipher key holds the subject's personal data until
-events are sealed with the subject's key (issue 15's "sealing" work): that one
-check is marked xfail (strict, so it fails loudly once sealing lands and the
-mark must go); everything else is asserted as it stands.
+The events' personal fields are sealed with the subject's key (with or without
+a cipher key), so the event table is held to the same check.
 """
 
 from __future__ import annotations
@@ -150,30 +148,13 @@ def test_after_culling_no_table_but_the_events_holds_their_personal_data(
 
 @with_and_without_key
 def test_after_culling_the_raw_store_holds_none_of_their_personal_data(
-    request: pytest.FixtureRequest, store_url: str, cipher_key: str | None
+    store_url: str, cipher_key: str | None
 ) -> None:
-    if cipher_key is None:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="the events hold the customer's personal data in clear until issue 15's "
-                "sealing seals them with the subject's key (helper 'sealing')",
-            )
-        )
     with _culled(store_url, cipher_key) as (_, world, scrubbed):
         assert scrubbed
         assert _found(_raw(store_url), world.secrets()) == []
 
 
-SEALING = pytest.mark.xfail(
-    strict=True,
-    reason="the facade and the audit read the events, which hold the customer's personal data "
-    "(in clear, or under the store's key) until issue 15's sealing seals them with the "
-    "subject's key (helper 'sealing')",
-)
-
-
-@SEALING
 @with_and_without_key
 def test_after_culling_the_facade_and_the_audit_show_them_as_culled(
     store_url: str, cipher_key: str | None
