@@ -76,17 +76,12 @@ class Homecare:
                 else:
                     self._require_store()
                 self.access = AccessLog(self.database)  # R17: the read paths record here
-                key = settings.cipher_key
-                self.subject_keys = SubjectKeys(
-                    self.database, key.get_secret_value() if key else None
-                )
-                """The per-subject data keys (R16): events' personal fields are sealed with
-                them (`homecare._es.personal`); one instance, shared with the culling."""
-                env, log = settings.eventsourcing_environment(), self.access
+                env = settings.eventsourcing_environment()
+                self.subject_keys = SubjectKeys(self.database, env["CIPHER_KEY"] or None)  # R16
                 self.app = HomecareApplication(
                     env,
                     connect_kwargs=connect_kwargs,
-                    access_log=log,
+                    access_log=self.access,
                     subject_keys=self.subject_keys,
                 )
                 self.log = Log(self.app.recorder, self.app.mapper)
@@ -134,18 +129,15 @@ class Homecare:
         `homecare.application.shredding`). `scrub=False` for a batch: call `scrub()` once
         after it. NotFoundError for an unknown subject, InvalidInputError for a bad id."""
         catch_up = None if self.worker_alive() else self.catch_up
-        try:
-            return self._culler.cull(
-                subject_id,
-                kind=kind,
-                reason=reason,
-                actor=actor,
-                at=at,
-                catch_up=catch_up,
-                scrub_after=scrub,
-            )
-        finally:
-            self.app.forget_decoded()  # kept aggregates hold opened fields (issue 15)
+        return self._culler.cull(
+            subject_id,
+            kind=kind,
+            reason=reason,
+            actor=actor,
+            at=at,
+            catch_up=catch_up,
+            scrub_after=scrub,
+        )
 
     def scrub(self) -> bool:
         """R16: after culls, no overwritten personal data left on disk (False: run again)."""

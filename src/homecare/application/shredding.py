@@ -96,6 +96,7 @@ class Culler:
         )
         record = done.culling
         destroyed = self._keys.cull(record.subject_id, kind=record.subject_kind)
+        self._app.forget_decoded()  # kept aggregates hold the subject's opened fields
         projected = self.project(catch_up)
         scrubbed = projected and (self.scrub() if scrub_after else True)
         return CullResult(

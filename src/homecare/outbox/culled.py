@@ -26,6 +26,7 @@ from uuid import UUID
 from sqlalchemy import select
 
 from homecare.domain.culling import Culling
+from homecare.domain.identity import PersonalIdentityNumber
 from homecare.domain.privacy import CULLED, SubjectKind
 from homecare.outbox import tables as t
 from homecare.outbox.items import ItemState
@@ -33,7 +34,18 @@ from homecare.outbox.messages import MessageKind
 from homecare.outbox.page import Page
 from homecare.outbox.rows import Row
 
-__all__ = ["culled"]
+__all__ = ["KEY_DESTROYED", "culled", "stored_personnummer"]
+
+KEY_DESTROYED = "culled (key destroyed)"
+"""What the buffer keeps for a customer whose registration is read after their key
+was destroyed (a replay after a cull: the events' personnummer opens as culled).
+Not the culled marker: the buffer treats a customer as culled from their culling
+record on (`Page.culled`), so a replay releases and withdraws as the live run did."""
+
+
+def stored_personnummer(number: PersonalIdentityNumber) -> str:
+    """The customer's number as the buffer's facts keep it (before sealing)."""
+    return KEY_DESTROYED if number.is_culled else number.value
 
 
 def culled(page: Page, _position: int, event: Culling.Recorded) -> None:

@@ -21,7 +21,7 @@ from homecare.domain.culling import Culling
 from homecare.domain.customer import Customer
 from homecare.domain.pause import Pause
 from homecare.domain.staff import Staff
-from homecare.outbox.culled import culled
+from homecare.outbox.culled import culled, stored_personnummer
 from homecare.outbox.facts import decision_fact
 from homecare.outbox.items import ItemState
 from homecare.outbox.messages import MessageKind
@@ -39,7 +39,7 @@ def _customer_registered(page: Page, _position: int, event: Customer.Registered)
     page.facts.customers.add(
         {
             "customer_id": event.originator_id,
-            "personnummer": page.sealer.seal(event.personnummer.value),
+            "personnummer": page.sealer.seal(stored_personnummer(event.personnummer)),
             "decisions": [],
         }
     )
