@@ -31,6 +31,7 @@ from homecare.cli import (
     demo,
     pauses,
     privacy,
+    privacy_export,
     serve,
     status,
     worker,
@@ -165,6 +166,7 @@ app.add_typer(pauses.app, name="pauses")
 app.add_typer(assignments.app, name="assignments")
 app.add_typer(audit.app, name="audit")
 app.add_typer(db.app, name="db")
+privacy.app.command("export")(privacy_export.export_command)  # art. 15, its own module
 app.add_typer(privacy.app, name="privacy")
 serve.register(app)
 app.command("worker")(worker.worker)

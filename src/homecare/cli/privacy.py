@@ -22,7 +22,6 @@ from homecare.application.retention import DueSubject
 from homecare.application.shredding import CullResult
 from homecare.bootstrap import Homecare
 from homecare.cli.output import JsonOption, console, emit_json, local_time, parse_uuid, store, table
-from homecare.cli.privacy_export import export_command
 from homecare.domain.common import stockholm_day
 from homecare.domain.month import Month
 from homecare.domain.privacy import SubjectKind
@@ -299,6 +298,3 @@ def _register(path: Path) -> list[tuple[UUID, SubjectKind]]:
             f"Cannot read the register {str(path)[:80]!r}: expected the JSON of "
             "`homecare privacy culled --json`."
         ) from None
-
-
-app.command("export")(export_command)
