@@ -18,7 +18,9 @@ How the subject is found (`Personal.subject_field`):
 
 What stays clear (decided, docs/privacy.md): ids, times, activities, statuses,
 the customer's organisation (the provider's unit or team, shared by many
-customers; the pause overview filters on it and keeps it after a cull),
+customers; the pause overview filters on it and keeps it after a cull), the
+staff member's SD number (the employer's register id, which the city's visit
+reports carry and the buffer keeps after a cull),
 the pause reason *code* (a category from a fixed list, which the read models
 filter on and the city receives; once the subject's identity is culled it
 points at no one), the visit's times, and `actor` (the operator's name, not
@@ -61,8 +63,8 @@ _DECLINE = Personal(
 
 PERSONAL: Final[dict[type, Personal]] = {
     Customer.Registered: Personal(SubjectKind.CUSTOMER, ("personnummer", "name")),
-    Staff.Registered: Personal(SubjectKind.STAFF, ("name", "personnummer", "sd_number")),
-    Staff.Updated: Personal(SubjectKind.STAFF, ("personnummer", "sd_number")),
+    Staff.Registered: Personal(SubjectKind.STAFF, ("name", "personnummer")),
+    Staff.Updated: Personal(SubjectKind.STAFF, ("personnummer",)),
     Pause.Created: Personal(SubjectKind.CUSTOMER, ("reason_text",), subject_field="customer_id"),
     Pause.Changed: Personal(
         SubjectKind.CUSTOMER, ("reason_text",), subject_field="customer_id", on_creation=True
