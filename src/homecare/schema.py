@@ -32,6 +32,7 @@ import homecare._sql.subject_keys
 import homecare.outbox.tables
 import homecare.privacy.access_log
 import homecare.projections.pause_overview  # noqa: F401 - registers its tables
+from homecare._es.error_map import opening
 from homecare._sql.database import Database, metadata
 from homecare.errors import InvalidInputError, SchemaOutdatedError, StoreNotInitialisedError
 
@@ -167,9 +168,17 @@ def _status(conn: Connection, schema: str | None) -> SchemaStatus:
 
 
 def status(database: Database) -> SchemaStatus:
-    """Where the store stands against this release (reads only; creates nothing)."""
-    with database.engine.connect() as conn:
+    """Where the store stands against this release (reads only; creates nothing).
+
+    Raises StorageError naming the store when it cannot be read (`_opening`)."""
+    with _opening(database), database.engine.connect() as conn:
         return _status(conn, database.schema)
+
+
+def _opening(database: Database) -> Any:
+    """The boundary of this module's public functions (issue 12): any failure that is not a
+    HomecareError is a StorageError naming the store, as `connect()` says it."""
+    return opening(database.url.render_as_string(hide_password=True))
 
 
 def require_current(database: Database, shown_url: str) -> None:
@@ -178,7 +187,8 @@ def require_current(database: Database, shown_url: str) -> None:
     Raises StoreNotInitialisedError (no store there: `homecare db init`) or
     SchemaOutdatedError (an older one: `homecare db upgrade`; a newer one: upgrade homecare).
     """
-    found = status(database)
+    with opening(shown_url), database.engine.connect() as conn:
+        found = _status(conn, database.schema)
     hint = f"homecare --db {shown_url}"
     if found.state is SchemaState.MISSING:
         raise StoreNotInitialisedError(
@@ -202,8 +212,14 @@ def upgrade(database: Database, revision: str = "head") -> tuple[SchemaStatus, S
     One transaction, serialised against concurrent `db init`/`db upgrade` (an
     advisory lock on PostgreSQL, the write lock on SQLite). A store of release
     0.1 (tables, no version) is first stamped at BASELINE. The PostgreSQL schema
-    is created if missing. Needs DDL rights. An unknown `revision` is InvalidInputError.
+    is created if missing. Needs DDL rights. An unknown `revision` is InvalidInputError;
+    a store that fails is StorageError naming it (`_opening`).
     """
+    with _opening(database):
+        return _upgrade(database, revision)
+
+
+def _upgrade(database: Database, revision: str) -> tuple[SchemaStatus, SchemaStatus]:
     if revision != "head" and revision not in _known_revisions():
         known = ", ".join(sorted(_known_revisions()))
         raise InvalidInputError(
@@ -232,5 +248,5 @@ def upgrade(database: Database, revision: str = "head") -> tuple[SchemaStatus, S
 
 def differences(database: Database) -> list[Any]:
     """What the store's tables lack against this release's metadata (empty: in step)."""
-    with database.engine.connect() as conn:
+    with _opening(database), database.engine.connect() as conn:
         return list(compare_metadata(_context(conn, database.schema), metadata))

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Integer, MetaData, String, Table, select, text, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, make_url, select, text, update
 from typer.testing import CliRunner
 
 import homecare
@@ -25,7 +25,7 @@ from homecare import schema
 from homecare._sql.database import Database, tracking
 from homecare.bootstrap import Homecare, connect, open_database
 from homecare.cli.app import app as cli_app
-from homecare.errors import SchemaOutdatedError, StoreNotInitialisedError
+from homecare.errors import SchemaOutdatedError, StorageError, StoreNotInitialisedError
 from homecare.projections.pause_overview import PauseOverview, overview_customers
 from homecare.settings import Settings
 from tests.cli.conftest import assert_one_line_error
@@ -328,3 +328,19 @@ def test_a_store_of_release_0_1_without_a_version_table_is_adopted_by_db_upgrade
     with Homecare(fresh.settings) as hc:
         pair(hc.app).visit("confirmed")
         assert hc.catch_up() > 0
+
+
+def test_the_schema_functions_raise_only_homecare_errors_naming_the_store(
+    tmp_path: Path,
+) -> None:
+    """Issue 12: `schema` is a boundary of its own (the `db` commands call it directly)."""
+    missing = tmp_path / "nowhere" / "x.db"
+    database = Database(make_url(f"sqlite:///{missing}"), must_exist=True)
+    try:
+        for call in (schema.status, schema.differences, schema.upgrade):
+            with pytest.raises(StorageError, match="Cannot open the store at sqlite:///"):
+                call(database)
+        with pytest.raises(StorageError, match="Cannot open the store at shown://x"):
+            schema.require_current(database, "shown://x")
+    finally:
+        database.dispose()

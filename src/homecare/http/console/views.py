@@ -272,4 +272,3 @@ def _held_items(hc: Homecare, keep: Callable[[ItemView], bool]) -> list[ItemView
             if keep(item):
                 unique[item.message_id] = item
     return sorted(unique.values(), key=lambda i: (i.business_date, str(i.message_id)))
-
