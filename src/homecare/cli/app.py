@@ -4,9 +4,9 @@ Every command opens the store named by `--db` (default `HOMECARE_DATABASE_URL`,
 else `sqlite:///homecare.db`) through `homecare.connect`, like any host: the
 environment is read by `homecare.Settings` alone (D9), never by click. A
 `HomecareError` is printed as exactly one line on stderr with a non-zero
-exit, never a traceback; a library error that a command met outside the
-library's boundaries (the `db` commands' migrations) is mapped to one first,
-by the same table (`homecare._es.error_map`). Usage errors found by click
+exit, never a traceback; the library's boundaries (`homecare._es.error_map`,
+`homecare.schema` for the `db` commands) raise nothing else, so only a
+HomecareError is caught here. Usage errors found by click
 before a command runs (an unknown option or command, a missing argument, a
 value of the wrong type or range) come out the same way: one line, code
 `invalid_input`, exit 1, never typer's boxed panel.
@@ -22,7 +22,6 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from homecare._es.error_map import mapped
 from homecare.cli import (
     assignments,
     audit,
@@ -82,8 +81,7 @@ class _Group(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            with mapped():
-                return super().invoke(ctx)
+            return super().invoke(ctx)
         except HomecareError as error:
             _fail(f"{error.code}: {error.message}")
 
