@@ -82,6 +82,7 @@ class Door:
     shift_visit: UUID
     pause: UUID
     clock: datetime
+    subject: UUID | None = None  # a customer of its own for each example of record_culling
 
     def log_length(self) -> int:
         return self.hc.app.recorder.max_notification_id() or 0
@@ -276,6 +277,14 @@ def commands(door: Door, data: st.DataObject) -> dict[str, Callable[[], object]]
             **f.common(),
         ),
         "cancel_pause": lambda: app.cancel_pause(door.pause, **f.common()),
+        "record_culling": lambda: app.record_culling(
+            door.subject or door.customer,
+            subject_kind=f.text("customer"),
+            reason=f.text("on_demand"),
+            legal_basis=f.text("SoL 12 kap."),
+            fetched_up_to=f.pick(0, st.one_of(st.integers(), TEXT, st.none(), st.booleans())),
+            **f.common(),
+        ),
     }
 
 
@@ -304,6 +313,7 @@ COMMANDS = [
     "open_contract",
     "place_order",
     "plan_assignment",
+    "record_culling",
     "record_declined_visit",
     "record_performance",
     "register_customer",
@@ -336,6 +346,10 @@ def test_every_facade_command_is_fuzzed() -> None:
 def test_D10_every_command_with_any_input_is_refused_cleanly_or_carried(
     door: Door, name: str, data: st.DataObject
 ) -> None:
+    if name == "record_culling":  # a culling is once per subject: a fresh one each example
+        door.subject = door.hc.app.register_customer(
+            personnummer=VALID, name="To cull", organisation="O", actor=ACTOR, at=door.clock
+        )
     command = commands(door, data)[name]
     before = door.log_length()
     refusal: HomecareError | None = None

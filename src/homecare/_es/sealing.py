@@ -33,6 +33,12 @@ class Sealer:
             return text
         return b64encode(self._cipher.encrypt(text.encode("utf-8"))).decode("ascii")
 
+    def open_text(self, stored: str) -> str:
+        """`open` for free text (reason texts, actor names): without a key it is returned
+        as stored, since free text may itself look like base64 (a wrong key is still
+        refused: the events and the buffer's columns are checked on every read path)."""
+        return stored if self._cipher is None else self.open(stored)
+
     def open(self, sealed: str) -> str:
         """The text sealed; CipherKeyError when it was sealed with another key, or sealed
         while this store has none (what `seal` writes is base64 of at least 28 bytes)."""

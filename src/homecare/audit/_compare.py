@@ -40,7 +40,8 @@ def _stream(
     result = conn.execution_options(yield_per=1000).execute(select(table).order_by(*order))
     for mapping in result.mappings():
         row = {
-            c: sealer.open(v) if c in sealed and v is not None else v for c, v in mapping.items()
+            c: sealer.open_text(v) if c in sealed and v is not None else v
+            for c, v in mapping.items()
         }
         yield tuple(row[k.name] for k in keys), row
 

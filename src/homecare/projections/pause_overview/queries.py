@@ -156,7 +156,8 @@ class PauseQueries:
     def _opened(self, row: Mapping[Any, Any]) -> dict[str, Any]:
         """The row with its sealed columns (D8: reason text, actors) opened."""
         return {
-            k: self.sealer.open(v) if k in SEALED and v is not None else v for k, v in row.items()
+            k: self.sealer.open_text(v) if k in SEALED and v is not None else v
+            for k, v in row.items()
         }
 
     def dump(self) -> dict[str, builtins.list[dict[str, Any]]]:
