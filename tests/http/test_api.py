@@ -337,7 +337,8 @@ def test_503_when_the_store_fails_with_no_detail_leaked(
     sqlite_hc: Homecare, caplog: pytest.LogCaptureFixture, error: BaseException, route: str
 ) -> None:
     hc = sqlite_hc
-    setattr(hc.buffer, route, _failing(error))
+    # below the boundary (the public method's own step), as a driver's error would arise
+    setattr(hc.buffer, "_fetch_args" if route == "fetch_page" else "_read", _failing(error))
     path = {"fetch_page": "/buffer/items", "month": "/buffer/month/2026-03"}.get(
         route, "/buffer/problems"
     )
@@ -355,7 +356,8 @@ def test_503_when_the_store_fails_with_no_detail_leaked(
 def test_health_is_503_when_the_store_is_unreachable(sqlite_hc: Homecare) -> None:
     hc = sqlite_hc
     for runner in hc.runners:
-        runner.lag = _failing(sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception()))  # type: ignore[method-assign]
+        # below `lag`'s boundary: the read it makes
+        runner.position = _failing(sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception()))  # type: ignore[method-assign]
     with serving(create_app(hc, TOKENS)) as url:
         response = httpx.get(f"{url}/health")
     assert response.status_code == 503
@@ -404,3 +406,18 @@ def test_secrets_are_never_logged(sqlite_hc: Homecare, caplog: pytest.LogCapture
     personal = {i[k] for i in items for k in ("customer_personnummer", "staff_personnummer")}
     assert len(personal) == 3
     assert not any(p in caplog.text for p in personal)
+
+
+def test_a_library_error_that_escaped_every_boundary_is_a_bug_not_a_503(
+    sqlite_hc: Homecare, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 12: HTTP handles only HomecareErrors; the boundaries map the rest, so a raw
+    driver error here means a missing boundary: the last resort answers it as a bug."""
+    hc = sqlite_hc
+    raw = sqlalchemy.exc.OperationalError("SELECT", (PERSONNUMMER,), Exception())
+    hc.buffer.problems = _failing(raw)  # type: ignore[method-assign]
+    with caplog.at_level(logging.DEBUG), serving(create_app(hc, TOKENS)) as url:
+        response = httpx.get(f"{url}/buffer/problems", headers=OPS)
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal error; the operator's log has the details."}
+    assert PERSONNUMMER not in caplog.text

@@ -9,8 +9,8 @@
     503 {"detail": str, "code": str} the store is unreachable or failing
     500 {"detail": str}              a bug; logged as type and frames only
 
-Routes call the library, whose boundaries raise only HomecareErrors; a library
-error met outside them is answered through the same map (`homecare._es.error_map`).
+Routes call the library, whose boundaries (`homecare._es.error_map`) raise only
+HomecareErrors, so only those are handled here; anything else is a bug (500).
 
 Why so careful: error messages of the libraries underneath quote their input
 (SQL parameters, pydantic's `input_value`, a stored payload), and those may
@@ -32,7 +32,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from homecare._es.error_map import LIBRARY_ERRORS, translate
 from homecare.errors import (
     ConcurrentUpdateError,
     CursorHistoryError,
@@ -89,8 +88,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_failed)  # type: ignore[arg-type]
     app.add_exception_handler(HomecareError, _library_error)  # type: ignore[arg-type]
     app.add_exception_handler(CursorHistoryError, _history_changed)  # type: ignore[arg-type]
-    for library_error in LIBRARY_ERRORS:  # met outside the library's boundaries: the same map
-        app.add_exception_handler(library_error, _mapped)
     app.add_middleware(_ContainUnexpected)
 
 
@@ -109,10 +106,6 @@ def _library_error(request: Request, error: HomecareError) -> JSONResponse:
     if status == 503:
         return _storage_failed(request, error)
     return JSONResponse(ErrorBody(detail=error.message, code=error.code).model_dump(), status)
-
-
-def _mapped(request: Request, error: Exception) -> JSONResponse:
-    return _library_error(request, translate(error) or StorageError(STORE_UNAVAILABLE))
 
 
 def _history_changed(request: Request, error: CursorHistoryError) -> JSONResponse:

@@ -99,10 +99,10 @@ def test_the_empty_state_in_english_and_the_language_is_remembered(console: Cons
 def test_a_month_the_store_could_not_read_is_an_error_never_the_empty_state(
     console: Console, monkeypatch: pytest.MonkeyPatch, failure: Exception
 ) -> None:
-    def broken(_year: int, _month: int) -> list[Any]:
+    def broken(_conn: object, _read: object) -> list[Any]:
         raise failure
 
-    monkeypatch.setattr(console.hc.buffer, "month", broken)
+    monkeypatch.setattr(console.hc.buffer, "_read", broken)  # below `month`'s boundary
     with console.signed_in() as client:
         for lang, empty in (("en", EMPTY_EN), ("sv", EMPTY_SV)):
             page = client.get(f"/console/month/2026-04?lang={lang}")
