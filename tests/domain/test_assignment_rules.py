@@ -212,3 +212,17 @@ def test_a_performance_without_an_end_is_invalid_input_not_an_assertion_D10() ->
     visit = performed()
     with pytest.raises(InvalidInputError, match="end must be a date and time"):
         visit.correct(start=AT, end=None, activities=["shower"], actor="lead", at=AT + HOUR)  # type: ignore[arg-type]
+
+
+def test_d10_a_plan_without_an_end_is_invalid_input_not_an_assertion() -> None:
+    """Found by the door fuzz: planned_end=None escaped as a bare AssertionError."""
+    with pytest.raises(InvalidInputError, match="Planned visit: end must be a date and time"):
+        Assignment.plan(
+            customer_id=uuid4(),
+            order_id=uuid4(),
+            staff_id=uuid4(),
+            planned_start=datetime(2026, 3, 2, 9, tzinfo=UTC),
+            planned_end=None,  # type: ignore[arg-type]
+            actor="Anna",
+            at=datetime(2026, 3, 1, tzinfo=UTC),
+        )

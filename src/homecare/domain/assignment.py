@@ -133,6 +133,8 @@ class Assignment(Record):
         actor: str,
         at: datetime,
     ) -> Assignment:
+        if planned_end is None:
+            raise InvalidInputError("Planned visit: end must be a date and time, got None.")
         planned_start, planned_end_or_none = require_period(
             planned_start, planned_end, "Planned visit"
         )
