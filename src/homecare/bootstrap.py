@@ -1,8 +1,7 @@
 """The composition root: one URL in, a wired `Homecare` out.
 
-Why one place: the CLI, the HTTP app, the tests and host applications all get
-the same wiring of event store, read models and integration buffer, so no two
-of them can disagree on where the data lives or how it is projected.
+Why one place: the CLI, the HTTP app, the tests and host applications all get the
+same wiring of event store, read models and buffer, so none can disagree on it.
 """
 
 from __future__ import annotations

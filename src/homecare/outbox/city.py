@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import DomainEventProtocol
 from sqlalchemy import BindParameter, Connection, bindparam, select
 
+from homecare._sql.rows import Row, RowCache
 from homecare.domain.citydays import (
     CityPauseMessage,
     HeldPeriod,
@@ -26,7 +27,6 @@ from homecare.domain.pause import effective_period
 from homecare.outbox import tables as t
 from homecare.outbox.items import PageItems
 from homecare.outbox.messages import MessageKind
-from homecare.outbox.rows import Row, RowCache
 
 __all__ = ["PageCity", "pause_message_facts"]
 

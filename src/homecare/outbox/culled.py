@@ -25,6 +25,7 @@ from uuid import UUID
 
 from sqlalchemy import select
 
+from homecare._sql.rows import Row
 from homecare.domain.culling import Culling
 from homecare.domain.identity import PersonalIdentityNumber
 from homecare.domain.privacy import CULLED, SubjectKind
@@ -32,7 +33,6 @@ from homecare.outbox import tables as t
 from homecare.outbox.items import ItemState
 from homecare.outbox.messages import MessageKind
 from homecare.outbox.page import Page
-from homecare.outbox.rows import Row
 
 __all__ = ["KEY_DESTROYED", "culled", "stored_personnummer"]
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from homecare._sql.rows import Row
 from homecare.domain.assignment import Assignment
 from homecare.domain.citydays import STOCKHOLM
 from homecare.domain.culling import Culling
@@ -26,7 +27,6 @@ from homecare.outbox.facts import decision_fact
 from homecare.outbox.items import ItemState
 from homecare.outbox.messages import MessageKind
 from homecare.outbox.page import Page
-from homecare.outbox.rows import Row
 
 __all__ = ["HANDLERS", "Handler"]
 

@@ -14,9 +14,9 @@ from uuid import UUID
 
 from sqlalchemy import Connection
 
+from homecare._sql.rows import Row, RowCache
 from homecare.domain.customer import Decision
 from homecare.outbox import tables as t
-from homecare.outbox.rows import Row, RowCache
 from homecare.outbox.validation import check_visit
 
 __all__ = ["PageFacts", "decision_fact"]

@@ -25,10 +25,10 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 from sqlalchemy import BindParameter, Connection, bindparam, func, select
 
+from homecare._sql.rows import Row, RowCache
 from homecare.outbox import tables as t
 from homecare.outbox.cursor import chain_tag
 from homecare.outbox.messages import MessageKind, message_id_for
-from homecare.outbox.rows import Row, RowCache
 from homecare.outbox.validation import Reason
 
 __all__ = ["ItemState", "ItemStatus", "PageItems", "item_status", "shown_reasons"]

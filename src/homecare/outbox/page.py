@@ -15,6 +15,7 @@ from eventsourcing.domain import DomainEventProtocol
 from sqlalchemy import Connection
 
 from homecare._es.sealing import Sealer
+from homecare._sql.rows import Row
 from homecare.domain.assignment import Assignment
 from homecare.domain.customer import Customer
 from homecare.domain.pause import Pause
@@ -25,7 +26,6 @@ from homecare.outbox.facts import PageFacts
 from homecare.outbox.items import PageItems
 from homecare.outbox.messages import MessageFormat, MessageKind
 from homecare.outbox.render import sealed_payload
-from homecare.outbox.rows import Row
 
 __all__ = ["Page"]
 

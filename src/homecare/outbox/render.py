@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from homecare._es.sealing import Sealer
+from homecare._sql.rows import Row
 from homecare.outbox.messages import (
     CustomerPauseMessage,
     MessageFormat,
     MessageKind,
     VisitReportMessage,
 )
-from homecare.outbox.rows import Row
 
 __all__ = ["message_of", "sealed_payload"]
 

@@ -9,69 +9,39 @@ table. Nothing is ever deleted (R13). The effective period (D5) comes from
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from functools import singledispatchmethod
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, select
 
 from homecare._es.sealing import Sealer
 from homecare._es.topics import topic_of
 from homecare._sql.database import Database
+from homecare._sql.rows import RowCache
 from homecare.domain.culling import Culling
 from homecare.domain.customer import Customer
 from homecare.domain.pause import Pause, PauseLevel, PauseReason, PauseStatus, effective_period
 from homecare.domain.privacy import CULLED, SubjectKind
 from homecare.projections.pause_overview.queries import PauseQueries
-from homecare.projections.pause_overview.tables import (
-    MUTABLE,
-    overview_customers,
-    overview_pauses,
-)
+from homecare.projections.pause_overview.tables import overview_customers, overview_pauses
 
 __all__ = ["PauseOverview"]
 
 
-@dataclass
 class _Page:
-    """One page's working set: rows loaded or created, and which must be written."""
+    """One page's working set (`homecare._sql.rows.RowCache`): rows loaded once, written
+    back with one executemany per table at the end of the page (D2)."""
 
-    conn: Connection
-    pauses: dict[UUID, dict[str, Any]] = field(default_factory=dict)
-    new_pauses: set[UUID] = field(default_factory=set)
-    changed_pauses: set[UUID] = field(default_factory=set)
-    new_customers: dict[UUID, dict[str, Any]] = field(default_factory=dict)
-
-    def load(self, pause_ids: Iterable[UUID]) -> None:
-        wanted = sorted(set(pause_ids) - self.pauses.keys())
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            query = select(overview_pauses).where(overview_pauses.c.pause_id.in_(chunk))
-            for row in self.conn.execute(query).mappings():
-                self.pauses[row["pause_id"]] = dict(row)
-
-    def touch(self, row: dict[str, Any]) -> None:
-        if row["pause_id"] not in self.new_pauses:
-            self.changed_pauses.add(row["pause_id"])
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.pauses = RowCache(conn, overview_pauses, "pause_id")
+        self.customers = RowCache(conn, overview_customers, "customer_id")
 
     def flush(self) -> None:
-        if self.new_customers:
-            self.conn.execute(overview_customers.insert(), list(self.new_customers.values()))
-        if self.new_pauses:
-            self.conn.execute(
-                overview_pauses.insert(), [self.pauses[i] for i in sorted(self.new_pauses)]
-            )
-        if self.changed_pauses:
-            updated = [{**self.pauses[i], "key": i} for i in sorted(self.changed_pauses)]
-            self.conn.execute(
-                overview_pauses.update()
-                .where(overview_pauses.c.pause_id == bindparam("key"))
-                .values({name: bindparam(name) for name in MUTABLE}),
-                [{name: row[name] for name in (*MUTABLE, "key")} for row in updated],
-            )
+        self.customers.flush()
+        self.pauses.flush()
 
 
 class PauseOverview(PauseQueries):
@@ -93,7 +63,7 @@ class PauseOverview(PauseQueries):
     ) -> None:
         """Apply one page of events in log order; the runner commits it with the position."""
         page = _Page(conn)
-        page.load(
+        page.pauses.prefetch(
             e.originator_id for _, e in events if isinstance(e, Pause.Changed | Pause.Cancelled)
         )
         for _, event in events:
@@ -106,10 +76,7 @@ class PauseOverview(PauseQueries):
 
     @_apply.register
     def _registered(self, event: Customer.Registered, page: _Page) -> None:
-        page.new_customers[event.originator_id] = {
-            "customer_id": event.originator_id,
-            "organisation": event.organisation,
-        }
+        page.customers.add({"customer_id": event.originator_id, "organisation": event.organisation})
 
     @_apply.register
     def _culled(self, event: Culling.Recorded, page: _Page) -> None:
@@ -120,11 +87,11 @@ class PauseOverview(PauseQueries):
         query = select(overview_pauses.c.pause_id).where(
             overview_pauses.c.customer_id == event.subject_id
         )
-        page.load(page.conn.execute(query).scalars())
-        for row in page.pauses.values():
+        page.pauses.prefetch(page.conn.execute(query).scalars())
+        for row in page.pauses.held():
             if row["customer_id"] == event.subject_id and row["reason_text"] is not None:
                 row["reason_text"] = self._sealed(CULLED.text)
-                page.touch(row)
+                page.pauses.changed(row)
 
     @_apply.register
     def _created(self, event: Pause.Created, page: _Page) -> None:
@@ -144,9 +111,8 @@ class PauseOverview(PauseQueries):
             "changed_by": self._sealed(event.actor),
             "version": event.originator_version,
         }
-        page.pauses[event.originator_id] = row
-        page.new_pauses.add(event.originator_id)
         _set_effective(row)
+        page.pauses.add(row)
 
     @_apply.register
     def _changed(self, event: Pause.Changed, page: _Page) -> None:
@@ -163,7 +129,7 @@ class PauseOverview(PauseQueries):
             "version": event.originator_version,
         }
         _set_effective(row)
-        page.touch(row)
+        page.pauses.changed(row)
 
     @_apply.register
     def _cancelled(self, event: Pause.Cancelled, page: _Page) -> None:
@@ -177,7 +143,7 @@ class PauseOverview(PauseQueries):
             "version": event.originator_version,
         }
         _set_effective(row)
-        page.touch(row)
+        page.pauses.changed(row)
 
     topics: tuple[str, ...] = tuple(
         sorted(topic_of(kind) for kind in _apply.dispatcher.registry if kind is not object)

@@ -16,7 +16,7 @@ from sqlalchemy import Column, Index, Integer, String, Table, Text, Uuid
 from homecare._sql.database import UtcDateTime, metadata
 from homecare.domain.fields import ORGANISATION_MAX
 
-__all__ = ["MUTABLE", "SEALED", "overview_customers", "overview_pauses"]
+__all__ = ["SEALED", "overview_customers", "overview_pauses"]
 
 
 def _instants(*names: str, nullable: bool) -> list[Column[datetime]]:
@@ -52,20 +52,6 @@ overview_pauses = Table(
     Index("ix_homecare_pause_overview_pauses_starts", "starts_at", "pause_id"),
     Index("ix_homecare_pause_overview_pauses_customer", "customer_id"),
 )
-
-MUTABLE = (
-    "status",
-    "reason",
-    "reason_text",
-    "starts_at",
-    "ends_at",
-    "cancelled_at",
-    "effective_start",
-    "effective_end",
-    "changed_by",
-    "version",
-)
-"""The columns a Changed or Cancelled event may rewrite; the others are fixed at creation."""
 
 SEALED = frozenset({"reason_text", "created_by", "changed_by"})
 """The columns stored sealed with the store's cipher (D8); the audit opens them to compare."""
