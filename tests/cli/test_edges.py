@@ -99,3 +99,18 @@ def test_help_is_not_an_error(sqlite_cli: Cli) -> None:
         == 0
     )
     assert "Usage" in sqlite_cli("buffer", "--help").stdout
+
+
+def test_a_bug_is_one_line_without_its_text(
+    sqlite_cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last resort: an exception that is no HomecareError (a bug) is one line naming
+    its type, never a traceback nor its message (which could hold personal data, D8)."""
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("196408233234 leaked")
+
+    monkeypatch.setattr("homecare.outbox.store.Buffer.problems", broken)
+    result = sqlite_cli("buffer", "problems")
+    assert_one_line_error(result, "internal_error: an unexpected RuntimeError")
+    assert "196408233234" not in result.stderr

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any, NoReturn
 
+import click
 import typer
 from typer.core import TyperGroup
 
@@ -84,6 +85,13 @@ class _Group(TyperGroup):
             return super().invoke(ctx)
         except HomecareError as error:
             _fail(f"{error.code}: {error.message}")
+        except (ClickError, click.exceptions.Exit, click.exceptions.Abort, typer.Exit, typer.Abort):
+            raise
+        except Exception as error:  # a bug: one line, never a traceback (nor its text: D8)
+            _fail(
+                f"internal_error: an unexpected {type(error).__name__} (a bug in homecare; "
+                "nothing more is shown, since its text may hold personal data)."
+            )
 
 
 def _fail(message: str) -> NoReturn:
