@@ -30,23 +30,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from homecare._es.application import EventStore
 from homecare._es.error_map import boundary
+from homecare._es.log import Log
 from homecare.domain.culling import Culling, CullingReason
-from homecare.domain.customer import Customer
 from homecare.domain.fields import require_id
 from homecare.domain.privacy import SubjectKind
-from homecare.domain.staff import Staff
 from homecare.errors import ConcurrentUpdateError, NotFoundError
+from homecare.privacy.resolve import resolve_subject
 
 __all__ = ["CullingCommands", "Recorded"]
-
-_KINDS: dict[SubjectKind, type[Aggregate]] = {
-    SubjectKind.CUSTOMER: Customer,
-    SubjectKind.STAFF: Staff,
-}
 
 
 @dataclass(frozen=True)
@@ -72,26 +65,25 @@ class CullingCommands(EventStore):
         actor: str,
         at: datetime,
     ) -> Recorded:
-        """Save the subject's Culling (R16) unless it has one; InvalidInputError for a bad
-        field, NotFoundError when no such customer (or staff member) was registered."""
-        subject_id = require_id(subject_id, "subject_id")
-        found = self.culling_of(subject_id)
-        if found is not None:
-            return Recorded(found, new=False)
+        """Save the subject's Culling (R16) unless it has one. The subject is resolved first
+        (`homecare.privacy.resolve`): InvalidInputError for a bad field, NotFoundError
+        when no customer (or staff member, as `subject_kind` says) has this id."""
+        subject = resolve_subject(Log(self.recorder, self.mapper), subject_id, subject_kind)
         culling = Culling.record(
-            subject_id=subject_id,
-            subject_kind=subject_kind,
+            subject_id=subject.id,
+            subject_kind=subject.kind,
             reason=reason,
             legal_basis=legal_basis,
             fetched_up_to=fetched_up_to,
             actor=actor,
             at=at,
         )
-        self._load(_KINDS[culling.subject_kind], subject_id)  # NotFoundError when unknown
+        if subject.culled_at is not None:
+            return Recorded(self._load(Culling, Culling.id_for(subject.id)), new=False)
         try:
             self.save(culling)
         except ConcurrentUpdateError:  # a cull at the same time recorded it first
-            again = self.culling_of(subject_id)
+            again = self.culling_of(subject.id)
             if again is None:
                 raise
             return Recorded(again, new=False)

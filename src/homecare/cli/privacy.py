@@ -9,11 +9,9 @@ Reading the log is not itself logged: it holds no personal data.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from uuid import UUID
 
 import typer
 
@@ -21,11 +19,11 @@ from homecare._sql.subject_keys import SubjectKeys
 from homecare.application.retention import DueSubject
 from homecare.application.shredding import CullResult
 from homecare.bootstrap import Homecare
-from homecare.cli.output import JsonOption, console, emit_json, local_time, parse_uuid, store, table
+from homecare.cli import privacy_subjects as subjects
+from homecare.cli.output import JsonOption, console, emit_json, local_time, store, table
 from homecare.domain.common import stockholm_day
 from homecare.domain.month import Month
-from homecare.domain.privacy import SubjectKind
-from homecare.errors import InvalidInputError, NotFoundError, RuleViolationError
+from homecare.errors import InvalidInputError, RuleViolationError
 from homecare.privacy import AccessLog
 from homecare.privacy.review import DEFAULT_FACTOR, DEFAULT_THRESHOLD, AccessReview
 
@@ -48,9 +46,9 @@ def access_log(
     as_json: JsonOption = False,
 ) -> None:
     """Every recorded read of personal data, oldest first: who, whom, what, when, why."""
-    subject_id = parse_uuid(subject, "subject") if subject else None
     chosen = Month.parse(month) if month else None
     with store(ctx, catch_up=False) as hc:
+        subject_id = None if subject is None else subjects.subject(hc, subject, None, "subject").id
         entries = AccessLog(hc.database).entries(subject=subject_id, month=chosen)
     if as_json:
         emit_json(entries)
@@ -147,7 +145,7 @@ def cull(
 ) -> None:
     """R16: cull one subject on demand (--customer/--staff ID), or list (--dry-run) or cull
     (--yes) every subject the retention policy makes due. Irreversible (docs/privacy.md)."""
-    chosen = _chosen(customer, staff)
+    chosen = subjects.chosen(customer, staff, batch=yes)
     now = datetime.now(UTC)
     if chosen is None and not dry_run and not yes:
         raise InvalidInputError(
@@ -158,11 +156,11 @@ def cull(
         raise InvalidInputError("Give --actor: who culls is recorded (D1).")
     with store(ctx, catch_up=False) as hc:
         if chosen is not None:
-            subject_id, kind = chosen
+            found = subjects.subject(hc, chosen[0], chosen[1], chosen[1].value)
             if dry_run:
-                _say_one(hc.app.culling_of(subject_id) is not None, subject_id, kind)
+                subjects.say_one(hc, found, as_json)
                 return
-            results = [hc.cull(subject_id, kind=kind, actor=actor, at=now)]
+            results = [hc.cull(found.id, kind=found.kind, actor=actor, at=now)]
         else:
             due = _due(hc, now, dry_run=dry_run)
             if dry_run or due is None:
@@ -188,16 +186,6 @@ POLICY_OFF = (
 )
 
 
-def _chosen(customer: str | None, staff: str | None) -> tuple[UUID, SubjectKind] | None:
-    if customer is not None and staff is not None:
-        raise InvalidInputError("Give --customer or --staff, not both.")
-    if customer is not None:
-        return parse_uuid(customer, "customer"), SubjectKind.CUSTOMER
-    if staff is not None:
-        return parse_uuid(staff, "staff"), SubjectKind.STAFF
-    return None
-
-
 def _due(hc: Homecare, now: datetime, *, dry_run: bool) -> list[DueSubject] | None:
     """The subjects due today (Stockholm); None when the policy is off and this is a dry
     run (the caller says so); RuleViolationError when it is off and this would cull."""
@@ -206,11 +194,6 @@ def _due(hc: Homecare, now: datetime, *, dry_run: bool) -> list[DueSubject] | No
             return None
         raise RuleViolationError(POLICY_OFF)
     return hc.due_for_culling(stockholm_day(now))
-
-
-def _say_one(culled_before: bool, subject_id: UUID, kind: SubjectKind) -> None:
-    state = "already culled" if culled_before else "would be culled now (on demand)"
-    console().print(f"The {kind} {subject_id} {state}.")
 
 
 def _show_due(due: list[DueSubject] | None, as_json: bool) -> None:
@@ -270,31 +253,15 @@ def cull_again(
 ) -> None:
     """R16, after restoring a backup: cull again every subject of the register that this
     store does not list as culled (reason `restore`); one not in this store is skipped."""
-    wanted = _register(register)
+    wanted = subjects.read_register(register)
+    if not actor.strip():
+        raise InvalidInputError("Give --actor: who culls is recorded (D1).")
     now = datetime.now(UTC)
     with store(ctx, catch_up=False) as hc:
-        done = {c.subject_id for c in hc.subject_keys.culled()}
-        results = []
-        for subject_id, kind in (w for w in wanted if w[0] not in done):
-            try:
-                results.append(
-                    hc.cull(subject_id, kind=kind, reason="restore", actor=actor, at=now,
-                            scrub=False)
-                )  # fmt: skip
-            except NotFoundError:  # registered after the backup was taken: nothing here
-                continue
+        results = [
+            hc.cull(s.id, kind=s.kind, reason="restore", actor=actor, at=now, scrub=False)
+            for s in subjects.cull_again_due(hc, wanted)
+        ]
         if results and not hc.scrub():
             typer.echo(SCRUB_WARNING, err=True)
     _show_culled(results, as_json)
-
-
-def _register(path: Path) -> list[tuple[UUID, SubjectKind]]:
-    """The register's (id, kind) pairs; InvalidInputError for a file that is not one."""
-    try:
-        entries = json.loads(path.read_text(encoding="utf-8"))
-        return [(UUID(e["subject_id"]), SubjectKind(e["kind"])) for e in entries]
-    except (OSError, ValueError, KeyError, TypeError):
-        raise InvalidInputError(
-            f"Cannot read the register {str(path)[:80]!r}: expected the JSON of "
-            "`homecare privacy culled --json`."
-        ) from None

@@ -12,7 +12,9 @@ JSON-ready dict:
   its sealed columns opened (the buffer's personnummer and payloads, D8);
 - `access_log`: every recorded read of their data, this export included.
 
-The export itself is recorded in the access log first (`what` = `export`). It
+The customer is resolved first (`homecare.privacy.resolve`): the id of a staff
+member, of another aggregate or of nobody is `not_found`, and nothing is
+recorded. The export itself is recorded in the access log first (`what` = `export`). It
 holds the full personnummer: it is the subject's own data, given to them.
 A work shift is the staff member's, not the customer's: its events are not
 included (the visits in it are, through their own events).
@@ -45,6 +47,7 @@ from homecare.domain.order import Order
 from homecare.domain.pause import Pause
 from homecare.domain.privacy import Culled, SubjectKind
 from homecare.privacy.access_log import Access, AccessLog, Channel, access_log
+from homecare.privacy.resolve import resolve_subject
 
 __all__ = ["Exportable", "export"]
 
@@ -93,7 +96,10 @@ def export(
     purpose: str = "art. 15 request: export",
     channel: Channel = Channel.FACADE,
 ) -> dict[str, Any]:
-    """Everything stored about the customer (module doc); recorded in the access log."""
+    """Everything stored about the customer (module doc); recorded in the access log.
+    InvalidInputError for a malformed id, NotFoundError when no customer has it (a staff
+    member's id, an unknown one: `homecare.privacy.resolve`), before anything is recorded."""
+    customer_id = resolve_subject(hc.log, customer_id, SubjectKind.CUSTOMER).id
     log = AccessLog(hc.database)
     log.record(
         [
