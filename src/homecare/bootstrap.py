@@ -126,7 +126,7 @@ class Homecare:
     ) -> CullResult:
         """R16: cull one subject (record, key destroyed, projected, scrubbed; idempotent,
         `homecare.application.shredding`). `scrub=False` for a batch: call `scrub()` once
-        after it. NotFoundError for an unknown subject, InvalidInputError for a bad id."""
+        after it. No subject of `kind` with the id: NotFoundError; a bad id: InvalidInputError."""
         catch_up = None if self.worker_alive() else self.catch_up
         return self._culler.cull(
             subject_id,

@@ -192,6 +192,22 @@ def test_R17_the_access_log_of_either_kind_and_of_a_culled_subject(world: World)
         assert world.cli.json("privacy", "access-log", "--subject", subject, "--json") == []
 
 
+@pytest.mark.parametrize("command", [("access-log", "--subject"), ("export", "--customer")])
+def test_R17_an_empty_id_is_invalid_not_everyone(world: World, command: tuple[str, str]) -> None:
+    """`--subject ""` once listed every subject's reads, as if no subject were given."""
+    assert_one_line_error(world.cli("privacy", *command, ""), "invalid_input: ")
+    assert_one_line_error(world.cli("privacy", *command, " "), "invalid_input: ")
+
+
+def test_R17_an_export_to_no_folder_is_refused_before_the_read(
+    tmp_path: Path, world: World
+) -> None:
+    for out in (tmp_path / "no" / "export.json", tmp_path):
+        result = world.cli("privacy", "export", "--customer", world.customer, "--out", str(out))
+        assert_one_line_error(result, "invalid_input: ", "Cannot write the export")
+    assert world.reads() == []
+
+
 # -- `privacy cull-again REGISTER.json` -----------------------------------------------------
 
 

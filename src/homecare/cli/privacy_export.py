@@ -3,7 +3,9 @@ customer as JSON (GDPR art. 15; `homecare.privacy.export`, docs/privacy.md).
 
 The export is recorded in the access log (what `export`, channel `cli`, reader
 `--reader` or the operating-system user). Written to FILE (created, mode 0600:
-it holds the full personnummer) or stdout.
+it holds the full personnummer) or stdout. The customer is resolved first
+(`homecare.privacy.resolve_subject`: another kind's id or an unknown one is
+`not_found`), and a FILE in no folder is refused before anything is read.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Annotated
 import typer
 
 from homecare.cli.output import parse_uuid, store
+from homecare.errors import InvalidInputError
 from homecare.privacy import Channel, export
 
 __all__ = ["export_command"]
@@ -39,6 +42,8 @@ def export_command(
     """GDPR art. 15: everything stored about a customer, as JSON (events opened, read-model
     and buffer rows, access-log entries, key status); recorded in the access log."""
     customer_id = parse_uuid(customer, "customer")
+    if out is not None and (out.is_dir() or not out.absolute().parent.is_dir()):
+        raise _unwritable(out, "no such folder, or a folder itself")
     with store(ctx) as hc:
         found = export(
             hc,
@@ -51,7 +56,14 @@ def export_command(
     if out is None:
         typer.echo(text, nl=False)
         return
-    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(text)
+    try:
+        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
+    except OSError as error:
+        raise _unwritable(out, error.strerror or type(error).__name__) from None
     typer.echo(f"Exported customer {customer_id} to {out}.", err=True)
+
+
+def _unwritable(out: Path, why: str) -> InvalidInputError:
+    return InvalidInputError(f"Cannot write the export to {str(out)[:80]!r}: {why}.")
