@@ -101,6 +101,7 @@ INTENDED = {
     "InvalidPeriodError",
     "InvalidCursorError",
     "InvalidLimitError",
+    "PersonalDataInAccessLogError",
     "NotFoundError",
     "RuleViolationError",
     "PauseCancelledError",

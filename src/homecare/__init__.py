@@ -77,6 +77,7 @@ from homecare.errors import (
     NotFoundError as NotFoundError,
     PauseCancelledError as PauseCancelledError,
     PauseUnchangedError as PauseUnchangedError,
+    PersonalDataInAccessLogError as PersonalDataInAccessLogError,
     ProjectionBusyError as ProjectionBusyError,
     ProjectionStoppedError as ProjectionStoppedError,
     RuleViolationError as RuleViolationError,

@@ -5,6 +5,7 @@
     │   ├── InvalidPersonalIdentityNumberError
     │   ├── InvalidPeriodError          an end that is not after its start
     │   ├── TimeWentBackwardsError      D11: dated before the record's last event
+    │   ├── PersonalDataInAccessLogError R17: a reader or purpose shaped like a personnummer
     │   ├── InvalidCursorError          a malformed or unknown buffer cursor (D3)
     │   │   └── CursorHistoryError      a cursor of another history, e.g. before a restore (D10)
     │   └── InvalidLimitError           a fetch limit outside 1..500 (R3)
@@ -56,6 +57,7 @@ __all__ = [
     "NotFoundError",
     "PauseCancelledError",
     "PauseUnchangedError",
+    "PersonalDataInAccessLogError",
     "ProjectionBusyError",
     "ProjectionStoppedError",
     "RuleViolationError",
@@ -93,6 +95,13 @@ class InvalidPersonalIdentityNumberError(InvalidInputError):
 
 class InvalidPeriodError(InvalidInputError):
     code = "invalid_period"
+
+
+class PersonalDataInAccessLogError(InvalidInputError):
+    """R17: a reader or purpose holding a digit run shaped like a personnummer or
+    samordningsnummer; the access log holds no personal data."""
+
+    code = "personal_data_in_access_log"
 
 
 class TimeWentBackwardsError(InvalidInputError):

@@ -24,12 +24,21 @@ from homecare.domain.fields import PERSONNUMMER_TEXT_MAX
 from homecare.domain.privacy import CULLED, Culled
 from homecare.errors import InvalidInputError, InvalidPersonalIdentityNumberError
 
-__all__ = ["PersonalIdentityNumber", "mask", "require_personnummer"]
+__all__ = ["PersonalIdentityNumber", "holds_identity_number", "mask", "require_personnummer"]
 
 _LONG = re.compile(r"([0-9]{8})[-+]?([0-9]{4})", re.ASCII)
 _SHORT = re.compile(r"([0-9]{6})([-+]?)([0-9]{4})", re.ASCII)
 _CANONICAL = re.compile(r"[0-9]{12}", re.ASCII)
 _COORDINATION_OFFSET = 60
+_SHAPE = re.compile(r"(?<!\d)(?:\d{6}|\d{8})[-+]?\d{4}(?!\d)")  # any digits: \d is Unicode
+
+
+def holds_identity_number(text: str) -> bool:
+    """Whether `text` holds a digit run shaped like a personnummer or samordningsnummer:
+    6 or 8 digits, an optional `-` or `+`, 4 digits, with whitespace anywhere ignored and
+    no digit either side. The shape alone: the date and check digit are not looked at, so
+    an invalid number (a typo of a real one) is caught as well (R17, D8)."""
+    return _SHAPE.search("".join(text.split())) is not None
 
 
 def mask(raw: str) -> str:

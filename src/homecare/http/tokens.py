@@ -15,7 +15,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from homecare.errors import InvalidInputError
+from homecare.domain.identity import holds_identity_number
+from homecare.errors import InvalidInputError, PersonalDataInAccessLogError
 
 __all__ = [
     "MIN_SECRET_LENGTH",
@@ -44,6 +45,11 @@ class ApiToken:
     can_see_personal: bool = False
 
     def __post_init__(self) -> None:
+        if holds_identity_number(self.name):  # the name is the reader in the access log
+            raise PersonalDataInAccessLogError(
+                "An API token's name is its reader in the access log (R17), which holds no "
+                "personal data: a name shaped like a personnummer is refused."
+            )
         if not _NAME.fullmatch(self.name):
             raise InvalidInputError(
                 f"API token name {self.name[:64]!r}: use 1-64 letters, digits, '_', '.' or '-'."
