@@ -74,8 +74,8 @@ class Homecare:
                     schema.upgrade(self.database)
                 else:
                     self._require_store()
-                self.access = AccessLog(self.database)  # R17: the read paths record here
                 env = settings.eventsourcing_environment()
+                self.access = AccessLog(self.database, Sealer.for_key(env["CIPHER_KEY"]))  # R17
                 self.subject_keys = SubjectKeys(self.database, env["CIPHER_KEY"] or None)  # R16
                 self.app = HomecareApplication(
                     env,

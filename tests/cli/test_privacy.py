@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID, uuid4
 
+from homecare._es.sealing import Sealer
 from homecare._sql.subject_keys import SubjectKeys
 from homecare.bootstrap import connect, open_database
 from homecare.domain.privacy import SubjectKind
@@ -45,7 +46,7 @@ def _cli_with_reads(tmp_path: Path) -> tuple[Cli, UUID, UUID]:
             ("olle", olle, SubjectKind.STAFF, datetime(2026, 3, 31, 22, 30, tzinfo=UTC)),
         ]
     ]
-    AccessLog(database).record(entries)
+    AccessLog(database, Sealer(None)).record(entries)
     database.dispose()
     return Cli(url), anna, olle
 

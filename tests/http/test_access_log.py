@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from homecare.bootstrap import Homecare
 from homecare.domain.privacy import SubjectKind
-from homecare.privacy import AccessLog, Channel
+from homecare.privacy import Channel
 from tests.http.conftest import CITY, Live
 from tests.scenario import Scenario
 
@@ -26,7 +26,7 @@ def test_a_fetch_records_the_customer_and_staff_member_of_every_item(
         body = city.get("/buffer/items", params={"limit": 10}).json()
         assert city.get("/buffer/items", params={"after": body["cursor"]}).json()["items"] == []
     assert [item["kind"] for item in body["items"]] == ["visit_report", "customer_pause"]
-    entries = AccessLog(hc.database).entries()
+    entries = hc.access.entries()
     assert [(e.subject_id, e.subject_kind) for e in entries] == [
         (anna.id, SubjectKind.CUSTOMER),
         (staff, SubjectKind.STAFF),

@@ -13,12 +13,14 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from homecare._es.sealing import Sealer
 from homecare._sql.database import Database
 from homecare.domain.month import Month
 from homecare.domain.privacy import SubjectKind
 from homecare.privacy import Access, AccessEntry, AccessLog, Channel, access_log, reads
 
 ANNA, BERTIL = uuid4(), uuid4()
+CLEAR = Sealer(None)  # a store without a cipher key
 
 
 def read(reader: str, subject: UUID, at: datetime, *, what: str = "customer") -> Access:
@@ -36,7 +38,7 @@ def read(reader: str, subject: UUID, at: datetime, *, what: str = "customer") ->
 def test_entries_come_back_as_recorded_in_order_by_subject_and_by_month(
     database: Database,
 ) -> None:
-    log = AccessLog(database)
+    log = AccessLog(database, CLEAR)
     first = read("eva", ANNA, datetime(2026, 1, 31, 22, 30, tzinfo=UTC))  # 23:30 Stockholm
     second = read("eva", BERTIL, datetime(2026, 1, 31, 23, 30, tzinfo=UTC), what="history")
     assert log.record([first, second]) == 2
@@ -58,7 +60,7 @@ def test_entries_come_back_as_recorded_in_order_by_subject_and_by_month(
 
 
 def test_an_entry_without_a_time_is_recorded_now(database: Database) -> None:
-    log = AccessLog(database)
+    log = AccessLog(database, CLEAR)
     before = datetime.now(UTC)
     log.record([read("eva", ANNA, before).model_copy(update={"at": None})])
     (entry,) = log.entries()
@@ -66,11 +68,12 @@ def test_an_entry_without_a_time_is_recorded_now(database: Database) -> None:
 
 
 def test_the_log_holds_ids_and_codes_only(database: Database) -> None:
-    AccessLog(database).record([read("eva", ANNA, datetime(2026, 1, 5, tzinfo=UTC))])
+    AccessLog(database, CLEAR).record([read("eva", ANNA, datetime(2026, 1, 5, tzinfo=UTC))])
     with database.engine.connect() as conn:
         row = conn.execute(select(access_log)).mappings().one()
     assert set(row) == {
         "id", "at", "reader", "subject_id", "subject_kind", "what", "purpose", "channel",
+        "sealed",
     }  # fmt: skip
     assert (row["subject_kind"], row["channel"]) == ("customer", "facade")
 
@@ -95,7 +98,7 @@ def test_malformed_entries_are_refused_before_anything_is_written(field: str, va
 def test_the_monthly_review_counts_who_read_whom_and_flags_unusual_volumes(
     database: Database,
 ) -> None:
-    log = AccessLog(database)
+    log = AccessLog(database, CLEAR)
     day = datetime(2026, 3, 10, 9, tzinfo=UTC)
     many = [uuid4() for _ in range(40)]
     entries = [read("eva", ANNA, day)] * 3 + [read("olle", BERTIL, day)] * 2
@@ -137,9 +140,9 @@ def test_one_reader_reading_many_subjects_is_one_entry_each(database: Database) 
         channel=Channel.HTTP,
         at=at,
     )
-    assert AccessLog(database).record(entries) == 2
+    assert AccessLog(database, CLEAR).record(entries) == 2
     assert [
-        (e.subject_id, e.subject_kind, e.what, e.at) for e in AccessLog(database).entries()
+        (e.subject_id, e.subject_kind, e.what, e.at) for e in AccessLog(database, CLEAR).entries()
     ] == [
         (ANNA, SubjectKind.CUSTOMER, "fetch", at),
         (BERTIL, SubjectKind.STAFF, "fetch", at),

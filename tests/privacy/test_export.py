@@ -22,7 +22,7 @@ from homecare._sql.database import metadata
 from homecare.bootstrap import Homecare, connect
 from homecare.cli.app import app as cli
 from homecare.domain.privacy import CULLED
-from homecare.privacy import AccessLog, Channel, export
+from homecare.privacy import Channel, export
 from homecare.privacy.access_log import access_log
 from tests.conftest import init_sqlite
 from tests.domain.pnr import VALID
@@ -118,5 +118,5 @@ def test_homecare_privacy_export_writes_the_file_and_logs_it(tmp_path: Path) -> 
     assert "Tolvan Tolvansson" in out.read_text(encoding="utf-8")
     assert out.stat().st_mode & 0o077 == 0  # the owner's only: the full personnummer
     with connect(url) as hc:
-        (entry,) = AccessLog(hc.database).entries(subject=customer)
+        (entry,) = hc.access.entries(subject=customer)
     assert (entry.what, entry.channel) == ("export", "cli")

@@ -11,7 +11,9 @@ import binascii
 import re
 from base64 import b64decode, b64encode
 
+from eventsourcing.cipher import AESCipher
 from eventsourcing.persistence import Cipher
+from eventsourcing.utils import Environment
 
 from homecare.errors import CipherKeyError
 
@@ -27,6 +29,20 @@ _SEALED = re.compile(r"[A-Za-z0-9+/]{38,}={0,2}")  # base64 of nonce, tag and te
 class Sealer:
     def __init__(self, cipher: Cipher | None) -> None:
         self._cipher = cipher
+
+    @classmethod
+    def for_key(cls, cipher_key: str | None) -> Sealer:
+        """A sealer with the store's cipher made from its key (base64 text, as in
+        `Settings.cipher_key`; the events' AESCipher, so the two read each other's
+        text); None: no key, nothing sealed."""
+        if not cipher_key:
+            return cls(None)
+        return cls(AESCipher(Environment(env={AESCipher.CIPHER_KEY: cipher_key})))
+
+    @property
+    def keyed(self) -> bool:
+        """Whether this store has a cipher key (what `seal` writes is then sealed)."""
+        return self._cipher is not None
 
     def seal(self, text: str) -> str:
         if self._cipher is None:

@@ -35,8 +35,8 @@ from homecare.domain.customer import Customer
 from homecare.domain.pause import Pause
 from homecare.domain.privacy import SubjectKind
 from homecare.domain.staff import Staff
-from homecare.errors import InvalidInputError, StorageError
-from homecare.privacy import Access, AccessLog, Channel, reads
+from homecare.errors import StorageError
+from homecare.privacy import Access, AccessLog, Channel, reads, refusal
 
 __all__ = ["DEFAULT_PURPOSE", "DEFAULT_READER", "ReadQueries", "Reading", "subjects_of"]
 
@@ -80,7 +80,7 @@ class Reading:
         self._record = record
         self._subjects: dict[Subject, None] = {}
         self._reader, self._purpose, self._what, self._channel = reader, purpose, what, channel
-        try:  # a malformed reader, purpose or code is refused before anything is read
+        try:  # a malformed reader, purpose or code is refused before anything is read (R17)
             Access(
                 reader=reader,
                 subject_id=UUID(int=0),
@@ -90,11 +90,7 @@ class Reading:
                 channel=channel,
             )
         except ValidationError as error:
-            fields = ", ".join(str(e["loc"][0]) for e in error.errors())
-            raise InvalidInputError(
-                f"A read must name its {fields} (R17): 1-128 characters for the reader, "
-                "1-200 for the purpose, no control characters."
-            ) from None
+            raise refusal(error) from None
 
     @property
     def reader(self) -> str:

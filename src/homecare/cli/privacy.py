@@ -24,7 +24,6 @@ from homecare.cli.output import JsonOption, console, emit_json, local_time, stor
 from homecare.domain.common import stockholm_day
 from homecare.domain.month import Month
 from homecare.errors import InvalidInputError, RuleViolationError
-from homecare.privacy import AccessLog
 from homecare.privacy.review import DEFAULT_FACTOR, DEFAULT_THRESHOLD, AccessReview
 
 __all__ = ["app"]
@@ -49,7 +48,7 @@ def access_log(
     chosen = Month.parse(month) if month else None
     with store(ctx, catch_up=False) as hc:
         subject_id = None if subject is None else subjects.subject(hc, subject, None, "subject").id
-        entries = AccessLog(hc.database).entries(subject=subject_id, month=chosen)
+        entries = hc.access.entries(subject=subject_id, month=chosen)
     if as_json:
         emit_json(entries)
         return
@@ -81,7 +80,7 @@ def review(
     """The monthly review: reads per reader and subject, and the unusual volumes."""
     chosen = Month.parse(month)
     with store(ctx, catch_up=False) as hc:
-        found = AccessLog(hc.database).review(chosen, threshold=threshold, factor=factor)
+        found = hc.access.review(chosen, threshold=threshold, factor=factor)
     if as_json:
         emit_json(found)
         return

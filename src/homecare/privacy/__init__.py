@@ -22,6 +22,7 @@ from homecare.privacy.access_log import (
     Channel,
     access_log,
     reads,
+    refusal,
 )
 from homecare.privacy.export import Exportable, export
 from homecare.privacy.resolve import Subject, resolve_subject
@@ -41,6 +42,7 @@ __all__ = [
     "access_log",
     "export",
     "reads",
+    "refusal",
     "resolve_subject",
     "review",
     "subjects_in",

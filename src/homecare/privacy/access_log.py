@@ -5,9 +5,14 @@ path records its entries in the same database (in the caller's transaction
 when it has one). The log holds no personal data itself: subjects appear by
 id and kind, readers by the name they act under (an operator's user name, an
 API token's name), `purpose` is a short reason given by the caller or implied
-by the command (never a subject's data; at most 200 characters).
+by the command (never a subject's data; at most 200 characters). A reader or
+purpose holding a digit run shaped like a personnummer or samordningsnummer is
+refused (`PersonalDataInAccessLogError`, `homecare.domain.identity.
+holds_identity_number`), as is a blank one or one with a control character.
+With a cipher key, `reader` and `purpose` are stored sealed with the store's
+cipher (`sealed` says so per row) and opened by `entries` and `review`.
 
-API (the read paths call `record`; `log = AccessLog(database)`):
+API (the read paths call `record`; `log = AccessLog(database, sealer)`):
 - `log.record([Access(reader=..., subject_id=..., subject_kind=..., what=...,
   purpose=..., channel=...)], conn=None) -> int`: one batched insert, in
   `conn`'s transaction or its own; returns the number recorded. `at` defaults to
@@ -20,7 +25,8 @@ API (the read paths call `record`; `log = AccessLog(database)`):
   written"), never shown unlogged (R17: every read is logged); on a read-only
   store (issue 11) the entries go to the logger as warnings instead.
   `reads(subjects, reader=..., what=..., purpose=..., channel=...)` builds the
-  entries of one reader's read of many subjects (a list view, a fetched page).
+  entries of one reader's read of many subjects (a list view, a fetched page);
+  a malformed reader or purpose is its one-line refusal (`refusal`).
 - `log.entries(subject=None, month=None) -> list[AccessEntry]`: in the order
   recorded; `month` is a Stockholm calendar month.
 - `log.review(month, threshold=..., factor=...) -> AccessReview`: the monthly
@@ -31,15 +37,19 @@ Nothing updates or deletes a row (no API does; docs/privacy.md).
 from __future__ import annotations
 
 import logging
+import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Connection,
     Index,
@@ -47,22 +57,29 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Text,
     Uuid,
+    false,
     func,
     select,
 )
 
 from homecare._es.error_map import translate
+from homecare._es.sealing import Sealer
 from homecare._sql.database import Database, UtcDateTime, is_read_only_error, metadata
+from homecare.domain.identity import holds_identity_number
 from homecare.domain.month import Month
 from homecare.domain.privacy import SubjectKind
-from homecare.errors import StorageError
+from homecare.errors import InvalidInputError, PersonalDataInAccessLogError, StorageError
 from homecare.privacy.review import DEFAULT_FACTOR, DEFAULT_THRESHOLD, AccessReview, PairCount
 from homecare.privacy.review import review as build_review
 
-__all__ = ["Access", "AccessEntry", "AccessLog", "Channel", "access_log", "reads"]
+__all__ = ["Access", "AccessEntry", "AccessLog", "Channel", "access_log", "reads", "refusal"]
 
 logger = logging.getLogger("homecare.privacy")
+STORED = {"stored": True}
+"""Validation context of rows read back: the rules added since they were written are
+not applied again (a row is shown as it was recorded)."""
 
 
 class Channel(StrEnum):
@@ -82,12 +99,14 @@ access_log = Table(
         "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     ),
     Column("at", UtcDateTime, nullable=False),
-    Column("reader", String(128), nullable=False),
+    # sealed with the store's cipher when it has a key (`sealed`), hence TEXT (0007)
+    Column("reader", Text, nullable=False),
     Column("subject_id", Uuid, nullable=False),
     Column("subject_kind", String(8), nullable=False),
     Column("what", String(32), nullable=False),
-    Column("purpose", String(200), nullable=False),
+    Column("purpose", Text, nullable=False),
     Column("channel", String(16), nullable=False),
+    Column("sealed", Boolean, nullable=False, server_default=false()),
     Index("ix_homecare_access_log_at", "at"),
     Index("ix_homecare_access_log_subject", "subject_id"),
 )
@@ -107,6 +126,35 @@ class Access(BaseModel):
     channel: Channel
     at: datetime | None = None
 
+    @field_validator("reader", "purpose")
+    @classmethod
+    def _no_personal_data(cls, value: str, info: ValidationInfo) -> str:
+        if info.context == STORED:
+            return value
+        if not value.strip() or any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
+            raise ValueError("blank, or a control character")
+        if holds_identity_number(value):
+            raise PydanticCustomError("personal_data", "shaped like a personnummer")
+        return value
+
+
+def refusal(error: ValidationError) -> InvalidInputError:
+    """The one-line refusal of a malformed entry (never echoing the text, D8):
+    PersonalDataInAccessLogError for a reader or purpose shaped like a personnummer or
+    samordningsnummer, else InvalidInputError naming the fields."""
+    problems = error.errors()
+    personal = sorted({str(e["loc"][0]) for e in problems if e["type"] == "personal_data"})
+    if personal:
+        return PersonalDataInAccessLogError(
+            f"The access log holds no personal data (R17): the {' and '.join(personal)} "
+            "holds a number shaped like a personnummer or samordningsnummer; leave it out."
+        )
+    fields = ", ".join(sorted({str(e["loc"][0]) for e in problems if e["loc"]}))
+    return InvalidInputError(
+        f"A read must name its {fields} (R17): 1-128 characters for the reader, "
+        "1-200 for the purpose, not blank, no control characters."
+    )
+
 
 def reads(
     subjects: Iterable[tuple[UUID, SubjectKind]],
@@ -117,19 +165,23 @@ def reads(
     channel: Channel,
     at: datetime | None = None,
 ) -> list[Access]:
-    """One entry per subject read by one reader at once (a list view, a fetched page)."""
-    return [
-        Access(
-            reader=reader,
-            subject_id=subject_id,
-            subject_kind=kind,
-            what=what,
-            purpose=purpose,
-            channel=channel,
-            at=at,
-        )
-        for subject_id, kind in subjects
-    ]
+    """One entry per subject read by one reader at once (a list view, a fetched page);
+    InvalidInputError (`refusal`) for a malformed reader, purpose or code."""
+    try:
+        return [
+            Access(
+                reader=reader,
+                subject_id=subject_id,
+                subject_kind=kind,
+                what=what,
+                purpose=purpose,
+                channel=channel,
+                at=at,
+            )
+            for subject_id, kind in subjects
+        ]
+    except ValidationError as error:
+        raise refusal(error) from None
 
 
 class AccessEntry(Access):
@@ -140,14 +192,21 @@ class AccessEntry(Access):
 
 
 class AccessLog:
-    """The access log of one store (R17); see the module doc."""
+    """The access log of one store (R17); see the module doc. `sealer`: the store's
+    cipher (`Sealer.for_key`; without a key the texts are stored as given)."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, sealer: Sealer) -> None:
         self._database = database
+        self._sealer = sealer
 
     def record(self, entries: Iterable[Access], *, conn: Connection | None = None) -> int:
-        now = datetime.now(UTC)
-        rows = [entry.model_dump(mode="python") | {"at": entry.at or now} for entry in entries]
+        now, seal = datetime.now(UTC), self._sealer.seal
+        rows = [
+            entry.model_dump(mode="python")
+            | {"at": entry.at or now, "sealed": self._sealer.keyed}
+            | {"reader": seal(entry.reader), "purpose": seal(entry.purpose)}
+            for entry in entries
+        ]
         if not rows:
             return 0
         if conn is None:
@@ -198,21 +257,37 @@ class AccessLog:
             query = _in_month(query, month)
         with self._database.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
-        return [AccessEntry.model_validate(dict(row)) for row in rows]
+        return [AccessEntry.model_validate(self._opened(row), context=STORED) for row in rows]
 
     def review(
         self, month: Month, *, threshold: int = DEFAULT_THRESHOLD, factor: float = DEFAULT_FACTOR
     ) -> AccessReview:
         """Who read whom in `month` (Stockholm), and the readers of unusual volume."""
-        reads = func.count().label("reads")
-        columns = (access_log.c.reader, access_log.c.subject_id, access_log.c.subject_kind)
-        query = _in_month(select(*columns, reads).group_by(*columns), month)
+        c = access_log.c
+        columns = (c.reader, c.sealed, c.subject_id, c.subject_kind)  # sealed: one row each
+        query = _in_month(select(*columns, func.count().label("reads")).group_by(*columns), month)
         with self._database.engine.connect() as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(query).mappings().all()
+        counts: Counter[tuple[str, UUID, str]] = Counter()
+        for row in rows:  # opened, then grouped by reader
+            counts[(self._open(row, "reader"), row["subject_id"], row["subject_kind"])] += row[
+                "reads"
+            ]
         pairs = [
-            PairCount(reader=r[0], subject_id=r[1], subject_kind=r[2], reads=r[3]) for r in rows
+            PairCount(reader=reader, subject_id=subject, subject_kind=kind, reads=n)
+            for (reader, subject, kind), n in counts.items()
         ]
         return build_review(month, pairs, threshold=threshold, factor=factor)
+
+    def _opened(self, row: Any) -> dict[str, Any]:
+        found = {k: v for k, v in row.items() if k != "sealed"}
+        return found | {"reader": self._open(row, "reader"), "purpose": self._open(row, "purpose")}
+
+    def _open(self, row: Any, column: str) -> str:
+        """A row's `reader` or `purpose` as recorded: opened when the row was sealed (a row
+        sealed in a store now without its key: CipherKeyError), else as stored."""
+        stored: str = row[column]
+        return self._sealer.open(stored) if row["sealed"] else stored
 
 
 def _in_month(query: Select[Any], month: Month) -> Select[Any]:

@@ -46,7 +46,7 @@ from homecare.domain.identity import PersonalIdentityNumber
 from homecare.domain.order import Order
 from homecare.domain.pause import Pause
 from homecare.domain.privacy import Culled, SubjectKind
-from homecare.privacy.access_log import Access, AccessLog, Channel, access_log
+from homecare.privacy.access_log import AccessLog, Channel, access_log, reads
 from homecare.privacy.resolve import resolve_subject
 
 __all__ = ["Exportable", "export"]
@@ -81,6 +81,9 @@ class Exportable(Protocol):
     def subject_keys(self) -> SubjectKeys: ...
 
     @property
+    def access(self) -> AccessLog: ...
+
+    @property
     def parts(self) -> _Parts: ...
 
     @property
@@ -100,19 +103,9 @@ def export(
     InvalidInputError for a malformed id, NotFoundError when no customer has it (a staff
     member's id, an unknown one: `homecare.privacy.resolve`), before anything is recorded."""
     customer_id = resolve_subject(hc.log, customer_id, SubjectKind.CUSTOMER).id
-    log = AccessLog(hc.database)
-    log.record(
-        [
-            Access(
-                reader=reader,
-                subject_id=customer_id,
-                subject_kind=SubjectKind.CUSTOMER,
-                what="export",
-                purpose=purpose,
-                channel=channel,
-            )
-        ]
-    )
+    log = hc.access
+    subject = (customer_id, SubjectKind.CUSTOMER)
+    log.record(reads([subject], reader=reader, what="export", purpose=purpose, channel=channel))
     return {
         "subject": {"id": str(customer_id), "kind": SubjectKind.CUSTOMER.value},
         "exported_at": datetime.now(UTC).isoformat(),

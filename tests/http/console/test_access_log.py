@@ -7,7 +7,7 @@ from datetime import date
 from homecare.bootstrap import Homecare
 from homecare.domain.privacy import SubjectKind
 from homecare.http import create_app
-from homecare.privacy import AccessLog, Channel
+from homecare.privacy import Channel
 from tests.http.console.conftest import NOW, PERSONAL, READ, TOKENS, Console
 from tests.http.server import serving
 from tests.scenario import Scenario
@@ -27,7 +27,7 @@ def test_views_of_personal_data_are_in_the_access_log_and_masked_views_are_not(
         with console.signed_in(PERSONAL) as client:
             assert client.get(f"/console/customers/{customer.id}").status_code == 200
             assert client.get(f"/console/staff/{staff}").status_code == 200
-    entries = AccessLog(hc.database).entries()
+    entries = hc.access.entries()
     assert [
         (e.reader, e.subject_id, e.subject_kind, e.what, e.purpose, e.channel, e.at)
         for e in entries

@@ -36,7 +36,7 @@ def build_console(
     renderer = Renderer(
         homecare,
         ring,
-        on_personal_data or access_log_hook(homecare.database),
+        on_personal_data or access_log_hook(homecare.access),
         clock or (lambda: datetime.now(UTC)),
     )
     return console_router(homecare, renderer)

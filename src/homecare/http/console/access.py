@@ -10,32 +10,29 @@ cannot be written fails the page rather than show personal data unlogged.
 
 from __future__ import annotations
 
-from homecare._sql.database import Database
 from homecare.domain.privacy import SubjectKind
 from homecare.http.console.pages import PersonalDataHook, PersonalDataView, log_personal_data_view
-from homecare.privacy import Access, AccessLog, Channel
+from homecare.privacy import AccessLog, Channel, reads
 
 __all__ = ["access_log_hook"]
 
 
-def access_log_hook(database: Database) -> PersonalDataHook:
-    """A hook that records each view in `database`'s access log (and logs its line)."""
-    log = AccessLog(database)
+def access_log_hook(log: AccessLog) -> PersonalDataHook:
+    """A hook that records each view in the store's access log `log` (`Homecare.access`,
+    which seals reader and purpose with the store's key) and logs its line."""
 
     def record(view: PersonalDataView) -> None:
         log_personal_data_view(view)
+        subject = (view.subject_id, SubjectKind(view.subject))
         log.record(
-            [
-                Access(
-                    reader=view.viewer,
-                    subject_id=view.subject_id,
-                    subject_kind=SubjectKind(view.subject),
-                    what="view",
-                    purpose=f"console {view.page}",
-                    channel=Channel.CONSOLE,
-                    at=view.at,
-                )
-            ]
+            reads(
+                [subject],
+                reader=view.viewer,
+                what="view",
+                purpose=f"console {view.page}",
+                channel=Channel.CONSOLE,
+                at=view.at,
+            )
         )
 
     return record
