@@ -9,15 +9,29 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import uuid
+from base64 import b64encode
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Integer, MetaData, String, Table, make_url, select, text, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    make_url,
+    select,
+    text,
+    update,
+)
 from typer.testing import CliRunner
 
 import homecare
@@ -25,7 +39,9 @@ from homecare import schema
 from homecare._sql.database import Database, tracking
 from homecare.bootstrap import Homecare, connect, open_database
 from homecare.cli.app import app as cli_app
+from homecare.domain.customer import Customer
 from homecare.errors import SchemaOutdatedError, StorageError, StoreNotInitialisedError
+from homecare.privacy import access_log
 from homecare.projections.pause_overview import PauseOverview, overview_customers
 from homecare.settings import Settings
 from tests.cli.conftest import assert_one_line_error
@@ -344,3 +360,44 @@ def test_the_schema_functions_raise_only_homecare_errors_naming_the_store(
             schema.require_current(database, "shown://x")
     finally:
         database.dispose()
+
+
+def test_0007_keeps_the_access_log_rows_and_seals_the_new_ones(fresh: Fresh) -> None:
+    """R17, D8: rows written before 0007 (clear, `sealed` false) read back as they were,
+    with or without a key; a read recorded after it under a key is sealed."""
+    _init(fresh, "0006")
+    database = fresh.database()
+    old = {"reader": "Karin Äldre", "subject_id": uuid.UUID(int=7), "subject_kind": "customer"}
+    old |= {"what": "customer", "purpose": "före 0007", "channel": "facade"}
+    at = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    try:
+        with database.write_engine.begin() as conn:
+            conn.execute(_access_log_0006(database.schema).insert().values(at=at, **old))
+    finally:
+        database.dispose()
+    _init(fresh)
+    key = b64encode(bytes(range(32))).decode()
+    keyed = Settings(database_url=fresh.url, db_schema=fresh.schema, cipher_key=key)
+    with Homecare(keyed) as hc:
+        (entry,) = hc.access.entries()
+        assert (entry.reader, entry.purpose, entry.at) == ("Karin Äldre", "före 0007", at)
+        hc.app.get(Customer, pair(hc.app).customer, reader="Ny Läsare", purpose="efter 0007")
+        with hc.database.engine.connect() as conn:
+            rows = conn.execute(select(access_log.c.reader, access_log.c.sealed)).all()
+        assert rows[0] == ("Karin Äldre", False)
+        assert [sealed for _, sealed in rows[1:]] == [True] * (len(rows) - 1)
+        assert "Ny Läsare" not in repr(rows)
+        assert [e.reader for e in hc.access.entries()][-1] == "Ny Läsare"
+
+
+def _access_log_0006(db_schema: str | None) -> Table:
+    """The access log as 0005 made it (reader, purpose: VARCHAR; no `sealed`)."""
+    return Table(
+        "homecare_access_log",
+        MetaData(schema=db_schema),
+        Column("id", Integer, primary_key=True),
+        Column("at", DateTime(timezone=True)),
+        *(Column(n, String(200)) for n in ("reader", "subject_kind", "what", "purpose")),
+        Column("subject_id", Uuid),
+        Column("channel", String(16)),
+    )
