@@ -270,9 +270,8 @@ class AccessLog:
             rows = conn.execute(query).mappings().all()
         counts: Counter[tuple[str, UUID, str]] = Counter()
         for row in rows:  # opened, then grouped by reader
-            counts[(self._open(row, "reader"), row["subject_id"], row["subject_kind"])] += row[
-                "reads"
-            ]
+            pair = (self._open(row, "reader"), row["subject_id"], row["subject_kind"])
+            counts[pair] += row["reads"]
         pairs = [
             PairCount(reader=reader, subject_id=subject, subject_kind=kind, reads=n)
             for (reader, subject, kind), n in counts.items()
