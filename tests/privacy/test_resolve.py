@@ -16,7 +16,7 @@ import pytest
 from homecare.bootstrap import Homecare
 from homecare.domain.privacy import SubjectKind
 from homecare.errors import InvalidInputError, NotFoundError
-from homecare.privacy import AccessLog, Subject, export, resolve_subject
+from homecare.privacy import Subject, export, resolve_subject
 from tests.scenario import T0, Scenario
 
 
@@ -108,11 +108,11 @@ def test_R17_export_of_no_customer_is_refused_and_not_recorded(
     )
     with pytest.raises(error):
         export(world.hc, given, reader="eva")  # type: ignore[arg-type]
-    assert AccessLog(world.hc.database).entries() == []
+    assert world.hc.access.entries() == []
 
 
 def test_R17_export_of_a_culled_customer_answers(world: World) -> None:
     world.cull(world.customer, "customer")
     found = export(world.hc, world.customer, reader="eva")
     assert found["subject"] == {"id": str(world.customer), "kind": "customer"}
-    assert [e.subject_id for e in AccessLog(world.hc.database).entries()] == [world.customer]
+    assert [e.subject_id for e in world.hc.access.entries()] == [world.customer]
