@@ -157,9 +157,11 @@ def test_a_visit_confirmed_after_the_cull_is_withdrawn_not_sent(world: World) ->
     assert audit.verify(hc).identical
 
 
-def test_culling_a_staff_member_overwrites_their_number_and_keeps_the_visits(
+def test_culling_a_staff_member_overwrites_their_number_and_withdraws_their_unfetched_visits(
     world: World,
 ) -> None:
+    """R16: the visit reports the city fetched keep their place with the marker; the rest
+    are withdrawn (tests/privacy/test_cull_staff.py has the staff member's cases)."""
     hc = world.hc
     (staff,) = {s.staff_id for s in hc.buffer.integration_statuses() if s.staff_id}
     result = hc.cull(staff, kind="staff", actor="arkivarie", at=world.s.tick())
@@ -169,6 +171,13 @@ def test_culling_a_staff_member_overwrites_their_number_and_keeps_the_visits(
     payloads = [r["payload"] for r in dump["homecare_buffer_items"] if r["payload"]]
     assert payloads
     assert all(pnr(501) not in p and pnr(501).replace("-", "") not in p for p in payloads)
-    assert all('"staff_personnummer":"culled"' in p for p in payloads)
-    assert hc.buffer.integration_status(world.queued).status is IntegrationStatus.QUEUED
+    reports = [p for p in payloads if '"kind":"visit_report"' in p]
+    assert len(reports) == 1  # the fetched one
+    assert all('"staff_personnummer":"culled"' in p for p in reports)
+    assert hc.buffer.integration_status(world.fetched).status is IntegrationStatus.DELIVERED
+    for visit in (world.queued, world.held, world.other):
+        assert hc.buffer.integration_status(visit).status is IntegrationStatus.WITHDRAWN
+    # the pause message waited behind the held visit (D4): released now, and served
+    served = hc.buffer.fetch(world.cursor).items
+    assert [(m.customer, m.kind) for m in served] == [(world.a.id, "customer_pause")]
     assert audit.verify(hc).identical

@@ -2,21 +2,30 @@
 
 `Culling.Recorded` carries `fetched_up_to`, the delivered position when the
 culling was recorded, so what is withdrawn is a function of the log alone
-and a replay gives the same rows (D6):
+and a replay gives the same rows (D6). The same for both kinds of subject,
+over a customer's items and over a staff member's visit reports:
 
-- a culled customer's pending items, and the released ones after
-  `fetched_up_to`, become `withdrawn`: their payload is dropped and fetch
-  never serves them (a released one keeps its position and history tag, so
-  the city's cursors still chain);
+- their pending items, and the released ones after `fetched_up_to`, become
+  `withdrawn`: their payload is dropped and fetch never serves them (a
+  released one keeps its position and history tag, so the city's cursors
+  still chain);
 - their released items the city had fetched keep their place, with the
-  personnummer in the payload replaced by the culled marker;
-- their stored personnummer (`homecare_buffer_customers`) becomes the marker,
-  which is how later items of theirs (a visit confirmed after the cull) are
-  withdrawn as soon as they would be released (`Page.culled`).
+  personnummer in the payload (`customer_personnummer`, `staff_personnummer`)
+  replaced by the culled marker;
+- their stored personnummer (`homecare_buffer_customers`,
+  `homecare_buffer_staff`; for a staff member without one too) becomes the
+  marker, which is how later items of theirs (a visit confirmed after the
+  cull, or corrected and confirmed again) are withdrawn as soon as they would
+  be released (`Page.culled`, `Page.staff_culled`), held or not.
 
-A culled staff member's personnummer is overwritten in the staff facts and in
-the payloads of their released visit reports; the customers' items stay.
-Item facts hold no names or numbers (ids, times, activities).
+A culled staff member's visit reports withdrawn from a customer's queue no
+longer hold back that customer's later items (D4): those are released at the
+culling record, with the next positions. The customer's other items, and
+their pause messages, stay. A registration (or staff update) read after the
+subject's key was destroyed (a replay after a cull) opens as culled: the
+buffer keeps it as `KEY_DESTROYED`, not the marker, so the subject counts as
+culled from their culling record on, as in the live run. Item facts hold no
+names or numbers (ids, times, activities).
 """
 
 from __future__ import annotations
@@ -37,14 +46,15 @@ from homecare.outbox.page import Page
 __all__ = ["KEY_DESTROYED", "culled", "stored_personnummer"]
 
 KEY_DESTROYED = "culled (key destroyed)"
-"""What the buffer keeps for a customer whose registration is read after their key
-was destroyed (a replay after a cull: the events' personnummer opens as culled).
-Not the culled marker: the buffer treats a customer as culled from their culling
-record on (`Page.culled`), so a replay releases and withdraws as the live run did."""
+"""What the buffer keeps for a customer or staff member whose registration (or staff
+update) is read after their key was destroyed (a replay after a cull: the events'
+personnummer opens as culled). Not the culled marker: the buffer treats a subject as
+culled from their culling record on (`Page.culled`, `Page.staff_culled`), so a replay
+releases and withdraws as the live run did."""
 
 
 def stored_personnummer(number: PersonalIdentityNumber) -> str:
-    """The customer's number as the buffer's facts keep it (before sealing)."""
+    """A customer's or staff member's number as the buffer's facts keep it (before sealing)."""
     return KEY_DESTROYED if number.is_culled else number.value
 
 
@@ -71,13 +81,22 @@ def _customer_culled(page: Page, event: Culling.Recorded) -> None:
 
 
 def _staff_culled(page: Page, event: Culling.Recorded) -> None:
-    row = page.facts.staff.get(event.subject_id)
-    if row is not None and row["personnummer"] is not None:
+    staff_id = event.subject_id
+    row = page.facts.staff.get(staff_id)
+    if row is not None:  # the marker also for one without a number: it says culled
         row["personnummer"] = page.sealer.seal(CULLED.text)
         page.facts.staff.changed(row)
-    for item in _released(page, "staff_id", event.subject_id):
-        if item["kind"] == MessageKind.VISIT_REPORT:
+    page.culled_staff[staff_id] = True
+    for item in _released(page, "staff_id", staff_id):
+        if item["kind"] != MessageKind.VISIT_REPORT:
+            continue
+        if item["position"] > event.fetched_up_to:
+            page.items.withdraw(item)
+        else:
             _overwrite(page, item, "staff_personnummer")
+    # their pending reports are withdrawn; what waited behind them is released (D4)
+    for customer_id in sorted({i["customer_id"] for i in page.items.pending_of_staff(staff_id)}):
+        page.items.release_in_order(customer_id)
 
 
 def _released(page: Page, column: str, subject_id: UUID) -> list[Row]:

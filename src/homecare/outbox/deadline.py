@@ -5,7 +5,8 @@ month view), plus the visits performed in it that are not confirmed yet
 (they are not in the buffer, but they will not be paid either). Every one not
 yet delivered to the city is *at risk* before the month's payment run and
 *late* after it. They are grouped by reason, each with its fix, easiest first
-(`EFFORT`).
+(`EFFORT`). A withdrawn item (R16: its customer or staff member was culled
+before the city fetched it) is not at risk: it will never be sent.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from homecare.domain.citydays import STOCKHOLM
 from homecare.domain.month import Month
 from homecare.domain.payment_run import PaymentRun
 from homecare.outbox import tables as t
+from homecare.outbox.items import ItemStatus
 from homecare.outbox.store import Buffer
 from homecare.outbox.validation import REASONS, Reason
 
@@ -221,6 +223,8 @@ def deadline_metrics(report: DeadlineReport) -> list[MetricSample]:
 
 
 def _undelivered_items(buffer: Buffer, run: PaymentRun) -> list[AtRiskItem]:
+    """The month's items not delivered; not the withdrawn ones (R16: never sent, nothing
+    to do: their customer or staff member was culled)."""
     return [
         AtRiskItem(
             kind=i.kind,
@@ -233,6 +237,7 @@ def _undelivered_items(buffer: Buffer, run: PaymentRun) -> list[AtRiskItem]:
             staff_id=i.staff_id,
         )
         for i in buffer.month(run.year, run.month)
+        if i.status is not ItemStatus.WITHDRAWN
     ]
 
 

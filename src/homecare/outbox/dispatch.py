@@ -66,7 +66,10 @@ def _staff_updated(page: Page, _position: int, event: Staff.Updated) -> None:
     """R6: a completed staff account may release held visit reports of many customers."""
     row = page.facts.staff.get(event.originator_id)
     assert row is not None
-    row.update(_staff_facts(page, event))
+    facts = _staff_facts(page, event)
+    if page.staff_culled(event.originator_id):
+        del facts["personnummer"]  # R16: an update after the cull (SD number) keeps the marker
+    row.update(facts)
     page.facts.staff.changed(row)
     items = page.items.pending_of_staff(event.originator_id)
     page.recheck(items)
@@ -75,9 +78,10 @@ def _staff_updated(page: Page, _position: int, event: Staff.Updated) -> None:
 
 
 def _staff_facts(page: Page, event: Staff.Registered | Staff.Updated) -> Row:
-    personnummer = event.personnummer
+    """R5's staff facts; a number read after the key was destroyed is KEY_DESTROYED (R16)."""
+    number = event.personnummer
     return {
-        "personnummer": None if personnummer is None else page.sealer.seal(personnummer.value),
+        "personnummer": None if number is None else page.sealer.seal(stored_personnummer(number)),
         "sd_number": event.sd_number,
     }
 

@@ -26,7 +26,7 @@ class IntegrationStatus(StrEnum):
     QUEUED = ItemStatus.QUEUED.value
     HELD = ItemStatus.HELD.value
     DELIVERED = ItemStatus.DELIVERED.value
-    WITHDRAWN = ItemStatus.WITHDRAWN.value  # R16: the customer was culled before it was fetched
+    WITHDRAWN = ItemStatus.WITHDRAWN.value  # R16: customer or staff culled before it was fetched
 
 
 class AssignmentIntegration(BaseModel):

@@ -5,7 +5,8 @@ position (D3), or `superseded` when a corrected visit's held report is
 replaced by its next confirmation (R6). A host sees a pending item as
 `held` (with its reasons, R5), a released one as `queued` until the city's
 delivered mark passes its position and `delivered` after (R2, R4). An item of
-a culled customer that the city had not fetched is `withdrawn` (R16).
+a culled customer, or a visit report of a culled staff member, that the city
+had not fetched is `withdrawn` (R16).
 
 Items of one customer are released strictly in order: from the oldest pending
 one until the first that is held, so a held item holds back that customer's
@@ -44,15 +45,17 @@ class ItemState(StrEnum):
     SUPERSEDED = "superseded"
     """R6: a corrected visit's held report, replaced by the visit's next confirmation."""
     WITHDRAWN = "withdrawn"
-    """R16: its customer was culled before the city fetched it: never served by fetch,
-    its payload gone (a released one keeps its position, so cursors still chain)."""
+    """R16: its customer (or a visit report's staff member) was culled before the city
+    fetched it: never served by fetch, its payload gone (a released one keeps its
+    position, so cursors still chain)."""
 
 
 class PageItems:
     """The items one page of events touches: each customer's pending ones, in order.
 
     `payload(item)` renders and seals a released item's message; `culled(customer)`
-    says whether the customer was culled (R16: their items are withdrawn, never released).
+    and `staff_culled(staff)` say whether the subject was culled (R16: their items
+    are withdrawn, never released).
     """
 
     def __init__(
@@ -60,11 +63,13 @@ class PageItems:
         conn: Connection,
         payload: Callable[[Row], str],
         culled: Callable[[UUID], bool] = lambda _customer: False,
+        staff_culled: Callable[[UUID], bool] = lambda _staff: False,
     ) -> None:
         self.conn = conn
         self.rows = RowCache(conn, t.items, "seq")
         self._payload = payload
         self._culled = culled
+        self._staff_culled = staff_culled
         self._pending: dict[UUID, list[Row]] = {}
         self._next_seq: int | None = None
         self._next_position: int | None = None
@@ -155,12 +160,21 @@ class PageItems:
         return item
 
     def release_in_order(self, customer_id: UUID) -> None:
-        """D4: release from the oldest pending item until the first held one."""
+        """D4: release from the oldest pending item until the first held one.
+
+        R16: a culled customer's items, and the visit reports of a culled staff member
+        (held or not), are withdrawn instead: nothing of theirs goes out again."""
         pending = self.pending_of(customer_id)
         if pending and self._culled(customer_id):
-            self.withdraw_pending(customer_id)  # R16: a culled customer's items never go out
+            self.withdraw_pending(customer_id)
+        for item in [i for i in pending if self._of_culled_staff(i)]:
+            pending.remove(item)
+            self.withdraw(item)
         while pending and not pending[0]["reasons"]:
             self._release(pending.pop(0))
+
+    def _of_culled_staff(self, item: Row) -> bool:
+        return item["staff_id"] is not None and self._staff_culled(item["staff_id"])
 
     def withdraw_pending(self, customer_id: UUID) -> None:
         """R16: every pending item of the (culled) customer withdrawn."""
@@ -210,7 +224,8 @@ class ItemStatus(StrEnum):
     HELD = "held"
     DELIVERED = "delivered"
     WITHDRAWN = "withdrawn"
-    """R16: the customer was culled before the city fetched it; it will never be sent."""
+    """R16: its customer (or a visit report's staff member) was culled before the city
+    fetched it; it will never be sent."""
 
 
 def item_status(row: Mapping[Any, Any], mark: int) -> ItemStatus | None:

@@ -43,8 +43,10 @@ class Page:
     def __init__(self, conn: Connection, sealer: Sealer, message_format: MessageFormat) -> None:
         self.sealer = sealer
         self.format = message_format
+        self.culled_staff: dict[UUID, bool] = {}
+        """Whether each staff member looked up in this page is culled (R16, `staff_culled`)."""
         self.facts = PageFacts(conn)
-        self.items = PageItems(conn, self._payload, self.culled)
+        self.items = PageItems(conn, self._payload, self.culled, self.staff_culled)
         self.city = PageCity(conn, self.items)
 
     def prefetch(self, events: Sequence[DomainEventProtocol[Any]]) -> None:
@@ -105,6 +107,19 @@ class Page:
         """R16: whether the customer was culled (their personnummer is the marker)."""
         customer = self.facts.customers.get(customer_id)
         return customer is not None and self.sealer.open(customer["personnummer"]) == CULLED.text
+
+    def staff_culled(self, staff_id: UUID) -> bool:
+        """R16: whether the staff member was culled (their personnummer is the marker).
+
+        Cached for the page: only the culling record makes it true (`outbox.culled`,
+        which sets the cache), and nothing makes it false again."""
+        if staff_id not in self.culled_staff:
+            staff = self.facts.staff.get(staff_id)
+            number = None if staff is None else staff["personnummer"]
+            self.culled_staff[staff_id] = (
+                number is not None and self.sealer.open(number) == CULLED.text
+            )
+        return self.culled_staff[staff_id]
 
     def _payload(self, item: Row) -> str:
         customer = self.facts.customers.get(item["customer_id"])
