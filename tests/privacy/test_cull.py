@@ -65,6 +65,8 @@ def test_culling_withdraws_what_the_city_has_not_fetched(world: World) -> None:
     assert march[world.held] is ItemStatus.WITHDRAWN
     assert march[world.other] is ItemStatus.QUEUED
     assert all(i.customer != world.a.id for g in hc.buffer.problems() for i in g.items)
+    deadline = hc.month_close.deadline(2026, 3, now=local(2026, 4, 1))  # R14: not at risk
+    assert [i.assignment_id for g in deadline.groups for i in g.items] == [world.other]
     served = hc.buffer.fetch(world.cursor).items
     assert [m.customer for m in served] == [world.b.id]  # never the withdrawn ones
     assert result is not None

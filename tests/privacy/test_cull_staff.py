@@ -56,6 +56,11 @@ class StaffWorld:
         rows = self.hc.buffer.dump()["homecare_buffer_items"]
         return {r["assignment_id"]: r for r in sorted(rows, key=lambda r: r["seq"])}
 
+    def at_risk(self) -> set[UUID | None]:
+        """R14: the visits of March at risk before its payment run."""
+        deadline = self.hc.month_close.deadline(2026, 3, now=BEFORE_RUN)
+        return {i.assignment_id for g in deadline.groups for i in g.items}
+
     def served(self) -> list[UUID | None]:
         return [getattr(m, "assignment_id", None) for m in self.hc.buffer.fetch(self.cursor).items]
 
@@ -70,6 +75,7 @@ def test_their_unfetched_visit_reports_are_withdrawn_and_never_fetched(world: St
     assert world.status(world.queued) is IntegrationStatus.QUEUED  # the check can fail
     assert world.status(world.held) is IntegrationStatus.HELD
     assert world.status(world.behind) is IntegrationStatus.HELD
+    assert world.at_risk() == {world.queued, world.held, world.behind, world.other, world.attested}
     world.cull()
     for visit in (world.queued, world.held):
         found = world.hc.buffer.integration_status(visit)
@@ -80,11 +86,10 @@ def test_their_unfetched_visit_reports_are_withdrawn_and_never_fetched(world: St
     march = {i.assignment_id: i.status for i in world.hc.buffer.month(2026, 3)}
     assert march[world.queued] is march[world.held] is ItemStatus.WITHDRAWN
     assert world.hc.buffer.problems() == []
-    # R14: a withdrawn item is not at risk (it will never be sent), nor in the month report
-    deadline = world.hc.month_close.deadline(2026, 3, now=BEFORE_RUN)
-    at_risk = {i.assignment_id for g in deadline.groups for i in g.items}
-    assert at_risk == {world.other, world.behind, world.attested}
-    assert deadline.not_delivered == 3
+    # R14: a withdrawn item is not at risk (it will never be sent), nor in the month report;
+    # nor is their unconfirmed visit (confirming it withdraws it)
+    assert world.at_risk() == {world.other, world.behind}
+    assert world.hc.month_close.deadline(2026, 3, now=BEFORE_RUN).not_delivered == 2
     total = world.hc.month_close.report(2026, 3).total
     assert (total.visits_confirmed, total.visits_queued, total.visits_held) == (3, 2, 0)
     assert audit.verify(world.hc).identical
@@ -173,4 +178,5 @@ def test_culling_the_customer_and_the_staff_member_both(world: StaffWorld) -> No
     assert '"staff_personnummer":"culled"' in fetched
     assert '"customer_personnummer":"culled"' in fetched
     assert world.served() == [world.other]
+    assert world.at_risk() == {world.other}
     assert audit.verify(hc).identical

@@ -30,10 +30,12 @@ names or numbers (ids, times, activities).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
+from homecare._es.sealing import Sealer
 from homecare._sql.rows import Row
 from homecare.domain.culling import Culling
 from homecare.domain.identity import PersonalIdentityNumber
@@ -43,7 +45,7 @@ from homecare.outbox.items import ItemState
 from homecare.outbox.messages import MessageKind
 from homecare.outbox.page import Page
 
-__all__ = ["KEY_DESTROYED", "culled", "stored_personnummer"]
+__all__ = ["KEY_DESTROYED", "culled", "culled_among", "stored_personnummer"]
 
 KEY_DESTROYED = "culled (key destroyed)"
 """What the buffer keeps for a customer or staff member whose registration (or staff
@@ -56,6 +58,21 @@ releases and withdraws as the live run did."""
 def stored_personnummer(number: PersonalIdentityNumber) -> str:
     """A customer's or staff member's number as the buffer's facts keep it (before sealing)."""
     return KEY_DESTROYED if number.is_culled else number.value
+
+
+def culled_among(conn: Connection, sealer: Sealer, subject_ids: Iterable[UUID]) -> set[UUID]:
+    """R16: those of `subject_ids` (customers, staff) whose stored number is the marker."""
+    wanted = sorted(set(subject_ids))
+    found: set[UUID] = set()
+    for table, key in ((t.customers, "customer_id"), (t.staff, "staff_id")):
+        for start in range(0, len(wanted), 500):
+            rows = conn.execute(
+                select(table.c[key], table.c.personnummer).where(
+                    table.c[key].in_(wanted[start : start + 500])
+                )
+            )
+            found |= {i for i, n in rows if n is not None and sealer.open(n) == CULLED.text}
+    return found
 
 
 def culled(page: Page, _position: int, event: Culling.Recorded) -> None:

@@ -6,7 +6,8 @@ month view), plus the visits performed in it that are not confirmed yet
 yet delivered to the city is *at risk* before the month's payment run and
 *late* after it. They are grouped by reason, each with its fix, easiest first
 (`EFFORT`). A withdrawn item (R16: its customer or staff member was culled
-before the city fetched it) is not at risk: it will never be sent.
+before the city fetched it) is not at risk: it will never be sent; nor is a
+culled subject's unconfirmed visit (confirming it would withdraw it).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from homecare.domain.citydays import STOCKHOLM
 from homecare.domain.month import Month
 from homecare.domain.payment_run import PaymentRun
 from homecare.outbox import tables as t
+from homecare.outbox.culled import culled_among
 from homecare.outbox.items import ItemStatus
 from homecare.outbox.store import Buffer
 from homecare.outbox.validation import REASONS, Reason
@@ -131,6 +133,10 @@ def deadline_report(
     such visits go to `in_pause` instead of being at risk."""
     with buffer.database.engine.connect() as conn:
         unconfirmed = _unconfirmed_visits(conn, run)
+        gone = culled_among(
+            conn, buffer.sealer, {v.customer for v in unconfirmed} | _staff_of(unconfirmed)
+        )
+    unconfirmed = [v for v in unconfirmed if not {v.customer, v.staff_id} & gone]
     paused = {
         v.assignment_id
         for v in unconfirmed
@@ -239,6 +245,10 @@ def _undelivered_items(buffer: Buffer, run: PaymentRun) -> list[AtRiskItem]:
         for i in buffer.month(run.year, run.month)
         if i.status is not ItemStatus.WITHDRAWN
     ]
+
+
+def _staff_of(items: list[AtRiskItem]) -> set[UUID]:
+    return {i.staff_id for i in items if i.staff_id is not None}
 
 
 def _unconfirmed_visits(conn: Connection, run: PaymentRun) -> list[AtRiskItem]:
