@@ -75,6 +75,8 @@ class Page:
         ) - created_customers
         self.facts.customers.prefetch(customer_ids)
         self.items.prefetch_pending(customer_ids)
+        # R16: releasing asks whether each pending report's staff member was culled
+        self.facts.staff.prefetch(i["staff_id"] for i in self.items.rows.held())
         self.city.pauses.prefetch(
             e.originator_id for e in events if isinstance(e, Pause.Changed | Pause.Cancelled)
         )
