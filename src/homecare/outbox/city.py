@@ -15,7 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import DomainEventProtocol
 from sqlalchemy import BindParameter, Connection, bindparam, select
 
-from homecare._sql.rows import Row, RowCache
+from homecare._sql.rows import Row, RowCache, insert_rows
 from homecare.domain.citydays import (
     CityPauseMessage,
     HeldPeriod,
@@ -34,10 +34,11 @@ __all__ = ["PageCity", "pause_message_facts"]
 class PageCity:
     """One page's pauses and city periods per customer; new messages go to `items`."""
 
-    def __init__(self, conn: Connection, items: PageItems) -> None:
+    def __init__(self, conn: Connection, items: PageItems, *, lean: bool = True) -> None:
         self.conn = conn
         self.items = items
-        self.pauses = RowCache(conn, t.pauses, "pause_id")
+        self.lean = lean
+        self.pauses = RowCache(conn, t.pauses, "pause_id", lean=lean)
         self._pauses_of: dict[UUID, set[UUID]] = {}
         self._city: dict[UUID, list[HeldPeriod]] = {}
         self._changed: set[UUID] = set()
@@ -102,24 +103,26 @@ class PageCity:
         self.items.release_in_order(customer_id)
 
     def flush(self) -> None:
-        """Write the held periods of every customer re-planned in this page."""
-        for customer_id in self._changed:
-            self.conn.execute(
-                t.city_periods.delete().where(t.city_periods.c.customer_id == customer_id)
-            )
-            if self._city[customer_id]:
-                self.conn.execute(
-                    t.city_periods.insert(),
-                    [
-                        {
-                            "customer_id": customer_id,
-                            "period_id": h.period_id,
-                            "first_day": h.first_day,
-                            "last_day": h.last_day,
-                        }
-                        for h in self._city[customer_id]
-                    ],
-                )
+        """Write the held periods of every customer re-planned in this page: one DELETE
+        and one INSERT executemany for all of them."""
+        if not self._changed:
+            return
+        changed = sorted(self._changed)
+        self.conn.execute(
+            t.city_periods.delete().where(t.city_periods.c.customer_id == _CUSTOMER),
+            [{"customer": customer_id} for customer_id in changed],
+        )
+        rows = [
+            {
+                "customer_id": customer_id,
+                "period_id": h.period_id,
+                "first_day": h.first_day,
+                "last_day": h.last_day,
+            }
+            for customer_id in changed
+            for h in self._city[customer_id]
+        ]
+        insert_rows(self.conn, t.city_periods, rows, lean=self.lean)
 
 
 def pause_message_facts(message: CityPauseMessage) -> dict[str, Any]:

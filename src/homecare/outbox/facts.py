@@ -25,10 +25,11 @@ __all__ = ["PageFacts", "decision_fact"]
 class PageFacts:
     """One page's rows of visits (`assignments`), `staff` and `customers`."""
 
-    def __init__(self, conn: Connection) -> None:
-        self.assignments = RowCache(conn, t.assignments, "assignment_id")
-        self.staff = RowCache(conn, t.staff, "staff_id")
-        self.customers = RowCache(conn, t.customers, "customer_id")
+    def __init__(self, conn: Connection, *, lean: bool = True) -> None:
+        self.assignments = RowCache(conn, t.assignments, "assignment_id", lean=lean)
+        self.staff = RowCache(conn, t.staff, "staff_id", lean=lean)
+        self.customers = RowCache(conn, t.customers, "customer_id", lean=lean)
+        self._decisions: dict[UUID, tuple[list[Any], list[Decision]]] = {}
 
     def visit_reasons(
         self, *, staff_id: UUID, customer_id: UUID, day: date, activities: list[str]
@@ -41,11 +42,18 @@ class PageFacts:
             for r in check_visit(
                 staff_personnummer=staff.get("personnummer"),
                 staff_sd_number=staff.get("sd_number"),
-                decisions=[_decision(d) for d in customer["decisions"]],
+                decisions=self._decisions_of(customer_id, customer["decisions"]),
                 day=day,
                 activities=activities,
             )
         ]
+
+    def _decisions_of(self, customer_id: UUID, stored: list[Any]) -> list[Decision]:
+        """The customer's decisions parsed once per page (again when the list is replaced)."""
+        held = self._decisions.get(customer_id)
+        if held is None or held[0] is not stored:
+            held = self._decisions[customer_id] = (stored, [_decision(d) for d in stored])
+        return held[1]
 
     def recheck(self, item: Row) -> None:
         """R6: a pending visit report's reasons, against the facts as they are now."""

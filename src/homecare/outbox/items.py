@@ -64,9 +64,11 @@ class PageItems:
         payload: Callable[[Row], str],
         culled: Callable[[UUID], bool] = lambda _customer: False,
         staff_culled: Callable[[UUID], bool] = lambda _staff: False,
+        *,
+        lean: bool = True,
     ) -> None:
         self.conn = conn
-        self.rows = RowCache(conn, t.items, "seq")
+        self.rows = RowCache(conn, t.items, "seq", lean=lean)
         self._payload = payload
         self._culled = culled
         self._staff_culled = staff_culled

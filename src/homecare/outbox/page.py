@@ -40,14 +40,17 @@ _VISIT_EVENTS = (
 class Page:
     """The facts (R5), the items (D3, D4) and the city's periods (R10) of one page."""
 
-    def __init__(self, conn: Connection, sealer: Sealer, message_format: MessageFormat) -> None:
+    def __init__(
+        self, conn: Connection, sealer: Sealer, message_format: MessageFormat, *, lean: bool = True
+    ) -> None:
         self.sealer = sealer
         self.format = message_format
+        self.lean = lean
         self.culled_staff: dict[UUID, bool] = {}
         """Whether each staff member looked up in this page is culled (R16, `staff_culled`)."""
-        self.facts = PageFacts(conn)
-        self.items = PageItems(conn, self._payload, self.culled, self.staff_culled)
-        self.city = PageCity(conn, self.items)
+        self.facts = PageFacts(conn, lean=lean)
+        self.items = PageItems(conn, self._payload, self.culled, self.staff_culled, lean=lean)
+        self.city = PageCity(conn, self.items, lean=lean)
 
     def prefetch(self, events: Sequence[DomainEventProtocol[Any]]) -> None:
         """Load every row this page will touch in a few queries instead of one per event.
@@ -130,4 +133,4 @@ class Page:
             if item["kind"] == MessageKind.CUSTOMER_PAUSE
             else self.facts.staff.get(item["staff_id"])
         )
-        return sealed_payload(item, customer, staff, self.sealer, self.format)
+        return sealed_payload(item, customer, staff, self.sealer, self.format, lean=self.lean)
