@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 import pytest
 from eventsourcing.cipher import AESCipher
@@ -30,7 +31,7 @@ from homecare.audit import verify
 from homecare.bootstrap import Homecare, connect
 from homecare.demo import run_demo
 from homecare.outbox import tables as t
-from homecare.outbox.messages import MessageKind, ParagoFormat
+from homecare.outbox.messages import MessageKind, ParagoFormat, message_id_for
 from homecare.outbox.projection import BufferProjection
 from homecare.outbox.render import parago_json, sealed_payload
 from tests.storage.test_fastdecode import _STEP, STORES, _fresh, _play
@@ -84,15 +85,15 @@ def _rebuild_in_place(hc: Homecare, *, lean: bool) -> None:
     hc.catch_up()
 
 
-def _both_paths_store_the_same(hc: Homecare) -> None:
+def _both_paths_store_the_same(hc: Homecare) -> dict[str, list[tuple[Any, ...]]]:
     """Built through the plain path, rebuilt lean: the same stored rows; and back."""
     _rebuild_in_place(hc, lean=False)
     plain = _stored_rows(hc)
     _rebuild_in_place(hc, lean=True)
     lean = _stored_rows(hc)
-    assert plain[t.items.name], "the log makes buffer items"
     for table in t.PROJECTED:
         assert lean[table.name] == plain[table.name], table.name
+    return lean
 
 
 @pytest.mark.usefixtures("lean_switch")
@@ -101,7 +102,8 @@ def test_the_demo_buffer_is_stored_byte_for_byte_the_same_by_either_path(
 ) -> None:
     with connect(store_url, cipher_key=cipher_key) as hc:
         run_demo(hc, customers=6, days=4, seed=3, drain=False)
-        _both_paths_store_the_same(hc)
+        stored = _both_paths_store_the_same(hc)
+        assert stored[t.items.name], "the demo's log makes buffer items"
 
 
 @pytest.mark.usefixtures("lean_switch")
@@ -196,3 +198,13 @@ def test_the_lean_payload_is_the_models_json(
     plain = sealed_payload(item, customer_row, staff_row, sealer, fmt, lean=False)
     assert parago_json(item, customer_row, staff_row, sealer) == plain
     assert sealed_payload(item, customer_row, staff_row, sealer, fmt) == plain
+
+
+@settings(max_examples=200, deadline=None)
+@given(originator=st.uuids(), version=st.integers(1, 10**6), index=st.integers(0, 50))
+def test_the_message_id_is_the_uuid5_it_always_was(
+    originator: UUID, version: int, index: int
+) -> None:
+    """D3: a replay gives every item the id the live run gave it."""
+    name = f"homecare:message:{originator}:{version}:{index}"
+    assert message_id_for(originator, version, index) == uuid5(NAMESPACE_URL, name)

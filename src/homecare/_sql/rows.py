@@ -5,91 +5,27 @@ SQL round trip per event cannot do. A page reads each row it needs once,
 changes it in memory, and writes all new and changed rows with one
 executemany per table at the end, inside the page's transaction (D2).
 
-The writes are lean (issue 16): each table's INSERT and UPDATE is compiled
-once per dialect, each column's value goes through that column type's own
-bind processor (so the stored values are exactly what SQLAlchemy would
-store: a 32-hex UUID on SQLite, a native uuid on PostgreSQL, JSON as
-`json.dumps` writes it), and the rows go to the driver as plain tuples (a
-dict per row on PostgreSQL's named paramstyle) in one `exec_driver_sql`.
-`RowCache(..., lean=False)` writes through SQLAlchemy's statements instead: the
-old path, kept so tests can compare the two byte for byte.
+The writes and the IN-loads are lean (issue 16, `homecare._sql.lean`):
+statements compiled once per dialect, each value through its column type's
+own bind or result processor (so the stored values are exactly what
+SQLAlchemy would store), plain tuples to the driver in one executemany.
+`lean=False` goes through SQLAlchemy's statements instead: the old path,
+kept so tests can compare the two byte for byte.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Connection, Dialect, Table, bindparam, select
+from sqlalchemy import Column, Connection, Table, bindparam, select
 
-__all__ = ["Row", "RowCache", "insert_rows"]
+from homecare._sql.lean import select_in, write_statement
+
+__all__ = ["Row", "RowCache", "insert_rows", "load_in"]
 
 Row = dict[str, Any]
 _CHUNK = 500
-_Processor = Callable[[Any], Any] | None
-
-
-@dataclass(frozen=True)
-class _Statement:
-    """A statement compiled for one dialect: its SQL, its parameters in order (named
-    after row fields), and each parameter's bind processor (None: passed as is)."""
-
-    sql: str
-    fields: tuple[str, ...]
-    binds: tuple[str, ...]
-    processors: tuple[_Processor, ...]
-    positional: bool
-
-    def parameters(self, rows: Iterable[Row]) -> list[Any]:
-        """Driver parameters of `rows`: tuples (positional paramstyle) or dicts."""
-        fields = self.fields
-        processed = [(i, p) for i, p in enumerate(self.processors) if p is not None]
-        values: list[Any] = []
-        for row in rows:
-            value = [row[f] for f in fields]
-            for i, process in processed:
-                value[i] = process(value[i])
-            values.append(tuple(value))
-        if self.positional:
-            return values
-        return [dict(zip(self.binds, v, strict=True)) for v in values]
-
-
-_COMPILED: dict[tuple[str, ...], _Statement] = {}
-
-
-def _compiled(table: Table, key: str, dialect: Dialect, kind: str) -> _Statement:
-    """The table's INSERT of every column, or UPDATE of every column by `key`, for `dialect`."""
-    cache_key = (table.name, key, dialect.name, dialect.driver, kind)
-    found = _COMPILED.get(cache_key)
-    if found is not None:
-        return found
-    names = [c.name for c in table.columns]
-    if kind == "insert":
-        compiled = table.insert().compile(dialect=dialect, column_keys=names)
-        to_field = {name: name for name in names}
-    else:
-        others = [n for n in names if n != key]
-        statement = (
-            table.update()
-            .where(table.c[key] == bindparam("_key"))
-            .values({n: bindparam(f"v_{n}", type_=table.c[n].type) for n in others})
-        )
-        compiled = statement.compile(dialect=dialect)
-        to_field = {"_key": key, **{f"v_{n}": n for n in others}}
-    binds = tuple(compiled.positiontup or compiled.binds)
-    fields = tuple(to_field[b] for b in binds)
-    processors = tuple(_processor(table.c[f], dialect) for f in fields)
-    found = _COMPILED[cache_key] = _Statement(
-        compiled.string, fields, binds, processors, compiled.positional
-    )
-    return found
-
-
-def _processor(column: Column[Any], dialect: Dialect) -> _Processor:
-    """What SQLAlchemy does to the column's value before the driver gets it."""
-    return column.type.dialect_impl(dialect).bind_processor(dialect)
 
 
 def insert_rows(conn: Connection, table: Table, rows: list[Row], *, lean: bool = True) -> None:
@@ -99,8 +35,28 @@ def insert_rows(conn: Connection, table: Table, rows: list[Row], *, lean: bool =
     if not lean:
         conn.execute(table.insert(), rows)
         return
-    statement = _compiled(table, "", conn.dialect, "insert")
-    conn.exec_driver_sql(statement.sql, statement.parameters(rows))
+    write_statement(table, conn.dialect).run(conn, rows)
+
+
+def load_in(
+    conn: Connection,
+    table: Table,
+    column: str,
+    values: Sequence[Any],
+    *,
+    where: Row | None = None,
+    order_by: str | None = None,
+    lean: bool = True,
+) -> list[Row]:
+    """The rows whose `column` is one of `values` (and whose columns equal `where`)."""
+    if lean:
+        return select_in(conn, table, column, values, where=where, order_by=order_by)
+    query = select(table).where(
+        table.c[column].in_(values), *(table.c[k] == v for k, v in (where or {}).items())
+    )
+    if order_by is not None:
+        query = query.order_by(table.c[order_by])
+    return [dict(r) for r in conn.execute(query).mappings()]
 
 
 class RowCache:
@@ -137,8 +93,7 @@ class RowCache:
         loaded: list[Row] = []
         for start in range(0, len(missing), _CHUNK):
             chunk = missing[start : start + _CHUNK]
-            rows = self._conn.execute(select(self._table).where(self.key_column.in_(chunk)))
-            loaded += self.merge(dict(r) for r in rows.mappings())
+            loaded += self.merge(load_in(self._conn, self._table, self._key, chunk, lean=self.lean))
             for key in chunk:
                 self._rows.setdefault(key, None)
         return loaded
@@ -184,9 +139,8 @@ class RowCache:
         self._dirty.clear()
 
     def _write_lean(self, kind: str, rows: list[Row]) -> None:
-        key = self._key if kind == "update" else ""
-        statement = _compiled(self._table, key, self._conn.dialect, kind)
-        self._conn.exec_driver_sql(statement.sql, statement.parameters(rows))
+        update_by = self._key if kind == "update" else None
+        write_statement(self._table, self._conn.dialect, update_by=update_by).run(self._conn, rows)
 
     def _write_plain(self, kind: str, rows: list[Row]) -> None:
         if kind == "insert":

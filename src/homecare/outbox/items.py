@@ -26,7 +26,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 from sqlalchemy import BindParameter, Connection, bindparam, func, select
 
-from homecare._sql.rows import Row, RowCache
+from homecare._sql.rows import Row, RowCache, load_in
 from homecare.outbox import tables as t
 from homecare.outbox.cursor import chain_tag
 from homecare.outbox.messages import MessageKind, message_id_for
@@ -88,12 +88,16 @@ class PageItems:
             chunk = wanted[start : start + 500]
             for customer_id in chunk:
                 self._pending[customer_id] = []
-            rows = self.conn.execute(
-                select(t.items)
-                .where(t.items.c.customer_id.in_(chunk), t.items.c.state == ItemState.PENDING)
-                .order_by(t.items.c.seq)
-            ).mappings()
-            for item in self.rows.merge(dict(r) for r in rows):
+            rows = load_in(
+                self.conn,
+                t.items,
+                "customer_id",
+                chunk,
+                where={"state": ItemState.PENDING.value},
+                order_by="seq",
+                lean=self.rows.lean,
+            )
+            for item in self.rows.merge(rows):
                 self._pending[item["customer_id"]].append(item)
 
     def pending_of(self, customer_id: UUID) -> list[Row]:

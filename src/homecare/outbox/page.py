@@ -25,7 +25,7 @@ from homecare.outbox.city import PageCity
 from homecare.outbox.facts import PageFacts
 from homecare.outbox.items import PageItems
 from homecare.outbox.messages import MessageFormat, MessageKind
-from homecare.outbox.render import sealed_payload
+from homecare.outbox.render import Sealing, sealed_payload
 
 __all__ = ["Page"]
 
@@ -43,7 +43,7 @@ class Page:
     def __init__(
         self, conn: Connection, sealer: Sealer, message_format: MessageFormat, *, lean: bool = True
     ) -> None:
-        self.sealer = sealer
+        self.sealer: Sealing = _OpenedOnce(sealer) if lean else sealer
         self.format = message_format
         self.lean = lean
         self.culled_staff: dict[UUID, bool] = {}
@@ -134,3 +134,21 @@ class Page:
             else self.facts.staff.get(item["staff_id"])
         )
         return sealed_payload(item, customer, staff, self.sealer, self.format, lean=self.lean)
+
+
+class _OpenedOnce:
+    """The store's sealer (D8), remembering what it opened in this page: the same
+    customer's and staff member's personnummer are opened for every item released."""
+
+    def __init__(self, sealer: Sealer) -> None:
+        self._sealer = sealer
+        self._opened: dict[str, str] = {}
+
+    def seal(self, text: str) -> str:
+        return self._sealer.seal(text)
+
+    def open(self, sealed: str) -> str:
+        opened = self._opened.get(sealed)
+        if opened is None:
+            opened = self._opened[sealed] = self._sealer.open(sealed)
+        return opened

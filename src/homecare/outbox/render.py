@@ -15,11 +15,10 @@ model.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
-from homecare._es.sealing import Sealer
 from homecare._sql.rows import Row
 from homecare.outbox.messages import (
     CustomerPauseMessage,
@@ -29,14 +28,22 @@ from homecare.outbox.messages import (
     VisitReportMessage,
 )
 
-__all__ = ["message_of", "parago_json", "sealed_payload"]
+__all__ = ["Sealing", "message_of", "parago_json", "sealed_payload"]
+
+
+class Sealing(Protocol):
+    """What rendering needs of the store's sealer (`homecare._es.sealing.Sealer`, D8)."""
+
+    def seal(self, text: str) -> str: ...
+
+    def open(self, sealed: str) -> str: ...
 
 
 def sealed_payload(
     item: Row,
     customer: Row | None,
     staff: Row | None,
-    sealer: Sealer,
+    sealer: Sealing,
     fmt: MessageFormat,
     *,
     lean: bool = True,
@@ -48,7 +55,7 @@ def sealed_payload(
 
 
 def message_of(
-    item: Row, customer: Row | None, staff: Row | None, sealer: Sealer
+    item: Row, customer: Row | None, staff: Row | None, sealer: Sealing
 ) -> VisitReportMessage | CustomerPauseMessage:
     """The message of a released item; `staff` is only read for a visit report."""
     assert customer is not None, "events are ordered: the customer was registered first"
@@ -73,7 +80,7 @@ def message_of(
     )
 
 
-def parago_json(item: Row, customer: Row | None, staff: Row | None, sealer: Sealer) -> str:
+def parago_json(item: Row, customer: Row | None, staff: Row | None, sealer: Sealing) -> str:
     """`ParagoFormat().render(message_of(...))`, byte for byte, from plain values."""
     assert customer is not None, "events are ordered: the customer was registered first"
     fields: dict[str, Any] = {

@@ -1,0 +1,158 @@
+"""Statements compiled once per dialect and run on the driver with plain values (issue 16).
+
+Why: SQLAlchemy's per-row work (parameter dicts, bind processing through the
+compiled statement, result rows and mappings) costs more than the driver's own
+executemany for the buffer's bulk writes and loads. Here each table's INSERT,
+UPDATE by key and IN-select is compiled once per dialect; each column's value
+goes through that column type's own bind or result processor, so what is stored
+and read back is exactly what SQLAlchemy would store and read: a 32-hex UUID on
+SQLite and a native uuid on PostgreSQL, JSON text as `json.dumps` writes it,
+instants as naive UTC, dates and booleans in each store's form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import JSON, Column, Connection, Dialect, Table, bindparam
+
+__all__ = ["Statement", "select_in", "write_statement"]
+
+Row = dict[str, Any]
+_Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A write compiled for one dialect: its SQL, its parameters in order (named after
+    row fields), and each parameter's bind processor (None: passed as is)."""
+
+    sql: str
+    fields: tuple[str, ...]
+    binds: tuple[str, ...]
+    processors: tuple[_Processor, ...]
+    positional: bool
+
+    def parameters(self, rows: Iterable[Row]) -> list[Any]:
+        """Driver parameters of `rows`: tuples (positional paramstyle) or dicts."""
+        fields = self.fields
+        processed = [(i, p) for i, p in enumerate(self.processors) if p is not None]
+        values: list[Any] = []
+        for row in rows:
+            value = [row[f] for f in fields]
+            for i, process in processed:
+                value[i] = process(value[i])
+            values.append(tuple(value))
+        if self.positional:
+            return values
+        return [dict(zip(self.binds, v, strict=True)) for v in values]
+
+    def run(self, conn: Connection, rows: Iterable[Row]) -> None:
+        """One executemany of `rows` in `conn`'s transaction."""
+        conn.exec_driver_sql(self.sql, self.parameters(rows))
+
+
+_WRITES: dict[tuple[str, ...], Statement] = {}
+
+
+def write_statement(table: Table, dialect: Dialect, *, update_by: str | None = None) -> Statement:
+    """The table's INSERT of every column, or its UPDATE of every other column by the
+    column `update_by`, for `dialect` (compiled on first use, then kept)."""
+    cache_key = (table.name, update_by or "", dialect.name, dialect.driver)
+    found = _WRITES.get(cache_key)
+    if found is not None:
+        return found
+    names = [c.name for c in table.columns]
+    if update_by is None:
+        compiled = table.insert().compile(dialect=dialect, column_keys=names)
+        to_field = {name: name for name in names}
+    else:
+        others = [n for n in names if n != update_by]
+        statement = (
+            table.update()
+            .where(table.c[update_by] == bindparam("_key"))
+            .values({n: bindparam(f"v_{n}", type_=table.c[n].type) for n in others})
+        )
+        compiled = statement.compile(dialect=dialect)
+        to_field = {"_key": update_by, **{f"v_{n}": n for n in others}}
+    binds = tuple(compiled.positiontup or compiled.binds)
+    fields = tuple(to_field[b] for b in binds)
+    processors = tuple(_bind_processor(table.c[f], dialect) for f in fields)
+    found = _WRITES[cache_key] = Statement(
+        compiled.string, fields, binds, processors, compiled.positional
+    )
+    return found
+
+
+def select_in(
+    conn: Connection,
+    table: Table,
+    column: str,
+    values: Sequence[Any],
+    *,
+    where: Row | None = None,
+    order_by: str | None = None,
+) -> list[Row]:
+    """Rows of `table` whose `column` is one of `values` (and whose columns equal `where`),
+    each as a dict of every column read back as SQLAlchemy would (result processors)."""
+    dialect = conn.dialect
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    quote = dialect.identifier_preparer.quote
+    names = [c.name for c in table.columns]
+    conditions = [f"{quote(column)} IN ({', '.join([mark] * len(values))})"]
+    conditions += [f"{quote(name)} = {mark}" for name in where or {}]
+    columns = ", ".join(map(quote, names))
+    sql = f"SELECT {columns} FROM {quote(table.name)} WHERE "  # noqa: S608 (our table names)
+    sql += " AND ".join(conditions)
+    if order_by is not None:
+        sql += f" ORDER BY {quote(order_by)}"
+    bind = _bind_processor(table.c[column], dialect)
+    parameters = [v if bind is None else bind(v) for v in values]
+    for name, value in (where or {}).items():
+        process = _bind_processor(table.c[name], dialect)
+        parameters.append(value if process is None else process(value))
+    results = [(i, p) for i, c in enumerate(table.columns) if (p := _result_processor(c, dialect))]
+    loaded = []
+    for raw in conn.exec_driver_sql(sql, tuple(parameters)):
+        row = list(raw)
+        for i, process in results:
+            row[i] = process(row[i])
+        loaded.append(dict(zip(names, row, strict=True)))
+    return loaded
+
+
+def _bind_processor(column: Column[Any], dialect: Dialect) -> _Processor:
+    """What SQLAlchemy does to the column's value before the driver gets it (a JSON
+    column's lists of strings, a few shapes repeated on every row, encoded once each)."""
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if process is None or not isinstance(column.type, JSON):
+        return process
+    return _once_per_list(process)
+
+
+_MEMO_SIZE = 1024
+"""Distinct lists of strings kept encoded per JSON column; more empty the memo (flat memory)."""
+
+
+def _once_per_list(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    memo: dict[tuple[str, ...], Any] = {}
+
+    def encoded(value: Any) -> Any:
+        if type(value) is not list or not all(type(v) is str for v in value):
+            return process(value)
+        key = tuple(value)
+        found = memo.get(key)
+        if found is None:
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            found = memo[key] = process(value)
+        return found
+
+    return encoded
+
+
+def _result_processor(column: Column[Any], dialect: Dialect) -> _Processor:
+    """What SQLAlchemy does to the column's value the driver returns."""
+    return column.type.dialect_impl(dialect).result_processor(dialect, None)
