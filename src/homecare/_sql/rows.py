@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import Column, Connection, Table, bindparam, select
 
@@ -59,6 +60,15 @@ def load_in(
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
+def _slot(key: Hashable) -> Hashable:
+    """A UUID key held by its integer: hashed and compared in C, where a UUID's
+    `__hash__` and `__eq__` are Python calls on every lookup (issue 16)."""
+    return key.int if type(key) is UUID else key
+
+
+_ABSENT: Any = object()
+
+
 class RowCache:
     """Rows of one table keyed by a single-column primary key."""
 
@@ -78,34 +88,36 @@ class RowCache:
         return self._table.c[self._key]
 
     def get(self, key: Hashable) -> Row | None:
-        if key not in self._rows:
+        slot = key.int if type(key) is UUID else key
+        held: Row | None = self._rows.get(slot, _ABSENT)
+        if held is _ABSENT:
             found = (
                 self._conn.execute(select(self._table).where(self.key_column == key))
                 .mappings()
                 .first()
             )
-            self._rows[key] = None if found is None else dict(found)
-        return self._rows[key]
+            held = self._rows[slot] = None if found is None else dict(found)
+        return held
 
     def prefetch(self, keys: Iterable[Hashable]) -> list[Row]:
         """Load every key not held yet in a few IN queries; absent keys are remembered."""
-        missing = sorted({k for k in keys if k is not None and k not in self._rows}, key=str)
+        missing = sorted({k for k in keys if k is not None and _slot(k) not in self._rows}, key=str)
         loaded: list[Row] = []
         for start in range(0, len(missing), _CHUNK):
             chunk = missing[start : start + _CHUNK]
             loaded += self.merge(load_in(self._conn, self._table, self._key, chunk, lean=self.lean))
             for key in chunk:
-                self._rows.setdefault(key, None)
+                self._rows.setdefault(_slot(key), None)
         return loaded
 
     def merge(self, rows: Iterable[Row]) -> list[Row]:
         """Adopt rows loaded by a query; rows already held win (they may be newer)."""
         adopted = []
         for row in rows:
-            key = row[self._key]
-            held = self._rows.get(key)
+            slot = _slot(row[self._key])
+            held = self._rows.get(slot)
             if held is None:
-                held = self._rows[key] = dict(row)
+                held = self._rows[slot] = dict(row)
             adopted.append(held)
         return adopted
 
@@ -115,18 +127,18 @@ class RowCache:
 
     def known_absent(self, key: Hashable) -> None:
         """Record that no stored row has this key (it is created in this page)."""
-        self._rows.setdefault(key, None)
+        self._rows.setdefault(_slot(key), None)
 
     def add(self, row: Row) -> Row:
-        key = row[self._key]
-        self._rows[key] = row
-        self._new[key] = row
+        slot = _slot(row[self._key])
+        self._rows[slot] = row
+        self._new[slot] = row
         return row
 
     def changed(self, row: Row) -> None:
-        key = row[self._key]
-        if key not in self._new:
-            self._dirty[key] = row
+        slot = _slot(row[self._key])
+        if slot not in self._new:
+            self._dirty[slot] = row
 
     def flush(self) -> None:
         """Write the page's new rows (one INSERT executemany) and changed rows (one UPDATE)."""

@@ -102,10 +102,11 @@ class PageItems:
 
     def pending_of(self, customer_id: UUID) -> list[Row]:
         """The customer's unreleased items, oldest first (loaded once per page)."""
-        if customer_id not in self._pending:
+        pending = self._pending.get(customer_id)
+        if pending is None:
             rows = self.conn.execute(_PENDING_OF_CUSTOMER, {"customer": customer_id}).mappings()
-            self._pending[customer_id] = self.rows.merge(dict(r) for r in rows)
-        return self._pending[customer_id]
+            pending = self._pending[customer_id] = self.rows.merge(dict(r) for r in rows)
+        return pending
 
     def pending_of_staff(self, staff_id: UUID) -> list[Row]:
         """The unreleased visit reports of a staff member, by customer, oldest first."""
