@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Column, Connection, Dialect, Table, bindparam
@@ -37,11 +38,12 @@ class Statement:
 
     def parameters(self, rows: Iterable[Row]) -> list[Any]:
         """Driver parameters of `rows`: tuples (positional paramstyle) or dicts."""
-        fields = self.fields
+        getter = itemgetter(*self.fields)
+        fields = getter if len(self.fields) > 1 else lambda row: (getter(row),)
         processed = [(i, p) for i, p in enumerate(self.processors) if p is not None]
         values: list[Any] = []
         for row in rows:
-            value = [row[f] for f in fields]
+            value = list(fields(row))
             for i, process in processed:
                 value[i] = process(value[i])
             values.append(tuple(value))

@@ -8,6 +8,7 @@ new and changed row at the end.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -53,36 +54,29 @@ class Page:
         self.city = PageCity(conn, self.items, lean=lean)
 
     def prefetch(self, events: Sequence[DomainEventProtocol[Any]]) -> None:
-        """Load every row this page will touch in a few queries instead of one per event.
-
-        Two steps, because a visit's staff and customer are known only from its row.
-        """
-        created_customers = {e.originator_id for e in events if isinstance(e, Customer.Registered)}
-        for customer_id in created_customers:
+        """Load every row this page will touch in a few queries instead of one per event;
+        rows the page itself creates (registrations, planned visits, new pauses) are not
+        looked for. Two steps, because a visit's staff and customer are known only from
+        its row."""
+        touched = _Touched.of(events)
+        for customer_id in touched.created_customers:
             self.new_customer(customer_id)
-        visits = {e.originator_id for e in events if isinstance(e, _VISIT_EVENTS)}
-        planned = {e.originator_id for e in events if isinstance(e, Assignment.Planned)}
-        rows = self.facts.assignments.prefetch(visits - planned)
-        for visit_id in planned:
+        rows = self.facts.assignments.prefetch(touched.visits - touched.planned)
+        for visit_id in touched.planned:
             self.facts.assignments.known_absent(visit_id)
-        staff_ids = {r["staff_id"] for r in rows} | {
-            e.staff_id if isinstance(e, Assignment.Planned) else e.originator_id
-            for e in events
-            if isinstance(e, Assignment.Planned | Staff.Updated)
-        }
-        self.facts.staff.prefetch(staff_ids)
-        customer_ids = (
-            {r["customer_id"] for r in rows}
-            | {e.customer_id for e in events if isinstance(e, Assignment.Planned | Pause.Created)}
-            | {e.originator_id for e in events if isinstance(e, Customer.DecisionRegistered)}
-        ) - created_customers
+        for staff_id in touched.created_staff:
+            self.facts.staff.known_absent(staff_id)
+        self.facts.staff.prefetch({r["staff_id"] for r in rows} | touched.staff)
+        customer_ids = ({r["customer_id"] for r in rows} | touched.customers) - (
+            touched.created_customers
+        )
         self.facts.customers.prefetch(customer_ids)
         self.items.prefetch_pending(customer_ids)
         # R16: releasing asks whether each pending report's staff member was culled
         self.facts.staff.prefetch(i["staff_id"] for i in self.items.rows.held())
-        self.city.pauses.prefetch(
-            e.originator_id for e in events if isinstance(e, Pause.Changed | Pause.Cancelled)
-        )
+        for pause_id in touched.created_pauses:
+            self.city.pauses.known_absent(pause_id)
+        self.city.pauses.prefetch(touched.pauses)
 
     def new_customer(self, customer_id: UUID) -> None:
         """A customer registered in this page has nothing stored yet: skip the lookups."""
@@ -152,3 +146,44 @@ class _OpenedOnce:
         if opened is None:
             opened = self._opened[sealed] = self._sealer.open(sealed)
         return opened
+
+
+@dataclass
+class _Touched:
+    """The ids a page's events name, by what the page needs of them (one pass)."""
+
+    created_customers: set[UUID] = field(default_factory=set)
+    created_staff: set[UUID] = field(default_factory=set)
+    created_pauses: set[UUID] = field(default_factory=set)
+    visits: set[UUID] = field(default_factory=set)
+    planned: set[UUID] = field(default_factory=set)
+    staff: set[UUID] = field(default_factory=set)
+    customers: set[UUID] = field(default_factory=set)
+    pauses: set[UUID] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, events: Sequence[DomainEventProtocol[Any]]) -> _Touched:
+        touched = cls()
+        for e in events:
+            if isinstance(e, Assignment.Planned):
+                touched.planned.add(e.originator_id)
+                touched.staff.add(e.staff_id)
+                touched.customers.add(e.customer_id)
+            if isinstance(e, _VISIT_EVENTS):
+                touched.visits.add(e.originator_id)
+            elif isinstance(e, Customer.Registered):
+                touched.created_customers.add(e.originator_id)
+            elif isinstance(e, Customer.DecisionRegistered):
+                touched.customers.add(e.originator_id)
+            elif isinstance(e, Staff.Registered):
+                touched.created_staff.add(e.originator_id)
+            elif isinstance(e, Staff.Updated):
+                touched.staff.add(e.originator_id)
+            elif isinstance(e, Pause.Created):
+                touched.customers.add(e.customer_id)
+                touched.created_pauses.add(e.originator_id)
+            elif isinstance(e, Pause.Changed | Pause.Cancelled):
+                touched.pauses.add(e.originator_id)
+        touched.staff -= touched.created_staff
+        touched.pauses -= touched.created_pauses
+        return touched
