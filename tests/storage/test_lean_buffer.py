@@ -24,7 +24,7 @@ import pytest
 from eventsourcing.cipher import AESCipher
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from homecare._es.sealing import Sealer
 from homecare.audit import verify
@@ -104,6 +104,26 @@ def test_the_demo_buffer_is_stored_byte_for_byte_the_same_by_either_path(
         run_demo(hc, customers=6, days=4, seed=3, drain=False)
         stored = _both_paths_store_the_same(hc)
         assert stored[t.items.name], "the demo's log makes buffer items"
+
+
+@pytest.mark.usefixtures("lean_switch")
+def test_a_buffer_with_culled_subjects_is_stored_the_same_by_either_path(
+    store_url: str, cipher_key: str | None
+) -> None:
+    """R16: a culled customer's and a culled staff member's items (withdrawn, markers)."""
+    with connect(store_url, cipher_key=cipher_key) as hc:
+        run_demo(hc, customers=4, days=3, seed=7, drain=False)
+        with hc.database.engine.connect() as conn:
+            customer = conn.execute(select(t.customers.c.customer_id).limit(1)).scalar_one()
+            staff = conn.execute(
+                select(t.items.c.staff_id).where(t.items.c.staff_id.is_not(None)).limit(1)
+            ).scalar_one()
+        at = datetime.now(UTC)
+        hc.cull(customer, kind="customer", actor="arkivarie", at=at)
+        hc.cull(staff, kind="staff", actor="arkivarie", at=at + timedelta(seconds=1))
+        stored = _both_paths_store_the_same(hc)
+        state = [c.name for c in t.items.columns].index("state")
+        assert any(row[state] == "withdrawn" for row in stored[t.items.name])
 
 
 @pytest.mark.usefixtures("lean_switch")
