@@ -18,7 +18,17 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Column, Connection, LargeBinary, String, Table, Uuid, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    Uuid,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from homecare._sql.database import Database, UtcDateTime, metadata
@@ -44,6 +54,7 @@ subject_keys = Table(
     Column("data_key", LargeBinary, nullable=True),  # NULL once culled
     Column("created_at", UtcDateTime, nullable=False),
     Column("culled_at", UtcDateTime, nullable=True),
+    Index("ix_homecare_subject_keys_culled_at", "culled_at"),
 )
 """One data key per data subject (R16); the key wrapped when the store has a cipher key."""
 
@@ -113,6 +124,14 @@ class KeyTable:
             )
             .on_conflict_do_nothing(index_elements=[subject_keys.c.subject_id])
         )
+
+    def culled_count(self, conn: Connection) -> int:
+        """How many subjects are culled: grows by one with each committed cull, in any
+        process (the cull generation; rows are never un-culled or deleted). Indexed."""
+        counted = select(func.count(subject_keys.c.culled_at)).where(
+            subject_keys.c.culled_at.is_not(None)
+        )
+        return int(conn.execute(counted).scalar_one())
 
     def culled(self, conn: Connection) -> list[CulledSubject]:
         rows = conn.execute(

@@ -5,9 +5,9 @@ a staff member) gets a data key of its own; every personal field is sealed with
 it, and culling destroys the key, so every copy of the field (events, read
 models, buffer) becomes unreadable at once while the log keeps its shape.
 
-The key table `homecare_subject_keys` (`homecare._sql.key_table`) holds one
-row per subject: its kind, the 256-bit AES-GCM data key (wrapped by the
-store's cipher key when one is set), when it was made and when culled.
+The key table `homecare_subject_keys` (`homecare._sql.key_table`): one row
+per subject, its kind, its AES-GCM data key (wrapped by the store's cipher key
+when set), when made and when culled.
 
 API (the wiring phase uses exactly this; `keys = SubjectKeys(database, cipher_key)`):
 - `keys.seal(subject_id, kind, text, conn=None) -> str`: `hc1:` + base64 of
@@ -24,12 +24,9 @@ API (the wiring phase uses exactly this; `keys = SubjectKeys(database, cipher_ke
   zeros, then NULL it and set `culled_at` (True: this call culled it). With
   `conn`, call `keys.scrub()` after the caller commits; without, it is done.
 - `keys.scrub() -> bool`: make the destroyed key's bytes unreachable on disk
-  (`homecare._sql.scrub`): SQLite checkpoints and truncates the WAL (the cull
-  ran with `PRAGMA secure_delete=ON`, so freed space is zeroed); PostgreSQL
-  rewrites the key table (VACUUM FULL: dead row versions go with the old file).
-- `keys.culled() -> list[CulledSubject]`: every culled subject, id, kind and
-  time, oldest first (the register to keep outside backups, docs/privacy.md;
-  `homecare privacy culled`).
+  (`homecare._sql.scrub`: SQLite's WAL truncated, PostgreSQL's VACUUM FULL).
+- `keys.culled() -> list[CulledSubject]`: every culled subject, oldest first
+  (the register kept outside backups; `homecare privacy culled`).
 - `keys.warm(subject_ids)`: the keys not cached yet read in one query and
   cached (a page of events, a save), so `seal`/`open` then need no round trip.
 - `keys.bound(conn) -> BoundKeys`: `seal` and `open` within one transaction
@@ -37,9 +34,10 @@ API (the wiring phase uses exactly this; `keys = SubjectKeys(database, cipher_ke
   once for it; drop it when the transaction ends.
 
 Keys are cached (unwrapped, at most `cache_size`) once read outside a caller's
-transaction, so a cache never holds a key that might roll back. A cull in this
-object drops its entry; a cull by another process is seen after `forget()` or
-a restart (documented in docs/privacy.md).
+transaction, so a cache never holds a key that might roll back. A cull by any
+process is seen by the next `keys.refresh() -> int` (every read path calls it
+first): the culled count read (one indexed query), every cached key dropped
+when it moved, and returned for other caches of opened data to compare.
 """
 
 from __future__ import annotations
@@ -63,14 +61,8 @@ from homecare._sql.scrub import mark, scrub, secure_delete
 from homecare.domain.privacy import CULLED, Culled, SubjectKind
 from homecare.errors import InvalidInputError, RuleViolationError, StorageError
 
-__all__ = [
-    "SEALED_PREFIX",
-    "BoundKeys",
-    "CulledSubject",
-    "SubjectKeys",
-    "is_sealed",
-    "subject_keys",
-]
+__all__ = ["SEALED_PREFIX", "BoundKeys", "CulledSubject", "SubjectKeys", "is_sealed"]
+__all__ += ["subject_keys"]
 
 SEALED_PREFIX = "hc1:"
 _Entry = tuple[AESGCM | Culled, str]  # a key (or CULLED) and the subject's kind
@@ -94,6 +86,8 @@ class SubjectKeys:
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._last_cull: int | None = None  # PostgreSQL: the last cull's transaction
+        self._generation = -1  # culled subjects when last looked (-1: never looked)
+        self._epoch = 0  # grows at each drop: a key read before it is not cached
 
     # -- sealing and opening ---------------------------------------------
 
@@ -120,12 +114,13 @@ class SubjectKeys:
         (a page of events, a save: then `seal` and `open` need no round trip)."""
         with self._lock:
             missing = {s for s in subject_ids if s not in self._cache}
+            epoch = self._epoch
         if not missing:
             return
         with self._database.engine.connect() as conn:
             found = self._table.load_many(conn, missing)
         for subject_id, entry in found.items():
-            self._remember(subject_id, entry)
+            self._remember(subject_id, entry, epoch)
 
     def bound(self, conn: Connection) -> BoundKeys:
         """`seal` and `open` in `conn`'s transaction, each key read once (module doc)."""
@@ -179,31 +174,46 @@ class SubjectKeys:
             return self._table.culled(conn)
 
     def forget(self, subject_id: UUID | None = None) -> None:
-        """Drop one subject's cached key (None: all), e.g. after a cull by another process."""
+        """Drop one subject's cached key (None: all)."""
         with self._lock:
+            self._epoch += 1
             if subject_id is None:
                 self._cache.clear()
             else:
                 self._cache.pop(subject_id, None)
+
+    def refresh(self) -> int:
+        """The cull generation (culled subjects, any process) read now; every cached key
+        dropped when it moved (R16: a cull committed elsewhere is seen at once)."""
+        with self._database.engine.connect() as conn:
+            generation = self._table.culled_count(conn)
+        with self._lock:
+            if generation != self._generation:
+                self._generation = generation
+                self._epoch += 1
+                self._cache.clear()
+        return generation
 
     # -- keys from the table -------------------------------------------------
 
     def _key_for_reading(self, subject_id: UUID, conn: Connection | None) -> AESGCM | Culled:
         if conn is not None:
             return self._table.load(conn, subject_id)[0]
+        epoch = self._epoch
         with self._database.engine.connect() as own:
             key, kind = self._table.load(own, subject_id)
         if kind is not None:  # a subject with no key yet may get one: not remembered
-            self._remember(subject_id, (key, kind))
+            self._remember(subject_id, (key, kind), epoch)
         return key
 
     def _key_for_writing(
         self, subject_id: UUID, kind: SubjectKind, conn: Connection | None
     ) -> AESGCM:
         if conn is None:
+            epoch = self._epoch
             with self._database.write_engine.begin() as own:
                 made = self._key_for_writing(subject_id, kind, own)
-            self._remember(subject_id, (made, kind))
+            self._remember(subject_id, (made, kind), epoch)
             return made
         key, found_kind = self._table.load(conn, subject_id)
         if found_kind is None:
@@ -226,8 +236,10 @@ class SubjectKeys:
                 self._cache.move_to_end(subject_id)
             return entry
 
-    def _remember(self, subject_id: UUID, entry: _Entry) -> None:
+    def _remember(self, subject_id: UUID, entry: _Entry, epoch: int) -> None:
         with self._lock:
+            if epoch != self._epoch:  # read before a drop: it may be a culled key
+                return
             self._cache[subject_id] = entry
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
