@@ -12,9 +12,11 @@ refused leaves the cache as it was, and threads sharing one application never
 share an aggregate. Saving still rejects a stale version (the recorder's
 unique constraint on id and version).
 
-Privacy: a culling (R16) that keeps the subject's version unchanged is not seen
-by the version check; `forget` or `clear` drops entries, and entries leave by
-LRU. Only kinds many commands read are kept (`CACHED_KINDS`).
+Privacy: a culling (R16) keeps the subject's version unchanged, so the version
+check does not see it; the cull generation does (`SubjectKeys.refresh`, read
+by each command before it uses the cache): when it moved, in any process,
+`at_generation` drops every entry, and an aggregate decoded before that is not
+kept after it. Only kinds many commands read are kept (`CACHED_KINDS`).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class AggregateCache:
         self._size = max(1, size)
         self._entries: OrderedDict[UUID, Aggregate] = OrderedDict()
         self._lock = threading.Lock()
+        self._generation: int | None = None  # the cull generation the entries are valid at
 
     def known(self, ids: Iterable[UUID]) -> list[UUID]:
         """Which of these ids have an entry (at some version)."""
@@ -72,12 +75,23 @@ class AggregateCache:
             self._entries.move_to_end(aggregate_id)
         return _copy(entry)
 
-    def put(self, aggregate: Aggregate) -> None:
-        """Keep a copy of a just-decoded aggregate of a cached kind (others are ignored)."""
+    def at_generation(self, generation: int) -> None:
+        """Drop every entry when the cull generation (`SubjectKeys.refresh`, R16) is not
+        the one they were kept at: their opened fields may be a culled subject's."""
+        with self._lock:
+            if generation != self._generation:
+                self._generation = generation
+                self._entries.clear()
+
+    def put(self, aggregate: Aggregate, generation: int | None = None) -> None:
+        """Keep a copy of a just-decoded aggregate of a cached kind (others are ignored);
+        not when it was decoded at another cull `generation` than the cache is at."""
         if not isinstance(aggregate, CACHED_KINDS) or aggregate.pending_events:
             return
         kept = _copy(aggregate)
         with self._lock:
+            if generation is not None and generation != self._generation:
+                return
             self._entries[aggregate.id] = kept
             self._entries.move_to_end(aggregate.id)
             while len(self._entries) > self._size:

@@ -143,15 +143,26 @@ class EventStore(Application[UUID]):
 
     def _load(self, kind: type[A], aggregate_id: UUID, *, version: int | None = None) -> A:
         """One aggregate of this kind by id (InvalidInputError, NotFoundError)."""
+        self._cull_generation()
         return load_aggregate(self.repository, kind, aggregate_id, version=version)
 
     def _loads(self) -> CommandLoads:
         """A loader for one command: prefetching, memoised, with the pauses of an order."""
-        return CommandLoads(self, self._aggregate_cache)
+        return CommandLoads(self, self._aggregate_cache, self._cull_generation())
+
+    def _cull_generation(self) -> int | None:
+        """Before anything is opened (R16): the cull generation read, and the cached keys
+        and decoded aggregates dropped when a cull was committed since, in any process
+        (`SubjectKeys.refresh`); None without subject keys (nothing sealed)."""
+        if self._subject_keys is None:
+            return None
+        generation = self._subject_keys.refresh()
+        self._aggregate_cache.at_generation(generation)
+        return generation
 
     def forget_decoded(self) -> None:
-        """Drop every aggregate decoded and kept for later commands (after a culling,
-        R16: kept copies still hold the culled subject's opened fields)."""
+        """Drop every aggregate decoded and kept for later commands (R16: kept copies
+        hold opened fields; a cull by any process does this by itself at the next load)."""
         self._aggregate_cache.clear()
 
     def _change(self, kind: type[A], aggregate_id: UUID, change: Callable[[A], object]) -> None:
@@ -163,6 +174,7 @@ class EventStore(Application[UUID]):
     def _load_as_of(self, kind: type[A], aggregate_id: UUID, at: datetime) -> A | None:
         """The aggregate as it was at `at` (by its events' times), None if it did not exist (D6)."""
         at = require_aware(at, "at")
+        self._cull_generation()  # its events are opened one by one (PersonalMapper)
         version = None
         for stored in self.events.get(aggregate_id):
             if cast(Aggregate.Event, stored).timestamp > at:

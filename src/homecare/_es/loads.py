@@ -100,8 +100,13 @@ class CommandLoads:
 
     _CHUNK = 500
 
-    def __init__(self, app: _Loading, cache: AggregateCache | None = None) -> None:
+    def __init__(
+        self, app: _Loading, cache: AggregateCache | None = None, generation: int | None = None
+    ) -> None:
+        """`generation`: the cull generation read before this command (`SubjectKeys.refresh`,
+        `cache.at_generation` called with it); what it decodes is kept only at that one."""
         self.app = app
+        self._generation = generation
         recorder = app.recorder
         self._batch = (
             isinstance(recorder, SQLiteAggregateRecorder | _postgres_recorder_class(recorder))
@@ -191,12 +196,12 @@ class CommandLoads:
     def _project(self, kind: type[A], aggregate_id: UUID, stored: list[StoredEvent]) -> A:
         """What `repository.get` does with the same stored events (no snapshots, no cache)."""
         aggregate: Any = None
-        for event in decode_many(self.app.mapper, stored):
+        for event in decode_many(self.app.mapper, stored, refresh=self._generation is None):
             aggregate = cast(Any, event).mutate(aggregate)
         if aggregate is None:
             raise NotFoundError(kind.__name__.lower(), aggregate_id)
         if self._cache is not None:
-            self._cache.put(aggregate)
+            self._cache.put(aggregate, self._generation)
         return cast(A, aggregate)
 
 

@@ -51,13 +51,16 @@ class PersonalMapper(Mapper[UUID]):
 
     def to_domain_event(self, stored_event: StoredEvent) -> Event:
         event = super().to_domain_event(stored_event)
-        self.fields.open((event,))
+        self.fields.open((event,), refresh=False)  # the loader refreshed (EventStore._load)
         return event
 
-    def to_domain_events(self, stored_events: Sequence[StoredEvent]) -> list[Event]:
-        """A page decoded, its subjects' keys read in one query."""
+    def to_domain_events(
+        self, stored_events: Sequence[StoredEvent], *, refresh: bool = True
+    ) -> list[Event]:
+        """A page decoded, its subjects' keys read in one query (after the cull generation,
+        unless the caller read it: `PersonalFields.open`)."""
         events = [Mapper.to_domain_event(self, stored) for stored in stored_events]
-        self.fields.open(events)
+        self.fields.open(events, refresh=refresh)
         return events
 
 
@@ -68,10 +71,13 @@ def open_sealed(mapper: Mapper[Any], events: Iterable[Event]) -> None:
         mapper.fields.open(events)
 
 
-def decode_many(mapper: Mapper[Any], stored_events: Sequence[StoredEvent]) -> list[Event]:
-    """Stored events decoded by `mapper`, sealed fields opened in one batch when it seals."""
+def decode_many(
+    mapper: Mapper[Any], stored_events: Sequence[StoredEvent], *, refresh: bool = True
+) -> list[Event]:
+    """Stored events decoded by `mapper`, sealed fields opened in one batch when it seals
+    (`refresh=False`: the caller read the cull generation already, R16)."""
     if isinstance(mapper, PersonalMapper):
-        return mapper.to_domain_events(stored_events)
+        return mapper.to_domain_events(stored_events, refresh=refresh)
     return [mapper.to_domain_event(stored) for stored in stored_events]
 
 

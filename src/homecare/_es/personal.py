@@ -149,9 +149,11 @@ class PersonalFields:
 
     # -- opening --------------------------------------------------------------
 
-    def open(self, events: Iterable[Any]) -> None:
+    def open(self, events: Iterable[Any], *, refresh: bool = True) -> None:
         """THE one opening of sealed fields, in place, for a batch of decoded events:
-        the batch's keys in one query, then clear values or culled markers (module doc)."""
+        the batch's keys in one query, then clear values or culled markers (module doc).
+        First the cull generation (`SubjectKeys.refresh`), unless the caller read it
+        already (`refresh=False`: a load of one aggregate, event by event)."""
         found: list[tuple[dict[str, Any], str, SealedField]] = []
         for event in events:
             personal = PERSONAL.get(type(event))
@@ -164,6 +166,8 @@ class PersonalFields:
                     found.append((state, name, value))
         if not found:
             return
+        if refresh:
+            self.keys.refresh()
         self.keys.warm({sealed.subject_id for _, _, sealed in found})
         for state, name, sealed in found:
             state[name] = _opened(sealed, self.keys.open(sealed.subject_id, sealed.text))
