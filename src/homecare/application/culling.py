@@ -9,8 +9,8 @@ running the cull again:
 
 1. `record_culling`: the Culling event, unless the subject already has one
    (its id comes from the subject's; a second cull finds it). It records the
-   buffer's delivered position at that moment (`fetched_up_to`): the
-   subject's items after it, which the city has not fetched, are withdrawn.
+   buffer's served mark at that moment (`fetched_up_to`, acknowledged or not): the
+   subject's items after it, which the city was not served, are withdrawn.
 2. `SubjectKeys.cull`: the key's bytes overwritten, then NULLed (or a row
    saying culled, if the subject had no key yet: nothing is sealed for them
    later), then `scrub` (the SQLite WAL truncated; PostgreSQL's key table

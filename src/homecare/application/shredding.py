@@ -28,7 +28,7 @@ from homecare.application.culling import CullingCommands
 from homecare.domain.culling import CullingReason
 from homecare.domain.privacy import SubjectKind
 from homecare.domain.retention import RetentionPolicy
-from homecare.outbox.delivery import delivered_position
+from homecare.outbox.delivery import served_position
 
 __all__ = ["CullResult", "Culler"]
 
@@ -84,7 +84,7 @@ class Culler:
     ) -> CullResult:
         """R16: record, destroy the key, project, scrub (module doc); idempotent."""
         with self._database.engine.connect() as conn:
-            fetched = delivered_position(conn)
+            fetched = served_position(conn)  # served, acknowledged or not
         done = self._app.record_culling(
             subject_id,
             subject_kind=kind,

@@ -12,9 +12,10 @@ first, then destroys the subject's key (`SubjectKeys.cull`): a crash between
 the two leaves the record with the key still there, and running the cull again
 finds the record and finishes the job, since both steps are idempotent.
 
-`fetched_up_to` is the integration buffer's delivered position when the
-culling was recorded (0: nothing fetched yet): the subject's items after it
-were not fetched by the city and are withdrawn (R16). It is in the event, not
+`fetched_up_to` is the integration buffer's served mark when the culling was
+recorded (the highest position a fetch has served, acknowledged or not; 0:
+nothing served yet): the subject's items after it were not served to the city
+and are withdrawn (R16). It is in the event, not
 read when the buffer projects it, so a replay withdraws the same items (D6).
 """
 

@@ -1,15 +1,18 @@
 """The buffer's answer to a culling (R16): unfetched items withdrawn, personal data overwritten.
 
-`Culling.Recorded` carries `fetched_up_to`, the delivered position when the
-culling was recorded, so what is withdrawn is a function of the log alone
-and a replay gives the same rows (D6). The same for both kinds of subject,
-over a customer's items and over a staff member's visit reports:
+`Culling.Recorded` carries `fetched_up_to`, the served mark when the culling
+was recorded (the highest position the city has been served, acknowledged or
+not: `homecare.outbox.delivery.served_position`), so what is withdrawn is a
+function of the log alone and a replay gives the same rows (D6). The same for
+both kinds of subject, over a customer's items and over a staff member's visit
+reports:
 
 - their pending items, and the released ones after `fetched_up_to`, become
   `withdrawn`: their payload is dropped and fetch never serves them (a
   released one keeps its position and history tag, so the city's cursors
   still chain);
-- their released items the city had fetched keep their place, with the
+- their released items the city had been served keep their place (and are
+  delivered once acknowledged), with the
   personnummer in the payload (`customer_personnummer`, `staff_personnummer`)
   replaced by the culled marker;
 - their stored personnummer (`homecare_buffer_customers`,

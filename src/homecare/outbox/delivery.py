@@ -3,7 +3,8 @@
 The delivered mark is the highest position the city has acknowledged (its
 cursor); it only moves forward. Each fetch that moved it left a receipt
 (`homecare_buffer_acknowledgements`): every item's `delivered_at` is the time
-of the receipt that moved the mark past its position.
+of the receipt that moved the mark past its position. The served mark is the
+highest position a fetch has served (R16: what a culling leaves in place).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ __all__ = [
     "delivered_position",
     "delivered_position_at",
     "receipt_times",
+    "served_position",
     "utc_instant",
 ]
 
@@ -28,6 +30,13 @@ __all__ = [
 def delivered_position(conn: Connection) -> int:
     """The delivered mark: every item at or below it was acknowledged (0: none)."""
     query = select(t.delivery.c.delivered_position).where(t.delivery.c.id == 1)
+    return int(conn.execute(query).scalar() or 0)
+
+
+def served_position(conn: Connection) -> int:
+    """R16: the highest position the city has been served, acknowledged or not (0: none).
+    A fetch raises it before its items go out (`homecare.outbox.drain`)."""
+    query = select(t.delivery.c.served_position).where(t.delivery.c.id == 1)
     return int(conn.execute(query).scalar() or 0)
 
 

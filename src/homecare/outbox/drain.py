@@ -6,6 +6,8 @@ before C as delivered: the next request is the receipt of the last one. The
 delivered mark only moves forward (a single row updated with max()); each
 fetch that moves it also records when (`homecare_buffer_acknowledgements`),
 which is every item's `delivered_at` (R14: on time for the payment run or not).
+A fetch that serves items beyond the served mark raises it before they go out
+(R16: a culling leaves the items up to it in place, `homecare.outbox.culled`).
 """
 
 from __future__ import annotations
@@ -103,23 +105,53 @@ def fetch(
                 check_history(conn, sql, cursor, last or 0, mark or 0, tag)
                 cursor = Cursor(position, tag)
                 moves = mark is None or position > mark  # the mark only moves forward
-                if moves and not database.is_sqlite:
-                    _acknowledge(conn, sql, position, received)
-                    moves = False
             rows = conn.exec_driver_sql(sql.page, (position, limit)).all()
-        if moves:
+            served = _served_beyond(conn, sql, rows)
+            if not database.is_sqlite:
+                _record(conn, sql, position if moves else None, served, received)
+                moves, served = False, None
+        if moves or served is not None:
             with conn.execution_options(homecare_write=True).begin():
-                _acknowledge(conn, sql, position, received)
+                _record(conn, sql, position if moves else None, served, received)
     if rows:
         return rows, str(Cursor(rows[-1][0], rows[-1][2]))
     return rows, None if after is None else str(cursor)
 
 
+def _served_beyond(conn: Connection, sql: FetchSQL, rows: Sequence[Any]) -> int | None:
+    """The last served position if it is beyond the served mark (R16), else None."""
+    if not rows:
+        return None
+    served = int(rows[-1][0])
+    known = conn.exec_driver_sql(sql.served).scalar()
+    return served if known is None or served > known else None
+
+
+def _record(
+    conn: Connection,
+    sql: FetchSQL,
+    acknowledged: int | None,
+    served: int | None,
+    received: Callable[[], datetime],
+) -> None:
+    """Raise the served mark to `served` (R16), then acknowledge up to `acknowledged`."""
+    if served is not None:
+        # before the items go out, and durably: a culling withdraws what is beyond it
+        conn.exec_driver_sql(sql.serve, (served, served))
+    if acknowledged is not None:
+        _acknowledge(conn, sql, acknowledged, received, durable=served is not None)
+
+
 def _acknowledge(
-    conn: Connection, sql: FetchSQL, position: int, received: Callable[[], datetime]
+    conn: Connection,
+    sql: FetchSQL,
+    position: int,
+    received: Callable[[], datetime],
+    *,
+    durable: bool = False,
 ) -> None:
     """Move the delivered mark up to `position` and, if it moved, record the receipt."""
-    if not sql.sqlite:
+    if not sql.sqlite and not durable:
         # The delivered mark is informational (the operator's R4 view): what
         # guarantees delivery is the city's cursor, which it keeps and sends
         # again. If a crash loses this commit the mark is a little behind and
@@ -152,6 +184,11 @@ class FetchSQL:
         self.acknowledge = (
             f"UPDATE {delivery} SET delivered_position = {mark} "  # noqa: S608
             f"WHERE id = 1 AND delivered_position < {mark}"
+        )
+        self.served = f"SELECT served_position FROM {delivery} WHERE id = 1"  # noqa: S608
+        self.serve = (
+            f"UPDATE {delivery} SET served_position = {mark} "  # noqa: S608
+            f"WHERE id = 1 AND served_position < {mark}"
         )
         self.page = (
             "SELECT position, payload, history, customer_id, "  # noqa: S608 (our names)

@@ -67,6 +67,8 @@ delivery = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("delivered_position", BigInteger, nullable=False),
+    # R16: the highest position the city has been served (acknowledged or not)
+    Column("served_position", BigInteger, nullable=False, server_default="0"),
 )
 
 # One row per fetch that moved the delivered mark: the city acknowledged every item
