@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from uuid import uuid4
 
 from homecare.bootstrap import connect
+from homecare.cli.month import EXIT_AT_RISK
 from tests.cli.conftest import Cli, assert_one_line_error
 from tests.conftest import init_sqlite
 from tests.scenario import Scenario
@@ -94,3 +95,38 @@ def test_after_a_restore_the_register_culls_again(tmp_path: Path) -> None:
         "invalid_input",
         "register",
     )
+
+
+def test_served_culled_acknowledged_is_delivered_and_reconcile_runs(tmp_path: Path) -> None:
+    """The reviewer's repro (R16 with R4, R12): fetch --limit 2 (A's visit and B's served),
+    cull A, fetch --after the cursor (acknowledged): A's served visit is delivered, its
+    later one and its pause message withdrawn; `pauses reconcile` shows them, no crash."""
+    url = init_sqlite(tmp_path / "homecare.db")
+    with connect(url) as hc:
+        s = Scenario(hc.app)
+        a, b = s.customer(), s.customer()
+        staff = s.staff()
+        served = s.visit(a, staff, day=date(2026, 3, 2))
+        s.visit(b, staff, day=date(2026, 3, 3))
+        hc.catch_up()
+    cli = Cli(url)
+    first = cli.json("buffer", "fetch", "--limit", "2")
+    assert len(first["items"]) == 2
+    with connect(url) as hc:
+        s = Scenario(hc.app, at=datetime(2026, 3, 10, tzinfo=UTC))
+        later = s.visit(a, staff, day=date(2026, 3, 4))
+        s.pause("customer", a.id, datetime(2026, 4, 1, 8, tzinfo=UTC))
+        hc.catch_up()
+    cli.ok("privacy", "cull", "--customer", str(a.id), "--actor", "eva")
+    cli.json("buffer", "fetch", "--after", first["cursor"], "--limit", "2")
+    listed = {r["assignment_id"]: r for r in cli.json("assignments", "list", "--json")}
+    assert listed[str(served)]["status"] == "delivered"
+    assert listed[str(served)]["delivered_at"] is not None
+    assert listed[str(later)]["status"] == "withdrawn"
+    for extra in ((), ("--customer", str(a.id))):
+        shown = cli(
+            "pauses", "reconcile", "--month", "2026-04", "--now", "2026-06-01T00:00", *extra
+        )
+        assert shown.exit_code == EXIT_AT_RISK, shown.stdout  # the pause's days: not sent
+        assert "cause withdrawn (1 messages withdrawn)" in shown.stdout
+        assert "[withdrawn]" not in shown.stdout  # the pause has not ended: not inactivated

@@ -230,7 +230,8 @@ def _show_reconciliation(entry: CustomerReconciliation) -> None:
     for d in entry.differences:
         out.print(
             f"  DIFFERENT {_days(d.first_day, d.last_day)}: {d.side.replace('_', ' ')}, "
-            f"cause {d.cause} ({len(d.messages)} messages waiting)"
+            f"cause {d.cause} ({len(d.messages)} messages "
+            f"{'withdrawn' if d.cause == 'withdrawn' else 'waiting'})"
         )
     for pause in entry.inactivated_pauses:
         sent = ", ".join(

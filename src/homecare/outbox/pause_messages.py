@@ -28,7 +28,8 @@ _BLOCK = 8  # message indexes looked up at a time per pause event (ids are deriv
 
 
 class PauseMessageView(BaseModel):
-    """One pause message as sent (or waiting to be): `status` delivered, queued or held."""
+    """One pause message as sent (or waiting to be): `status` delivered, queued, held or
+    withdrawn (R16: its customer was culled before the city was served it; never sent)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -37,7 +38,7 @@ class PauseMessageView(BaseModel):
     period_id: str
     first_day: date
     last_day: date | None
-    status: Literal["delivered", "queued", "held"]
+    status: Literal["delivered", "queued", "held", "withdrawn"]
     position: int | None
     delivered_at: datetime | None
 

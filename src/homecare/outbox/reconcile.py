@@ -11,9 +11,10 @@ Per customer, two independent views meet:
 
 Every day on which they differ is reported with its cause: `queued` (the
 message that settles it is in the buffer, and the city has not fetched it
-yet), `held` (it waits behind a held item of the same customer, D4) or
-`not_in_buffer` (the buffer has not caught up with the pause's latest
-events, or no message settles it). The inactivated pauses (R12: ended, or
+yet), `held` (it waits behind a held item of the same customer, D4),
+`withdrawn` (R16: the customer was culled before the city was served it; it
+will never be sent) or `not_in_buffer` (the buffer has not caught up with
+the pause's latest events, or no message settles it). The inactivated pauses (R12: ended, or
 cancelled before they started) are listed with the messages sent for each.
 """
 
@@ -66,7 +67,12 @@ __all__ = [
     "reconcile_pauses",
 ]
 
-Cause = Literal["queued", "held", "not_in_buffer"]
+Cause = Literal["queued", "held", "withdrawn", "not_in_buffer"]
+CAUSES: tuple[Cause, ...] = ("queued", "held", "withdrawn", "not_in_buffer")
+"""R12: why a day differs, in the order tried: a queued message would settle it, a held
+one, a withdrawn one (R16: its customer was culled before the city was served it; it
+will never be sent), or none in the buffer (check the projections)."""
+Side = Literal["missing_at_city", "extra_at_city"]
 
 
 class DayRange(BaseModel):
@@ -81,7 +87,7 @@ class DayRange(BaseModel):
 class DayDifference(DayRange):
     """Days on which the city and the pauses disagree, and why."""
 
-    side: Literal["missing_at_city", "extra_at_city"]
+    side: Side
     cause: Cause
     messages: list[UUID]
 
@@ -177,41 +183,17 @@ def _customer(
             if p["effective_start"] is not None
         )
     )
-    by_status = defaultdict(list)
+    by_status: defaultdict[str, list[PauseMessageView]] = defaultdict(list)
     for message in messages:
         by_status[message.status].append(message)
     held_now = _apply(by_status["delivered"])
-    after_queued = _apply(by_status["delivered"] + by_status["queued"])
-    after_held = _apply(by_status["delivered"] + by_status["queued"] + by_status["held"])
     differences: list[DayDifference] = []
-    for side, have, want in (
+    sides: tuple[tuple[Side, list[Interval], list[Interval]], ...] = (
         ("missing_at_city", implied, held_now),
         ("extra_at_city", held_now, implied),
-    ):
-        gap = clip(minus(have, want), window)
-        still_after_queued = (
-            minus(have, after_queued) if side == "missing_at_city" else minus(after_queued, want)
-        )
-        still_after_held = (
-            minus(have, after_held) if side == "missing_at_city" else minus(after_held, want)
-        )
-        for cause, part in (
-            ("queued", minus(gap, still_after_queued)),
-            ("held", minus(intersect(gap, still_after_queued), still_after_held)),
-            ("not_in_buffer", intersect(gap, still_after_held)),
-        ):
-            waiting = by_status["queued"] if cause == "queued" else by_status["held"]
-            for first, end in part:
-                differences.append(
-                    DayDifference(
-                        **_range(first, end).model_dump(),
-                        side=side,
-                        cause=cause,
-                        messages=[]
-                        if cause == "not_in_buffer"
-                        else [m.message_id for m in waiting],
-                    )
-                )
+    )
+    for side, have, want in sides:
+        differences += _differences(side, have, want, by_status, window)
     differences.sort(key=lambda d: (d.first_day, d.side))
     inactivated = [
         InactivatedPause(
@@ -233,6 +215,37 @@ def _customer(
         differences=differences,
         inactivated_pauses=inactivated,
     )
+
+
+def _differences(
+    side: Side,
+    have: list[Interval],
+    want: list[Interval],
+    by_status: dict[str, list[PauseMessageView]],
+    window: Interval,
+) -> list[DayDifference]:
+    """One side's differences, each day by the first of `CAUSES` whose messages, applied
+    after those before it, would settle it; `not_in_buffer` if none would."""
+    whole = clip(minus(have, want), window)
+    gap = whole  # what the causes before this one leave unsettled
+    differences: list[DayDifference] = []
+    applied = list(by_status["delivered"])
+    for cause in CAUSES:
+        waiting = by_status[cause] if cause != "not_in_buffer" else []
+        applied += waiting
+        after = _apply(applied)
+        still = minus(have, after) if side == "missing_at_city" else minus(after, want)
+        settled, gap = minus(gap, still), intersect(whole, still)
+        differences += [
+            DayDifference(
+                **_range(first, end).model_dump(),
+                side=side,
+                cause=cause,
+                messages=[m.message_id for m in waiting],
+            )
+            for first, end in (gap if cause == "not_in_buffer" else settled)
+        ]
+    return differences
 
 
 def _apply(messages: Iterable[PauseMessageView]) -> list[Interval]:
