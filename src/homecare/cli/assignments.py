@@ -24,7 +24,7 @@ def list_assignments(
     ctx: typer.Context,
     status: Annotated[
         str | None,
-        typer.Option(help="not_confirmed, queued, held or delivered [default: all]."),
+        typer.Option(help="not_confirmed, queued, held, delivered or withdrawn [default: all]."),
     ] = None,
     customer: Annotated[str | None, typer.Option(help="Only this customer (id).")] = None,
     as_json: output.JsonOption = False,

@@ -311,3 +311,17 @@ def test_a_malformed_ended_flag_is_refused_not_ignored(console: Console, ended: 
     assert page.status_code == 422
     assert "Ogiltig adress" in text_of(page.text)
     assert shown.status_code == 200
+
+
+def test_r16_a_withdrawn_visit_says_so_on_its_page_and_the_month(console: Console) -> None:
+    """A culled customer's queued visit is withdrawn: the visit page and the month show
+    'Återkallad' (withdrawn), not the raw code."""
+    ids = _held_world(console)
+    world = ids["world"]
+    console.hc.cull(ids["customer"].id, actor="arkivarie", at=world.tick())
+    with console.signed_in() as client:
+        page = text_of(client.get(f"/console/visits/{ids['held']}").text)
+        month = text_of(client.get("/console/month/2026-03").text)
+    assert "Integrationsstatus Återkallad" in page
+    assert "Återkallad" in month
+    assert "withdrawn" not in page + month

@@ -125,7 +125,7 @@ def pause_rows(hc: Homecare, filters: PauseFilters, now: datetime) -> list[Pause
 @dataclass(frozen=True)
 class DayCalendar:
     """One customer's days in the period: those the city holds beside those the pauses imply
-    (R10: whole Stockholm days, D5; R12), and why they differ (`causes`: queued, held,
+    (R10: whole Stockholm days, D5; R12), and why they differ (`causes`: queued, held, withdrawn,
     not_in_buffer, from the month close's reconciliation). `days` are the period's dates."""
 
     customer_id: UUID
