@@ -7,8 +7,8 @@ if not yet acknowledged) keep their place and are not withdrawn. A store
 upgraded to this revision starts it at its delivered mark: what was served
 before and not acknowledged is not known.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-30
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
