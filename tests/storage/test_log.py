@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from homecare._es.log import union_of_topics
+import gc
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from homecare._es.gc_pace import fewer_collections
+from homecare._es.log import Row, union_of_topics
+from homecare._es.log_rows import uuid_of
 from homecare._es.topics import topic_of
 from homecare.bootstrap import Homecare
 from homecare.domain.customer import Customer
@@ -40,3 +48,80 @@ def test_the_union_of_topics_is_everything_once_one_reader_wants_everything() ->
     assert union_of_topics([("b", "a"), ("a", "c")]) == ("a", "b", "c")
     assert union_of_topics([("a",), ()]) == ()
     assert union_of_topics([]) == ()
+
+
+# -- the lean reader (issue 16): the driver's cursor, the same rows -------------------
+
+
+def test_the_lean_reader_reads_what_the_recorder_reads(hc: Homecare) -> None:
+    """Issue 16: `homecare._es.log_rows` reads the rows eventsourcing's recorder reads,
+    field for field and of the same types, for every combination of stop and topics."""
+    scenario = Scenario(hc.app)
+    for _ in range(3):
+        scenario.customer()
+    registered = topic_of(Customer.Registered)
+    end = hc.log.end()
+    for after, limit, stop, topics in [
+        (0, 1000, None, ()),
+        (2, 3, None, ()),
+        (1, 1000, end - 1, ()),
+        (0, 1000, None, (registered,)),
+        (0, 1, end, (registered, "no.such:Topic")),
+    ]:
+        hc.log.lean = True
+        ours = hc.log.page(after, limit, stop=stop, topics=topics)
+        hc.log.lean = False
+        theirs = hc.log.page(after, limit, stop=stop, topics=topics)
+        assert ours, (after, limit, stop, topics)
+        assert [_typed(row) for row in ours] == [_typed(row) for row in theirs]
+        assert all(type(row) is Row for row in ours)
+
+
+def _typed(row: Any) -> list[tuple[type, Any]]:
+    fields = ("id", "originator_id", "originator_version", "topic", "state")
+    return [(type(getattr(row, name)), getattr(row, name)) for name in fields]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12345678-1234-5678-9abc-def012345678",
+        "12345678123456789ABCdef012345678",
+        "{12345678-1234-5678-9abc-def012345678}",
+        "urn:uuid:12345678-1234-5678-9abc-def012345678",
+        "12345678-1234-5678-9abc-def01234567g",
+        "1234567812345678_abcdef012345678",
+        "12345678-1234-5678-9abc-def0123456",
+        "",
+    ],
+)
+def test_ids_are_read_as_uuid_reads_them(text: str) -> None:
+    """`uuid_of` accepts and rejects exactly what `UUID(text)` does, with an equal result."""
+    try:
+        expected: Any = UUID(text)
+    except ValueError:
+        with pytest.raises(ValueError):
+            uuid_of(text)
+        return
+    ours = uuid_of(text)
+    assert (type(ours), ours, ours.int, ours.is_safe) == (
+        UUID,
+        expected,
+        expected.int,
+        expected.is_safe,
+    )
+    assert hash(ours) == hash(expected) and str(ours) == str(expected)
+
+
+def test_fewer_collections_restores_the_thresholds_after_the_last_user() -> None:
+    before = gc.get_threshold()
+    with fewer_collections():
+        raised = gc.get_threshold()
+        with fewer_collections():
+            assert gc.get_threshold() == raised
+        assert gc.get_threshold() == raised
+    assert raised[0] > before[0]
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), fewer_collections():
+        raise RuntimeError
+    assert gc.get_threshold() == before

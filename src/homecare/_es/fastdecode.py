@@ -23,7 +23,7 @@ stored by homecare) goes through the Mapper itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol, cast
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -32,10 +32,24 @@ from eventsourcing.persistence import Mapper, MapperDeserialisationError, Stored
 from homecare._es.mapping import open_sealed
 from homecare._es.topics import resolve
 
-__all__ = ["FastDecoder"]
+__all__ = ["FastDecoder", "StoredLike"]
 
 _Kind = tuple[type, int]
 """An event class and its class version (1 when it declares none)."""
+
+
+class StoredLike(Protocol):
+    """What decoding reads of a stored event: eventsourcing's `StoredEvent` (and
+    `Notification`) or the lean reader's `homecare._es.log_rows.Row`."""
+
+    @property
+    def originator_id(self) -> Any: ...
+    @property
+    def originator_version(self) -> int: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def state(self) -> bytes: ...
 
 
 class FastDecoder:
@@ -47,26 +61,28 @@ class FastDecoder:
         self._parse = mapper.transcoder.decode
         self._kinds: dict[str, _Kind] = {}
 
-    def decode(self, stored: StoredEvent) -> DomainEventProtocol[Any]:
+    def decode(self, stored: StoredLike) -> DomainEventProtocol[Any]:
         """The domain event `stored` holds (opened with the store's key)."""
         event = self._decode(stored)
         open_sealed(self.mapper, (event,))
         return event
 
-    def decode_many(self, page: Sequence[StoredEvent]) -> list[DomainEventProtocol[Any]]:
+    def decode_many(self, page: Sequence[StoredLike]) -> list[DomainEventProtocol[Any]]:
         """A page of stored events decoded, their sealed personal fields opened in one
         batch (`homecare._es.personal`: the one opening every decoding path calls)."""
         events = [self._decode(stored) for stored in page]
         open_sealed(self.mapper, events)
         return events
 
-    def _decode(self, stored: StoredEvent) -> DomainEventProtocol[Any]:
+    def _decode(self, stored: StoredLike) -> DomainEventProtocol[Any]:
         kind = self._kinds.get(stored.topic)
         if kind is None:
             kind = self._kinds[stored.topic] = _kind(stored.topic)
         originator_id = stored.originator_id
         if type(originator_id) is not UUID:
-            return Mapper.to_domain_event(self.mapper, stored)  # opened by the caller
+            return Mapper.to_domain_event(
+                self.mapper, cast(StoredEvent, stored)
+            )  # opened by the caller
         try:
             state: dict[str, Any] = self._parse(self._opened(stored.state))
         except Exception as error:
@@ -108,7 +124,7 @@ def _as_is(state: bytes) -> bytes:
     return state
 
 
-def _failed(stored: StoredEvent, error: Exception) -> str:
+def _failed(stored: StoredLike, error: Exception) -> str:
     """The Mapper's message for an event it cannot open (no payload in it)."""
     return (
         f"Failed to deserialise state of stored event with topic '{stored.topic}', "

@@ -8,26 +8,33 @@ topic lets a reader skip events it does not handle without decoding them;
 decoding does what the application's mapper does (`homecare._es.fastdecode`),
 so encrypted events are opened with the store's key (a wrong key raises eventsourcing's
 `MapperDeserialisationError`, translated where the call came in).
+
+Reading (issue 16): the lean log reads its pages with the driver's own cursor
+(`homecare._es.log_rows`: one prepared SELECT per page, topics filtered in SQL,
+plain tuples, ids built without `UUID.__init__`'s parsing) into `Row`s, the
+same five fields as eventsourcing's `Notification`. `lean=False` reads and
+decodes through eventsourcing's recorder and Mapper, kept for the comparisons.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 
 from homecare._es.fastdecode import FastDecoder
+from homecare._es.log_rows import Row, reader_for
 from homecare._es.mapping import decode_many
 from homecare._es.topics import resolve
 
-__all__ = ["Log", "Positioned", "Stored", "handled_by", "union_of_topics"]
+__all__ = ["Log", "Positioned", "Row", "Stored", "handled_by", "union_of_topics"]
 
-Stored: TypeAlias = Notification
+Stored: TypeAlias = Notification | Row
 """An event as stored, before decoding: `id` (its log position), `originator_id`,
-`originator_version`, `topic`."""
+`originator_version`, `topic`, `state` (a `Row` on the lean path)."""
 Positioned: TypeAlias = tuple[int, DomainEventProtocol[Any]]
 """A decoded event and its log position, as projections receive them."""
 
@@ -47,6 +54,7 @@ class Log:
         self.mapper = mapper
         self.lean = lean
         self._fast = FastDecoder(mapper)
+        self._read = reader_for(recorder)
 
     def end(self) -> int:
         """The highest position recorded so far; 0 for an empty log."""
@@ -57,6 +65,8 @@ class Log:
     ) -> Sequence[Stored]:
         """At most `limit` stored events after position `after`, up to `stop` (inclusive)
         if given, of the given topics only (all when `topics` is empty), in log order."""
+        if self.lean and self._read is not None:
+            return self._read(after, limit, stop, tuple(topics))
         return self.recorder.select_notifications(
             start=after, limit=limit, stop=stop, topics=topics, inclusive_of_start=False
         )
@@ -80,12 +90,15 @@ class Log:
         """The domain event a stored event holds (opened with the store's key)."""
         if self.lean:
             return self._fast.decode(stored)
-        return self.mapper.to_domain_event(stored)
+        return self.mapper.to_domain_event(cast(Notification, stored))
 
     def decoded(self, page: Sequence[Stored]) -> list[Positioned]:
         """A page decoded: (position, event) in log order."""
         # either path opens sealed personal fields in one batch (homecare._es.personal)
-        events = self._fast.decode_many(page) if self.lean else decode_many(self.mapper, page)
+        if self.lean:
+            events = self._fast.decode_many(page)
+        else:
+            events = decode_many(self.mapper, cast(Sequence[Notification], page))
         return [(stored.id, event) for stored, event in zip(page, events, strict=True)]
 
 
