@@ -39,7 +39,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Transcoding
 
-from homecare._sql.subject_keys import SubjectKeys
+from homecare._sql.subject_keys import SubjectKeys, is_sealed
 from homecare.domain.identity import PersonalIdentityNumber
 from homecare.domain.personal import PERSONAL, Personal
 from homecare.domain.privacy import CULLED, Culled
@@ -168,9 +168,16 @@ class PersonalFields:
             return
         if refresh:
             self.keys.refresh()
-        self.keys.warm({sealed.subject_id for _, _, sealed in found})
+        keyless = self.keys.warm({sealed.subject_id for _, _, sealed in found})
         for state, name, sealed in found:
-            state[name] = _opened(sealed, self.keys.open(sealed.subject_id, sealed.text))
+            # a subject without a key row when its events were already stored never had
+            # one (its key is committed before them): culled, without asking again
+            clear = (
+                CULLED
+                if sealed.subject_id in keyless and is_sealed(sealed.text)
+                else self.keys.open(sealed.subject_id, sealed.text)
+            )
+            state[name] = _opened(sealed, clear)
 
 
 def _opened(sealed: SealedField, clear: str | Culled) -> object:

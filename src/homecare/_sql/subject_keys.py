@@ -27,8 +27,9 @@ API (the wiring phase uses exactly this; `keys = SubjectKeys(database, cipher_ke
   (`homecare._sql.scrub`: SQLite's WAL truncated, PostgreSQL's VACUUM FULL).
 - `keys.culled() -> list[CulledSubject]`: every culled subject, oldest first
   (the register kept outside backups; `homecare privacy culled`).
-- `keys.warm(subject_ids)`: the keys not cached yet read in one query and
-  cached (a page of events, a save), so `seal`/`open` then need no round trip.
+- `keys.warm(subject_ids) -> set[UUID]`: the keys not cached yet read in one query
+  and cached (a page of events, a save), so `seal`/`open` then need no round trip;
+  returns the subjects found without a key row.
 - `keys.bound(conn) -> BoundKeys`: `seal` and `open` within one transaction
   (a projection's page, a command), each subject's key read from the table
   once for it; drop it when the transaction ends.
@@ -109,18 +110,20 @@ class SubjectKeys:
         key = cached[0] if cached is not None else self._key_for_reading(subject_id, conn)
         return _open(key, subject_id, text)
 
-    def warm(self, subject_ids: Iterable[UUID]) -> None:
+    def warm(self, subject_ids: Iterable[UUID]) -> set[UUID]:
         """Read the keys of the subjects not cached yet, in one query, and cache them
-        (a page of events, a save: then `seal` and `open` need no round trip)."""
+        (a page of events, a save: then `seal` and `open` need no round trip). Returns
+        the subjects that had no key row when read (not cached: one may be made later)."""
         with self._lock:
             missing = {s for s in subject_ids if s not in self._cache}
             epoch = self._epoch
         if not missing:
-            return
+            return set()
         with self._database.engine.connect() as conn:
             found = self._table.load_many(conn, missing)
         for subject_id, entry in found.items():
             self._remember(subject_id, entry, epoch)
+        return missing - found.keys()
 
     def bound(self, conn: Connection) -> BoundKeys:
         """`seal` and `open` in `conn`'s transaction, each key read once (module doc)."""
