@@ -7,12 +7,13 @@ between releases; the facade only calls `homecare_transcoder()`.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID, SafeUUID
 
 import orjson
-from eventsourcing.persistence import JSONTranscoder, Transcoding, UUIDAsHex
+from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Transcoding, UUIDAsHex
 
 from homecare.domain.identity import PersonalIdentityNumber
 
@@ -48,6 +49,9 @@ class _PersonalIdentityNumberAsText(Transcoding):
         return PersonalIdentityNumber.from_store(data)
 
 
+_UNKNOWN = SafeUUID.unknown  # looked up once: an enum member's lookup costs a call
+
+
 class _UUIDAsHexFast(UUIDAsHex):
     """eventsourcing's `uuid_hex`, decoded without `UUID.__init__`'s string clean-up.
 
@@ -61,7 +65,7 @@ class _UUIDAsHexFast(UUIDAsHex):
             value = int(data, 16)  # ascii alphanumerics: hex digits or ValueError, as UUID()
             uuid = object.__new__(UUID)
             object.__setattr__(uuid, "int", value)
-            object.__setattr__(uuid, "is_safe", SafeUUID.unknown)
+            object.__setattr__(uuid, "is_safe", _UNKNOWN)
             return uuid
         return UUID(data)
 
@@ -118,6 +122,15 @@ class OrjsonTranscoder(JSONTranscoder):
             raise _SlowPathError
         return {"_type_": transcoding.name, "_data_": self._prepare(transcoding.encode(obj))}
 
+    def register(self, transcoding: Transcoding) -> None:
+        """eventsourcing's registration, plus the decoding function `_restore` calls for
+        the name (`datetime.fromisoformat` itself for eventsourcing's `datetime_iso`,
+        whose `decode` only adds a type check that `_restore` has made)."""
+        super().register(transcoding)
+        direct = type(transcoding) is DatetimeAsISO
+        decoders = self.__dict__.setdefault("_decoders", {})
+        decoders[transcoding.name] = datetime.fromisoformat if direct else transcoding.decode
+
     def _restore(self, obj: Any) -> Any:
         """Bottom-up, as json's object_hook: inner objects are decoded first.
 
@@ -133,15 +146,18 @@ class OrjsonTranscoder(JSONTranscoder):
                 elif kind is float:
                     raise _SlowPathError
             return obj
+        decoders: dict[str, Callable[[str], Any]] = self.__dict__.get("_decoders", {})
         for key, value in obj.items():
             kind = type(value)
+            if kind is str or value is None:
+                continue
             if kind is dict:
                 if (
                     len(value) == 2
                     and type(data := value.get("_data_")) is str
-                    and (transcoding := self.names.get(value.get("_type_"))) is not None
+                    and (decode := decoders.get(value.get("_type_"))) is not None
                 ):
-                    obj[key] = transcoding.decode(data)  # the common case, inlined
+                    obj[key] = decode(data)  # the common case, inlined
                 else:
                     obj[key] = self._restore(value)
             elif kind is list:
