@@ -19,6 +19,7 @@ from typing import Protocol
 from sqlalchemy import Connection, Table
 
 from homecare._es.error_map import boundary, is_unreachable, translated
+from homecare._es.gc_pace import fewer_collections
 from homecare._es.log import Log, Positioned, handled_by, union_of_topics
 from homecare._es.topics import topic_of
 from homecare._sql.database import Database, is_read_only_error
@@ -31,6 +32,7 @@ __all__ = [
     "ProjectionRunner",
     "Stopped",
     "catch_up_together",
+    "fewer_collections",
     "run_page_together",
 ]
 
@@ -167,8 +169,9 @@ def catch_up_together(runners: Sequence[ProjectionRunner]) -> int:
     Raises ProjectionStoppedError naming the event a projection could not apply (D10).
     """
     processed = 0
-    while count := run_page_together(runners):
-        processed += count
+    with fewer_collections():
+        while count := run_page_together(runners):
+            processed += count
     return processed
 
 

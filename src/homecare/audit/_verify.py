@@ -10,6 +10,7 @@ from tempfile import TemporaryDirectory
 from typing import Any
 
 from homecare._es.error_map import translated
+from homecare._es.gc_pace import fewer_collections
 from homecare._es.log import handled_by, union_of_topics
 from homecare._es.runner import Projection
 from homecare._sql.database import Database
@@ -87,16 +88,17 @@ def _replay(
     """Feed each projection the log up to its live position, one page per transaction."""
     stop = max((position for _, position in projections), default=0)
     started = time.perf_counter()
-    for page in hc.log.pages(page_size=page_size, stop=stop, topics=topics):
-        events = hc.log.decoded(page)
-        with scratch.write_engine.begin() as conn:
-            for projection, position in projections:
-                handled = getattr(projection, "topics", ())
-                mine = handled_by(events, handled, upto=position)
-                if mine:
-                    projection.process(conn, mine)
-        if progress is not None:
-            progress(VerifyProgress(page[-1].id, stop, time.perf_counter() - started))
+    with fewer_collections():
+        for page in hc.log.pages(page_size=page_size, stop=stop, topics=topics):
+            events = hc.log.decoded(page)
+            with scratch.write_engine.begin() as conn:
+                for projection, position in projections:
+                    handled = getattr(projection, "topics", ())
+                    mine = handled_by(events, handled, upto=position)
+                    if mine:
+                        projection.process(conn, mine)
+            if progress is not None:
+                progress(VerifyProgress(page[-1].id, stop, time.perf_counter() - started))
     if progress is not None:
         progress(VerifyProgress(stop, stop, time.perf_counter() - started))
     return stop
