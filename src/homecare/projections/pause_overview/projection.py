@@ -1,16 +1,16 @@
 """Writing the pause overview (R9, R12): events to rows, one page at a time (D6).
 
 `process` gets one page of events inside the runner's transaction, loads the
-rows that page touches in one SELECT, applies the events in memory (dispatch
-per event type), and writes with one bulk INSERT and one bulk UPDATE per
-table. Nothing is ever deleted (R13). The effective period (D5) comes from
+rows that page touches in one SELECT, applies the events in memory (one
+handler per event type, looked up in a dict: the runner hands it only the
+types it handles, `topics`), and writes with one bulk INSERT and one bulk
+UPDATE per table. Nothing is ever deleted (R13). The effective period (D5) comes from
 `homecare.domain.pause.effective_period`, the function the aggregate uses.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from functools import singledispatchmethod
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventsourcing.domain import DomainEventProtocol
@@ -64,21 +64,18 @@ class PauseOverview(PauseQueries):
         """Apply one page of events in log order; the runner commits it with the position."""
         page = _Page(conn)
         page.pauses.prefetch(
-            e.originator_id for _, e in events if isinstance(e, Pause.Changed | Pause.Cancelled)
+            e.originator_id for _, e in events if type(e) in (Pause.Changed, Pause.Cancelled)
         )
+        handlers = _HANDLERS
         for _, event in events:
-            self._apply(event, page)
+            handler = handlers.get(type(event))
+            if handler is not None:  # every other event: nothing to show
+                handler(self, event, page)
         page.flush()
 
-    @singledispatchmethod
-    def _apply(self, event: object, page: _Page) -> None:
-        """Every other event: nothing to show (the runner still moves the position)."""
-
-    @_apply.register
     def _registered(self, event: Customer.Registered, page: _Page) -> None:
         page.customers.add({"customer_id": event.originator_id, "organisation": event.organisation})
 
-    @_apply.register
     def _culled(self, event: Culling.Recorded, page: _Page) -> None:
         """R16: a culled customer's reason texts become the culled marker. Their
         organisation is the provider's unit, not theirs: kept (docs/privacy.md)."""
@@ -93,7 +90,6 @@ class PauseOverview(PauseQueries):
                 row["reason_text"] = self._sealed(CULLED.text)
                 page.pauses.changed(row)
 
-    @_apply.register
     def _created(self, event: Pause.Created, page: _Page) -> None:
         row: dict[str, Any] = {
             "pause_id": event.originator_id,
@@ -114,7 +110,6 @@ class PauseOverview(PauseQueries):
         _set_effective(row)
         page.pauses.add(row)
 
-    @_apply.register
     def _changed(self, event: Pause.Changed, page: _Page) -> None:
         row = page.pauses.get(event.originator_id)
         if row is None:  # only if the overview's rows were removed by hand; nothing to update
@@ -131,7 +126,6 @@ class PauseOverview(PauseQueries):
         _set_effective(row)
         page.pauses.changed(row)
 
-    @_apply.register
     def _cancelled(self, event: Pause.Cancelled, page: _Page) -> None:
         row = page.pauses.get(event.originator_id)
         if row is None:
@@ -145,10 +139,19 @@ class PauseOverview(PauseQueries):
         _set_effective(row)
         page.pauses.changed(row)
 
-    topics: tuple[str, ...] = tuple(
-        sorted(topic_of(kind) for kind in _apply.dispatcher.registry if kind is not object)
-    )
-    """The event topics handled above: the runner reads only these from the log."""
+    topics: tuple[str, ...] = ()  # set below, from the handlers
+
+
+_Handler = Callable[[PauseOverview, Any, _Page], None]
+_HANDLERS: dict[type, _Handler] = {
+    Customer.Registered: PauseOverview._registered,
+    Culling.Recorded: PauseOverview._culled,
+    Pause.Created: PauseOverview._created,
+    Pause.Changed: PauseOverview._changed,
+    Pause.Cancelled: PauseOverview._cancelled,
+}
+PauseOverview.topics = tuple(sorted(topic_of(kind) for kind in _HANDLERS))
+"""The event topics handled above: the runner reads only these from the log."""
 
 
 def _set_effective(row: dict[str, Any]) -> None:
