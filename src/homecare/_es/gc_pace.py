@@ -24,13 +24,17 @@ def fewer_collections() -> Iterator[None]:
 
     Why: pages allocate millions of short-lived containers (rows, events, states),
     each 700 of which start a collection by default; measured, the collections were
-    about a sixth of a replay's CPU time. Nested and concurrent uses share one
-    setting; the thresholds in force before the first are restored after the last.
+    about a sixth of a replay's CPU time. Thresholds (50,000, 2, 2): young collections
+    70 times rarer, while a full one is still considered every 200,000 allocations
+    (default: 70,000), since garbage in reference cycles waits for it and the resident
+    size grows meanwhile (docs/benchmarks.md, memory along a replay). Nested and
+    concurrent uses share one setting; the thresholds in force before the first are
+    restored after the last.
     """
     with _Collections.lock:
         if _Collections.users == 0:
             _Collections.saved = gc.get_threshold()
-            gc.set_threshold(50_000, 20, 100)
+            gc.set_threshold(50_000, 2, 2)
         _Collections.users += 1
     try:
         yield
