@@ -228,3 +228,27 @@ def test_the_message_id_is_the_uuid5_it_always_was(
     """D3: a replay gives every item the id the live run gave it."""
     name = f"homecare:message:{originator}:{version}:{index}"
     assert message_id_for(originator, version, index) == uuid5(NAMESPACE_URL, name)
+
+
+def test_a_page_of_the_buffer_leaves_no_cyclic_garbage(tmp_path: Any) -> None:
+    """Issue 16 (memory flat): a page's working set is freed when the page ends, not
+    at the collector's next full pass (its items hold the page's bound methods)."""
+    import gc
+
+    from homecare.outbox.city import PageCity
+    from homecare.outbox.items import PageItems
+    from homecare.outbox.page import Page
+    from tests.conftest import init_sqlite
+
+    with connect(init_sqlite(tmp_path / "h.db")) as hc:
+        run_demo(hc, customers=3, days=2, seed=5, drain=False)
+        gc.collect()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            _rebuild_in_place(hc, lean=True)
+            gc.collect()
+            left = [o for o in gc.garbage if isinstance(o, Page | PageItems | PageCity)]
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+    assert left == []

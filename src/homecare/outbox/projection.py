@@ -54,9 +54,12 @@ class BufferProjection:
     ) -> None:
         """Apply one page of `(log position, event)` pairs in order, in `conn`'s transaction."""
         page = Page(conn, self.sealer, self.format, lean=self.lean)
-        page.prefetch([event for _, event in events])
-        for position, event in events:
-            handler = HANDLERS.get(type(event))
-            if handler is not None:
-                handler(page, position, event)
-        page.flush()
+        try:
+            page.prefetch([event for _, event in events])
+            for position, event in events:
+                handler = HANDLERS.get(type(event))
+                if handler is not None:
+                    handler(page, position, event)
+            page.flush()
+        finally:
+            page.close()
