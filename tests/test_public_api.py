@@ -102,6 +102,7 @@ INTENDED = {
     "InvalidCursorError",
     "InvalidLimitError",
     "PersonalDataInAccessLogError",
+    "PersonalDataInActorError",
     "NotFoundError",
     "RuleViolationError",
     "PauseCancelledError",

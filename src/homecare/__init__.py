@@ -78,6 +78,7 @@ from homecare.errors import (
     PauseCancelledError as PauseCancelledError,
     PauseUnchangedError as PauseUnchangedError,
     PersonalDataInAccessLogError as PersonalDataInAccessLogError,
+    PersonalDataInActorError as PersonalDataInActorError,
     ProjectionBusyError as ProjectionBusyError,
     ProjectionStoppedError as ProjectionStoppedError,
     RuleViolationError as RuleViolationError,

@@ -6,6 +6,7 @@
     │   ├── InvalidPeriodError          an end that is not after its start
     │   ├── TimeWentBackwardsError      D11: dated before the record's last event
     │   ├── PersonalDataInAccessLogError R17: a reader or purpose shaped like a personnummer
+    │   ├── PersonalDataInActorError    D1, D8: an actor shaped like a personnummer
     │   ├── InvalidCursorError          a malformed or unknown buffer cursor (D3)
     │   │   └── CursorHistoryError      a cursor of another history, e.g. before a restore (D10)
     │   └── InvalidLimitError           a fetch limit outside 1..500 (R3)
@@ -58,6 +59,7 @@ __all__ = [
     "PauseCancelledError",
     "PauseUnchangedError",
     "PersonalDataInAccessLogError",
+    "PersonalDataInActorError",
     "ProjectionBusyError",
     "ProjectionStoppedError",
     "RuleViolationError",
@@ -102,6 +104,14 @@ class PersonalDataInAccessLogError(InvalidInputError):
     samordningsnummer; the access log holds no personal data."""
 
     code = "personal_data_in_access_log"
+
+
+class PersonalDataInActorError(InvalidInputError):
+    """D1, D8: an actor (who made a change, stored in the clear in every event) holding
+    a digit run shaped like a personnummer or samordningsnummer; name people by a
+    user name or initials instead."""
+
+    code = "personal_data_in_actor"
 
 
 class TimeWentBackwardsError(InvalidInputError):

@@ -22,7 +22,7 @@ from homecare.domain import (
     Staff,
     WorkShift,
 )
-from homecare.errors import InvalidInputError
+from homecare.errors import InvalidInputError, PersonalDataInActorError
 from tests.domain.pnr import VALID, VALID_STAFF
 
 T0 = datetime(2001, 1, 1, 9, 0, tzinfo=UTC)  # far from today: no clock can produce it
@@ -138,3 +138,30 @@ def test_D1_every_command_rejects_a_naive_time_or_a_missing_actor(
 ) -> None:
     with pytest.raises(InvalidInputError):
         run(command, actor, at)
+
+
+@pytest.mark.parametrize("command", ["WorkShift.open", "WorkShift.add", "attach_pause"])
+@pytest.mark.parametrize(
+    "actor",
+    [
+        "19121212-1212",
+        "121212-1212",
+        "eva 19121212 1212",
+        "\uff11\uff19\uff11\uff12\uff11\uff12\uff11\uff12-\uff11\uff12\uff11\uff12",
+    ],
+)
+def test_D1_D8_every_command_refuses_an_actor_shaped_like_a_personnummer(
+    command: str, actor: str
+) -> None:
+    """The actor is kept in the clear in every event: a personnummer-shaped one (any
+    digits, spaces anywhere; valid or not) is refused where every actor is checked."""
+    with pytest.raises(PersonalDataInActorError) as error:
+        run(command, actor, T0)
+    assert error.value.code == "personal_data_in_actor"
+    assert "1212" not in str(error.value)  # the message never repeats the number
+
+
+@pytest.mark.parametrize("actor", ["eva", "user-12", "ssk 2026-03", "id 1234567"])
+def test_D1_an_actor_with_other_digits_is_kept(actor: str) -> None:
+    contract = Contract.open(customer_id=uuid4(), actor=actor, at=T0)
+    assert contract.collect_events()[0].actor == actor  # type: ignore[attr-defined]

@@ -20,6 +20,9 @@ rewritten. A destroyed key must not be found by reading the raw files.
   versions such a snapshot could see), then `VACUUM FULL table`, which writes
   the table anew and drops the file holding dead versions (needs the table's
   owner). False, with a warning, when either could not be done: run it again.
+- `scrub_tables(database, tables, after=mark) -> bool`: `scrub` for several
+  tables at once (a cull: the key table and every projected table), waiting
+  once, not once per table, and warning once.
   Not reached by either: the server's own write-ahead log, its archives and
   backups (docs/privacy.md).
 """
@@ -34,10 +37,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from homecare._sql.database import Database
 
-__all__ = ["mark", "scrub", "secure_delete"]
+__all__ = ["WAIT", "mark", "scrub", "scrub_tables", "secure_delete"]
 
 logger = logging.getLogger("homecare.privacy")
 
+WAIT = 30.0
+"""Seconds a PostgreSQL scrub waits for the transactions older than the cull to end."""
 _TRIES = 5
 _PAUSE = 0.05  # seconds between checkpoint tries
 # Whether a transaction that could still see what `after` deleted may run: one of
@@ -63,10 +68,18 @@ def mark(database: Database, conn: Connection) -> int | None:
     return int(conn.execute(text("SELECT pg_current_xact_id()::text")).scalar_one())
 
 
-def scrub(database: Database, table: str, after: int | None = None, wait: float = 30.0) -> bool:
+def scrub(
+    database: Database, table: str, after: int | None = None, wait: float | None = None
+) -> bool:
+    return scrub_tables(database, [table], after, wait)
+
+
+def scrub_tables(
+    database: Database, tables: list[str], after: int | None = None, wait: float | None = None
+) -> bool:
     if database.is_sqlite:
         return _checkpoint(database)
-    return _vacuum_full(database, table, after, wait)
+    return _vacuum_full(database, tables, after, WAIT if wait is None else wait)
 
 
 def _checkpoint(database: Database) -> bool:
@@ -84,13 +97,14 @@ def _checkpoint(database: Database) -> bool:
     return False
 
 
-def _vacuum_full(database: Database, table: str, after: int | None, wait: float) -> bool:
+def _vacuum_full(database: Database, tables: list[str], after: int | None, wait: float) -> bool:
     try:
         with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             clear = after is None or _no_older_transaction(conn, after, wait)
-            conn.execute(text(f'VACUUM FULL "{table}"'))
+            for table in tables:
+                conn.execute(text(f'VACUUM FULL "{table}"'))
     except SQLAlchemyError as error:
-        logger.warning("VACUUM FULL %s failed (%s): run it as the table's owner", table, error)
+        logger.warning("VACUUM FULL failed (%s): run it as the tables' owner", error)
         return False
     if not clear:
         logger.warning("a transaction older than the cull kept the deleted key: cull again")

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 
 from homecare._es.runner import ProjectionRunner
 from homecare._sql.database import Database
-from homecare._sql.scrub import mark, scrub
+from homecare._sql.scrub import mark, scrub_tables
 from homecare._sql.subject_keys import SubjectKeys, subject_keys
 from homecare.application.culling import CullingCommands
 from homecare.domain.culling import CullingReason
@@ -95,7 +95,8 @@ class Culler:
             at=at,
         )
         record = done.culling
-        destroyed = self._keys.cull(record.subject_id, kind=record.subject_kind)
+        with self._database.write_engine.begin() as conn:  # scrubbed below, once per run
+            destroyed = self._keys.cull(record.subject_id, conn=conn, kind=record.subject_kind)
         self._app.forget_decoded()  # kept aggregates hold the subject's opened fields
         projected = self.project(catch_up)
         scrubbed = projected and (self.scrub() if scrub_after else True)
@@ -127,13 +128,15 @@ class Culler:
 
     def scrub(self) -> bool:
         """No overwritten personal data left on disk: the key table and every projected
-        table (module doc); False when it could not finish (run it again)."""
+        table (module doc); False when it could not finish (run it again). The only
+        scrub of a cull or a batch: the key is destroyed in a transaction of the
+        Culler's own, so `SubjectKeys.cull` does not scrub (or wait) on its own."""
         if self._database.is_sqlite:
-            return scrub(self._database, subject_keys.name)
+            return scrub_tables(self._database, [subject_keys.name])
         with self._database.write_engine.begin() as conn:
             after = mark(self._database, conn)
         names = [
             subject_keys.name,
             *(table.name for r in self._runners() for table in r.projection.tables),
         ]
-        return all([scrub(self._database, name, after) for name in names])
+        return scrub_tables(self._database, names, after)  # one wait, one warning

@@ -77,10 +77,32 @@ def reading(ctx: typer.Context, hc: Homecare, what: str) -> Iterator[Reading]:
         yield read
 
 
-def who(ctx: typer.Context, command: str) -> tuple[str, str]:
-    """The reader and the purpose of a command's reads (R17; see `reading`)."""
+def who(
+    ctx: typer.Context,
+    command: str,
+    *,
+    reader: str | None = None,
+    purpose: str | None = None,
+    default_purpose: str | None = None,
+) -> tuple[str, str]:
+    """The reader and the purpose of a command's reads (R17; see `reading`): the one
+    place every command takes them from. The global `--reader`/`--purpose`; a command's
+    own option of the same name (`privacy export`) is the same choice given later: both
+    given and different is InvalidInputError (neither silently wins). Defaults: the
+    operating-system user, and `default_purpose` or "homecare COMMAND"."""
     state = ctx.obj if isinstance(ctx.obj, State) else State(None)
-    return state.reader or _os_user(), state.purpose or f"homecare {command}"
+    chosen_reader = _one("--reader", state.reader, reader)
+    chosen_purpose = _one("--purpose", state.purpose, purpose)
+    return chosen_reader or _os_user(), chosen_purpose or default_purpose or f"homecare {command}"
+
+
+def _one(option: str, before: str | None, after: str | None) -> str | None:
+    if before is not None and after is not None and before != after:
+        raise InvalidInputError(
+            f"{option} was given twice with different values (before and after the "
+            f"command): give it once (R17: one reader and one purpose per read)."
+        )
+    return after if after is not None else before
 
 
 def noted(read: Reading, rows: _T) -> _T:

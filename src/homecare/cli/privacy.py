@@ -21,6 +21,8 @@ from homecare.application.shredding import CullResult
 from homecare.bootstrap import Homecare
 from homecare.cli import privacy_subjects as subjects
 from homecare.cli.output import JsonOption, console, emit_json, local_time, store, table
+from homecare.cli.privacy_scrub import culled as scrubbed_as
+from homecare.cli.privacy_scrub import scrub_notes, warn_unscrubbed
 from homecare.domain.common import stockholm_day
 from homecare.domain.month import Month
 from homecare.errors import InvalidInputError, RuleViolationError
@@ -153,7 +155,7 @@ def cull(
         )
     if not dry_run and not actor.strip():
         raise InvalidInputError("Give --actor: who culls is recorded (D1).")
-    with store(ctx, catch_up=False) as hc:
+    with store(ctx, catch_up=False) as hc, scrub_notes():
         if chosen is not None:
             found = subjects.subject(hc, chosen[0], chosen[1], chosen[1].value)
             if dry_run:
@@ -170,15 +172,10 @@ def cull(
                         scrub=False)
                 for d in due
             ]  # fmt: skip
-            if results and not hc.scrub():
-                typer.echo(SCRUB_WARNING, err=True)
-    _show_culled(results, as_json)
+            results = scrubbed_as(results, not results or hc.scrub())
+        _show_culled(results, as_json)
 
 
-SCRUB_WARNING = (
-    "homecare: warning: the culled data could not be scrubbed from disk yet (a reader or an "
-    "old transaction held it): run the cull again."
-)
 POLICY_OFF = (
     "The retention policy is off (HOMECARE_RETENTION_YEARS is not set): nothing is due (R16). "
     "`homecare privacy cull --customer ID` culls one customer on demand."
@@ -196,6 +193,12 @@ def _due(hc: Homecare, now: datetime, *, dry_run: bool) -> list[DueSubject] | No
 
 
 def _show_due(due: list[DueSubject] | None, as_json: bool) -> None:
+    """The subjects due; with the policy off (None) its note, and with `--json` the
+    JSON of nobody due (`[]`) on stdout and the note as a warning line on stderr."""
+    if due is None and as_json:
+        emit_json([])
+        typer.echo(f"homecare: warning: {POLICY_OFF}", err=True)
+        return
     if due is None:
         console().print(POLICY_OFF)
         return
@@ -237,8 +240,7 @@ def _show_culled(results: list[CullResult], as_json: bool) -> None:
              for r in results),
         )
     )  # fmt: skip
-    if not all(r.scrubbed for r in results):
-        typer.echo(SCRUB_WARNING, err=True)
+    warn_unscrubbed(results)
 
 
 @app.command("cull-again")
@@ -256,11 +258,10 @@ def cull_again(
     if not actor.strip():
         raise InvalidInputError("Give --actor: who culls is recorded (D1).")
     now = datetime.now(UTC)
-    with store(ctx, catch_up=False) as hc:
+    with store(ctx, catch_up=False) as hc, scrub_notes():
         results = [
             hc.cull(s.id, kind=s.kind, reason="restore", actor=actor, at=now, scrub=False)
             for s in subjects.cull_again_due(hc, wanted)
         ]
-        if results and not hc.scrub():
-            typer.echo(SCRUB_WARNING, err=True)
-    _show_culled(results, as_json)
+        results = scrubbed_as(results, not results or hc.scrub())
+        _show_culled(results, as_json)

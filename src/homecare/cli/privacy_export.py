@@ -1,16 +1,17 @@
 """`homecare privacy export --customer ID [--out FILE]`: everything stored about a
 customer as JSON (GDPR art. 15; `homecare.privacy.export`, docs/privacy.md).
 
-The export is recorded in the access log (what `export`, channel `cli`, reader
-`--reader` or the operating-system user). Written to FILE (created, mode 0600:
-it holds the full personnummer) or stdout. The customer is resolved first
+The export is recorded in the access log (what `export`, channel `cli`; the
+reader and purpose as for every command, `homecare.cli.output.who`: the global
+`--reader`/`--purpose`, or this command's own, the same choice given after the
+command; the purpose defaults to "art. 15 request: export"). Written to FILE
+(created, mode 0600: it holds the full personnummer) or stdout. The customer is resolved first
 (`homecare.privacy.resolve_subject`: another kind's id or an unknown one is
 `not_found`), and a FILE in no folder is refused before anything is read.
 """
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 from pathlib import Path
@@ -18,11 +19,14 @@ from typing import Annotated
 
 import typer
 
-from homecare.cli.output import parse_uuid, store
+from homecare.cli.output import parse_uuid, store, who
 from homecare.errors import InvalidInputError
 from homecare.privacy import Channel, export
 
-__all__ = ["export_command"]
+__all__ = ["EXPORT_PURPOSE", "export_command"]
+
+EXPORT_PURPOSE = "art. 15 request: export"
+"""The export's purpose in the access log when neither --purpose is given."""
 
 
 def export_command(
@@ -33,22 +37,29 @@ def export_command(
     ] = None,
     reader: Annotated[
         str | None,
-        typer.Option("--reader", help="Who exports, for the access log (default: your user)."),
+        typer.Option("--reader", help="As the global --reader (giving both differently: error)."),
     ] = None,
     purpose: Annotated[
-        str, typer.Option("--purpose", help="Why, for the access log.")
-    ] = "art. 15 request: export",
+        str | None,
+        typer.Option(
+            "--purpose",
+            help="As the global --purpose (default: 'art. 15 request: export').",
+        ),
+    ] = None,
 ) -> None:
     """GDPR art. 15: everything stored about a customer, as JSON (events opened, read-model
     and buffer rows, access-log entries, key status); recorded in the access log."""
     customer_id = parse_uuid(customer, "customer")
+    reader, purpose = who(
+        ctx, "privacy export", reader=reader, purpose=purpose, default_purpose=EXPORT_PURPOSE
+    )
     if out is not None and (out.is_dir() or not out.absolute().parent.is_dir()):
         raise _unwritable(out, "no such folder, or a folder itself")
     with store(ctx) as hc:
         found = export(
             hc,
             customer_id,
-            reader=reader or getpass.getuser(),
+            reader=reader,
             purpose=purpose,
             channel=Channel.CLI,
         )

@@ -88,10 +88,19 @@ def _state(culled_at: datetime | None, finished: bool) -> tuple[str, str]:
 
 def read_register(path: Path) -> list[tuple[UUID, SubjectKind]]:
     """The (id, kind) pairs of a register (`privacy culled --json`), in order;
-    InvalidInputError naming the first entry that is not one."""
+    InvalidInputError for a missing or unreadable file (saying which), one not JSON,
+    and naming the first entry that is not one."""
     try:
-        entries: Any = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise _not_a_register(path, "no such file") from None
+    except OSError as error:
+        raise _not_a_register(path, f"it cannot be read ({error.strerror or 'error'})") from None
+    except ValueError:  # not UTF-8
+        raise _not_a_register(path, "it cannot be read as JSON") from None
+    try:
+        entries: Any = json.loads(text)
+    except (ValueError, RecursionError):
         raise _not_a_register(path, "it cannot be read as JSON") from None
     if not isinstance(entries, list):
         raise _not_a_register(path, "it is not a list")

@@ -13,7 +13,8 @@ from typing import Final, TypedDict, TypeVar
 from zoneinfo import ZoneInfo
 
 from homecare.domain.fields import ACTOR_MAX, FIRST_DAY, LAST_DAY, require_text
-from homecare.errors import InvalidInputError, InvalidPeriodError
+from homecare.domain.identity import holds_identity_number
+from homecare.errors import InvalidInputError, InvalidPeriodError, PersonalDataInActorError
 
 __all__ = [
     "EARLIEST",
@@ -107,10 +108,22 @@ def require_period(
 
 
 def require_actor(actor: object) -> str:
-    """Who made the change (D1): text, at most ACTOR_MAX characters, stripped."""
+    """Who made the change (D1): text, at most ACTOR_MAX characters, stripped.
+
+    The actor is stored in the clear in every event, so one shaped like a
+    personnummer or samordningsnummer is PersonalDataInActorError (D8; the shape
+    of `homecare.domain.identity.holds_identity_number`, as the access log's R17).
+    Every command's actor passes here (through `stamp`), whatever the entry point.
+    """
     if actor is None or (isinstance(actor, str) and not actor.strip()):
         raise InvalidInputError("Every change must name who made it (actor).")
-    return require_text(actor, "actor", ACTOR_MAX)
+    text = require_text(actor, "actor", ACTOR_MAX)
+    if holds_identity_number(text):
+        raise PersonalDataInActorError(
+            "The actor holds a number shaped like a personnummer, which every event would "
+            "keep in the clear (D8): name who made the change by a user name or initials."
+        )
+    return text
 
 
 class Stamp(TypedDict):
