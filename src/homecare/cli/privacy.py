@@ -228,8 +228,10 @@ def _due_json(d: DueSubject) -> dict[str, Any]:
 
 
 def _show_culled(results: list[CullResult], as_json: bool) -> None:
+    """The results (JSON or a table), then one warning line if a scrub did not finish."""
     if as_json:
         emit_json(results)
+        warn_unscrubbed(results)
         return
     console().print(
         table(

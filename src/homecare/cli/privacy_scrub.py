@@ -65,7 +65,7 @@ def culled(results: list[CullResult], scrubbed: bool) -> list[CullResult]:
 
 def warn_unscrubbed(results: list[CullResult]) -> None:
     """One warning line on stderr when a result is not scrubbed (why, when the scrub
-    said), nothing otherwise."""
+    said; called within `scrub_notes()`), nothing otherwise."""
     if all(r.scrubbed for r in results):
         return
     why = _notes[-1].messages[-1] if _notes and _notes[-1].messages else None
