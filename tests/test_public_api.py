@@ -255,7 +255,11 @@ def test_every_library_error_while_projecting_is_translated(
 ) -> None:
     """Projection reads only: whatever failed, it is the store that failed."""
     register(hc)
+    # both readers of the log: eventsourcing's, and the lean one on the driver
+    # (homecare._es.log_rows) that catch-up uses by default (issue 16)
     monkeypatch.setattr(hc.app.recorder, "select_notifications", raising(error))
+    assert hc.log._read is not None
+    monkeypatch.setattr(hc.log, "_read", raising(error))
     with pytest.raises(StorageError):
         hc.catch_up()
 
