@@ -28,6 +28,7 @@ from babel.units import format_unit
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from homecare.domain.citydays import STOCKHOLM
+from homecare.domain.privacy import CULLED, is_culled
 
 __all__ = ["DEFAULT", "LANGUAGES", "LANG_COOKIE", "choose_language", "environment", "translations"]
 
@@ -76,6 +77,8 @@ def environment(language: str) -> Environment:
     env.filters["day"] = lambda d: _day(d, language)
     env.filters["local"] = lambda t: _local(t, language)
     env.filters["duration"] = lambda d: _duration(d, language)
+    env.tests["culled"] = is_culled  # R16: the marker; _macros.html `personal` shows it
+    env.tests["culled_text"] = lambda text: text == CULLED.text  # a culled pause reason text
     return env
 
 

@@ -22,6 +22,7 @@ from homecare.domain.customer import Customer, Decision
 from homecare.domain.identity import PersonalIdentityNumber, mask
 from homecare.domain.month import Month
 from homecare.domain.payment_run import FIRST_YEAR, LAST_YEAR
+from homecare.domain.privacy import CULLED, Culled
 from homecare.domain.staff import Staff
 from homecare.outbox.month_report import MonthReport
 from homecare.outbox.reconcile import DayRange
@@ -183,17 +184,33 @@ def calendars(
 
 @dataclass(frozen=True)
 class Person:
-    """A name and personnummer as shown: in full only for a viewer allowed personal data."""
+    """A name and personnummer as shown: in full only for a viewer allowed personal data.
+    A culled field is `CULLED` (R16), which the templates show as "culled"/"gallrad"."""
 
-    name: str | None
-    personnummer: str | None
+    name: str | Culled | None
+    personnummer: str | Culled | None
     unmasked: bool
 
 
-def _person(name: str, number: PersonalIdentityNumber | None, personal: bool) -> Person:
+def _person(
+    name: str, number: PersonalIdentityNumber | None, personal: bool, culled: bool
+) -> Person:
+    """R16: `culled` (the subject's key is destroyed) turns its fields into the marker."""
+    shown_number: str | Culled | None = None
+    if number is not None:
+        shown_number = (
+            CULLED if number.is_culled else (number.value if personal else mask(number.value))
+        )
     if personal:
-        return Person(name, number.value if number else None, True)
-    return Person(None, mask(number.value) if number else None, False)
+        return Person(CULLED if culled else name, shown_number, True)
+    return Person(None, shown_number, False)
+
+
+def _culled(hc: Homecare, subject_id: UUID, number: PersonalIdentityNumber | None) -> bool:
+    """A culled number is exact; without one, the register of cullings says (R16)."""
+    if number is not None:
+        return number.is_culled
+    return any(s.subject_id == subject_id for s in hc.subject_keys.culled())
 
 
 @dataclass(frozen=True)
@@ -234,7 +251,12 @@ def customer_page(
     return CustomerPage(
         customer_id=customer_id,
         organisation=customer.organisation,
-        person=_person(customer.name, customer.personnummer, personal),
+        person=_person(
+            customer.name,
+            customer.personnummer,
+            personal,
+            _culled(hc, customer_id, customer.personnummer),
+        ),
         decisions=sorted(customer.decisions, key=lambda d: d.valid_from),
         visits=visits,
         held=held,
@@ -258,7 +280,9 @@ def staff_page(hc: Homecare, read: Reading, staff_id: UUID, *, personal: bool) -
     staff = read.get(Staff, staff_id)
     return StaffPage(
         staff_id=staff_id,
-        person=_person(staff.name, staff.personnummer, personal),
+        person=_person(
+            staff.name, staff.personnummer, personal, _culled(hc, staff_id, staff.personnummer)
+        ),
         has_personnummer=staff.personnummer is not None,
         sd_number=staff.sd_number,
         held=_held_items(hc, lambda item: item.staff_id == staff_id),
