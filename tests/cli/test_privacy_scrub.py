@@ -117,3 +117,56 @@ def test_R16_a_batch_scrubs_once_and_its_json_agrees(
     cli.ok("privacy", "cull", "--yes", "--actor", "eva")  # nothing due any more
     assert counted["keys"] == 0
     assert register
+
+
+@contextmanager
+def _reader_of_a_table(url: str) -> Iterator[None]:
+    """A transaction elsewhere that has read a projected table and stays open (an
+    operator's report left idle in its transaction): it holds SQLite's WAL, and on
+    PostgreSQL a lock VACUUM FULL would queue behind, and every later reader after it."""
+    if url.startswith("sqlite"):
+        with _held_reader(url):
+            yield
+        return
+    engine = create_engine(url, isolation_level="REPEATABLE READ")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT count(*) FROM homecare_buffer_items")).scalar_one()
+            yield
+            conn.rollback()
+    finally:
+        engine.dispose()
+
+
+def test_R16_a_cull_gives_up_on_the_scrub_instead_of_stalling_behind_a_reader(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by review: PostgreSQL's VACUUM FULL waited for the reader's lock for as long
+    as it stayed open (and the city's fetch queued behind it); SQLite's checkpoint waited
+    the store's 30 s busy timeout per try (five tries). Now: no VACUUM FULL while an older
+    transaction runs, a 2 s lock timeout, a 1 s checkpoint wait: the cull ends while the
+    reader is still open, with scrubbed false. Liveness, not speed: the bound is generous."""
+    import threading
+
+    monkeypatch.setattr(scrub_module, "WAIT", 0.5)
+    (customer,) = _customers(store_url, 1)
+    cli = Cli(store_url)
+    results: list[Any] = []
+    with _reader_of_a_table(store_url):
+        worker = threading.Thread(
+            target=lambda: results.append(
+                cli("privacy", "cull", "--customer", customer, "--actor", "eva", "--json")
+            ),
+            daemon=True,
+        )
+        worker.start()
+        worker.join(timeout=60)
+        ended_while_held = not worker.is_alive()
+    worker.join()
+    assert ended_while_held
+    (result,) = results
+    assert result.exit_code == 0, result.stderr
+    (done,) = json.loads(result.stdout)
+    assert (done["key_destroyed"], done["scrubbed"]) == (True, False)
+    (line,) = result.stderr.splitlines()
+    assert line.count("again") == 1  # "run the cull again" once, not twice

@@ -13,13 +13,16 @@ rewritten. A destroyed key must not be found by reading the raw files.
 - `scrub(database, table, after=mark) -> bool`, after the deleting transaction
   committed: SQLite: `PRAGMA wal_checkpoint(TRUNCATE)`, the pages written back
   to the file and the WAL truncated to nothing (False when a reader held it:
-  retried a few times, then left to the next call). PostgreSQL: waits (up to
+  retried a few times, each waiting at most a second for readers, then left to the
+  next call). PostgreSQL: waits (up to
   `wait` seconds) until no transaction older than `after` runs (in this
   database, or anywhere in the cluster, since a new snapshot's horizon, VACUUM's
   own included, is the cluster's oldest running transaction; VACUUM keeps row
   versions such a snapshot could see), then `VACUUM FULL table`, which writes
   the table anew and drops the file holding dead versions (needs the table's
-  owner). False, with a warning, when either could not be done: run it again.
+  owner; its lock waited for at most 2 s, and not run at all while an older
+  transaction remains). False, with a warning, when either could not be done: run
+  it again.
 - `scrub_tables(database, tables, after=mark) -> bool`: `scrub` for several
   tables at once (a cull: the key table and every projected table), waiting
   once, not once per table, and warning once.
@@ -45,6 +48,13 @@ WAIT = 30.0
 """Seconds a PostgreSQL scrub waits for the transactions older than the cull to end."""
 _TRIES = 5
 _PAUSE = 0.05  # seconds between checkpoint tries
+_BUSY_MS = 1000
+"""SQLite: how long one checkpoint try waits for readers; writers wait behind it, so
+short (not the store's busy timeout): five tries keep a held WAL from stalling the
+city's fetch for more than a few seconds."""
+_LOCK_TIMEOUT = "2s"
+"""PostgreSQL: how long VACUUM FULL waits for its exclusive lock; every later query on
+the table queues behind a waiting VACUUM FULL, so it gives up quickly instead."""
 # Whether a transaction that could still see what `after` deleted may run: one of
 # the cluster's still running (a new snapshot's xmin, which VACUUM's own snapshot
 # would share), or one of this database's with an older snapshot or id.
@@ -89,26 +99,38 @@ def _checkpoint(database: Database) -> bool:
             # only through SQLAlchemy's autobegin, so use the driver connection directly.
             raw = conn.connection.dbapi_connection
             assert raw is not None
-            busy, _log, _done = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            (kept,) = raw.execute("PRAGMA busy_timeout").fetchone()
+            raw.execute(f"PRAGMA busy_timeout={_BUSY_MS}")
+            try:
+                busy, _log, _done = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                raw.execute(f"PRAGMA busy_timeout={int(kept)}")
         if busy == 0:
             return True
         time.sleep(_PAUSE * (attempt + 1))
-    logger.warning("the WAL could not be truncated (a reader held it): run the cull again")
+    logger.warning("the WAL could not be truncated: a reader held it")
     return False
 
 
 def _vacuum_full(database: Database, tables: list[str], after: int | None, wait: float) -> bool:
     try:
         with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            clear = after is None or _no_older_transaction(conn, after, wait)
+            if after is not None and not _no_older_transaction(conn, after, wait):
+                # VACUUM FULL could not drop what that transaction can still see, and
+                # would queue every reader of the table behind its lock meanwhile
+                logger.warning("a transaction older than the cull kept the deleted key")
+                return False
+            conn.execute(text(f"SET lock_timeout = '{_LOCK_TIMEOUT}'"))
             for table in tables:
                 conn.execute(text(f'VACUUM FULL "{table}"'))
     except SQLAlchemyError as error:
-        logger.warning("VACUUM FULL failed (%s): run it as the tables' owner", error)
+        logger.warning(
+            "VACUUM FULL could not run (a transaction holding a table, or not the "
+            "tables' owner): %s",
+            str(error.orig if hasattr(error, "orig") else error).splitlines()[0],
+        )
         return False
-    if not clear:
-        logger.warning("a transaction older than the cull kept the deleted key: cull again")
-    return clear
+    return True
 
 
 def _no_older_transaction(conn: Connection, after: int, wait: float) -> bool:
