@@ -8,7 +8,6 @@ from pathlib import Path
 from uuid import uuid4
 
 from homecare.bootstrap import connect
-from homecare.cli.month import EXIT_AT_RISK
 from tests.cli.conftest import Cli, assert_one_line_error
 from tests.conftest import init_sqlite
 from tests.scenario import Scenario
@@ -127,6 +126,7 @@ def test_served_culled_acknowledged_is_delivered_and_reconcile_runs(tmp_path: Pa
         shown = cli(
             "pauses", "reconcile", "--month", "2026-04", "--now", "2026-06-01T00:00", *extra
         )
-        assert shown.exit_code == EXIT_AT_RISK, shown.stdout  # the pause's days: not sent
+        # the pause's days are never sent (R16): shown, but nothing to act on (review)
+        assert shown.exit_code == 0, shown.stdout
         assert "cause withdrawn (1 messages withdrawn)" in shown.stdout
         assert "[withdrawn]" not in shown.stdout  # the pause has not ended: not inactivated

@@ -189,7 +189,9 @@ def reconcile(
 ) -> None:
     """R12: per customer, the whole days the city holds (the pause messages it has fetched)
     beside the days the pauses imply, every difference with its cause; the inactivated
-    pauses with the messages sent for each. Exits 3 when there is a difference."""
+    pauses with the messages sent for each. Exits 3 when there is a difference to act
+    on; one whose cause is `withdrawn` (R16: its customer was culled) is shown but is
+    not one, since nothing will ever send it."""
     customer_id = parse_uuid(customer, "customer") if customer else None
     year, number = parse_month(month) if month else (None, None)
     instant = parse_instant(now, "--now time") if now else datetime.now(UTC)
@@ -212,7 +214,7 @@ def reconcile(
             "no differences" if not result.differences else f"{result.differences} differences"
         )
         out.print(f"{len(result.customers)} customers reconciled: {verdict}.")
-    if result.differences:
+    if any(d.cause != "withdrawn" for c in result.customers for d in c.differences):
         raise typer.Exit(EXIT_AT_RISK)
 
 
