@@ -16,15 +16,15 @@ another kind gets no reader (None): the log then uses `select_notifications`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+import sys
+from collections.abc import Callable
+from typing import Any
 from uuid import UUID, SafeUUID
 
 from eventsourcing.persistence import ApplicationRecorder
-from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
-from psycopg.rows import tuple_row
-from psycopg.sql import SQL, Identifier
+
+from homecare._es.log_row import Reader, Row
 
 __all__ = ["Reader", "Row", "reader_for", "uuid_of"]
 
@@ -35,26 +35,16 @@ _set = object.__setattr__
 _new_tuple = tuple.__new__
 
 
-class Row(NamedTuple):
-    """A stored event as the log holds it (the fields of eventsourcing's `Notification`)."""
-
-    id: int
-    originator_id: UUID
-    originator_version: int
-    topic: str
-    state: bytes
-
-
-Reader = Callable[[int, int, "int | None", tuple[str, ...]], list[Row]]
-"""(after, limit, stop or None, topics) -> at most `limit` rows after `after`, in order."""
-
-
 def reader_for(recorder: ApplicationRecorder) -> Reader | None:
     """The plain reader of `recorder`'s table; None for a recorder of another kind."""
     if isinstance(recorder, SQLiteApplicationRecorder):
         return _SQLiteReader(recorder).read
-    if isinstance(recorder, PostgresApplicationRecorder):
-        return _PostgresReader(recorder).read
+    # a PostgreSQL recorder exists only once eventsourcing.postgres was imported; not
+    # importing it before keeps `import homecare` free of psycopg and libpq (SQLite only)
+    if "eventsourcing.postgres" in sys.modules:
+        from homecare._es.log_rows_pg import postgres_reader
+
+        return postgres_reader(recorder)
     return None
 
 
@@ -109,42 +99,4 @@ class _SQLiteReader:
             # the recorder's own table name and placeholders only: no value in the text
             statement = f"SELECT {_COLUMNS} FROM {self._table} WHERE {where}ORDER BY rowid LIMIT ?"  # noqa: S608
             self._statements[key] = statement
-        return statement
-
-
-class _PostgresReader:
-    def __init__(self, recorder: PostgresApplicationRecorder) -> None:
-        self._datastore = recorder.datastore
-        self._table = SQL("{}.{}").format(
-            Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
-        )
-        self._statements: dict[tuple[bool, bool], Any] = {}
-
-    def read(self, after: int, limit: int, stop: int | None, topics: tuple[str, ...]) -> list[Row]:
-        statement = self._statement(stop is not None, bool(topics))
-        params: list[Any] = [after]
-        if stop is not None:
-            params.append(stop)
-        if topics:
-            params.append(list(topics))
-        params.append(limit)
-        with (
-            self._datastore.get_connection() as conn,
-            conn.cursor(row_factory=tuple_row) as cursor,
-        ):
-            cursor.execute(statement, params, prepare=True)
-            rows: Sequence[tuple[Any, ...]] = cursor.fetchall()
-        return [_new_tuple(Row, (r[0], r[1], r[2], r[3], bytes(r[4]))) for r in rows]
-
-    def _statement(self, has_stop: bool, has_topics: bool) -> Any:
-        key = (has_stop, has_topics)
-        statement = self._statements.get(key)
-        if statement is None:
-            statement = self._statements[key] = SQL(
-                "SELECT notification_id, originator_id, originator_version, topic, state "
-                "FROM {} WHERE notification_id > %s"
-                + (" AND notification_id <= %s" if has_stop else "")
-                + (" AND topic = ANY(%s)" if has_topics else "")
-                + " ORDER BY notification_id LIMIT %s"
-            ).format(self._table)
         return statement
