@@ -58,14 +58,7 @@ def message_of(
     item: Row, customer: Row | None, staff: Row | None, sealer: Sealing
 ) -> VisitReportMessage | CustomerPauseMessage:
     """The message of a released item; `staff` is only read for a visit report."""
-    assert customer is not None, "events are ordered: the customer was registered first"
-    common: dict[str, Any] = {
-        "message_id": item["message_id"],
-        "position": item["position"],
-        "customer": item["customer_id"],
-        "customer_personnummer": sealer.open(customer["personnummer"]),
-        "business_date": item["business_date"],
-    }
+    common = _common(item, customer, sealer)
     facts = item["facts"]
     if item["kind"] == MessageKind.CUSTOMER_PAUSE:
         return CustomerPauseMessage(**common, **facts)
@@ -82,14 +75,7 @@ def message_of(
 
 def parago_json(item: Row, customer: Row | None, staff: Row | None, sealer: Sealing) -> str:
     """`ParagoFormat().render(message_of(...))`, byte for byte, from plain values."""
-    assert customer is not None, "events are ordered: the customer was registered first"
-    fields: dict[str, Any] = {
-        "message_id": item["message_id"],  # a UUID: orjson writes its canonical form
-        "position": item["position"],
-        "customer": item["customer_id"],
-        "customer_personnummer": sealer.open(customer["personnummer"]),
-        "business_date": item["business_date"],
-    }
+    fields = _common(item, customer, sealer)  # message_id a UUID: orjson writes it canonically
     facts = item["facts"]
     if item["kind"] == MessageKind.CUSTOMER_PAUSE:
         fields.update(
@@ -121,3 +107,15 @@ def parago_json(item: Row, customer: Row | None, staff: Row | None, sealer: Seal
 def _instant(iso: str) -> datetime:
     """An instant as the facts keep it (`isoformat`), to be written as pydantic does."""
     return datetime.fromisoformat(iso)
+
+
+def _common(item: Row, customer: Row | None, sealer: Sealing) -> dict[str, Any]:
+    """The fields every message has, in the message's order (both renderers)."""
+    assert customer is not None, "events are ordered: the customer was registered first"
+    return {
+        "message_id": item["message_id"],
+        "position": item["position"],
+        "customer": item["customer_id"],
+        "customer_personnummer": sealer.open(customer["personnummer"]),
+        "business_date": item["business_date"],
+    }
