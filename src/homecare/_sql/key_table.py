@@ -12,7 +12,9 @@ from __future__ import annotations
 import os
 from base64 import b64decode
 from collections.abc import Iterable
+from contextlib import closing
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -26,7 +28,6 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
-    func,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -57,6 +58,12 @@ subject_keys = Table(
     Index("ix_homecare_subject_keys_culled_at", "culled_at"),
 )
 """One data key per data subject (R16); the key wrapped when the store has a cipher key."""
+
+
+_CULLED_COUNT = (
+    f"SELECT count(culled_at) FROM {subject_keys.name} "  # noqa: S608 (our table name)
+    "WHERE culled_at IS NOT NULL"
+)
 
 
 class CulledSubject(BaseModel):
@@ -128,10 +135,22 @@ class KeyTable:
     def culled_count(self, conn: Connection) -> int:
         """How many subjects are culled: grows by one with each committed cull, in any
         process (the cull generation; rows are never un-culled or deleted). Indexed."""
-        counted = select(func.count(subject_keys.c.culled_at)).where(
-            subject_keys.c.culled_at.is_not(None)
-        )
-        return int(conn.execute(counted).scalar_one())
+        # Read before every command and read (R16): plain SQL on the driver's own
+        # cursor in autocommit (no BEGIN and ROLLBACK round trips around one count;
+        # SQLAlchemy's compilation and result handling cost more than the query).
+        # `conn` must not be in a transaction (a fresh connection).
+        driver: Any = conn.connection.driver_connection
+        psycopg = not self._database.is_sqlite  # sqlite3 here is in autocommit already
+        if psycopg:
+            driver.autocommit = True
+        try:
+            with closing(driver.cursor()) as cursor:
+                cursor.execute(_CULLED_COUNT)
+                (count,) = cursor.fetchone()
+        finally:
+            if psycopg:
+                driver.autocommit = False
+        return int(count)
 
     def culled(self, conn: Connection) -> list[CulledSubject]:
         rows = conn.execute(
