@@ -211,7 +211,9 @@ def main() -> None:
     parser.add_argument(
         "--rebuild-runs", type=int, default=None, help="runs of the rebuild (default: --runs)"
     )
-    parser.add_argument("--label", default="before", help="the column's name, e.g. after")
+    parser.add_argument(
+        "--label", default="after", help="the column's name: after (main, the default) or before"
+    )
     parser.add_argument("--scale", action="store_true", help="the scale run only (bench/scale.py)")
     parser.add_argument("--scale-events", type=int, default=None, help="default 5,000,000")
     parser.add_argument("--seed-customers", type=int, default=200)
