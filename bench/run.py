@@ -111,7 +111,7 @@ def bench_catch_up_and_drain(store: str, visits: int) -> dict[str, tuple[float, 
         released = sum(1 for i in items if i["position"] is not None)
         for batch in (20, 500):
             with hc.database.write_engine.begin() as conn:
-                conn.execute(t.delivery.update().values(delivered_position=0))
+                conn.execute(t.delivery.update().values(delivered_position=0, served_position=0))
                 conn.execute(t.acknowledgements.delete())  # each drain acknowledges anew
 
             def drain(batch: int = batch) -> None:  # the city's fetch: the stored bytes
