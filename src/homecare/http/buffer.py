@@ -100,7 +100,10 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
         auto_error=False, scheme_name="bearer", description="A token from HOMECARE_API_TOKENS."
     )
 
-    def caller(
+    # The checks before a route are `async`: cheap, on the event loop. A plain `def`
+    # dependency runs in the thread pool, one hop each (a fetch made five), and under
+    # 8 concurrent pollers every hop waits for a thread and the GIL (issue 16).
+    async def caller(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> ApiToken:
         token = ring.identify(credentials.credentials if credentials else None)
@@ -113,15 +116,15 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
             )
         return token
 
-    def drainer(token: Annotated[ApiToken, Depends(caller)]) -> ApiToken:
+    async def drainer(token: Annotated[ApiToken, Depends(caller)]) -> ApiToken:
         if not token.can_drain:
             raise HTTPException(403, f"Token {token.name!r} may read the buffer but not drain it.")
         return token
 
-    def no_store(response: Response) -> None:
-        response.headers["Cache-Control"] = "no-store"  # personal data: never cached on the way
+    async def not_stored(response: Response) -> None:
+        _no_store(response)
 
-    router = APIRouter(prefix="/buffer", tags=["buffer"], dependencies=[Depends(no_store)])
+    router = APIRouter(prefix="/buffer", tags=["buffer"], dependencies=[Depends(not_stored)])
 
     def shown(token: ApiToken, what: str, rows: T) -> T:
         """R17: the token's read of the subjects `rows` name (one entry each), recorded
@@ -182,7 +185,7 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
         # The stored payloads as they are (FetchResult's JSON, byte for byte): returned
         # as a Response, so FastAPI neither validates nor serialises it again.
         response = Response(page.body, media_type="application/json")
-        no_store(response)
+        _no_store(response)
         return response
 
     @view("/month/{month}", list[ItemView])
@@ -241,6 +244,11 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
             raise invalid(("path", "month"), error) from None
 
     return router
+
+
+def _no_store(response: Response) -> None:
+    """Personal data: never cached on the way (every buffer route's response)."""
+    response.headers["Cache-Control"] = "no-store"
 
 
 def _position(cursor: str | None) -> int | None:
