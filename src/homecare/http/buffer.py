@@ -32,12 +32,11 @@ from homecare.http.requests import no_query
 from homecare.http.tokens import ApiToken, TokenRing
 from homecare.outbox import cursor
 from homecare.outbox.deadline import DeadlineReport
-from homecare.outbox.fetches import record_fetch
 from homecare.outbox.messages import FetchResult
 from homecare.outbox.month_report import MonthReport
 from homecare.outbox.store import MAX_LIMIT, ItemView, ProblemGroup
 from homecare.privacy import Channel, reads, subjects_in
-from homecare.privacy.fetched import subjects_read
+from homecare.privacy.fetched import fetch_logged
 
 __all__ = ["DeadlineQuery", "FetchQuery", "buffer_router"]
 
@@ -161,8 +160,19 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
     ) -> Response:
         if catch_up_on_fetch:
             homecare.catch_up()
+        # One write transaction: the acknowledgement, the served mark (R16), the fetch's
+        # record and its R17 entries (every subject whose personnummer the items carry):
+        # a failure fails the fetch, nothing acknowledged, and the city polls again from
+        # the same cursor and gets the same items.
         try:
-            page = homecare.buffer.fetch_page(after=query.after, limit=query.limit)
+            page = fetch_logged(
+                homecare.buffer,
+                homecare.access,
+                after=query.after,
+                limit=query.limit,
+                reader=token.name,
+                at=datetime.now(UTC),
+            )
         except CursorHistoryError:
             raise  # 409 with where to resume (http.errors)
         except InvalidCursorError as error:
@@ -170,18 +180,6 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
         except InvalidLimitError as error:
             raise invalid(("query", "limit"), error) from None
         logger.info("%s fetched %d items after %s", token.name, page.count, query.after or "start")
-        now = datetime.now(UTC)
-        record_fetch(
-            homecare.database,
-            token=token.name,
-            cursor=_position(query.after),
-            count=page.count,
-            last_position=_position(page.cursor),
-            at=now,
-        )
-        # R17: every subject whose personnummer the items carry (a failure fails the fetch:
-        # the city polls again from the same cursor and gets the same items).
-        homecare.access.record_reads(subjects_read(page.subjects, reader=token.name, at=now))
         # The stored payloads as they are (FetchResult's JSON, byte for byte): returned
         # as a Response, so FastAPI neither validates nor serialises it again.
         response = Response(page.body, media_type="application/json")
@@ -249,13 +247,3 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
 def _no_store(response: Response) -> None:
     """Personal data: never cached on the way (every buffer route's response)."""
     response.headers["Cache-Control"] = "no-store"
-
-
-def _position(cursor: str | None) -> int | None:
-    """The buffer position a cursor names (its leading digits), for the fetch record."""
-    digits = ""
-    for char in cursor or "":
-        if not ("0" <= char <= "9"):
-            break
-        digits += char
-    return int(digits) if digits else None

@@ -18,13 +18,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Dialect
+from sqlalchemy import Connection
 
 from homecare._es.sealing import Sealer
 from homecare._sql.database import Database
 from homecare.errors import CursorHistoryError, InvalidCursorError, InvalidLimitError
-from homecare.outbox import tables as t
 from homecare.outbox.cursor import Cursor, parse_cursor
+from homecare.outbox.fetch_sql import FetchSQL
 from homecare.outbox.messages import FetchResult, MessageFormat, fetch_document
 
 __all__ = [
@@ -32,11 +32,14 @@ __all__ = [
     "FetchPage",
     "FetchSQL",
     "Fetched",
+    "Served",
+    "Then",
     "as_page",
     "as_result",
     "check_history",
     "check_limit",
     "fetch",
+    "subjects_of",
 ]
 
 MAX_LIMIT = 500
@@ -60,8 +63,7 @@ def as_page(fetched: Fetched, codec: tuple[Sealer, MessageFormat], sql: FetchSQL
     sealer, message_format = codec
     rows, cursor = fetched
     items = message_format.items_json([sealer.open(r[1]) for r in rows])
-    subjects = tuple((sql.uuid(r[3]), None if r[4] is None else sql.uuid(r[4])) for r in rows)
-    return FetchPage(fetch_document(items, cursor), len(rows), cursor, subjects)
+    return FetchPage(fetch_document(items, cursor), len(rows), cursor, subjects_of(sql, rows))
 
 
 @dataclass(frozen=True)
@@ -85,15 +87,21 @@ def fetch(
     after: str | int | None,
     limit: int,
     received: Callable[[], datetime],
+    then: Then | None = None,
 ) -> Fetched:
     """Acknowledge everything up to the cursor `after`, then the next `limit` items after it.
 
     `received()` is when the acknowledgement arrived (UTC), called only if this
     fetch moves the mark. Its rows are answered `as_result` or `as_page`.
+    `then(conn, served)`: the caller's writes about this fetch (the HTTP fetch's
+    record and R17 access-log entries), in the fetch's write transaction after the
+    marks, committed durably with them: an error in it fails the fetch, nothing
+    acknowledged (the city polls again from the same cursor).
 
-    Reading takes no write lock: on SQLite only a fetch that moves the delivered
-    mark writes, in a short BEGIN IMMEDIATE transaction after the read, on the
-    same connection (PostgreSQL writes in the one transaction: a row lock).
+    Reading takes no write lock: on SQLite only a fetch that writes (moves the
+    delivered mark, raises the served mark, or has `then`) does, in one short
+    BEGIN IMMEDIATE transaction after the read, on the same connection
+    (PostgreSQL writes in the one transaction: a row lock).
     """
     cursor = parse_cursor(after)
     position = cursor.position
@@ -106,16 +114,65 @@ def fetch(
                 cursor = Cursor(position, tag)
                 moves = mark is None or position > mark  # the mark only moves forward
             rows = conn.exec_driver_sql(sql.page, (position, limit)).all()
-            served = _served_beyond(conn, sql, rows)
+            fetched = (rows, _next(rows, None if after is None else cursor))
+            writes = _Writes(position if moves else None, _served_beyond(conn, sql, rows), then)
             if not database.is_sqlite:
-                _record(conn, sql, position if moves else None, served, received)
-                moves, served = False, None
-        if moves or served is not None:
+                writes.run(conn, sql, fetched, received)
+                writes = _Writes(None, None, None)
+        if writes.any:
             with conn.execution_options(homecare_write=True).begin():
-                _record(conn, sql, position if moves else None, served, received)
+                writes.run(conn, sql, fetched, received)
+    return fetched
+
+
+def _next(rows: Sequence[Any], cursor: Cursor | None) -> str | None:
+    """The cursor to send next: the last row's, else the one sent (None: none was)."""
     if rows:
-        return rows, str(Cursor(rows[-1][0], rows[-1][2]))
-    return rows, None if after is None else str(cursor)
+        return str(Cursor(rows[-1][0], rows[-1][2]))
+    return None if cursor is None else str(cursor)
+
+
+@dataclass(frozen=True)
+class Served:
+    """What one fetch serves, for the caller's writes in its transaction (`Then`):
+    `count` items, the `cursor` sent with them, each item's (customer, staff member
+    of a visit report or None), in order (`FetchPage.subjects`)."""
+
+    count: int
+    cursor: str | None
+    subjects: tuple[tuple[UUID, UUID | None], ...]
+
+
+Then = Callable[[Connection, Served], None]
+"""The caller's writes about a fetch, run in its write transaction (`fetch`'s `then`)."""
+
+
+@dataclass(frozen=True)
+class _Writes:
+    """A fetch's writes: the delivered mark to `acknowledged`, the served mark to
+    `served` (R16), then the caller's `then`; None: that one has nothing to do."""
+
+    acknowledged: int | None
+    served: int | None
+    then: Then | None
+
+    @property
+    def any(self) -> bool:
+        return self.acknowledged is not None or self.served is not None or self.then is not None
+
+    def run(
+        self, conn: Connection, sql: FetchSQL, fetched: Fetched, received: Callable[[], datetime]
+    ) -> None:
+        durable = self.then is not None  # the caller's writes (R17) wait for the disk
+        _record(conn, sql, self.acknowledged, self.served, received, durable=durable)
+        if self.then is not None:
+            rows, cursor = fetched
+            self.then(conn, Served(len(rows), cursor, subjects_of(sql, rows)))
+
+
+def subjects_of(sql: FetchSQL, rows: Sequence[Any]) -> tuple[tuple[UUID, UUID | None], ...]:
+    """Each row's (customer, staff member or None), in order (R17: from the rows)."""
+    return tuple((sql.uuid(r[3]), None if r[4] is None else sql.uuid(r[4])) for r in rows)
 
 
 def _served_beyond(conn: Connection, sql: FetchSQL, rows: Sequence[Any]) -> int | None:
@@ -133,13 +190,16 @@ def _record(
     acknowledged: int | None,
     served: int | None,
     received: Callable[[], datetime],
+    *,
+    durable: bool = False,
 ) -> None:
-    """Raise the served mark to `served` (R16), then acknowledge up to `acknowledged`."""
+    """Raise the served mark to `served` (R16), then acknowledge up to `acknowledged`;
+    `durable`: the transaction waits for the disk even if it only acknowledges."""
     if served is not None:
         # before the items go out, and durably: a culling withdraws what is beyond it
         conn.exec_driver_sql(sql.serve, (served, served))
     if acknowledged is not None:
-        _acknowledge(conn, sql, acknowledged, received, durable=served is not None)
+        _acknowledge(conn, sql, acknowledged, received, durable=durable or served is not None)
 
 
 def _acknowledge(
@@ -161,52 +221,6 @@ def _acknowledge(
     if conn.exec_driver_sql(sql.acknowledge, (position, position)).rowcount:
         # this fetch delivered the items up to the cursor: when
         conn.exec_driver_sql(sql.receipt, (position, sql.instant(received())))
-
-
-class FetchSQL:
-    """fetch's statements as plain SQL for the store's driver.
-
-    Why: fetch is the city's hot path, run many times a second with tiny
-    results, where building and compiling SQLAlchemy constructs cost more than
-    the queries; the text is run on the driver directly, with positional
-    parameters (`?` for sqlite3, `%s` for psycopg).
-    """
-
-    def __init__(self, dialect: Dialect) -> None:
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        items, delivery = t.items.name, t.delivery.name
-        self.bounds = (
-            f"SELECT (SELECT max(position) FROM {items}), "  # noqa: S608 (our table names)
-            f"(SELECT delivered_position FROM {delivery} WHERE id = 1), "
-            f"(SELECT history FROM {items} WHERE position = {mark})"
-        )
-        self.tag = f"SELECT history FROM {items} WHERE position = {mark}"  # noqa: S608
-        self.acknowledge = (
-            f"UPDATE {delivery} SET delivered_position = {mark} "  # noqa: S608
-            f"WHERE id = 1 AND delivered_position < {mark}"
-        )
-        self.served = f"SELECT served_position FROM {delivery} WHERE id = 1"  # noqa: S608
-        self.serve = (
-            f"UPDATE {delivery} SET served_position = {mark} "  # noqa: S608
-            f"WHERE id = 1 AND served_position < {mark}"
-        )
-        self.page = (
-            "SELECT position, payload, history, customer_id, "  # noqa: S608 (our names)
-            f"CASE WHEN kind = 'visit_report' THEN staff_id END FROM {items} "
-            f"WHERE position > {mark} AND state = 'released' ORDER BY position LIMIT {mark}"
-        )  # R16: a withdrawn item keeps its position (cursors chain) but is never served
-        receipts = t.acknowledgements
-        self.receipt = (
-            f"INSERT INTO {receipts.name} (up_to_position, acknowledged_at) "  # noqa: S608
-            f"VALUES ({mark}, {mark})"
-        )
-        self.sqlite = dialect.name == "sqlite"
-        # The column type's own conversion (UTC, naive; on SQLite its text form), so the
-        # receipt is stored exactly as an insert through SQLAlchemy would store it.
-        convert = receipts.c.acknowledged_at.type.bind_processor(dialect)
-        self.instant: Callable[[datetime], Any] = convert or (lambda value: value)
-        as_uuid = t.items.c.customer_id.type.result_processor(dialect, None)
-        self.uuid: Callable[[Any], Any] = as_uuid or (lambda value: value)
 
 
 def check_history(

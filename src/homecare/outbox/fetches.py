@@ -1,8 +1,10 @@
 """The city's fetches, recorded for watching (issue 13): time, token name, cursor, count.
 
-A record is written after the fetch it describes, in a transaction of its own:
-it is an operator's figure (when did the city last fetch, how much did it
-take), not part of the delivery guarantee, which is the city's kept cursor.
+A record is an operator's figure (when did the city last fetch, how much did it
+take), not part of the delivery guarantee, which is the city's kept cursor. The
+HTTP fetch writes it in the fetch's own write transaction (`insert_fetch`, with
+its R17 entries: one commit per fetch, issue 16); `record_fetch` writes one in a
+transaction of its own.
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ import logging
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from homecare._sql.database import Database, fetches
 
-__all__ = ["FetchFigures", "fetch_figures", "record_fetch"]
+__all__ = ["FetchFigures", "fetch_figures", "insert_fetch", "record_fetch"]
 
 logger = logging.getLogger("homecare.outbox")
 
@@ -43,17 +45,28 @@ def record_fetch(
     """Record one fetch; a store that cannot be written (read-only) is logged, not raised."""
     try:
         with database.write_engine.begin() as conn:
-            conn.execute(
-                fetches.insert().values(
-                    fetched_at=at,
-                    token=token[:64],
-                    cursor=cursor,
-                    count=count,
-                    last_position=last_position,
-                )
+            insert_fetch(
+                conn, token=token, cursor=cursor, count=count, last_position=last_position, at=at
             )
     except Exception as error:
         logger.warning("could not record a fetch by %s: %s", token, type(error).__name__)
+
+
+def insert_fetch(
+    conn: Connection,
+    *,
+    token: str,
+    cursor: int | None,
+    count: int,
+    last_position: int | None,
+    at: datetime,
+) -> None:
+    """Record one fetch in `conn`'s transaction (`at` timezone-aware); errors are raised."""
+    conn.execute(
+        fetches.insert().values(
+            fetched_at=at, token=token[:64], cursor=cursor, count=count, last_position=last_position
+        )
+    )
 
 
 def fetch_figures(database: Database) -> list[FetchFigures]:

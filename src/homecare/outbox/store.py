@@ -27,6 +27,8 @@ from homecare.outbox.drain import (
     MAX_LIMIT,
     FetchPage,
     FetchSQL,
+    Served,
+    Then,
     as_page,
     as_result,
     check_limit,
@@ -58,6 +60,8 @@ __all__ = [
     "ItemStatus",
     "ItemView",
     "ProblemGroup",
+    "Served",
+    "Then",
     "receipt_times",
     "utc_now",
 ]
@@ -104,15 +108,24 @@ class Buffer:
         return as_result(fetch(*self._fetch_args(after, limit, at)), self._codec)
 
     def fetch_page(
-        self, after: str | int | None = None, limit: int = 20, *, at: datetime | None = None
+        self,
+        after: str | int | None = None,
+        limit: int = 20,
+        *,
+        at: datetime | None = None,
+        then: Then | None = None,
     ) -> FetchPage:
         """`fetch` as the bytes the city receives (`FetchPage.body`, FetchResult's JSON),
         with its item count and cursor: the stored payloads, opened, never parsed.
 
-        Same arguments, acknowledgement and errors as `fetch`.
+        Same arguments, acknowledgement and errors as `fetch`. `then(conn, served)`:
+        the host's writes about this fetch (`Served`: count, cursor, subjects), run
+        in the fetch's one write transaction after the acknowledgement and committed
+        durably with it; whatever it raises fails the fetch and nothing of it is kept
+        (the HTTP fetch's record and R17 entries, `homecare.privacy.fetched.fetch_logged`).
         """
         args = self._fetch_args(after, limit, at)
-        return as_page(fetch(*args), self._codec, args[1])
+        return as_page(fetch(*args, then), self._codec, args[1])
 
     def fetch_json(
         self, after: str | int | None = None, limit: int = 20, *, at: datetime | None = None

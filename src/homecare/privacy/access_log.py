@@ -216,11 +216,14 @@ class AccessLog:
             conn.execute(access_log.insert(), rows)
         return len(rows)
 
-    def record_reads(self, entries: Iterable[Access], *, conn: Connection | None = None) -> int:
+    def record_reads(
+        self, entries: Iterable[Access], *, conn: Connection | None = None, strict: bool = False
+    ) -> int:
         """`record`, or refuse the read: StorageError when the entries cannot be written (R17).
 
         One exception: a store that may be read but not written (an immutable file, a
-        read-only role; issue 11) logs each entry as a warning (ids only) and returns 0."""
+        read-only role; issue 11) logs each entry as a warning (ids only) and returns 0,
+        unless `strict` (a transaction shared with other writes, which the failure ends)."""
         entries = list(entries)
         try:
             return self.record(entries, conn=conn)
@@ -228,7 +231,7 @@ class AccessLog:
             mapped = translate(error)
             if mapped is None:
                 raise
-            if is_read_only_error(error):
+            if is_read_only_error(error) and not strict:
                 # A store that may only be read (an immutable file, a read-only role)
                 # cannot hold the entries; whoever can read it can read its file too.
                 for entry in entries:
