@@ -7,6 +7,7 @@ database, on SQLite and PostgreSQL alike, whatever recorder wrote the events.
 SQLite allows one writer at a time; a writer that starts with a plain BEGIN
 can fail half-way when it later needs the write lock, so write transactions
 here start with BEGIN IMMEDIATE (`write_engine`), and reads stay deferred.
+The process's own writers queue for the lock in order (`write_gate`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import URL
 from sqlalchemy.types import TypeDecorator
+
+from homecare._sql.write_gate import WriteGate
 
 __all__ = [
     "Database",
@@ -151,8 +154,10 @@ class Database:
         else:
             kwargs |= {"pool_size": pool_size, "max_overflow": max_overflow, "pool_pre_ping": True}
         self.engine: Engine = create_engine(engine_url, **kwargs)
+        self.write_gate: WriteGate | None = None  # SQLite: this process's writers' queue
         if self.is_sqlite:
-            _sqlite_transactions(self.engine, lock_timeout, set_wal=not must_exist)
+            self.write_gate = WriteGate(lock_timeout)
+            _sqlite_transactions(self.engine, self.write_gate, set_wal=not must_exist)
         self.write_engine: Engine = self.engine.execution_options(homecare_write=True)
 
     @property
@@ -254,7 +259,7 @@ def lock_key(name: str) -> int:
     return zlib.crc32(f"homecare:{name}".encode()) & 0x7FFFFFFF
 
 
-def _sqlite_transactions(engine: Engine, lock_timeout: int, *, set_wal: bool = True) -> None:
+def _sqlite_transactions(engine: Engine, gate: WriteGate, *, set_wal: bool = True) -> None:
     """Take over BEGIN from pysqlite so that writers can say IMMEDIATE (SQLAlchemy's recipe).
 
     `set_wal`: switch the file to WAL (a change to the file, kept in it: done when a
@@ -268,13 +273,17 @@ def _sqlite_transactions(engine: Engine, lock_timeout: int, *, set_wal: bool = T
         cursor = dbapi_connection.cursor()
         if set_wal:
             cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
+        cursor.execute(f"PRAGMA busy_timeout={int(gate.timeout * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         # R16: what is deleted or overwritten (a culled subject's rows) is zeroed on disk
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
+    gate.install(engine)  # this process's writers queue for the lock, not poll (issue 16)
+
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        write = conn.get_execution_options().get("homecare_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        if conn.get_execution_options().get("homecare_write", False):
+            gate.begin_immediate(conn)
+        else:
+            conn.exec_driver_sql("BEGIN")

@@ -1,0 +1,126 @@
+"""One SQLite writer at a time within the process, queued first come first served (issue 16).
+
+Why: SQLite has one write lock per file, and a connection that finds it taken
+waits in its busy handler, which sleeps and tries again with a growing back-off
+(1, 2, 5, 10 ... 100 ms), not in order. With 8 threads of one server writing
+(the city's concurrent fetches), an unlucky fetch slept through many others'
+transactions: a long, unfair tail. The gate queues this process's writers
+before BEGIN IMMEDIATE and hands the turn to the next one as soon as the
+previous COMMIT or ROLLBACK has run, so SQLite's busy wait is left for writers
+of other processes (the worker, the CLI), where it still applies.
+
+Rules: a connection holds the gate from its BEGIN IMMEDIATE until its
+transaction ends (commit, rollback, the pool's reset, checkin, invalidation or
+close: whichever comes first releases it; a second release is a no-op). A
+writer waits at most the store's lock timeout, then goes on without the gate
+(SQLite's busy timeout decides, as before): a leak cannot stop the store. A
+thread that already holds the gate on another connection does not wait for
+itself; SQLite's lock decides for its second connection, as without the gate.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, Engine, event
+
+__all__ = ["WriteGate"]
+
+
+class WriteGate:
+    """A first-come-first-served turn among one engine's SQLite write transactions.
+
+    `timeout`: the longest wait in seconds (the store's lock timeout). The owner of
+    a turn is the driver's connection (sqlite3.Connection) that writes.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._changed = threading.Condition()
+        self._holder: object | None = None
+        self._thread: int | None = None
+        self._queue: deque[object] = deque()
+
+    @property
+    def holder(self) -> object | None:
+        """The driver connection whose transaction has the turn (None: nobody's)."""
+        return self._holder
+
+    @property
+    def waiting(self) -> int:
+        """How many writers wait for their turn."""
+        return len(self._queue)
+
+    def enter(self, owner: object) -> bool:
+        """Wait for `owner`'s turn and take it; False: gone on without it (timed out, or
+        this thread already has the turn on another connection)."""
+        me = threading.get_ident()
+        with self._changed:
+            if self._holder is owner:
+                return True
+            if self._holder is None and not self._queue:
+                self._take(owner, me)
+                return True
+            if self._thread == me:
+                return False
+            self._queue.append(owner)
+            if self._changed.wait_for(lambda: self._holder is owner, self.timeout):
+                self._thread = me
+                return True
+            self._queue.remove(owner)  # timed out (and not handed the turn meanwhile)
+            return False
+
+    def leave(self, owner: object) -> None:
+        """End `owner`'s turn and hand it to the first in the queue; no-op if not its turn."""
+        with self._changed:
+            if self._holder is not owner:
+                return
+            self._holder, self._thread = None, None
+            if self._queue:
+                self._holder = self._queue.popleft()  # its thread sets `_thread` on waking
+                self._changed.notify_all()
+
+    def begin_immediate(self, conn: Connection) -> None:
+        """BEGIN IMMEDIATE on `conn` in its turn; its turn ends if BEGIN fails."""
+        owner = _driver(conn.connection)
+        self.enter(owner)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self.leave(owner)
+            raise
+
+    def install(self, engine: Engine) -> None:
+        """End a turn when its transaction ends: after the driver's COMMIT or ROLLBACK
+        (the dialect's own, so the next writer never finds SQLite's lock still held),
+        and when the pool takes the connection back, invalidates or closes it."""
+        dialect: Any = engine.dialect
+        dialect.do_commit = self._after(dialect.do_commit)
+        dialect.do_rollback = self._after(dialect.do_rollback)
+
+        def released(dbapi_connection: Any, *_args: Any) -> None:
+            if dbapi_connection is not None:
+                self.leave(dbapi_connection)
+
+        for name in ("checkin", "invalidate", "soft_invalidate", "close"):
+            event.listen(engine, name, released)
+
+    def _after(self, ending: Callable[[Any], None]) -> Callable[[Any], None]:
+        def ended(connection: Any) -> None:
+            try:
+                ending(connection)
+            finally:
+                self.leave(_driver(connection))
+
+        return ended
+
+    def _take(self, owner: object, thread: int) -> None:
+        self._holder, self._thread = owner, thread
+
+
+def _driver(connection: Any) -> object:
+    """The driver's connection under SQLAlchemy's pool proxy (or `connection` itself)."""
+    return getattr(connection, "dbapi_connection", None) or connection
