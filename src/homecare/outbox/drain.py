@@ -94,8 +94,9 @@ def fetch(
     `received()` is when the acknowledgement arrived (UTC), called only if this
     fetch moves the mark. Its rows are answered `as_result` or `as_page`.
     `then(conn, served)`: the caller's writes about this fetch (the HTTP fetch's
-    record and R17 access-log entries), in the fetch's write transaction after the
-    marks, committed durably with them: an error in it fails the fetch, nothing
+    record and R17 access-log entries), in the fetch's write transaction (before
+    the marks, so PostgreSQL holds their row lock the shorter), committed durably
+    with them: an error in it fails the fetch, nothing
     acknowledged (the city polls again from the same cursor).
 
     Reading takes no write lock: on SQLite only a fetch that writes (moves the
@@ -149,8 +150,8 @@ Then = Callable[[Connection, Served], None]
 
 @dataclass(frozen=True)
 class _Writes:
-    """A fetch's writes: the delivered mark to `acknowledged`, the served mark to
-    `served` (R16), then the caller's `then`; None: that one has nothing to do."""
+    """A fetch's writes: the caller's `then`, the served mark to `served` (R16), the
+    delivered mark to `acknowledged`; None: that one has nothing to do."""
 
     acknowledged: int | None
     served: int | None
@@ -163,11 +164,11 @@ class _Writes:
     def run(
         self, conn: Connection, sql: FetchSQL, fetched: Fetched, received: Callable[[], datetime]
     ) -> None:
-        durable = self.then is not None  # the caller's writes (R17) wait for the disk
-        _record(conn, sql, self.acknowledged, self.served, received, durable=durable)
-        if self.then is not None:
+        if self.then is not None:  # first: PostgreSQL's row lock of the marks held less
             rows, cursor = fetched
             self.then(conn, Served(len(rows), cursor, subjects_of(sql, rows)))
+        durable = self.then is not None  # the caller's writes (R17) wait for the disk
+        _record(conn, sql, self.acknowledged, self.served, received, durable=durable)
 
 
 def subjects_of(sql: FetchSQL, rows: Sequence[Any]) -> tuple[tuple[UUID, UUID | None], ...]:

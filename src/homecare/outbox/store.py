@@ -120,7 +120,7 @@ class Buffer:
 
         Same arguments, acknowledgement and errors as `fetch`. `then(conn, served)`:
         the host's writes about this fetch (`Served`: count, cursor, subjects), run
-        in the fetch's one write transaction after the acknowledgement and committed
+        in the fetch's one write transaction with the acknowledgement and committed
         durably with it; whatever it raises fails the fetch and nothing of it is kept
         (the HTTP fetch's record and R17 entries, `homecare.privacy.fetched.fetch_logged`).
         """
