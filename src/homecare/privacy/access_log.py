@@ -42,6 +42,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -129,13 +130,17 @@ class Access(BaseModel):
     @field_validator("reader", "purpose")
     @classmethod
     def _no_personal_data(cls, value: str, info: ValidationInfo) -> str:
-        if info.context == STORED:
-            return value
-        if not value.strip() or any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
-            raise ValueError("blank, or a control character")
-        if holds_identity_number(value):
-            raise PydanticCustomError("personal_data", "shaped like a personnummer")
-        return value
+        return value if info.context == STORED else _plain(value)
+
+
+@lru_cache(maxsize=1024)
+def _plain(value: str) -> str:
+    """`value` if plain (not blank, no control character or personnummer); cached per text."""
+    if not value.strip() or any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
+        raise ValueError("blank, or a control character")
+    if holds_identity_number(value):
+        raise PydanticCustomError("personal_data", "shaped like a personnummer")
+    return value
 
 
 def refusal(error: ValidationError) -> InvalidInputError:
@@ -220,10 +225,9 @@ class AccessLog:
         self, entries: Iterable[Access], *, conn: Connection | None = None, strict: bool = False
     ) -> int:
         """`record`, or refuse the read: StorageError when the entries cannot be written (R17).
-
-        One exception: a store that may be read but not written (an immutable file, a
-        read-only role; issue 11) logs each entry as a warning (ids only) and returns 0,
-        unless `strict` (a transaction shared with other writes, which the failure ends)."""
+        One exception unless `strict` (a transaction shared with other writes: it ended): a
+        store that may be read but not written (an immutable file, a read-only role; issue
+        11) logs each entry as a warning (ids only) and returns 0."""
         entries = list(entries)
         try:
             return self.record(entries, conn=conn)
@@ -232,8 +236,7 @@ class AccessLog:
             if mapped is None:
                 raise
             if is_read_only_error(error) and not strict:
-                # A store that may only be read (an immutable file, a read-only role)
-                # cannot hold the entries; whoever can read it can read its file too.
+                # It cannot hold the entries; whoever can read it can read its file too.
                 for entry in entries:
                     logger.warning(
                         "access not recorded (read-only store): %s read %s %s (%s, %s, %s)",
