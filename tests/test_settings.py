@@ -134,6 +134,13 @@ def test_D8_secrets_never_appear_in_repr_or_errors(monkeypatch: pytest.MonkeyPat
         ("HOMECARE_POOL_SIZE", "0", "pool_size"),
         ("HOMECARE_MAX_OVERFLOW", "-1", "max_overflow"),
         ("HOMECARE_CONNECT_TIMEOUT", "1.5", "connect_timeout"),
+        # digits only: pydantic's lax mode would read each of these as a whole number
+        ("HOMECARE_POOL_SIZE", "5.0", "pool_size"),
+        ("HOMECARE_POOL_SIZE", "2_0", "pool_size"),
+        ("HOMECARE_POOL_SIZE", "+7", "pool_size"),
+        ("HOMECARE_LOCK_TIMEOUT", " 30", "lock_timeout"),
+        ("HOMECARE_LAG_THRESHOLD", "1e3", "lag_threshold"),
+        ("HOMECARE_RETENTION_YEARS", "5.0", "retention_years"),
         ("HOMECARE_LOCK_TIMEOUT", "0", "lock_timeout"),
         ("HOMECARE_DATABASE_URL", "mysql://u@h/db", "Unsupported database"),
         ("HOMECARE_DATABASE_URL", "postgresql://u@h:1,h2:2/db", "Malformed database URL"),
@@ -249,3 +256,14 @@ def test_a_bad_value_is_blamed_on_where_it_came_from(monkeypatch: pytest.MonkeyP
     with pytest.raises(InvalidInputError) as from_env:
         Settings()
     assert "(HOMECARE_DATABASE_URL): Unsupported database 'bogus'" in str(from_env.value)
+
+
+@pytest.mark.parametrize("value", [5.0, True, "5.0"])
+def test_D9_a_count_given_as_a_float_or_bool_is_refused(value: object) -> None:
+    with pytest.raises(InvalidInputError, match="pool_size"):
+        Settings(database_url="sqlite:///x.db", pool_size=value)
+
+
+def test_D9_a_count_in_digits_or_as_an_int_is_taken() -> None:
+    settings = Settings(database_url="sqlite:///x.db", pool_size="7", max_overflow=3)
+    assert (settings.pool_size, settings.max_overflow) == (7, 3)

@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings
 
 from homecare.domain.retention import DEFAULT_LEGAL_BASIS, RetentionPolicy
+from homecare.numbers import WholeNumber
 
 __all__ = ["PrivacySettings"]
 
@@ -19,7 +20,7 @@ __all__ = ["PrivacySettings"]
 class PrivacySettings(BaseSettings):
     """R16's retention policy: off unless `retention_years` is set."""
 
-    retention_years: int | None = Field(
+    retention_years: WholeNumber | None = Field(
         None,
         ge=1,
         le=100,

@@ -26,6 +26,7 @@ from sqlalchemy.exc import ArgumentError
 from homecare._settings_privacy import PrivacySettings
 from homecare._sql.conninfo import postgres_connect_kwargs
 from homecare.errors import InvalidInputError
+from homecare.numbers import WholeNumber
 
 __all__ = ["DEFAULT_DATABASE_URL", "ENV_PREFIX", "Settings"]
 
@@ -59,10 +60,16 @@ class Settings(PrivacySettings):
     cipher_key: SecretStr | None = Field(
         None, description="Base64 AES key (16, 24 or 32 bytes): events encrypted at rest (D8)."
     )
-    pool_size: int = Field(5, ge=1, le=1000, description="PostgreSQL connections kept open.")
-    max_overflow: int = Field(10, ge=0, le=1000, description="Extra connections under load.")
-    connect_timeout: int = Field(5, ge=1, le=600, description="Seconds to wait for a connection.")
-    lock_timeout: int = Field(
+    pool_size: WholeNumber = Field(
+        5, ge=1, le=1000, description="PostgreSQL connections kept open."
+    )
+    max_overflow: WholeNumber = Field(
+        10, ge=0, le=1000, description="Extra connections under load."
+    )
+    connect_timeout: WholeNumber = Field(
+        5, ge=1, le=600, description="Seconds to wait for a connection."
+    )
+    lock_timeout: WholeNumber = Field(
         30, ge=1, le=3600, description="Seconds a writer waits for the store's write lock."
     )
     api_tokens: SecretStr | None = Field(
@@ -75,7 +82,7 @@ class Settings(PrivacySettings):
         description="The PostgreSQL schema holding every homecare table (none: the server's "
         "default, usually public).",
     )
-    lag_threshold: int = Field(
+    lag_threshold: WholeNumber = Field(
         1000, ge=0, description="Events a projection may lag before /health/ready fails."
     )
     stall_seconds: float = Field(

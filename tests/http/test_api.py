@@ -186,6 +186,11 @@ BAD_INPUT = [
     ("/buffer/items?limit=-3", ["query", "limit"]),
     ("/buffer/items?limit=ten", ["query", "limit"]),
     ("/buffer/items?limit=2.5", ["query", "limit"]),
+    # digits only: pydantic's lax mode would read each of these as 20
+    ("/buffer/items?limit=20.0", ["query", "limit"]),
+    ("/buffer/items?limit=%2B20", ["query", "limit"]),
+    ("/buffer/items?limit=2_0", ["query", "limit"]),
+    ("/buffer/items?limit=%2020", ["query", "limit"]),
     ("/buffer/month/2026-13", ["path", "month"]),
     ("/buffer/month/2026-00", ["path", "month"]),
     ("/buffer/month/0001-01", ["path", "month"]),

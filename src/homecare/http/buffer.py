@@ -30,6 +30,7 @@ from homecare.errors import (
 from homecare.http.errors import ErrorBody, HistoryChangedBody, invalid
 from homecare.http.requests import no_query
 from homecare.http.tokens import ApiToken, TokenRing
+from homecare.numbers import WholeNumber
 from homecare.outbox import cursor
 from homecare.outbox.deadline import DeadlineReport
 from homecare.outbox.messages import FetchResult
@@ -79,7 +80,7 @@ class FetchQuery(BaseModel):
     after: str | None = Field(
         None, pattern=CURSOR, description="The `cursor` of your last fetch; none to start."
     )
-    limit: int = Field(20, ge=1, le=MAX_LIMIT, description="Items at most.")
+    limit: WholeNumber = Field(20, ge=1, le=MAX_LIMIT, description="Items at most.")
 
 
 class DeadlineQuery(BaseModel):
