@@ -26,7 +26,7 @@ from sqlalchemy.exc import ArgumentError
 from homecare._settings_privacy import PrivacySettings
 from homecare._sql.conninfo import postgres_connect_kwargs
 from homecare.errors import InvalidInputError
-from homecare.numbers import WholeNumber
+from homecare.numbers import WholeNumber as Whole
 
 __all__ = ["DEFAULT_DATABASE_URL", "ENV_PREFIX", "Settings"]
 
@@ -60,18 +60,10 @@ class Settings(PrivacySettings):
     cipher_key: SecretStr | None = Field(
         None, description="Base64 AES key (16, 24 or 32 bytes): events encrypted at rest (D8)."
     )
-    pool_size: WholeNumber = Field(
-        5, ge=1, le=1000, description="PostgreSQL connections kept open."
-    )
-    max_overflow: WholeNumber = Field(
-        10, ge=0, le=1000, description="Extra connections under load."
-    )
-    connect_timeout: WholeNumber = Field(
-        5, ge=1, le=600, description="Seconds to wait for a connection."
-    )
-    lock_timeout: WholeNumber = Field(
-        30, ge=1, le=3600, description="Seconds a writer waits for the store's write lock."
-    )
+    pool_size: Whole = Field(5, ge=1, le=1000, description="PostgreSQL connections kept open.")
+    max_overflow: Whole = Field(10, ge=0, le=1000, description="Extra connections under load.")
+    connect_timeout: Whole = Field(5, ge=1, le=600, description="Seconds to wait for a connection.")
+    lock_timeout: Whole = Field(30, ge=1, le=3600, description="Seconds a writer waits to write.")
     api_tokens: SecretStr | None = Field(
         None, description="`homecare serve`'s tokens: NAME=SECRET:drain,NAME=SECRET:read."
     )
@@ -82,7 +74,7 @@ class Settings(PrivacySettings):
         description="The PostgreSQL schema holding every homecare table (none: the server's "
         "default, usually public).",
     )
-    lag_threshold: WholeNumber = Field(
+    lag_threshold: Whole = Field(
         1000, ge=0, description="Events a projection may lag before /health/ready fails."
     )
     stall_seconds: float = Field(
