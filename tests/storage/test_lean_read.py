@@ -45,16 +45,21 @@ def outcome(read: Any, value: Any) -> tuple[str, str]:
 
 
 def test_both_processors_are_the_lean_ones() -> None:
-    assert UUID_READ is not None and UUID_READ is not SQLA_UUID
-    assert JSON_READ is not None and JSON_READ is not SQLA_JSON
+    assert UUID_READ is not None
+    assert UUID_READ is not SQLA_UUID
+    assert JSON_READ is not None
+    assert JSON_READ is not SQLA_JSON
 
 
 @given(st.uuids())
 def test_a_stored_uuid_reads_as_sqlalchemy_reads_it(value: UUID) -> None:
-    assert UUID_READ is not None and SQLA_UUID is not None
+    assert UUID_READ is not None
+    assert SQLA_UUID is not None
     found = UUID_READ(value.hex)
-    assert found == value and type(found) is UUID
-    assert hash(found) == hash(value) and str(found) == str(value)
+    assert found == value
+    assert type(found) is UUID
+    assert hash(found) == hash(value)
+    assert str(found) == str(value)
     assert found.is_safe == SQLA_UUID(value.hex).is_safe
 
 
