@@ -78,7 +78,8 @@ class FetchPage:
 
 
 Fetched = tuple[Sequence[Any], str | None]
-"""A fetch's rows (position, payload, history, customer, staff) and the cursor to send next."""
+"""A fetch's rows (position, payload, history, customer, staff, the served mark) and the
+cursor to send next."""
 
 
 def fetch(
@@ -116,7 +117,7 @@ def fetch(
                 moves = mark is None or position > mark  # the mark only moves forward
             rows = conn.exec_driver_sql(sql.page, (position, limit)).all()
             fetched = (rows, _next(rows, None if after is None else cursor))
-            writes = _Writes(position if moves else None, _served_beyond(conn, sql, rows), then)
+            writes = _Writes(position if moves else None, _served_beyond(rows), then)
             if not database.is_sqlite:
                 writes.run(conn, sql, fetched, received)
                 writes = _Writes(None, None, None)
@@ -176,12 +177,11 @@ def subjects_of(sql: FetchSQL, rows: Sequence[Any]) -> tuple[tuple[UUID, UUID | 
     return tuple((sql.uuid(r[3]), None if r[4] is None else sql.uuid(r[4])) for r in rows)
 
 
-def _served_beyond(conn: Connection, sql: FetchSQL, rows: Sequence[Any]) -> int | None:
+def _served_beyond(rows: Sequence[Any]) -> int | None:
     """The last served position if it is beyond the served mark (R16), else None."""
     if not rows:
         return None
-    served = int(rows[-1][0])
-    known = conn.exec_driver_sql(sql.served).scalar()
+    served, known = int(rows[-1][0]), rows[-1][5]  # the page's rows carry the mark
     return served if known is None or served > known else None
 
 

@@ -35,14 +35,15 @@ class FetchSQL:
             f"UPDATE {delivery} SET delivered_position = {mark} "  # noqa: S608
             f"WHERE id = 1 AND delivered_position < {mark}"
         )
-        self.served = f"SELECT served_position FROM {delivery} WHERE id = 1"  # noqa: S608
         self.serve = (
             f"UPDATE {delivery} SET served_position = {mark} "  # noqa: S608
             f"WHERE id = 1 AND served_position < {mark}"
         )
         self.page = (
             "SELECT position, payload, history, customer_id, "  # noqa: S608 (our names)
-            f"CASE WHEN kind = 'visit_report' THEN staff_id END FROM {items} "
+            "CASE WHEN kind = 'visit_report' THEN staff_id END, "
+            # the served mark (R16) with the rows: one round trip fewer per fetch
+            f"(SELECT served_position FROM {delivery} WHERE id = 1) FROM {items} "
             f"WHERE position > {mark} AND state = 'released' ORDER BY position LIMIT {mark}"
         )  # R16: a withdrawn item keeps its position (cursors chain) but is never served
         receipts = t.acknowledgements
