@@ -27,6 +27,7 @@ from psycopg import sql
 from homecare import schema
 from homecare.bootstrap import Homecare, connect, open_database
 from homecare.settings import Settings
+from tests import store_counter
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -45,6 +46,12 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "dev"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The closing `stores:` line (tests/store_counter.py), in serial and parallel runs."""
+    store_counter.register(config)
+
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 ACTOR = "tester"

@@ -6,8 +6,11 @@ Counts every test of the session that took a `sqlite` or `postgres` parameter
     stores: sqlite 350 passed, 2 xfailed; postgres 350 passed, 1 xfailed
 
 so a skipped PostgreSQL run shows at the end of the output, not only in the
-short summary. A plugin object is registered (rather than hooks in this
-conftest) because a conftest's report hooks only see the tests beneath it.
+short summary. tests/conftest.py registers it (`register`): the root conftest
+is the one every pytest process loads before the run, the controller of a
+parallel run (pytest-xdist, which collects nothing itself and gets every
+worker's reports) included; a conftest further down is loaded only when its
+folder is collected, so a counter there missed every report of a parallel run.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ class StoreCounter:
         terminalreporter.write_line("stores: " + "; ".join(parts))
 
 
-def pytest_configure(config: pytest.Config) -> None:
+def register(config: pytest.Config) -> None:
+    """Add the counter to this pytest process (once; called from pytest_configure)."""
     if not config.pluginmanager.has_plugin("homecare-store-counter"):
         config.pluginmanager.register(StoreCounter(), "homecare-store-counter")
 
