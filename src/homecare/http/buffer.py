@@ -30,6 +30,7 @@ from homecare.errors import (
 from homecare.http.errors import ErrorBody, HistoryChangedBody, invalid
 from homecare.http.requests import no_query
 from homecare.http.tokens import ApiToken, TokenRing
+from homecare.http.turns import Turns
 from homecare.numbers import WholeNumber
 from homecare.outbox import cursor
 from homecare.outbox.deadline import DeadlineReport
@@ -99,6 +100,7 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
     bearer = HTTPBearer(
         auto_error=False, scheme_name="bearer", description="A token from HOMECARE_API_TOKENS."
     )
+    turns = Turns(width=2, timeout=homecare.settings.lock_timeout)  # the city's fetches
 
     # The checks before a route are `async`: cheap, on the event loop. A plain `def`
     # dependency runs in the thread pool, one hop each (a fetch made five), and under
@@ -166,14 +168,15 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
         # a failure fails the fetch, nothing acknowledged, and the city polls again from
         # the same cursor and gets the same items.
         try:
-            page = fetch_logged(
-                homecare.buffer,
-                homecare.access,
-                after=query.after,
-                limit=query.limit,
-                reader=token.name,
-                at=datetime.now(UTC),
-            )
+            with turns.turn():  # in arrival order, two at a time (homecare.http.turns)
+                page = fetch_logged(
+                    homecare.buffer,
+                    homecare.access,
+                    after=query.after,
+                    limit=query.limit,
+                    reader=token.name,
+                    at=datetime.now(UTC),
+                )
         except CursorHistoryError:
             raise  # 409 with where to resume (http.errors)
         except InvalidCursorError as error:
