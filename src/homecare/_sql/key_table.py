@@ -31,6 +31,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from homecare._sql.database import Database, UtcDateTime, metadata
 from homecare._sql.scrub import secure_delete
@@ -138,18 +139,25 @@ class KeyTable:
         # Read before every command and read (R16): plain SQL on the driver's own
         # cursor in autocommit (no BEGIN and ROLLBACK round trips around one count;
         # SQLAlchemy's compilation and result handling cost more than the query).
-        # `conn` must not be in a transaction (a fresh connection).
+        # `conn` must not be in a transaction (a fresh connection). A driver error is
+        # raised as SQLAlchemy would raise it (so the error map names it), and the
+        # connection is dropped: it may be broken, or left in autocommit.
         driver: Any = conn.connection.driver_connection
         psycopg = not self._database.is_sqlite  # sqlite3 here is in autocommit already
-        if psycopg:
-            driver.autocommit = True
+        dbapi_error = conn.dialect.loaded_dbapi.Error
         try:
+            if psycopg:
+                driver.autocommit = True
             with closing(driver.cursor()) as cursor:
                 cursor.execute(_CULLED_COUNT)
                 (count,) = cursor.fetchone()
-        finally:
             if psycopg:
                 driver.autocommit = False
+        except dbapi_error as error:
+            conn.invalidate(error)
+            raise DBAPIError.instance(
+                _CULLED_COUNT, None, error, dbapi_error, connection_invalidated=True
+            ) from error
         return int(count)
 
     def culled(self, conn: Connection) -> list[CulledSubject]:
