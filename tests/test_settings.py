@@ -141,6 +141,9 @@ def test_D8_secrets_never_appear_in_repr_or_errors(monkeypatch: pytest.MonkeyPat
         ("HOMECARE_LOCK_TIMEOUT", " 30", "lock_timeout"),
         ("HOMECARE_LAG_THRESHOLD", "1e3", "lag_threshold"),
         ("HOMECARE_RETENTION_YEARS", "5.0", "retention_years"),
+        ("HOMECARE_STALL_SECONDS", "1_0", "stall_seconds"),
+        ("HOMECARE_STALL_SECONDS", "inf", "stall_seconds"),
+        ("HOMECARE_STALL_SECONDS", "nan", "stall_seconds"),
         ("HOMECARE_LOCK_TIMEOUT", "0", "lock_timeout"),
         ("HOMECARE_DATABASE_URL", "mysql://u@h/db", "Unsupported database"),
         ("HOMECARE_DATABASE_URL", "postgresql://u@h:1,h2:2/db", "Malformed database URL"),
@@ -267,3 +270,10 @@ def test_D9_a_count_given_as_a_float_or_bool_is_refused(value: object) -> None:
 def test_D9_a_count_in_digits_or_as_an_int_is_taken() -> None:
     settings = Settings(database_url="sqlite:///x.db", pool_size="7", max_overflow=3)
     assert (settings.pool_size, settings.max_overflow) == (7, 3)
+
+
+def test_D9_seconds_in_digits_with_a_fraction_are_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOMECARE_STALL_SECONDS", "0.5")
+    assert Settings.load().stall_seconds == 0.5
+    with pytest.raises(InvalidInputError, match="stall_seconds"):
+        Settings(database_url="sqlite:///x.db", stall_seconds=float("inf"))

@@ -26,6 +26,7 @@ from sqlalchemy.exc import ArgumentError
 from homecare._settings_privacy import PrivacySettings
 from homecare._sql.conninfo import postgres_connect_kwargs
 from homecare.errors import InvalidInputError
+from homecare.numbers import DecimalNumber as Decimal
 from homecare.numbers import WholeNumber as Whole
 
 __all__ = ["DEFAULT_DATABASE_URL", "ENV_PREFIX", "Settings"]
@@ -77,7 +78,7 @@ class Settings(PrivacySettings):
     lag_threshold: Whole = Field(
         1000, ge=0, description="Events a projection may lag before /health/ready fails."
     )
-    stall_seconds: float = Field(
+    stall_seconds: Decimal = Field(
         60.0,
         gt=0,
         description="Seconds a lagging projection may stand still, with no worker alive, "

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from homecare.errors import StorageError
 from homecare.http.turns import Turns
 
 
@@ -54,12 +55,12 @@ def test_a_failing_fetch_ends_its_turn() -> None:
     turns = Turns(width=1, timeout=5)
     with pytest.raises(RuntimeError), turns.turn():
         raise RuntimeError("the store went away")
-    with turns.turn() as got:
-        assert got is True
+    with turns.turn():
+        assert turns.running == 1
     assert turns.running == 0
 
 
-def test_a_wait_past_the_timeout_runs_anyway() -> None:
+def test_a_wait_past_the_timeout_fails_as_a_busy_store() -> None:
     turns = Turns(width=1, timeout=0.05)
     held = threading.Event()
     release = threading.Event()
@@ -73,14 +74,46 @@ def test_a_wait_past_the_timeout_runs_anyway() -> None:
     thread.start()
     held.wait(5)
     started = time.monotonic()
-    with turns.turn() as got:
-        assert got is False  # a stuck turn never stops the feed
-        assert turns.running == 2
-    assert time.monotonic() - started < 2
+    ran = False
+    with pytest.raises(StorageError, match=r"busy.*0\.05 s.*fetch again"), turns.turn():
+        ran = True  # never: the fetch fails, nothing acknowledged
+    assert not ran
+    assert 0.05 <= time.monotonic() - started < 2
+    assert turns.running == 1
     release.set()
     thread.join(5)
-    with turns.turn() as got:
-        assert got is True
+    with turns.turn():  # the timed-out ticket holds nobody up
+        assert turns.running == 1
+
+
+def test_waits_that_time_out_free_their_place_in_the_queue() -> None:
+    turns = Turns(width=1, timeout=0.2)
+    held, release = threading.Event(), threading.Event()
+    outcomes: list[str] = []
+
+    def holder() -> None:
+        with turns.turn():
+            held.set()
+            release.wait(5)
+
+    def waiter() -> None:
+        try:
+            with turns.turn():
+                outcomes.append("ran")
+        except StorageError:
+            outcomes.append("busy")
+
+    first = threading.Thread(target=holder)
+    first.start()
+    held.wait(5)
+    late = threading.Thread(target=waiter)
+    late.start()
+    late.join(5)  # timed out behind the holder
+    release.set()
+    first.join(5)
+    waiter()  # the next one gets in at once
+    assert outcomes == ["busy", "ran"]
+    assert turns.running == 0
 
 
 def test_width_must_be_positive() -> None:

@@ -194,3 +194,36 @@ def test_a_begin_that_fails_ends_its_turn(database: Database) -> None:
         other.close()
     _increment(database)
     assert _count(database) == 1
+
+
+def test_the_turn_and_sqlites_busy_wait_share_the_lock_timeout(database: Database) -> None:
+    """Behind another process's writer, each writer of this process gives up after about
+    the lock timeout (1 s) in all: not a wait for its turn and then SQLite's own again."""
+    path = database.sqlite_path
+    assert path is not None
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    gave_up: list[float] = []
+
+    def write() -> None:
+        started = time.monotonic()
+        try:
+            _increment(database)
+        except OperationalError:
+            gave_up.append(time.monotonic() - started)
+
+    threads = [threading.Thread(target=write) for _ in range(3)]
+    try:
+        for thread in threads:
+            thread.start()
+            time.sleep(0.02)
+        for thread in threads:
+            thread.join(10)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert len(gave_up) == 3
+    assert max(gave_up) < 1.8  # one lock timeout and a little, not two or three
+    _increment(database)  # the busy timeout is whole again for the next writer
+    with database.write_engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 1000

@@ -12,15 +12,20 @@ of other processes (the worker, the CLI), where it still applies.
 Rules: a connection holds the gate from its BEGIN IMMEDIATE until its
 transaction ends (commit, rollback, the pool's reset, checkin, invalidation or
 close: whichever comes first releases it; a second release is a no-op). A
-writer waits at most the store's lock timeout, then goes on without the gate
-(SQLite's busy timeout decides, as before): a leak cannot stop the store. A
-thread that already holds the gate on another connection does not wait for
-itself; SQLite's lock decides for its second connection, as without the gate.
+writer waits at most the store's lock timeout for its turn, then goes on without
+it (a leak cannot stop the store), and SQLite's busy wait gets only what is left
+of that timeout: a writer gives up after about the lock timeout in all, as
+without the gate. A thread that already holds the gate on another connection
+does not wait for itself; SQLite's lock decides for its second connection. The
+gate orders the writers of this engine (SQLAlchemy's connections: projections,
+the fetch's marks, the access log); eventsourcing's recorder writes events on its
+own connections, which wait in SQLite's busy handler as before.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +33,12 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event
 
 __all__ = ["WriteGate"]
+
+_SHORT = 0.001
+"""A wait for the turn shorter than this leaves SQLite's busy timeout as it is (seconds)."""
+_LEAST = 0.05
+"""SQLite's busy wait after a long wait for the turn is never shorter than this (seconds):
+a turn that leaked still gets a real try at the lock."""
 
 
 class WriteGate:
@@ -84,14 +95,32 @@ class WriteGate:
                 self._changed.notify_all()
 
     def begin_immediate(self, conn: Connection) -> None:
-        """BEGIN IMMEDIATE on `conn` in its turn; its turn ends if BEGIN fails."""
+        """BEGIN IMMEDIATE on `conn` in its turn; its turn ends if BEGIN fails.
+
+        The wait for the turn and SQLite's busy wait share the lock timeout: after a
+        wait, SQLite waits only for what is left of it (at least `_LEAST` seconds),
+        so a writer gives up after about the lock timeout in all, as without the gate."""
         owner = _driver(conn.connection)
+        started = time.monotonic()
         self.enter(owner)
+        waited = time.monotonic() - started
         try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if waited < _SHORT:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                self._begin_within(conn, max(self.timeout - waited, _LEAST))
         except BaseException:
             self.leave(owner)
             raise
+
+    def _begin_within(self, conn: Connection, seconds: float) -> None:
+        """BEGIN IMMEDIATE with SQLite's busy timeout cut to `seconds` for it alone."""
+        driver: Any = conn.connection.driver_connection
+        driver.execute(f"PRAGMA busy_timeout={int(seconds * 1000)}")
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            driver.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
 
     def install(self, engine: Engine) -> None:
         """End a turn when its transaction ends: after the driver's COMMIT or ROLLBACK

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,8 +36,9 @@ async def no_query(request: Request) -> None:
 
 async def single_valued_query(request: Request) -> None:
     """Every query parameter at most once; a repeated one is refused, never half-used."""
-    names = [name for name, _ in request.query_params.multi_items()]
-    repeated = sorted({name for name in names if names.count(name) > 1})
+    # counted in one pass: it runs on the event loop before the token is checked
+    counts = Counter(name for name, _ in request.query_params.multi_items())
+    repeated = sorted(name for name, count in counts.items() if count > 1)
     if repeated:
         raise RequestValidationError(
             [

@@ -9,8 +9,10 @@ about 4 ms. Letting `width` fetches run at once and queueing the others in
 arrival order keeps the server as busy (the round trips of two fetches overlap)
 and makes the wait each fetch sees its place in the queue.
 
-A fetch waits at most `timeout` seconds for its turn, then runs anyway: a turn
-never held back by a fault can stop the city's feed.
+A fetch waits at most `timeout` seconds (the store's lock timeout) for its turn,
+then fails as a fetch that waited that long for the store's lock does (StorageError,
+503: the city polls again): so a store held by another process's writer makes each
+fetch fail after about the lock timeout, not after its place in a growing queue.
 """
 
 from __future__ import annotations
@@ -19,14 +21,22 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from homecare.errors import StorageError
+
 __all__ = ["Turns"]
+
+_BUSY = (
+    "The store is busy: this fetch waited {seconds:g} s (the lock timeout) behind "
+    "others; nothing was acknowledged, fetch again from the same cursor"
+)
 
 
 class Turns:
     """At most `width` holders at a time, admitted in the order they arrived.
 
     Each arrival draws the next ticket; ticket k may go once fewer than `width`
-    of the tickets before it are still running (turns end in any order).
+    of the tickets before it are still running or waiting (turns end in any order;
+    a ticket whose wait timed out counts as ended).
     """
 
     def __init__(self, width: int = 2, timeout: float = 30.0) -> None:
@@ -45,18 +55,22 @@ class Turns:
         return self._inside
 
     @contextmanager
-    def turn(self) -> Iterator[bool]:
-        """Wait for this caller's turn and hold it for the block; yields False when the
-        wait timed out (the block runs anyway)."""
+    def turn(self) -> Iterator[None]:
+        """Wait for this caller's turn and hold it for the block; StorageError when the
+        wait timed out (the block does not run)."""
         with self._changed:
             ticket = self._issued
             self._issued += 1
             got = self._changed.wait_for(
                 lambda: ticket < self._ended + self.width, timeout=self.timeout
             )
+            if not got:
+                self._ended += 1  # the ticket is spent: those behind it move up
+                self._changed.notify_all()
+                raise StorageError(_BUSY.format(seconds=self.timeout))
             self._inside += 1
         try:
-            yield got
+            yield
         finally:
             with self._changed:
                 self._inside -= 1
