@@ -96,9 +96,10 @@ def fetch(
     fetch moves the mark. Its rows are answered `as_result` or `as_page`.
     `then(conn, served)`: the caller's writes about this fetch (the HTTP fetch's
     record and R17 access-log entries), in the fetch's write transaction (before
-    the marks, so PostgreSQL holds their row lock the shorter), committed durably
-    with them: an error in it fails the fetch, nothing
-    acknowledged (the city polls again from the same cursor).
+    the marks, so PostgreSQL holds their row lock the shorter), committed with
+    them as durably as the store commits (PostgreSQL waits for the WAL flush;
+    SQLite's WAL survives the process, not a power cut): an error in it fails the
+    fetch, nothing acknowledged (the city polls again from the same cursor).
 
     Reading takes no write lock: on SQLite only a fetch that writes (moves the
     delivered mark, raises the served mark, or has `then`) does, in one short
