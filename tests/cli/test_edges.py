@@ -77,6 +77,16 @@ def test_out_of_range_input_is_one_line(cli: Cli, args: tuple[str, ...], fragmen
         (("pauses", "list", "--from", "2026-03-01"), "Missing option '--to'"),
         (("buffer", "fetch", "--after", "3", "--after", "4"), "'--after' is given more than once"),
         (("buffer", "problems", "--json", "--json"), "'--json' is given more than once"),
+        # numbers in digits only: click would read each of these as 20 (or take inf)
+        (("buffer", "fetch", "--limit", "2_0"), "'--limit': must be a whole number"),
+        (("buffer", "fetch", "--limit", "+20"), "'--limit': must be a whole number"),
+        (("buffer", "fetch", "--limit", " 20"), "'--limit': must be a whole number"),
+        (("demo", "--customers=2_0"), "'--customers': must be a whole number"),
+        (("serve", "--port", "80_80"), "'--port': must be a whole number"),
+        (("poll", "--url", "http://h", "--every", "inf"), "'--every': must be a number"),
+        (("poll", "--url", "http://h", "--every", "nan"), "'--every': must be a number"),
+        (("poll", "--url", "http://h", "--timeout", "1_0"), "'--timeout': must be a number"),
+        (("privacy", "review", "--month", "2026-03", "--factor", "1e3"), "'--factor'"),
     ],
 )
 def test_usage_errors_are_in_the_one_error_style(

@@ -6,11 +6,15 @@ exit 1; a script or an operator then has two formats to read. Every bad
 option is bad input, so it is one line with code `invalid_input`, exit 1.
 
 A single-valued option given twice (`--after 3 --after 4`) is refused like a
-repeated HTTP query parameter: click would silently keep the last value.
+repeated HTTP query parameter: click would silently keep the last value. A number
+is given in digits (`--limit 20`, `--every 0.5`), as over HTTP and in the settings
+(`homecare.numbers`): click would read `2_0`, `+20` and ` 20` as 20, and take
+`inf` and `nan` for seconds.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import typer
@@ -55,6 +59,7 @@ def refuse_repeated_options(command: Any) -> None:
         def parse_args(args: list[str]) -> Any:
             opts, rest, order = parse(args)
             _check_repeats(ctx, order)
+            _check_numbers(ctx, opts)
             return opts, rest, order
 
         parser.parse_args = parse_args
@@ -77,3 +82,33 @@ def _check_repeats(ctx: Any, order: list[Any]) -> None:
             shown = param.opts[0] if getattr(param, "opts", None) else param.name
             raise _UsageError(f"Option '{shown}' is given more than once; give it once.", ctx)
         seen.add(param.name)
+
+
+_WHOLE = re.compile(r"-?[0-9]+")
+_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def _number_kind(param: Any) -> str | None:
+    """ "integer" or "float" for a numeric option, else None: click's type name (typer
+    on click), or the annotation (typer >= 0.20, which vendors its own parameters)."""
+    name = getattr(getattr(param, "type", None), "name", None)
+    if name in ("integer", "integer range", "float", "float range"):
+        return str(name).split()[0]
+    annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+    return (
+        {int: "integer", float: "float"}.get(annotation) if isinstance(annotation, type) else None
+    )
+
+
+def _check_numbers(ctx: Any, opts: dict[str, Any]) -> None:
+    """Every number given on the command line is written in digits (the module doc)."""
+    for param in ctx.command.params:
+        kind = _number_kind(param)
+        raw = opts.get(param.name)
+        if kind is None or raw is None:
+            continue
+        pattern = _WHOLE if kind == "integer" else _DECIMAL
+        for text in raw if isinstance(raw, list | tuple) else [raw]:
+            if isinstance(text, str) and not pattern.fullmatch(text):
+                shown = "a whole number" if kind == "integer" else "a number"
+                raise typer.BadParameter(f"must be {shown} written in digits", ctx, param)
