@@ -16,10 +16,12 @@ from typing import Annotated
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
-__all__ = ["DecimalNumber", "WholeNumber"]
+__all__ = ["DECIMAL_TEXT", "DIGITS", "DecimalNumber", "WholeNumber"]
 
-_DIGITS = re.compile(r"-?[0-9]+")
-_DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+DIGITS = re.compile(r"-?[0-9]+")
+"""A whole number as text (fullmatch): decimal digits, an optional "-" first."""
+DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+"""A number as text (fullmatch): digits with an optional fraction, an optional "-" first."""
 _DECIMAL = "Must be a number written in digits, like 60 or 0.5."
 
 
@@ -27,7 +29,7 @@ def _whole_number(value: object) -> object:
     """`value` unchanged if it is an int or text of decimal digits (an optional "-" first,
     so that a negative number meets the field's bound and its message); else the error
     `whole_number`."""
-    if isinstance(value, bool | float) or (isinstance(value, str) and not _DIGITS.fullmatch(value)):
+    if isinstance(value, bool | float) or (isinstance(value, str) and not DIGITS.fullmatch(value)):
         raise PydanticCustomError(
             "whole_number", "Must be a whole number written in digits, like 20."
         )
@@ -40,7 +42,7 @@ def _decimal_number(value: object) -> object:
     also take "1_0", "inf" and "nan")."""
     if isinstance(value, bool) or (isinstance(value, float) and not math.isfinite(value)):
         raise PydanticCustomError("decimal_number", _DECIMAL)
-    if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value):
+    if isinstance(value, str) and not DECIMAL_TEXT.fullmatch(value):
         raise PydanticCustomError("decimal_number", _DECIMAL)
     return value
 

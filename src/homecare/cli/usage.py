@@ -14,12 +14,12 @@ is given in digits (`--limit 20`, `--every 0.5`), as over HTTP and in the settin
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import typer
 
 from homecare.errors import InvalidInputError
+from homecare.numbers import DECIMAL_TEXT, DIGITS
 
 __all__ = ["ClickError", "refuse_repeated_options", "usage_failed"]
 
@@ -84,10 +84,6 @@ def _check_repeats(ctx: Any, order: list[Any]) -> None:
         seen.add(param.name)
 
 
-_WHOLE = re.compile(r"-?[0-9]+")
-_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
-
-
 def _number_kind(param: Any) -> str | None:
     """ "integer" or "float" for a numeric option, else None: click's type name (typer
     on click), or the annotation (typer >= 0.20, which vendors its own parameters)."""
@@ -107,7 +103,7 @@ def _check_numbers(ctx: Any, opts: dict[str, Any]) -> None:
         raw = opts.get(param.name)
         if kind is None or raw is None:
             continue
-        pattern = _WHOLE if kind == "integer" else _DECIMAL
+        pattern = DIGITS if kind == "integer" else DECIMAL_TEXT
         for text in raw if isinstance(raw, list | tuple) else [raw]:
             if isinstance(text, str) and not pattern.fullmatch(text):
                 shown = "a whole number" if kind == "integer" else "a number"
