@@ -15,7 +15,7 @@ kept so tests can compare the two byte for byte.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -82,6 +82,32 @@ class RowCache:
         self._rows: dict[Hashable, Row | None] = {}
         self._new: dict[Hashable, Row] = {}
         self._dirty: dict[Hashable, Row] = {}
+        self._written: list[Hashable] = []
+        """The keys the last flush wrote (`settle` looks at those only)."""
+
+    def rebind(self, conn: Connection) -> None:
+        """Read and write through `conn` from now on (the next page's transaction)."""
+        self._conn = conn
+
+    def settle(self, keep: Callable[[Row], bool] = lambda _row: True) -> None:
+        """After a flush: forget the rows written in it that `keep` refuses (looked up
+        again when next needed); rows only read stay as they were. Only for a working set
+        carried across pages by the store's sole writer (`BufferProjection.carrying`)."""
+        for slot in self._written:
+            row = self._rows.get(slot)
+            if row is not None and not keep(row):
+                del self._rows[slot]
+        self._written = []
+
+    def clear(self) -> None:
+        """Forget every row held (after a flush): each is looked up again when needed."""
+        if self._new or self._dirty:
+            raise RuntimeError("RowCache.clear before flush would lose rows")
+        self._rows.clear()
+        self._written = []
+
+    def __len__(self) -> int:
+        return len(self._rows)
 
     @property
     def key_column(self) -> Column[Any]:
@@ -147,6 +173,7 @@ class RowCache:
             write("insert", list(self._new.values()))
         if self._dirty:
             write("update", list(self._dirty.values()))
+        self._written = [*self._new, *self._dirty]
         self._new.clear()
         self._dirty.clear()
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
 from homecare._es.error_map import translated
-from homecare._es.gc_pace import fewer_collections
+from homecare._es.gc_pace import fewer_collections, long_lived_between_pages
 from homecare._es.log import handled_by, union_of_topics
 from homecare._es.runner import Projection
 from homecare._sql.database import Database
@@ -88,7 +89,11 @@ def _replay(
     """Feed each projection the log up to its live position, one page per transaction."""
     stop = max((position for _, position in projections), default=0)
     started = time.perf_counter()
-    with fewer_collections():
+    with fewer_collections(), long_lived_between_pages() as page_done, ExitStack() as carried:
+        for projection, _ in projections:  # nothing else writes the scratch store
+            carrying = getattr(projection, "carrying", None)
+            if carrying is not None:
+                carried.enter_context(carrying())
         for page in hc.log.pages(page_size=page_size, stop=stop, topics=topics):
             events = hc.log.decoded(page)
             with scratch.write_engine.begin() as conn:
@@ -97,6 +102,7 @@ def _replay(
                     mine = handled_by(events, handled, upto=position)
                     if mine:
                         projection.process(conn, mine)
+            page_done()
             if progress is not None:
                 progress(VerifyProgress(page[-1].id, stop, time.perf_counter() - started))
     if progress is not None:

@@ -43,6 +43,11 @@ class PageCity:
         self._city: dict[UUID, list[HeldPeriod]] = {}
         self._changed: set[UUID] = set()
 
+    def rebind(self, conn: Connection) -> None:
+        """Read and write through `conn` from now on (the next page's transaction)."""
+        self.conn = conn
+        self.pauses.rebind(conn)
+
     def new_customer(self, customer_id: UUID) -> None:
         """A customer registered in this page has no pauses yet: skip the lookups."""
         self._pauses_of.setdefault(customer_id, set())
@@ -108,6 +113,7 @@ class PageCity:
         if not self._changed:
             return
         changed = sorted(self._changed)
+        self._changed.clear()
         self.conn.execute(
             t.city_periods.delete().where(t.city_periods.c.customer_id == _CUSTOMER),
             [{"customer": customer_id} for customer_id in changed],

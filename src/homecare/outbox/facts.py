@@ -31,6 +31,10 @@ class PageFacts:
         self.customers = RowCache(conn, t.customers, "customer_id", lean=lean)
         self._decisions: dict[UUID, tuple[list[Any], list[Decision]]] = {}
 
+    def caches(self) -> tuple[RowCache, RowCache, RowCache]:
+        """The visits', staff's and customers' rows, in the order they are written."""
+        return self.assignments, self.staff, self.customers
+
     def visit_reasons(
         self, *, staff_id: UUID, customer_id: UUID, day: date, activities: list[str]
     ) -> list[str]:

@@ -73,6 +73,8 @@ class PageItems:
         self._culled = culled
         self._staff_culled = staff_culled
         self._pending: dict[UUID, list[Row]] = {}
+        self._touched: set[UUID] = set()
+        """Customers whose pending items this page has read or changed (`pending_of`)."""
         self._next_seq: int | None = None
         self._next_position: int | None = None
         self._last_tag: str | None = None
@@ -81,9 +83,29 @@ class PageItems:
         """A customer registered in this page has no items yet: skip the lookup."""
         self._pending.setdefault(customer_id, [])
 
-    def prefetch_pending(self, customer_ids: set[UUID]) -> None:
-        """Load the pending items of many customers in a few queries."""
+    def rebind(self, conn: Connection) -> None:
+        """Read and write through `conn` from now on (the next page's transaction)."""
+        self.conn = conn
+        self.rows.rebind(conn)
+
+    def settle(self) -> None:
+        """After a flush, for the next page of a carried working set: keep the pending
+        items (each customer's queue), forget the others (looked up again if needed)."""
+        self.rows.settle(keep=lambda item: item["state"] == ItemState.PENDING)
+        self._touched.clear()
+
+    def forget_queues(self) -> None:
+        """After a flush: forget every customer's pending items (read again when next
+        needed), keeping the next sequence number and position."""
+        self.rows.clear()
+        self._pending.clear()
+        self._touched.clear()
+
+    def prefetch_pending(self, customer_ids: set[UUID]) -> list[Row]:
+        """Load the pending items of many customers in a few queries; returns those loaded
+        (customers whose queue is held already are skipped)."""
         wanted = sorted(c for c in customer_ids if c not in self._pending)
+        loaded: list[Row] = []
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             for customer_id in chunk:
@@ -99,9 +121,12 @@ class PageItems:
             )
             for item in self.rows.merge(rows):
                 self._pending[item["customer_id"]].append(item)
+                loaded.append(item)
+        return loaded
 
     def pending_of(self, customer_id: UUID) -> list[Row]:
         """The customer's unreleased items, oldest first (loaded once per page)."""
+        self._touched.add(customer_id)
         pending = self._pending.get(customer_id)
         if pending is None:
             rows = self.conn.execute(_PENDING_OF_CUSTOMER, {"customer": customer_id}).mappings()
@@ -109,7 +134,9 @@ class PageItems:
         return pending
 
     def pending_of_staff(self, staff_id: UUID) -> list[Row]:
-        """The unreleased visit reports of a staff member, by customer, oldest first."""
+        """The unreleased visit reports of a staff member, by customer, oldest first: the
+        customers the store has them for, and those whose queue this page changed (a queue
+        held from an earlier page and not touched in this one is as stored)."""
         rows = self.conn.execute(
             select(t.items.c.customer_id)
             .where(t.items.c.staff_id == staff_id, t.items.c.state == ItemState.PENDING)
@@ -117,8 +144,8 @@ class PageItems:
         ).scalars()
         customers = set(rows) | {
             c
-            for c, pending in self._pending.items()
-            if any(i["staff_id"] == staff_id for i in pending)
+            for c in self._touched
+            if any(i["staff_id"] == staff_id for i in self._pending.get(c, ()))
         }
         return [
             item

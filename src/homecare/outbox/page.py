@@ -30,6 +30,10 @@ from homecare.outbox.render import Sealing, sealed_payload
 
 __all__ = ["Page"]
 
+CARRIED_ROWS = 60_000
+"""At most this many rows carried from one page into the next (`Page.settle`): about
+100 MB. Visits not confirmed yet and pending items, a quarter of it each."""
+
 _VISIT_EVENTS = (
     Assignment.Planned,
     Assignment.Performed,
@@ -71,12 +75,37 @@ class Page:
             touched.created_customers
         )
         self.facts.customers.prefetch(customer_ids)
-        self.items.prefetch_pending(customer_ids)
+        loaded = self.items.prefetch_pending(customer_ids)
         # R16: releasing asks whether each pending report's staff member was culled
-        self.facts.staff.prefetch(i["staff_id"] for i in self.items.rows.held())
+        self.facts.staff.prefetch(i["staff_id"] for i in loaded)
         for pause_id in touched.created_pauses:
             self.city.pauses.known_absent(pause_id)
         self.city.pauses.prefetch(touched.pauses)
+
+    def rebind(self, conn: Connection) -> None:
+        """Go on with the next page in `conn`'s transaction, keeping what is held."""
+        for cache in self.facts.caches():
+            cache.rebind(conn)
+        self.items.rebind(conn)
+        self.city.rebind(conn)
+
+    def settle(self, limit: int = CARRIED_ROWS) -> bool:
+        """After `flush`, to carry the working set into the next page: keep the rows later
+        pages are likely to touch (staff, customers, pauses, visits not confirmed yet,
+        pending items), forget the rest. Memory stays flat: over `limit` rows held, the
+        customers' queues of pending items (they grow where a held item holds back a
+        customer's later ones, D4) are forgotten; still over, False: start the next page
+        afresh."""
+        self.facts.assignments.settle(keep=lambda visit: not visit["confirmed"])
+        for cache in (self.facts.staff, self.facts.customers, self.city.pauses):
+            cache.settle()
+        self.items.settle()
+        if len(self.facts.assignments) > limit // 4:
+            self.facts.assignments.clear()  # visits planned and not confirmed yet
+        if len(self.items.rows) > limit // 4:
+            self.items.forget_queues()
+        held = (*self.facts.caches(), self.city.pauses, self.items.rows)
+        return sum(len(cache) for cache in held) <= limit
 
     def new_customer(self, customer_id: UUID) -> None:
         """A customer registered in this page has nothing stored yet: skip the lookups."""

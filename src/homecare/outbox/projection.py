@@ -14,7 +14,8 @@ pauses) and adds the items the event causes; the jobs are split by module:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
@@ -25,7 +26,7 @@ from homecare._es.topics import topic_of
 from homecare.outbox import tables as t
 from homecare.outbox.dispatch import HANDLERS
 from homecare.outbox.messages import MessageFormat
-from homecare.outbox.page import Page
+from homecare.outbox.page import CARRIED_ROWS, Page
 
 __all__ = ["BufferProjection"]
 
@@ -45,15 +46,43 @@ class BufferProjection:
     (issue 16); False: SQLAlchemy's statements and pydantic's models, the old path
     the equivalence tests compare against."""
 
+    carry_limit: ClassVar[int] = CARRIED_ROWS
+    """Rows a carried working set may hold from one page into the next (`Page.settle`)."""
+
     def __init__(self, sealer: Sealer, message_format: MessageFormat) -> None:
         self.sealer = sealer
         self.format = message_format
+        self._carrying = False
+        self._carried: Page | None = None
+
+    @contextmanager
+    def carrying(self) -> Iterator[None]:
+        """Within: each page goes on from the previous page's working set (its rows as
+        written, each customer's pending items, the next positions) instead of reading
+        them again; a replay of millions of events otherwise re-reads the same customers'
+        queues on every page (issue 16).
+
+        Only while nothing but this projection writes its tables (the audit's scratch
+        store): what is held must be what is stored. A page that fails drops what is
+        held, and so does leaving the block.
+        """
+        self._carrying = True
+        try:
+            yield
+        finally:
+            self._carrying = False
+            self._drop()
 
     def process(
         self, conn: Connection, events: Sequence[tuple[int, DomainEventProtocol[Any]]]
     ) -> None:
         """Apply one page of `(log position, event)` pairs in order, in `conn`'s transaction."""
-        page = Page(conn, self.sealer, self.format, lean=self.lean)
+        page = self._carried
+        if page is None:
+            page = Page(conn, self.sealer, self.format, lean=self.lean)
+        else:
+            page.rebind(conn)
+        self._carried = None
         try:
             page.prefetch([event for _, event in events])
             for position, event in events:
@@ -61,5 +90,15 @@ class BufferProjection:
                 if handler is not None:
                     handler(page, position, event)
             page.flush()
-        finally:
+        except BaseException:
             page.close()
+            raise
+        if self._carrying and page.settle(self.carry_limit):
+            self._carried = page
+        else:
+            page.close()
+
+    def _drop(self) -> None:
+        if self._carried is not None:
+            self._carried.close()
+            self._carried = None
