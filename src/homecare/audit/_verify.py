@@ -13,6 +13,7 @@ from typing import Any
 from homecare._es.error_map import translated
 from homecare._es.gc_pace import fewer_collections, long_lived_between_pages
 from homecare._es.log import handled_by, union_of_topics
+from homecare._es.read_ahead import read_ahead
 from homecare._es.runner import Projection
 from homecare._sql.database import Database
 from homecare.audit._common import PAGE_SIZE, scratch_store
@@ -94,7 +95,11 @@ def _replay(
             carrying = getattr(projection, "carrying", None)
             if carrying is not None:
                 carried.enter_context(carrying())
-        for page in hc.log.pages(page_size=page_size, stop=stop, topics=topics):
+        # the next page is read while this one is projected (a thread of its own)
+        pages = carried.enter_context(
+            read_ahead(hc.log.pages(page_size=page_size, stop=stop, topics=topics))
+        )
+        for page in pages:
             events = hc.log.decoded(page)
             with scratch.write_engine.begin() as conn:
                 for projection, position in projections:
