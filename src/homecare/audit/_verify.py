@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -12,7 +12,7 @@ from typing import Any
 
 from homecare._es.error_map import translated
 from homecare._es.gc_pace import fewer_collections, long_lived_between_pages
-from homecare._es.log import handled_by, union_of_topics
+from homecare._es.log import Stored, handled_by, union_of_topics
 from homecare._es.read_ahead import read_ahead
 from homecare._es.runner import Projection
 from homecare._sql.database import Database
@@ -95,10 +95,11 @@ def _replay(
             carrying = getattr(projection, "carrying", None)
             if carrying is not None:
                 carried.enter_context(carrying())
-        # the next page is read while this one is projected (a thread of its own)
-        pages = carried.enter_context(
-            read_ahead(hc.log.pages(page_size=page_size, stop=stop, topics=topics))
+        pages: Iterable[Sequence[Stored]] = hc.log.pages(
+            page_size=page_size, stop=stop, topics=topics
         )
+        if not hc.database.is_sqlite:  # where reading waits for a server (read_ahead)
+            pages = carried.enter_context(read_ahead(pages))
         for page in pages:
             events = hc.log.decoded(page)
             with scratch.write_engine.begin() as conn:
