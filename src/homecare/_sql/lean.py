@@ -15,12 +15,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from operator import itemgetter
 from typing import Any
 from uuid import UUID, SafeUUID
 
 import orjson
-from sqlalchemy import JSON, Column, Connection, Dialect, Table, Uuid, bindparam
+from sqlalchemy import JSON, Column, Connection, Date, Dialect, Table, Uuid, bindparam
+
+from homecare._sql.database import UtcDateTime
 
 __all__ = ["Statement", "select_in", "write_statement"]
 
@@ -130,11 +133,49 @@ def select_in(
 
 def _bind_processor(column: Column[Any], dialect: Dialect) -> _Processor:
     """What SQLAlchemy does to the column's value before the driver gets it (a JSON
-    column's lists of strings, a few shapes repeated on every row, encoded once each)."""
-    process = column.type.dialect_impl(dialect).bind_processor(dialect)
-    if process is None or not isinstance(column.type, JSON):
-        return process
-    return _once_per_list(process)
+    column's lists of strings, a few shapes repeated on every row, encoded once each;
+    SQLite's instants and dates formatted in one call, `_fast_instant`, `_fast_date`)."""
+    implementation = column.type.dialect_impl(dialect)
+    process = implementation.bind_processor(dialect)
+    if process is None:
+        return None
+    if isinstance(column.type, JSON):
+        return _once_per_list(process)
+    stored_as = getattr(getattr(implementation, "impl", implementation), "_storage_format", None)
+    if isinstance(column.type, UtcDateTime) and stored_as == _SQLITE_INSTANT:
+        return _fast_instant(process)
+    if type(column.type) is Date and stored_as == _SQLITE_DATE:
+        return _fast_date(process)
+    return process
+
+
+_SQLITE_INSTANT = (
+    "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
+)
+_SQLITE_DATE = "%(year)04d-%(month)02d-%(day)02d"
+
+
+def _fast_instant(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`UtcDateTime` on SQLite (naive UTC, then SQLAlchemy's text form, which is the
+    ISO form with a space and microseconds) in two C calls for an aware `datetime`;
+    anything else through `process`, which accepts and refuses the same."""
+
+    def fast(value: Any) -> Any:
+        if type(value) is not datetime or value.tzinfo is None:
+            return process(value)
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+    return fast
+
+
+def _fast_date(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """SQLite's `Date` text form (the ISO date) of a `date`; anything else (a datetime,
+    None, a wrong type) through `process`."""
+
+    def fast(value: Any) -> Any:
+        return value.isoformat() if type(value) is date else process(value)
+
+    return fast
 
 
 _MEMO_SIZE = 1024
