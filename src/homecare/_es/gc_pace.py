@@ -55,8 +55,19 @@ def long_lived_between_pages() -> Iterator[Callable[[], None]]:
     collection would walk again; measured, about a tenth of a long replay's time
     (docs/benchmarks.md). Pages break their own reference cycles (`Page.close`), so
     nothing frozen waits for the collector meanwhile.
+
+    A host that froze objects itself (`gc.freeze` before forking workers, to share
+    memory with them) keeps them frozen: then nothing is frozen here, since unfreezing
+    afterwards would unfreeze the host's too.
     """
+    if gc.get_freeze_count() > 0:
+        yield _nothing
+        return
     try:
         yield gc.freeze
     finally:
         gc.unfreeze()
+
+
+def _nothing() -> None:
+    """What is called after each page when the host froze objects of its own."""

@@ -30,9 +30,11 @@ from homecare.outbox.render import Sealing, sealed_payload
 
 __all__ = ["Page"]
 
-CARRIED_ROWS = 60_000
+CARRIED_ROWS = 20_000
 """At most this many rows carried from one page into the next (`Page.settle`): about
-100 MB. Visits not confirmed yet and pending items, a quarter of it each."""
+30 MB (a row with its values is 1-1.7 KB). Visits not confirmed yet and pending items,
+a quarter of it each. At 60,000 a 5M-event replay's peak RSS rose from 177 MB to 286
+(SQLite) and 300 (PostgreSQL) for no gain there (docs/benchmarks.md)."""
 
 _VISIT_EVENTS = (
     Assignment.Planned,
