@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from homecare._es.read_ahead import read_ahead
 from homecare._sql import rows
 from homecare.audit import verify
 from homecare.audit._common import scratch_store
@@ -121,6 +122,52 @@ def test_a_carried_rebuild_reads_each_customer_once(
         assert verify(hc, page_size=3).identical
         afresh = sum(read)
     assert carried <= 3 < afresh
+
+
+def _queues_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts customers whose pending queue the buffer reads from now on (per read)."""
+    read: list[int] = []
+
+    def counted(conn: Any, table: Any, column: str, values: Any, **kw: Any) -> Any:
+        read.append(len(values))
+        return rows.load_in(conn, table, column, values, **kw)
+
+    monkeypatch.setattr("homecare.outbox.items.load_in", counted)
+    return read
+
+
+@pytest.mark.usefixtures("carry_limit")
+def test_a_carried_rebuild_reads_each_customers_pending_queue_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The queues are what a long replay re-read most (D4: they grow behind a held item)."""
+    with connect(f"sqlite:///{tmp_path / 'store.db'}", create=True) as hc:
+        run_demo(hc, customers=3, days=3, seed=2, drain=False)
+        read = _queues_read(monkeypatch)
+        assert verify(hc, page_size=3).identical
+        carried = sum(read)
+        read.clear()
+        BufferProjection.carry_limit = 0
+        assert verify(hc, page_size=3).identical
+        afresh = sum(read)
+    assert carried <= 3 < afresh
+
+
+def test_the_log_is_read_ahead_only_from_postgresql(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite a reading thread slows the replay down (`homecare._es.read_ahead`)."""
+    used: list[bool] = []
+
+    def spied(pages: Any, depth: int = 1) -> Any:
+        used.append(True)
+        return read_ahead(pages, depth)
+
+    monkeypatch.setattr("homecare.audit._verify.read_ahead", spied)
+    with connect(store_url) as hc:
+        run_demo(hc, customers=2, days=2, seed=4, drain=False)
+        assert verify(hc, page_size=7).identical
+        assert bool(used) is not hc.database.is_sqlite
 
 
 def test_a_page_that_fails_drops_what_was_carried(

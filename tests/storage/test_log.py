@@ -8,7 +8,7 @@ from uuid import UUID
 
 import pytest
 
-from homecare._es.gc_pace import fewer_collections, long_lived_between_pages
+from homecare._es.gc_pace import fewer_collections
 from homecare._es.log import Row, union_of_topics
 from homecare._es.log_rows import uuid_of
 from homecare._es.topics import topic_of
@@ -126,28 +126,3 @@ def test_fewer_collections_restores_the_thresholds_after_the_last_user() -> None
     with pytest.raises(RuntimeError), fewer_collections():
         raise RuntimeError
     assert gc.get_threshold() == before
-
-
-def test_objects_alive_between_pages_are_frozen_then_collected_as_usual() -> None:
-    assert gc.get_freeze_count() == 0
-    with long_lived_between_pages() as page_done:
-        kept = [[n] for n in range(100)]
-        page_done()
-        assert gc.get_freeze_count() >= len(kept)
-    assert gc.get_freeze_count() == 0
-
-
-def test_a_hosts_own_frozen_objects_stay_frozen() -> None:
-    """A host that froze objects (before forking workers) keeps them frozen: then the
-    replay freezes nothing, since unfreezing after it would unfreeze the host's too."""
-    gc.freeze()
-    try:
-        frozen = gc.get_freeze_count()
-        with long_lived_between_pages() as page_done:
-            kept = [[n] for n in range(100)]
-            page_done()
-            assert gc.get_freeze_count() == frozen
-        assert gc.get_freeze_count() == frozen
-        assert kept
-    finally:
-        gc.unfreeze()

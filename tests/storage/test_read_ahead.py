@@ -66,3 +66,19 @@ def test_leaving_early_stops_the_reader_and_closes_the_source() -> None:
     assert closed.is_set()
     assert len(read) <= 4  # one taken, at most two waiting, one being put
     assert not any(t.name == "homecare-read-ahead" for t in threading.enumerate())
+
+
+def test_a_source_that_cannot_be_iterated_raises_where_the_page_is_taken() -> None:
+    class Unopenable:
+        def __iter__(self) -> Iterator[int]:
+            raise OSError("cannot open the log")
+
+    with read_ahead(Unopenable()) as pages, pytest.raises(OSError, match="cannot open"):
+        next(pages)
+
+
+def test_pages_taken_after_the_block_are_refused_not_waited_for() -> None:
+    with read_ahead(iter([1, 2, 3])) as pages:
+        assert next(pages) == 1
+    with pytest.raises(RuntimeError, match="after its block"):
+        next(pages)

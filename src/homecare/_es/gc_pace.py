@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["fewer_collections", "long_lived_between_pages"]
+__all__ = ["fewer_collections"]
 
 
 class _Collections:
@@ -43,31 +43,3 @@ def fewer_collections() -> Iterator[None]:
             _Collections.users -= 1
             if _Collections.users == 0:
                 gc.set_threshold(*_Collections.saved)
-
-
-@contextmanager
-def long_lived_between_pages() -> Iterator[Callable[[], None]]:
-    """Yields a call to make after each page of a replay: what is alive then (a working
-    set carried across pages, `BufferProjection.carrying`) is left out of later
-    collections (`gc.freeze`), all of it collected as usual again after the block.
-
-    Why: a carried working set holds hundreds of thousands of rows, which every full
-    collection would walk again; measured, about a tenth of a long replay's time
-    (docs/benchmarks.md). Pages break their own reference cycles (`Page.close`), so
-    nothing frozen waits for the collector meanwhile.
-
-    A host that froze objects itself (`gc.freeze` before forking workers, to share
-    memory with them) keeps them frozen: then nothing is frozen here, since unfreezing
-    afterwards would unfreeze the host's too.
-    """
-    if gc.get_freeze_count() > 0:
-        yield _nothing
-        return
-    try:
-        yield gc.freeze
-    finally:
-        gc.unfreeze()
-
-
-def _nothing() -> None:
-    """What is called after each page when the host froze objects of its own."""

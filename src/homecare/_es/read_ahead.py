@@ -48,8 +48,9 @@ def read_ahead(pages: Iterable[T], depth: int = 1) -> Iterator[Iterator[T]]:
         return False
 
     def read() -> None:
-        source = iter(pages)
+        source: Iterator[T] | None = None
         try:
+            source = iter(pages)
             for page in source:
                 if not put((page,)):
                     return
@@ -66,6 +67,8 @@ def read_ahead(pages: Iterable[T], depth: int = 1) -> Iterator[Iterator[T]]:
 
     def taken() -> Iterator[T]:
         while True:
+            if stop.is_set():
+                raise RuntimeError("read_ahead's pages are taken after its block was left")
             item = ready.get()
             if item is _DONE:
                 return

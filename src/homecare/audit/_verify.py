@@ -11,7 +11,7 @@ from tempfile import TemporaryDirectory
 from typing import Any
 
 from homecare._es.error_map import translated
-from homecare._es.gc_pace import fewer_collections, long_lived_between_pages
+from homecare._es.gc_pace import fewer_collections
 from homecare._es.log import Stored, handled_by, union_of_topics
 from homecare._es.read_ahead import read_ahead
 from homecare._es.runner import Projection
@@ -90,7 +90,7 @@ def _replay(
     """Feed each projection the log up to its live position, one page per transaction."""
     stop = max((position for _, position in projections), default=0)
     started = time.perf_counter()
-    with fewer_collections(), long_lived_between_pages() as page_done, ExitStack() as carried:
+    with fewer_collections(), ExitStack() as carried:
         for projection, _ in projections:  # nothing else writes the scratch store
             carrying = getattr(projection, "carrying", None)
             if carrying is not None:
@@ -108,7 +108,6 @@ def _replay(
                     mine = handled_by(events, handled, upto=position)
                     if mine:
                         projection.process(conn, mine)
-            page_done()
             if progress is not None:
                 progress(VerifyProgress(page[-1].id, stop, time.perf_counter() - started))
     if progress is not None:

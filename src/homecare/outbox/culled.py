@@ -140,7 +140,7 @@ def _released(page: Page, column: str, subject_id: UUID) -> list[Row]:
 
 def _overwrite(page: Page, item: Row, field: str) -> None:
     """The payload rendered again with `field` (a personnummer) as the culled marker."""
-    (message,) = page.format.parse_many([page.sealer.open(item["payload"])])
+    (message,) = page.format.parse_many([page.open_payload(item["payload"])])
     rendered = page.format.render(message.model_copy(update={field: CULLED.text}))
     item["payload"] = page.sealer.seal(rendered)
     page.items.rows.changed(item)

@@ -51,6 +51,9 @@ class Page:
         self, conn: Connection, sealer: Sealer, message_format: MessageFormat, *, lean: bool = True
     ) -> None:
         self.sealer: Sealing = _OpenedOnce(sealer) if lean else sealer
+        self.open_payload = sealer.open
+        """A stored payload opened (R16's overwrite), not remembered: only personnummer
+        are kept opened (`_OpenedOnce`), and a carried page lives for many pages."""
         self.format = message_format
         self.lean = lean
         self.culled_staff: dict[UUID, bool] = {}

@@ -64,7 +64,9 @@ class BufferProjection:
 
         Only while nothing but this projection writes its tables (the audit's scratch
         store): what is held must be what is stored. A page that fails drops what is
-        held, and so does leaving the block.
+        held, and so does leaving the block; a caller whose transaction fails to commit
+        after `process` returned must leave the block too (the audit's replay does, by
+        raising).
         """
         self._carrying = True
         try:
