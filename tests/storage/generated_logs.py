@@ -40,13 +40,15 @@ from uuid import UUID
 
 import pytest
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from homecare.bootstrap import Homecare
 from homecare.domain.citydays import STOCKHOLM
+from homecare.outbox import tables as t
 from tests.conftest import ACTOR, _empty_postgres, init_sqlite
 from tests.scenario import Customer, Scenario
 
-__all__ = ["STEP", "STORES", "TOUR", "World", "fresh", "play"]
+__all__ = ["STEP", "STORES", "TOUR", "World", "cull_a_customer_and_a_staff_member", "fresh", "play"]
 
 STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -132,6 +134,19 @@ def play(hc: Homecare, steps: list[tuple[Any, ...]]) -> World:
     for step in steps:
         _STEPS[step[0]](world, *step[1:])
     return world
+
+
+def cull_a_customer_and_a_staff_member(hc: Homecare) -> None:
+    """R16: the store's first buffered customer, then a staff member with a visit report,
+    culled a second apart (their items withdrawn or marked)."""
+    with hc.database.engine.connect() as conn:
+        customer = conn.execute(select(t.customers.c.customer_id).limit(1)).scalar_one()
+        staff = conn.execute(
+            select(t.items.c.staff_id).where(t.items.c.staff_id.is_not(None)).limit(1)
+        ).scalar_one()
+    at = datetime.now(UTC)
+    hc.cull(customer, kind="customer", actor="arkivarie", at=at)
+    hc.cull(staff, kind="staff", actor="arkivarie", at=at + timedelta(seconds=1))
 
 
 @contextmanager

@@ -12,7 +12,6 @@ both stores, with culled customers and staff, and for generated logs.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,6 @@ import pytest
 from eventsourcing.cipher import AESCipher
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
 
 from homecare._es.read_ahead import read_ahead
 from homecare._sql import rows
@@ -31,7 +29,14 @@ from homecare.demo import run_demo
 from homecare.outbox import tables as t
 from homecare.outbox.page import CARRIED_ROWS, Page
 from homecare.outbox.projection import BufferProjection
-from tests.storage.generated_logs import STEP, STORES, TOUR, fresh, play
+from tests.storage.generated_logs import (
+    STEP,
+    STORES,
+    TOUR,
+    cull_a_customer_and_a_staff_member,
+    fresh,
+    play,
+)
 
 LIMITS = (CARRIED_ROWS, 6, 0)
 """Carried rows allowed: all of them, few (visits and queues forgotten), none (afresh)."""
@@ -53,14 +58,7 @@ def test_a_carried_rebuild_of_culled_subjects_equals_the_live_buffer(
     """R16, D6: withdrawn items and markers, with a cipher key, in pages of 1, 3 and 5000."""
     with connect(store_url, cipher_key=AESCipher.create_key(32)) as hc:
         run_demo(hc, customers=4, days=3, seed=7, drain=False)
-        with hc.database.engine.connect() as conn:
-            customer = conn.execute(select(t.customers.c.customer_id).limit(1)).scalar_one()
-            staff = conn.execute(
-                select(t.items.c.staff_id).where(t.items.c.staff_id.is_not(None)).limit(1)
-            ).scalar_one()
-        at = datetime.now(UTC)
-        hc.cull(customer, kind="customer", actor="arkivarie", at=at)
-        hc.cull(staff, kind="staff", actor="arkivarie", at=at + timedelta(seconds=1))
+        cull_a_customer_and_a_staff_member(hc)
         BufferProjection.carry_limit = limit
         for page_size in (1, 3, 5000):
             report = verify(hc, page_size=page_size)
@@ -92,58 +90,33 @@ def test_a_carried_rebuild_of_a_generated_log_equals_the_live_buffer(
         BufferProjection.carry_limit = kept
 
 
-def _customer_rows_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts customer rows the buffer reads by key from now on (one entry per read)."""
-    read: list[int] = []
-    load_in = rows.load_in
+READS = {
+    "customers": ("homecare._sql.rows.load_in", t.customers),
+    "pending queues": ("homecare.outbox.items.load_in", t.items),
+}
+"""What a replay reads by key, and where it reads it (each row or queue counted)."""
 
-    def counted(conn: Any, table: Any, column: str, values: Any, **kw: Any) -> Any:
-        if table is t.customers:
+
+@pytest.mark.usefixtures("carry_limit")
+@pytest.mark.parametrize("what", list(READS))
+def test_a_carried_rebuild_reads_each_customers_rows_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, what: str
+) -> None:
+    """What carrying is for: without it each page of 3 events reads again its customers
+    and their pending queues (what a long replay re-read most: D4, they grow behind a
+    held item)."""
+    where, table = READS[what]
+    read: list[int] = []
+    load_in = rows.load_in  # the one both places call
+
+    def counted(conn: Any, of: Any, column: str, values: Any, **kw: Any) -> Any:
+        if of is table:
             read.append(len(values))
-        return load_in(conn, table, column, values, **kw)
+        return load_in(conn, of, column, values, **kw)
 
-    monkeypatch.setattr(rows, "load_in", counted)
-    return read
-
-
-@pytest.mark.usefixtures("carry_limit")
-def test_a_carried_rebuild_reads_each_customer_once(
-    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """What carrying is for: without it each page of 3 events reads its customers again."""
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    with connect(url, create=True) as hc:
-        run_demo(hc, customers=3, days=3, seed=2, drain=False)
-        read = _customer_rows_read(monkeypatch)
-        assert verify(hc, page_size=3).identical
-        carried = sum(read)
-        read.clear()
-        BufferProjection.carry_limit = 0
-        assert verify(hc, page_size=3).identical
-        afresh = sum(read)
-    assert carried <= 3 < afresh
-
-
-def _queues_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts customers whose pending queue the buffer reads from now on (per read)."""
-    read: list[int] = []
-
-    def counted(conn: Any, table: Any, column: str, values: Any, **kw: Any) -> Any:
-        read.append(len(values))
-        return rows.load_in(conn, table, column, values, **kw)
-
-    monkeypatch.setattr("homecare.outbox.items.load_in", counted)
-    return read
-
-
-@pytest.mark.usefixtures("carry_limit")
-def test_a_carried_rebuild_reads_each_customers_pending_queue_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The queues are what a long replay re-read most (D4: they grow behind a held item)."""
     with connect(f"sqlite:///{tmp_path / 'store.db'}", create=True) as hc:
         run_demo(hc, customers=3, days=3, seed=2, drain=False)
-        read = _queues_read(monkeypatch)
+        monkeypatch.setattr(where, counted)
         assert verify(hc, page_size=3).identical
         carried = sum(read)
         read.clear()

@@ -32,7 +32,7 @@ import pytest
 from eventsourcing.cipher import AESCipher
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from homecare._es.sealing import Sealer
 from homecare.audit import verify
@@ -42,7 +42,14 @@ from homecare.outbox import tables as t
 from homecare.outbox.messages import MessageKind, ParagoFormat, message_id_for
 from homecare.outbox.projection import BufferProjection
 from homecare.outbox.render import parago_json, sealed_payload
-from tests.storage.generated_logs import STEP, STORES, TOUR, fresh, play
+from tests.storage.generated_logs import (
+    STEP,
+    STORES,
+    TOUR,
+    cull_a_customer_and_a_staff_member,
+    fresh,
+    play,
+)
 
 SEALED = {"personnummer", "payload"}
 """The buffer's sealed columns (`homecare.registry`): compared opened."""
@@ -143,14 +150,7 @@ def test_a_buffer_with_culled_subjects_is_stored_the_same_by_either_path(
     """R16: a culled customer's and a culled staff member's items (withdrawn, markers)."""
     with connect(store_url, cipher_key=cipher_key) as hc:
         run_demo(hc, customers=4, days=3, seed=7, drain=False)
-        with hc.database.engine.connect() as conn:
-            customer = conn.execute(select(t.customers.c.customer_id).limit(1)).scalar_one()
-            staff = conn.execute(
-                select(t.items.c.staff_id).where(t.items.c.staff_id.is_not(None)).limit(1)
-            ).scalar_one()
-        at = datetime.now(UTC)
-        hc.cull(customer, kind="customer", actor="arkivarie", at=at)
-        hc.cull(staff, kind="staff", actor="arkivarie", at=at + timedelta(seconds=1))
+        cull_a_customer_and_a_staff_member(hc)
         stored = _both_paths_store_the_same(hc)
         state = [c.name for c in t.items.columns].index("state")
         assert any(row[state] == "withdrawn" for row in stored[t.items.name])
