@@ -11,12 +11,15 @@ The floors are what the same work costs with the raw tools underneath:
 - write: the rows the rebuild wrote, `executemany` of plain tuples into empty
   tables of the same shape in a new SQLite file (where the rebuild writes).
 
-Each runs in a spawned child so its peak RSS (`VmHWM`) is its own.
+Each runs in a spawned child so its peak RSS (`VmHWM`) is its own. The replay
+writes the scratch store through a process of its own (`homecare._sql.write_behind`):
+that process's peak RSS and CPU time are reported beside the replaying process's.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import resource
 import sqlite3
 import tempfile
 import time
@@ -48,12 +51,20 @@ class Replayed:
     samples: list[tuple[int, float, float, float]] = field(default_factory=list)
     """(position, RSS MB, wall seconds, CPU seconds of this process) along the replay."""
     cpu_seconds: float = 0.0
+    writer_peak_mb: float = float("nan")
+    """Peak RSS of the process that wrote the scratch store (`_sql.write_behind`)."""
+    writer_cpu_seconds: float = 0.0
     write_seconds: float | None = None
     rows_written: int = 0
 
     @property
     def rate(self) -> float:
         return self.events / self.seconds
+
+    @property
+    def total_peak_mb(self) -> float:
+        """Peak RSS of the replaying process and of its writer, added."""
+        return self.peak_mb + self.writer_peak_mb
 
     @property
     def cpu_rate(self) -> float:
@@ -114,6 +125,9 @@ def replay(url: str, *, write_floor: bool = False, page_size: int = PAGE_SIZE) -
         _replay(hc, scratch, rebuilt, handled_topics(), page_size, progress)
         result = Replayed(stop, time.perf_counter() - start, rss_mb("VmHWM"), samples)
         result.cpu_seconds = time.process_time() - cpu
+        writer = resource.getrusage(resource.RUSAGE_CHILDREN)  # the write-behind, ended
+        result.writer_peak_mb = writer.ru_maxrss / 1024
+        result.writer_cpu_seconds = writer.ru_utime + writer.ru_stime
         scratch.dispose()
         if write_floor:
             result.write_seconds, result.rows_written = _write_floor(Path(folder))

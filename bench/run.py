@@ -159,7 +159,13 @@ def rebuild_figure(url: str, events: int, runs: int, target: float) -> Figure:
         figure.extra.setdefault("events per CPU second of the replaying process", []).append(
             replayed.cpu_rate
         )
+        figure.extra.setdefault("events per CPU second of both processes", []).append(
+            events / (replayed.cpu_seconds + replayed.writer_cpu_seconds)
+        )
         figure.extra.setdefault("peak RSS MB", []).append(replayed.peak_mb)
+        figure.extra.setdefault("peak RSS MB of the writing process", []).append(
+            replayed.writer_peak_mb
+        )
         figure.extra.setdefault("floor peak RSS MB", []).append(floors["peak_mb"])
     return figure
 

@@ -48,7 +48,12 @@ def scale_blocks(args: argparse.Namespace, command: str) -> dict[str, list[str]]
         )
         figure.floors["read rows of the handled topics (SQL)"] = [made / floors["read"]]
         figure.extra["events per CPU second of the replaying process"] = [replayed.cpu_rate]
+        figure.extra["events per CPU second of both processes"] = [
+            made / (replayed.cpu_seconds + replayed.writer_cpu_seconds)
+        ]
         figure.extra["peak RSS MB"] = [replayed.peak_mb]
+        figure.extra["peak RSS MB of the writing process"] = [replayed.writer_peak_mb]
+        figure.extra["peak RSS MB, both processes"] = [replayed.total_peak_mb]
         figure.extra["floor peak RSS MB"] = [floors["peak_mb"]]
         minutes = CITY_YEAR / replayed.rate / 60
         cpu_minutes = CITY_YEAR / replayed.cpu_rate / 60

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
 from eventsourcing.domain import Aggregate, DomainEventProtocol
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from homecare._sql.database import Database, metadata, relax_durability
+from homecare._sql.write_behind_store import WriteBehindStore
 
 PAGE_SIZE = 5000
 """Events read from the log per page (and written to a scratch store per transaction)."""
@@ -22,6 +26,26 @@ def scratch_store(folder: Path) -> Database:
     relax_durability(scratch)
     metadata.create_all(scratch.engine)
     return scratch
+
+
+@contextmanager
+def scratch_writer(scratch: Database) -> Iterator[Engine]:
+    """The engine a replay writes `scratch` (from `scratch_store`) with: its statements
+    run in a process of their own while the replay goes on (`_sql.write_behind`, issue
+    16). Leaving the block normally waits for them and raises the first that failed;
+    the process ends either way."""
+    path = scratch.engine.url.database
+    if not scratch.is_sqlite or not path:
+        yield scratch.write_engine
+        return
+    store = WriteBehindStore(Path(path))
+    try:
+        yield store.engine
+        store.sync()
+    except BaseException:
+        store.close(abandon=True)
+        raise
+    store.close()
 
 
 def timestamp(event: DomainEventProtocol[Any]) -> datetime:

@@ -16,7 +16,7 @@ from homecare._es.log import Stored, handled_by, union_of_topics
 from homecare._es.read_ahead import read_ahead
 from homecare._es.runner import Projection
 from homecare._sql.database import Database
-from homecare.audit._common import PAGE_SIZE, scratch_store
+from homecare.audit._common import PAGE_SIZE, scratch_store, scratch_writer
 from homecare.audit._compare import Tally, compare_table
 from homecare.audit._report import VerifyReport
 from homecare.bootstrap import Homecare
@@ -91,6 +91,7 @@ def _replay(
     stop = max((position for _, position in projections), default=0)
     started = time.perf_counter()
     with fewer_collections(), ExitStack() as carried:
+        writer = carried.enter_context(scratch_writer(scratch))
         for projection, _ in projections:  # nothing else writes the scratch store
             carrying = getattr(projection, "carrying", None)
             if carrying is not None:
@@ -102,7 +103,7 @@ def _replay(
             pages = carried.enter_context(read_ahead(pages))
         for page in pages:
             events = hc.log.decoded(page)
-            with scratch.write_engine.begin() as conn:
+            with writer.begin() as conn:
                 for projection, position in projections:
                     handled = getattr(projection, "topics", ())
                     mine = handled_by(events, handled, upto=position)

@@ -1,0 +1,324 @@
+"""A SQLite connection whose statements run in a process of their own (issue 16).
+
+`homecare._sql.write_behind` is what `audit verify` writes its scratch store
+through. It must be indistinguishable from a plain connection to whoever reads
+what it returns (reads see every earlier write, counts are right, the file ends
+the same), raise every failure, and never leave its process behind.
+"""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy.exc as sa_exc
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Connection, create_engine, text
+
+from homecare._sql.write_behind import LateCount, WriteBehind
+from homecare._sql.write_behind_store import WriteBehindStore
+from homecare.audit import verify
+from homecare.bootstrap import Homecare
+from homecare.demo import run_demo
+from homecare.errors import StorageError
+
+_TABLE = "CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)"
+
+
+def _file(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "scratch.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(_TABLE)
+    return path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[WriteBehindStore]:
+    behind = WriteBehindStore(_file(tmp_path))
+    yield behind
+    behind.close()
+
+
+def _child(store: WriteBehindStore) -> subprocess.Popen[bytes]:
+    with store.engine.connect() as conn:
+        behind = conn.connection.dbapi_connection
+        assert isinstance(behind, WriteBehind)
+        return behind._process
+
+
+def test_reads_see_the_writes_before_them_and_counts_arrive_late(store: WriteBehindStore) -> None:
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (?, ?)", [(1, "a"), (2, "b"), (3, "c")])
+        updated = conn.exec_driver_sql("UPDATE t SET v = 'z' WHERE k >= ?", (2,))
+        missed = conn.exec_driver_sql("UPDATE t SET v = 'y' WHERE k = ?", (9,))
+        assert isinstance(updated.rowcount, LateCount)
+        assert updated.rowcount == 2
+        assert missed.rowcount == 0
+        assert not missed.rowcount
+        assert conn.execute(text("SELECT k, v FROM t ORDER BY k")).all() == [
+            (1, "a"),
+            (2, "z"),
+            (3, "z"),
+        ]
+        cursor = conn.connection.cursor()
+        cursor.execute("INSERT INTO t (v) VALUES ('d')")
+        assert cursor.lastrowid == 4
+    with sqlite3.connect(_path(store)) as plain:
+        assert plain.execute("SELECT count(*) FROM t").fetchone() == (4,)
+
+
+def _path(store: WriteBehindStore) -> str:
+    with store.engine.connect() as conn:
+        rows = conn.exec_driver_sql("PRAGMA database_list").all()
+    return str(rows[0][2])
+
+
+def test_an_upsert_by_row_count_works_as_on_a_plain_connection(store: WriteBehindStore) -> None:
+    """The pattern `Database.set_position` uses: UPDATE, and INSERT if it matched nothing."""
+    for value in ("first", "second"):
+        with store.engine.begin() as conn:
+            updated = conn.exec_driver_sql("UPDATE t SET v = ? WHERE k = 7", (value,))
+            if updated.rowcount == 0:
+                conn.exec_driver_sql("INSERT INTO t VALUES (7, ?)", (value,))
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT k, v FROM t").all() == [(7, "second")]
+
+
+def test_a_failed_write_is_raised_by_the_next_read_and_its_transaction_is_lost(
+    store: WriteBehindStore,
+) -> None:
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (1, 'kept')")
+    with pytest.raises(sa_exc.IntegrityError, match=r"UNIQUE constraint failed.*INSERT INTO t"):
+        _insert_a_key_twice(store)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT k, v FROM t").all() == [(1, "kept")]
+
+
+def _insert_a_key_twice(store: WriteBehindStore) -> None:
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (2, 'lost')")
+        conn.exec_driver_sql("INSERT INTO t VALUES (1, 'twice')")  # fails in the child
+        conn.exec_driver_sql("INSERT INTO t VALUES (3, 'skipped')")
+        conn.exec_driver_sql("SELECT count(*) FROM t")
+
+
+def test_a_caught_failure_is_never_committed_in_part(store: WriteBehindStore) -> None:
+    """On a plain connection a failed statement leaves the others to be committed; here
+    the transaction is lost whole, and committing it is refused until a rollback."""
+    with pytest.raises(sa_exc.OperationalError, match="roll back first: UNIQUE constraint"):
+        _catch_and_commit(store)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT k, v FROM t").all() == [(1, "kept")]
+
+
+def _catch_and_commit(store: WriteBehindStore) -> None:
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (1, 'kept')")
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (2, 'lost')")
+        conn.exec_driver_sql("INSERT INTO t VALUES (1, 'twice')")
+        with pytest.raises(sa_exc.IntegrityError):
+            conn.exec_driver_sql("SELECT 1")
+        with pytest.raises(sa_exc.OperationalError, match="roll back first"):
+            conn.exec_driver_sql("INSERT INTO t VALUES (3, 'refused')")
+    # leaving the block commits: refused
+
+
+def test_a_failure_after_the_last_read_is_raised_by_sync(store: WriteBehindStore) -> None:
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (1, 'a'), (1, 'b')")
+    for _ in range(2):  # told until rolled back
+        with pytest.raises(sa_exc.IntegrityError, match="UNIQUE constraint failed"):
+            store.sync()
+    with store.engine.connect():
+        pass  # the pool rolls back what it is handed back
+    store.sync()
+
+
+def test_a_statement_of_no_such_table_fails_like_on_a_plain_connection(
+    store: WriteBehindStore,
+) -> None:
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO missing VALUES (1)")
+    with pytest.raises(sa_exc.OperationalError, match="no such table: missing"):
+        store.sync()
+
+
+def test_a_child_that_dies_is_an_error_not_a_hang(store: WriteBehindStore) -> None:
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (1, 'a')")
+    _child(store).kill()
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (2, 'b')")
+        with pytest.raises(sa_exc.OperationalError, match="write-behind process ended"):
+            conn.exec_driver_sql("SELECT 1")
+
+
+def test_close_runs_what_was_sent_and_ends_the_child(tmp_path: Path) -> None:
+    path = _file(tmp_path)
+    store = WriteBehindStore(path)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (?, ?)", [(k, "v") for k in range(1000)])
+    child = _child(store)
+    store.close()
+    assert child.poll() is not None
+    with sqlite3.connect(path) as plain:
+        assert plain.execute("SELECT count(*) FROM t").fetchone() == (1000,)
+
+
+def test_abandoning_kills_the_child_at_once(tmp_path: Path) -> None:
+    store = WriteBehindStore(_file(tmp_path))
+    child = _child(store)
+    store.close(abandon=True)
+    assert child.returncode == -signal.SIGKILL
+
+
+def test_the_child_ends_when_its_parent_is_killed(tmp_path: Path) -> None:
+    """A host killed mid-verify leaves no process behind: the child sees its pipe close."""
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from pathlib import Path
+        from homecare._sql.write_behind_store import WriteBehindStore
+        store = WriteBehindStore(Path({str(_file(tmp_path))!r}))
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO t VALUES (1, 'a')")
+            behind = conn.connection.dbapi_connection
+            print(behind._process.pid, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    parent = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert parent.returncode == -signal.SIGKILL, parent.stderr
+    pid = int(parent.stdout.split()[0])
+    deadline = time.monotonic() + 20
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def test_executemany_of_a_read_is_refused(store: WriteBehindStore) -> None:
+    with store.engine.connect() as conn, pytest.raises(sa_exc.ProgrammingError, match="returns"):
+        conn.exec_driver_sql("SELECT ?", [(1,), (2,)])
+
+
+# -- the same as a plain connection, for any sequence of statements -------------------
+
+_STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("insert"), st.integers(0, 6), st.text(max_size=3)),
+        st.tuples(st.just("update"), st.integers(0, 6), st.text(max_size=3)),
+        st.tuples(st.just("delete"), st.integers(0, 6), st.just("")),
+        st.tuples(st.just("read"), st.integers(0, 6), st.just("")),
+        st.tuples(st.just("end"), st.sampled_from([0, 1]), st.just("")),
+    ),
+    max_size=30,
+)
+
+
+_COUNTED = {
+    "update": "UPDATE t SET v = ? WHERE k = ?",
+    "delete": "DELETE FROM t WHERE v != ? AND k >= ?",
+}
+_READ = "SELECT k, v FROM t WHERE k <= ? ORDER BY k"
+
+
+def _play(conn: Connection, steps: list[tuple[str, int, str]]) -> list[Any]:
+    """Run `steps` in transactions (end 1: commit, 0: rollback); what each read saw and
+    each row count, in order. An INSERT of a key present is made an UPDATE by the caller."""
+    seen: list[Any] = []
+    transaction = conn.begin()
+    for kind, key, value in steps:
+        if kind == "insert":
+            conn.exec_driver_sql("INSERT OR REPLACE INTO t VALUES (?, ?)", (key, value))
+        elif kind in _COUNTED:
+            seen.append(int(conn.exec_driver_sql(_COUNTED[kind], (value, key)).rowcount))
+        elif kind == "read":
+            seen.append(conn.exec_driver_sql(_READ, (key,)).all())
+        else:
+            (transaction.commit if key else transaction.rollback)()
+            transaction = conn.begin()
+    transaction.commit()
+    seen.append(conn.exec_driver_sql("SELECT k, v FROM t ORDER BY k").all())
+    return seen
+
+
+@settings(max_examples=40, deadline=None)
+@given(steps=_STEPS)
+def test_any_sequence_reads_and_ends_as_on_a_plain_connection(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int, str]]
+) -> None:
+    folder = tmp_path_factory.mktemp("behind")
+    plain = create_engine(f"sqlite:///{_file(folder / 'plain')}")
+    behind = WriteBehindStore(_file(folder / "behind"))
+    try:
+        with plain.connect() as a, behind.engine.connect() as b:
+            assert _play(b, steps) == _play(a, steps)
+        behind.sync()
+    finally:
+        behind.close()
+        plain.dispose()
+
+
+# -- the audit's replay writes through it ----------------------------------------------
+
+
+def test_verify_writes_its_scratch_store_behind(
+    hc: Homecare, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """D6 on both stores' logs: the rebuild goes through a child, and is identical."""
+    made: list[WriteBehind] = []
+    opened = WriteBehind.__init__
+
+    def counted(self: WriteBehind, *args: Any, **kwargs: Any) -> None:
+        opened(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(WriteBehind, "__init__", counted)
+    run_demo(hc, customers=3, days=2, seed=3, drain=False)
+    assert verify(hc, page_size=7).identical
+    assert len(made) == 1
+    assert made[0]._process.returncode == 0
+
+
+def test_a_verify_whose_writer_dies_fails_and_leaves_no_process(
+    hc: Homecare, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Never 'identical' from a rebuild that was not all written: a StorageError."""
+    made: list[WriteBehind] = []
+    committed = WriteBehind.commit
+
+    def dying(self: WriteBehind) -> None:
+        committed(self)
+        made.append(self)
+        if len(made) == 3:
+            self._process.kill()
+
+    monkeypatch.setattr(WriteBehind, "commit", dying)
+    run_demo(hc, customers=3, days=2, seed=3, drain=False)
+    with pytest.raises(StorageError):
+        verify(hc, page_size=7)
+    assert made
+    assert made[0]._process.poll() is not None
