@@ -8,6 +8,8 @@ the same), raise every failure, and never leave its process behind.
 
 from __future__ import annotations
 
+import enum
+import os
 import signal
 import sqlite3
 import subprocess
@@ -15,6 +17,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,7 @@ from homecare.demo import run_demo
 from homecare.errors import StorageError
 
 _TABLE = "CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)"
+_UNTYPED = "CREATE TABLE u (k INTEGER PRIMARY KEY, v)"
 
 
 def _file(folder: Path) -> Path:
@@ -40,6 +44,7 @@ def _file(folder: Path) -> Path:
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(_TABLE)
+        conn.execute(_UNTYPED)
     return path
 
 
@@ -136,6 +141,23 @@ def _catch_and_commit(store: WriteBehindStore) -> None:
     # leaving the block commits: refused
 
 
+def test_a_write_failed_before_the_commit_loses_its_whole_transaction(
+    store: WriteBehindStore,
+) -> None:
+    """The audit's case: a page's writes and its commit are sent before the child runs
+    them; the commit after a failure is not run (told at the next read or sync)."""
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (2, 'lost')")
+        conn.exec_driver_sql("INSERT INTO t VALUES (2, 'twice')")  # fails in the child
+        conn.exec_driver_sql("INSERT INTO t VALUES (3, 'skipped')")
+    with pytest.raises(sa_exc.IntegrityError, match="UNIQUE constraint failed"):
+        store.sync()
+    with store.engine.connect():
+        pass  # the pool rolls back what it is handed back
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT k FROM t").all() == []
+
+
 def test_a_failure_after_the_last_read_is_raised_by_sync(store: WriteBehindStore) -> None:
     with store.engine.begin() as conn:
         conn.exec_driver_sql("INSERT INTO t VALUES (1, 'a'), (1, 'b')")
@@ -219,9 +241,162 @@ def _alive(pid: int) -> bool:
     return "\nState:\tZ" not in status
 
 
-def test_executemany_of_a_read_is_refused(store: WriteBehindStore) -> None:
-    with store.engine.connect() as conn, pytest.raises(sa_exc.ProgrammingError, match="returns"):
-        conn.exec_driver_sql("SELECT ?", [(1,), (2,)])
+def test_executemany_of_a_read_is_refused_as_by_sqlite3(store: WriteBehindStore) -> None:
+    with store.engine.connect() as conn:
+        with pytest.raises(sa_exc.ProgrammingError, match=r"^\(sqlite3.ProgrammingError\) exec"):
+            conn.exec_driver_sql("SELECT ?", [(1,), (2,)])
+        assert conn.exec_driver_sql("SELECT 1").all() == [(1,)]  # a read's failure is its own
+
+
+# -- values, counts and statements as on a plain connection ---------------------------
+
+
+class _Level(enum.StrEnum):
+    """A type of the caller's, which the child cannot import: sent as its value."""
+
+    HIGH = "high"
+
+
+class _Rank(enum.IntEnum):
+    FIRST = 1
+
+
+_VALUES: list[Any] = [
+    _Level.HIGH,
+    _Rank.FIRST,
+    True,
+    1.5,
+    b"\x00\xff",
+    bytearray(b"ab"),
+    memoryview(b"cd"),
+    date(2026, 3, 29),
+    datetime(2026, 3, 29, 2, 30, 1, 5),
+    "ö ✓",
+    None,
+    2**63 - 1,
+]
+
+
+def test_values_are_stored_as_sqlite3_binds_them(tmp_path: Path) -> None:
+    plain, behind = _file(tmp_path / "plain"), _file(tmp_path / "behind")
+    with sqlite3.connect(plain) as conn:
+        conn.executemany("INSERT INTO u VALUES (?, ?)", list(enumerate(_VALUES)))
+    store = WriteBehindStore(behind)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO u VALUES (?, ?)", list(enumerate(_VALUES)))
+    store.close()
+    stored = "SELECT k, v, typeof(v) FROM u ORDER BY k"
+    with sqlite3.connect(plain) as a, sqlite3.connect(behind) as b:
+        assert b.execute(stored).fetchall() == a.execute(stored).fetchall()
+
+
+def test_a_value_sqlite3_cannot_bind_is_refused_at_once(store: WriteBehindStore) -> None:
+    with store.engine.connect() as conn:
+        with pytest.raises(sa_exc.ProgrammingError, match="type 'object' is not supported"):
+            conn.exec_driver_sql("INSERT INTO t VALUES (1, ?)", (object(),))
+        conn.exec_driver_sql("INSERT INTO t VALUES (2, 'b')")
+        assert conn.exec_driver_sql("SELECT k FROM t").all() == [(2,)]
+
+
+def test_an_int_too_large_fails_as_in_sqlite3(store: WriteBehindStore) -> None:
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (?, 'a')", (2**70,))
+        with pytest.raises(OverflowError, match="too large"):
+            conn.exec_driver_sql("SELECT 1")
+
+
+def test_a_late_count_is_a_number(store: WriteBehindStore) -> None:
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (?, ?)", [(k, "v") for k in range(3)])
+        count = conn.exec_driver_sql("UPDATE t SET v = 'w'").rowcount
+        assert count >= 3
+        assert count <= 3
+        assert count != 2
+        assert 0 + count == sum([count]) == count - 0 == 3
+        assert f"{count:d}" == str(count) == "3"
+        assert float(count) == 3.0
+
+
+def test_each_cursor_has_its_own_lastrowid(store: WriteBehindStore) -> None:
+    with store.engine.connect() as conn:
+        first, second = conn.connection.cursor(), conn.connection.cursor()
+        assert first.lastrowid is None
+        first.execute("INSERT INTO t (v) VALUES ('a')")
+        second.execute("INSERT INTO t VALUES (100, 'b')")
+        assert first.lastrowid == 1
+        assert second.lastrowid == 100
+        conn.rollback()
+
+
+def test_statements_are_told_apart_past_comments(store: WriteBehindStore) -> None:
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("/* hint */ INSERT INTO t VALUES (?, ?)", [(1, "a"), (2, "b")])
+        conn.exec_driver_sql("WITH z AS (SELECT 3) INSERT INTO t SELECT *, 'c' FROM z", ())
+        returned = conn.exec_driver_sql("INSERT INTO t VALUES (4, 'd') RETURNING k").all()
+        assert returned == [(4,)]
+        assert conn.exec_driver_sql("-- all\nSELECT count(*) FROM t").scalar() == 4
+
+
+def test_a_failed_read_leaves_its_transaction_as_sqlite3_does(store: WriteBehindStore) -> None:
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (7, 'kept')")
+        with pytest.raises(sa_exc.OperationalError, match=r"^.{0,40}no such column"):
+            conn.exec_driver_sql("SELECT nosuchcolumn FROM t")
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT k FROM t").all() == [(7,)]
+
+
+def test_a_rollback_in_sql_clears_a_failure_told(store: WriteBehindStore) -> None:
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (1, 'a'), (1, 'b')")
+        with pytest.raises(sa_exc.IntegrityError):
+            conn.exec_driver_sql("SELECT 1")
+        conn.exec_driver_sql("ROLLBACK")
+        assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar() == 0
+
+
+def test_the_child_deletes_securely_and_knows_sqlalchemys_functions(
+    store: WriteBehindStore,
+) -> None:
+    """R16: as every read-side SQLite connection; REGEXP and floor as SQLAlchemy's."""
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+        assert conn.exec_driver_sql("SELECT 'abc' REGEXP 'b', floor(2.5)").one() == (1, 2)
+
+
+def test_an_interrupted_frame_ends_the_child_and_never_hangs(tmp_path: Path) -> None:
+    """Ctrl-C while a page's frame is half sent: the caller gets its KeyboardInterrupt,
+    the child is ended, and the connection says it is broken."""
+    script = textwrap.dedent(
+        f"""
+        import signal
+        from pathlib import Path
+        from homecare._sql.write_behind_store import WriteBehindStore
+
+        def interrupt(*_):
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGALRM, interrupt)
+        store = WriteBehindStore(Path({str(_file(tmp_path))!r}))
+        rows = [(k, "x" * 200) for k in range(400_000)]
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO t VALUES (?, ?)", rows[:200_000])
+            process = conn.connection.dbapi_connection._process
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        try:
+            with store.engine.begin() as conn:
+                conn.exec_driver_sql("INSERT INTO t VALUES (?, ?)", rows[200_000:])
+        except KeyboardInterrupt:
+            print("interrupted", process.poll() is not None)
+        store.close()
+        print("closed")
+        """
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.split("\n")[-2] == "closed"
 
 
 # -- the same as a plain connection, for any sequence of statements -------------------
@@ -307,18 +482,71 @@ def test_a_verify_whose_writer_dies_fails_and_leaves_no_process(
     hc: Homecare, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Never 'identical' from a rebuild that was not all written: a StorageError."""
-    made: list[WriteBehind] = []
+    commits: list[WriteBehind] = []
     committed = WriteBehind.commit
 
     def dying(self: WriteBehind) -> None:
         committed(self)
-        made.append(self)
-        if len(made) == 3:
+        commits.append(self)
+        if len(commits) == 3:
             self._process.kill()
 
     monkeypatch.setattr(WriteBehind, "commit", dying)
     run_demo(hc, customers=3, days=2, seed=3, drain=False)
-    with pytest.raises(StorageError):
+    before = _open_files()
+    with pytest.raises(StorageError) as raised:
         verify(hc, page_size=7)
-    assert made
-    assert made[0]._process.poll() is not None
+    assert "write-behind process ended" in str(raised.value.__cause__)
+    assert _children() == []
+    assert _open_files() == before
+
+
+@pytest.mark.parametrize(("page_size", "page"), [(7, 1), (7, 3), (5000, 1)])
+def test_a_verify_whose_write_fails_fails_and_leaves_no_process(
+    hc: Homecare, monkeypatch: pytest.MonkeyPatch, page_size: int, page: int
+) -> None:
+    """A write that fails in the child (here at the page-th commit) fails the verify: by
+    the next page's first read, or, after the last page, by the final sync."""
+    commits: list[WriteBehind] = []
+    committed = WriteBehind.commit
+
+    def failing(self: WriteBehind) -> None:
+        commits.append(self)
+        if len(commits) == page:
+            self.queue(("x", "INSERT INTO no_such_table VALUES (1)", ()))
+        committed(self)
+
+    monkeypatch.setattr(WriteBehind, "commit", failing)
+    run_demo(hc, customers=3, days=2, seed=3, drain=False)
+    before = _open_files()
+    with pytest.raises(StorageError) as raised:
+        verify(hc, page_size=page_size)
+    assert "no such table: no_such_table" in str(raised.value.__cause__)
+    assert _children() == []
+    assert _open_files() == before
+
+
+def test_a_verify_where_no_process_can_be_started_writes_in_process(
+    hc: Homecare, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An embedded interpreter (no `sys.executable`): the same rebuild, on one core."""
+    monkeypatch.setattr(sys, "executable", "")
+    run_demo(hc, customers=3, days=2, seed=3, drain=False)
+    assert verify(hc, page_size=7).identical
+    assert _children() == []
+
+
+def _children() -> list[str]:
+    me = f"\nPPid:\t{os.getpid()}\n"
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            if me in status.read_text():
+                found.append(status.parent.name)
+        except OSError:
+            continue
+    return found
+
+
+def _open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))

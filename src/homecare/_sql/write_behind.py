@@ -13,10 +13,14 @@ order, a plain connection would have; the caller only stops waiting for them:
   write, as on one connection;
 - a row count is known later: `cursor.rowcount` is a `LateCount` that waits for
   the child when it is first compared or converted;
-- a failed write is raised by the next read (or `sync`) as the same sqlite3
-  error class, its message naming the statement that failed. Its transaction is
-  rolled back whole (what was queued after it is not run), so the connection
-  refuses everything but a rollback until it gets one: never a partial commit.
+- parameters are sent as sqlite3 would bind them (`write_behind_cursor.pickled`):
+  adapted here, in builtin types; one it cannot bind is refused at once;
+- a failed read fails as it would on a plain connection; a failed write is raised
+  by the next read (or `sync`) as the same error class, its message naming the
+  statement. What was queued after it is not run, and the connection refuses
+  everything but a rollback until it gets one: never a partial commit;
+- an interruption while talking to the child (Ctrl-C in the middle of a frame)
+  kills the child: the connection is broken, and says so.
 
 Only for a store with a single writer that may lose its last transaction (the
 audit's scratch store, thrown away after the comparison); the child opens it
@@ -38,65 +42,31 @@ from pathlib import Path
 from typing import Any
 
 from homecare._sql import _write_behind_child as child
+from homecare._sql.write_behind_cursor import Cursor, LateCount, pickled
 
-__all__ = ["Cursor", "LateCount", "WriteBehind"]
+__all__ = ["WriteBehind"]
 
-_WRITES = ("INSERT", "UPDATE", "DELETE", "BEGIN", "COMMIT", "ROLLBACK", "REPLACE")
 _PIPE_BYTES = 1 << 20
 """The pipe's buffer where Linux lets it grow: a page's frame is sent without waiting."""
 
 
-class LateCount:
-    """A row count the child reports later; resolved (waiting for it) on first use."""
-
-    __slots__ = ("__weakref__", "_conn", "_value")
-
-    def __init__(self, conn: WriteBehind) -> None:
-        self._conn: WriteBehind | None = conn
-        self._value = -1
-
-    def resolve(self, value: int) -> None:
-        self._value, self._conn = value, None
-
-    def __int__(self) -> int:
-        if self._conn is not None:
-            self._conn.sync()
-        return self._value
-
-    __index__ = __int__
-
-    def __eq__(self, other: object) -> bool:
-        return int(self) == other
-
-    def __hash__(self) -> int:
-        return hash(int(self))
-
-    def __lt__(self, other: int) -> bool:
-        return int(self) < other
-
-    def __gt__(self, other: int) -> bool:
-        return int(self) > other
-
-    def __bool__(self) -> bool:
-        return bool(int(self))
-
-    def __repr__(self) -> str:
-        return repr(int(self))
-
-
 class WriteBehind:
-    """The DB-API connection SQLAlchemy is given (`write_behind_engine`)."""
+    """The DB-API connection SQLAlchemy is given (`write_behind_store.WriteBehindStore`).
+
+    Raises OSError if the child cannot be started (no interpreter to run it with)."""
 
     def __init__(self, path: Path, cache_mb: int = 16) -> None:
+        if not sys.executable:
+            raise OSError("no Python interpreter to run the write-behind process with")
         self.isolation_level: str | None = None
         self._failed: str | None = None
-        self._queued: list[tuple[Any, ...]] = []
+        self._broken: str | None = None
+        self._queued: list[bytes] = []
         self._late: weakref.WeakValueDictionary[int, LateCount] = weakref.WeakValueDictionary()
-        self._counted = 0  # x, m and q operations sent so far
-        self._reported = 0  # ... and whose counts the child has reported
-        script = Path(child.__file__)
+        self._counted = 0  # x, m, q and n operations sent so far
+        self._reported = 0  # ... and whose results the child has reported
         self._process = subprocess.Popen(  # noqa: S603 (this interpreter, our script)
-            [sys.executable, "-I", str(script), str(path), str(cache_mb)],
+            [sys.executable, "-I", str(Path(child.__file__)), str(path), str(cache_mb)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -114,21 +84,16 @@ class WriteBehind:
 
     def commit(self) -> None:
         self.refuse_if_failed()
-        self._queued.append(("c",))
+        self._queued.append(pickled(("c",)))
         self._send()
 
     def rollback(self) -> None:
-        self._failed = None
-        self._queued.append(("r",))  # sent with what comes next, in order
-
-    def refuse_if_failed(self) -> None:
-        """After a failure was raised, only a rollback is accepted."""
-        if self._failed is not None:
-            raise sqlite3.OperationalError(f"roll back first: {self._failed}")
+        self.rolled_back()
+        self._queued.append(pickled(("r",)))  # sent with what comes next, in order
 
     def close(self) -> None:
-        """Wait for what was sent to be run, then end the child."""
-        if self._process.poll() is None:
+        """Wait for what was sent to be run, then end the child (at once if broken)."""
+        if self._broken is None and self._process.poll() is None:
             with contextlib.suppress(OSError, sqlite3.Error):
                 self.sync()
         with contextlib.suppress(OSError):
@@ -146,127 +111,116 @@ class WriteBehind:
         self._process.kill()
         self._process.wait()
 
-    def create_function(self, *_args: Any, **_kwargs: Any) -> None:
-        """SQLAlchemy's SQL functions (regexp, floor) are not available in the child."""
+    def create_function(self, name: str, *_args: Any, **_kwargs: Any) -> None:
+        """SQLAlchemy's SQL functions for SQLite (regexp, floor) are registered by the
+        child itself; a function of this process cannot run there."""
+        if name not in ("regexp", "floor"):
+            raise sqlite3.NotSupportedError(f"{name}: no functions in the write-behind process")
 
-    # -- ours ----------------------------------------------------------------------
+    # -- what the cursor uses --------------------------------------------------------
+
+    def refuse_if_failed(self) -> None:
+        """After a failure was raised, only a rollback is accepted."""
+        if self._broken is not None:
+            raise sqlite3.OperationalError(self._broken)
+        if self._failed is not None:
+            raise sqlite3.OperationalError(f"roll back first: {self._failed}")
+
+    def rolled_back(self) -> None:
+        self._failed = None
 
     def sync(self) -> tuple[Any, ...]:
         """Wait until every statement sent has run; raise the first that failed."""
         return self._ask(("s",))
 
-    def query(self, sql: str, params: Any) -> tuple[Any, ...]:
+    def query(self, sql: str, params: Any, *, many: bool = False) -> tuple[Any, ...]:
+        """Run `sql` now (executemany of `params` if `many`) and answer its rows."""
+        op = pickled(("n" if many else "q", sql, params))
         self._counted += 1
-        return self._ask(("q", sql, params))
+        return self._ask(op)
 
     def queue(self, op: tuple[Any, ...]) -> LateCount:
-        self._queued.append(op)
+        self._queued.append(pickled(op))
         count = LateCount(self)
         self._late[self._counted] = count
         self._counted += 1
         return count
 
-    def _ask(self, op: tuple[Any, ...]) -> tuple[Any, ...]:
-        self._queued.append(op)
+    def _ask(self, op: tuple[Any, ...] | bytes) -> tuple[Any, ...]:
+        self.refuse_if_broken()
+        self._queued.append(op if isinstance(op, bytes) else pickled(op))
         self._send()
         answer = self._receive()
         self._resolve(answer[4] if answer[0] == "error" else answer[1])
         if answer[0] == "error":
-            _, name, message, sql, *_ = answer
-            failed: type[sqlite3.Error] = getattr(sqlite3, name, sqlite3.OperationalError)
-            self._failed = f"{message} (an earlier statement, run behind: {sql})"
-            raise failed(self._failed)
+            raise self._error(*answer[1:4], failed_read=answer[5])
         return answer
 
-    def _resolve(self, counts: Sequence[int]) -> None:
-        for count in counts:
+    def refuse_if_broken(self) -> None:
+        if self._broken is not None:
+            raise sqlite3.OperationalError(self._broken)
+
+    def _error(self, name: str, message: str, sql: str, *, failed_read: bool) -> Exception:
+        failed: type[Exception] = getattr(sqlite3, name, None) or _BUILTIN.get(
+            name, sqlite3.OperationalError
+        )
+        if failed_read:
+            return failed(message)
+        self._failed = f"{message} (an earlier statement, run behind: {sql})"
+        return failed(self._failed)
+
+    def _resolve(self, results: Sequence[tuple[int, int | None]]) -> None:
+        for count, lastrowid in results:
             late = self._late.pop(self._reported, None)
             if late is not None:
-                late.resolve(count)
+                late.resolve(count, lastrowid)
             self._reported += 1
-        # what failed and what was skipped after it reports no count
+        # what failed and what was skipped after it reports nothing
         for index in range(self._reported, self._counted):
             late = self._late.pop(index, None)
             if late is not None:
-                late.resolve(-1)
+                late.resolve(-1, None)
         self._reported = self._counted
 
     def _send(self) -> None:
+        self.refuse_if_broken()
         frame = pickle.dumps(self._queued, protocol=pickle.HIGHEST_PROTOCOL)
         self._queued = []
-        try:
+        with self._talking():
             self._to.write(len(frame).to_bytes(8, "big") + frame)
             self._to.flush()
-        except (BrokenPipeError, ValueError) as error:
-            raise self._gone() from error
 
     def _receive(self) -> tuple[Any, ...]:
-        frame = child.read_frame(self._from)
+        with self._talking():
+            frame = child.read_frame(self._from)
         if frame is None:
             raise self._gone()
         answer: tuple[Any, ...] = pickle.loads(frame)  # noqa: S301 (our child, our pipe)
         return answer
 
+    @contextlib.contextmanager
+    def _talking(self) -> Any:
+        """A frame half sent or half read leaves the pipe unusable: the child is ended."""
+        try:
+            yield
+        except (BrokenPipeError, ValueError) as error:
+            raise self._gone() from error
+        except BaseException:
+            self._broken = "the write-behind process was stopped mid-frame (interrupted)"
+            self.kill()
+            raise
+
     def _gone(self) -> sqlite3.OperationalError:
         code = self._process.wait()
-        told = b"" if self._process.stderr is None else self._process.stderr.read()[-500:]
+        told = b""
+        with contextlib.suppress(OSError, ValueError):
+            told = b"" if self._process.stderr is None else self._process.stderr.read()[-500:]
         last = told.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
-        return sqlite3.OperationalError(f"the write-behind process ended ({code}): {last[0]}")
+        self._broken = f"the write-behind process ended ({code}): {last[0]}"
+        return sqlite3.OperationalError(self._broken)
 
 
-class Cursor:
-    """A DB-API cursor of `WriteBehind`: writes queued, reads answered by the child."""
-
-    arraysize = 1
-
-    def __init__(self, conn: WriteBehind) -> None:
-        self._conn = conn
-        self.description: Any = None
-        self.rowcount: Any = -1
-        self._rows: list[Any] = []
-        self._lastrowid: int | None = None
-
-    @property
-    def lastrowid(self) -> int | None:
-        """The child's lastrowid after the statements sent so far (waits for them)."""
-        last: int | None = self._conn.sync()[2]
-        return last
-
-    def execute(self, sql: str, params: Any = ()) -> Cursor:
-        self._conn.refuse_if_failed()
-        if _is_write(sql):
-            self._wrote(self._conn.queue(("x", sql, params)))
-        else:
-            _, counts, _, self.description, self._rows = self._conn.query(sql, params)
-            self.rowcount = counts[-1] if counts else -1
-        return self
-
-    def executemany(self, sql: str, rows: Any) -> Cursor:
-        self._conn.refuse_if_failed()
-        if not _is_write(sql):
-            raise sqlite3.ProgrammingError("executemany of a statement that returns rows")
-        self._wrote(self._conn.queue(("m", sql, list(rows))))
-        return self
-
-    def _wrote(self, count: LateCount) -> None:
-        self.description, self._rows, self.rowcount = None, [], count
-
-    def fetchone(self) -> Any:
-        return self._rows.pop(0) if self._rows else None
-
-    def fetchmany(self, size: int | None = None) -> list[Any]:
-        size = self.arraysize if size is None else size
-        taken, self._rows = self._rows[:size], self._rows[size:]
-        return taken
-
-    def fetchall(self) -> list[Any]:
-        taken, self._rows = self._rows, []
-        return taken
-
-    def close(self) -> None:
-        self._rows = []
-
-
-def _is_write(sql: str) -> bool:
-    head = sql.lstrip()[:8].upper()
-    return head.startswith(_WRITES) and "RETURNING" not in sql.upper()
+_BUILTIN: dict[str, type[Exception]] = {
+    kind.__name__: kind for kind in (OverflowError, ValueError, TypeError, MemoryError)
+}
+"""What the child's sqlite3 raises besides its own errors (a too large int: OverflowError)."""

@@ -22,7 +22,9 @@ class WriteBehindStore:
     """An engine of one `WriteBehind` connection to the SQLite file at `path`, and the
     child behind it: `sync` waits for what was sent, `close` ends the child.
 
-    Transactions begin with a plain BEGIN: the child is the file's only writer.
+    Transactions begin with a plain BEGIN: the child is the file's only writer. The
+    child starts at once; OSError if it cannot be (no interpreter to run it with, no
+    processes allowed).
     """
 
     def __init__(self, path: Path, *, cache_mb: int = 16) -> None:
@@ -40,6 +42,8 @@ class WriteBehindStore:
         @event.listens_for(self.engine, "begin")
         def _begin(conn: Connection) -> None:
             conn.exec_driver_sql("BEGIN")
+
+        self.engine.connect().close()  # the child now: OSError if it cannot be started
 
     def sync(self) -> None:
         """Wait for every statement sent to have run; raise the first that failed as

@@ -33,12 +33,16 @@ def scratch_writer(scratch: Database) -> Iterator[Engine]:
     """The engine a replay writes `scratch` (from `scratch_store`) with: its statements
     run in a process of their own while the replay goes on (`_sql.write_behind`, issue
     16). Leaving the block normally waits for them and raises the first that failed;
-    the process ends either way."""
+    the process ends either way. Where no process can be started (an embedded
+    interpreter), the scratch store's own engine: the same rows, on one core."""
     path = scratch.engine.url.database
-    if not scratch.is_sqlite or not path:
+    try:
+        store = WriteBehindStore(Path(path)) if scratch.is_sqlite and path else None
+    except OSError:
+        store = None
+    if store is None:
         yield scratch.write_engine
         return
-    store = WriteBehindStore(Path(path))
     try:
         yield store.engine
         store.sync()
