@@ -89,6 +89,29 @@ def _path(store: WriteBehindStore) -> str:
     return str(rows[0][2])
 
 
+def test_reads_of_tables_the_transaction_has_not_written_run_here(
+    store: WriteBehindStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`write_behind_reads`: after the child ran the transactions before, a read of a
+    table the open transaction has not written is read here; the others by the child."""
+    asked: list[str] = []
+    query = WriteBehind.query
+
+    def counted(self: WriteBehind, sql: str, params: Any, **kwargs: Any) -> tuple[Any, ...]:
+        asked.append(sql)
+        return query(self, sql, params, **kwargs)
+
+    monkeypatch.setattr(WriteBehind, "query", counted)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO u VALUES (1, 'x')")
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (1, 'a')")
+        assert conn.exec_driver_sql("SELECT v FROM u").all() == [("x",)]
+        assert conn.exec_driver_sql("SELECT v FROM t").all() == [("a",)]
+        assert conn.exec_driver_sql("SELECT u.v FROM u JOIN t USING (k)").all() == [("x",)]
+    assert asked == ["SELECT v FROM t", "SELECT u.v FROM u JOIN t USING (k)"]
+
+
 def test_an_upsert_by_row_count_works_as_on_a_plain_connection(store: WriteBehindStore) -> None:
     """The pattern `Database.set_position` uses: UPDATE, and INSERT if it matched nothing."""
     for value in ("first", "second"):
@@ -401,49 +424,56 @@ def test_an_interrupted_frame_ends_the_child_and_never_hangs(tmp_path: Path) -> 
 
 # -- the same as a plain connection, for any sequence of statements -------------------
 
+_TABLES = st.sampled_from(["t", "u"])
 _STEPS = st.lists(
     st.one_of(
-        st.tuples(st.just("insert"), st.integers(0, 6), st.text(max_size=3)),
-        st.tuples(st.just("update"), st.integers(0, 6), st.text(max_size=3)),
-        st.tuples(st.just("delete"), st.integers(0, 6), st.just("")),
-        st.tuples(st.just("read"), st.integers(0, 6), st.just("")),
-        st.tuples(st.just("end"), st.sampled_from([0, 1]), st.just("")),
+        st.tuples(st.just("insert"), _TABLES, st.integers(0, 6), st.text(max_size=3)),
+        st.tuples(st.just("update"), _TABLES, st.integers(0, 6), st.text(max_size=3)),
+        st.tuples(st.just("delete"), _TABLES, st.integers(0, 6), st.just("")),
+        st.tuples(st.just("read"), _TABLES, st.integers(0, 6), st.just("")),
+        st.tuples(st.just("join"), _TABLES, st.integers(0, 6), st.just("")),
+        st.tuples(st.just("end"), _TABLES, st.sampled_from([0, 1]), st.just("")),
     ),
     max_size=30,
 )
+"""Statements on two tables, so that reads of a table the open transaction has not
+written run in this process (`write_behind_reads`) and the others in the child."""
 
-
-_COUNTED = {
-    "update": "UPDATE t SET v = ? WHERE k = ?",
-    "delete": "DELETE FROM t WHERE v != ? AND k >= ?",
+_STATEMENTS = {
+    "insert": "INSERT OR REPLACE INTO {t} VALUES (?, ?)",
+    "update": "UPDATE {t} SET v = ? WHERE k = ?",
+    "delete": 'DELETE FROM "{t}" WHERE v != ? AND k >= ?',
+    "read": "SELECT k, v FROM {t} WHERE k <= ? ORDER BY k",
+    "join": "SELECT t.k, u.v FROM t JOIN u ON u.k = t.k WHERE t.k <= ? ORDER BY t.k",
 }
-_READ = "SELECT k, v FROM t WHERE k <= ? ORDER BY k"
 
 
-def _play(conn: Connection, steps: list[tuple[str, int, str]]) -> list[Any]:
+def _play(conn: Connection, steps: list[tuple[str, str, int, str]]) -> list[Any]:
     """Run `steps` in transactions (end 1: commit, 0: rollback); what each read saw and
-    each row count, in order. An INSERT of a key present is made an UPDATE by the caller."""
+    each row count, in order."""
     seen: list[Any] = []
     transaction = conn.begin()
-    for kind, key, value in steps:
+    for kind, table, key, value in steps:
+        sql = _STATEMENTS.get(kind, "").format(t=table)
         if kind == "insert":
-            conn.exec_driver_sql("INSERT OR REPLACE INTO t VALUES (?, ?)", (key, value))
-        elif kind in _COUNTED:
-            seen.append(int(conn.exec_driver_sql(_COUNTED[kind], (value, key)).rowcount))
-        elif kind == "read":
-            seen.append(conn.exec_driver_sql(_READ, (key,)).all())
+            conn.exec_driver_sql(sql, (key, value))
+        elif kind in ("update", "delete"):
+            seen.append(int(conn.exec_driver_sql(sql, (value, key)).rowcount))
+        elif kind in ("read", "join"):
+            seen.append(conn.exec_driver_sql(sql, (key,)).all())
         else:
             (transaction.commit if key else transaction.rollback)()
             transaction = conn.begin()
     transaction.commit()
-    seen.append(conn.exec_driver_sql("SELECT k, v FROM t ORDER BY k").all())
+    for table in ("t", "u"):
+        seen.append(conn.exec_driver_sql(f"SELECT k, v FROM {table} ORDER BY k").all())
     return seen
 
 
 @settings(max_examples=40, deadline=None)
 @given(steps=_STEPS)
 def test_any_sequence_reads_and_ends_as_on_a_plain_connection(
-    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int, str]]
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, str, int, str]]
 ) -> None:
     folder = tmp_path_factory.mktemp("behind")
     plain = create_engine(f"sqlite:///{_file(folder / 'plain')}")

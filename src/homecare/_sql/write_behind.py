@@ -8,17 +8,20 @@ decodes the next page. The child runs exactly the statements, in exactly the
 order, a plain connection would have; the caller only stops waiting for them:
 
 - a write, a commit or a rollback returns at once (queued, sent at the commit);
-- a read (anything that is not INSERT, UPDATE, DELETE, BEGIN, COMMIT or ROLLBACK)
-  waits for everything before it and for its own rows, so it sees every earlier
-  write, as on one connection;
+- a read (anything that is not INSERT, UPDATE, DELETE, REPLACE, BEGIN, COMMIT or
+  END) waits for everything before it and for its own rows, so it sees every
+  earlier write, as on one connection; a SELECT of tables the open transaction has
+  not written runs in this process once the child has run the transactions before
+  it (`write_behind_reads`): the same rows, without sending them through the pipe;
 - a row count is known later: `cursor.rowcount` is a `LateCount` that waits for
   the child when it is first compared or converted;
 - parameters are sent as sqlite3 would bind them (`write_behind_cursor.pickled`):
   adapted here, in builtin types; one it cannot bind is refused at once;
 - a failed read fails as it would on a plain connection; a failed write is raised
-  by the next read (or `sync`) as the same error class, its message naming the
-  statement. What was queued after it is not run, and the connection refuses
-  everything but a rollback until it gets one: never a partial commit;
+  by the next read that waits for the child (the next transaction's first, at the
+  latest) or by `sync`, as the same error class, its message naming the statement.
+  What was queued after it is not run, and the connection refuses everything but a
+  rollback until it gets one: never a partial commit;
 - an interruption while talking to the child (Ctrl-C in the middle of a frame)
   kills the child: the connection is broken, and says so.
 
@@ -43,6 +46,7 @@ from typing import Any
 
 from homecare._sql import _write_behind_child as child
 from homecare._sql.write_behind_cursor import Cursor, LateCount, pickled
+from homecare._sql.write_behind_reads import DirectReads
 
 __all__ = ["WriteBehind"]
 
@@ -63,6 +67,8 @@ class WriteBehind:
         self._broken: str | None = None
         self._queued: list[bytes] = []
         self._late: weakref.WeakValueDictionary[int, LateCount] = weakref.WeakValueDictionary()
+        self._reads = DirectReads(path, max(1, cache_mb // 2))  # RSS: the OS caches the file
+        self._ended = False  # a transaction ended in the child since the last answer
         self._counted = 0  # x, m, q and n operations sent so far
         self._reported = 0  # ... and whose results the child has reported
         self._process = subprocess.Popen(  # noqa: S603 (this interpreter, our script)
@@ -85,6 +91,7 @@ class WriteBehind:
     def commit(self) -> None:
         self.refuse_if_failed()
         self._queued.append(pickled(("c",)))
+        self._transaction_ended()
         self._send()
 
     def rollback(self) -> None:
@@ -96,6 +103,7 @@ class WriteBehind:
         if self._broken is None and self._process.poll() is None:
             with contextlib.suppress(OSError, sqlite3.Error):
                 self.sync()
+        self._reads.close()
         with contextlib.suppress(OSError):
             self._to.close()  # EOF: the child ends
         try:
@@ -128,6 +136,22 @@ class WriteBehind:
 
     def rolled_back(self) -> None:
         self._failed = None
+        self._transaction_ended()
+
+    def _transaction_ended(self) -> None:
+        self._reads.ended()
+        self._ended = True
+
+    def read_direct(self, sql: str, params: Any) -> tuple[Any, list[Any]] | None:
+        """The rows of a read run in this process (`write_behind_reads`), or None where
+        only the child can answer it. Waits, once per transaction, for the child to have
+        run the transactions ended before."""
+        self.refuse_if_failed()
+        if not self._reads.may_read(sql):
+            return None
+        if self._ended or self._queued:
+            self.sync()
+        return self._reads.read(sql, params)
 
     def sync(self) -> tuple[Any, ...]:
         """Wait until every statement sent has run; raise the first that failed."""
@@ -141,6 +165,7 @@ class WriteBehind:
 
     def queue(self, op: tuple[Any, ...]) -> LateCount:
         self._queued.append(pickled(op))
+        self._reads.sent(op[1])
         count = LateCount(self)
         self._late[self._counted] = count
         self._counted += 1
@@ -151,6 +176,7 @@ class WriteBehind:
         self._queued.append(op if isinstance(op, bytes) else pickled(op))
         self._send()
         answer = self._receive()
+        self._ended = False
         self._resolve(answer[4] if answer[0] == "error" else answer[1])
         if answer[0] == "error":
             raise self._error(*answer[1:4], failed_read=answer[5])

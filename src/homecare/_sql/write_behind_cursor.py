@@ -63,6 +63,7 @@ class Sender(Protocol):
     def query(self, sql: str, params: Any, *, many: bool = False) -> tuple[Any, ...]: ...
     def sync(self) -> tuple[Any, ...]: ...
     def rolled_back(self) -> None: ...
+    def read_direct(self, sql: str, params: Any) -> tuple[Any, list[Any]] | None: ...
 
 
 class LateCount:
@@ -164,6 +165,11 @@ class Cursor:
         self._conn.refuse_if_failed()
         if is_write(sql):
             self._wrote(self._conn.queue(("x", sql, params)))
+            return self
+        here = self._conn.read_direct(sql, params)
+        if here is not None:
+            self.description, rows = here
+            self.rowcount, self._rows, self._next = -1, rows, 0
             return self
         _, results, self.description, rows = self._conn.query(sql, params)
         self._read(rows, results[-1] if results else (-1, None))
