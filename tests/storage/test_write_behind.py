@@ -112,6 +112,146 @@ def test_reads_of_tables_the_transaction_has_not_written_run_here(
     assert asked == ["SELECT v FROM t", "SELECT u.v FROM u JOIN t USING (k)"]
 
 
+_CASES = {
+    "a write returning rows": (
+        [],
+        ["BEGIN", "INSERT INTO t VALUES (1, 'x') RETURNING k", "SELECT * FROM t", "COMMIT"],
+    ),
+    "a write after WITH": (
+        [],
+        [
+            "BEGIN",
+            "WITH c(x) AS (SELECT 1) INSERT INTO t SELECT x, 'y' FROM c",
+            "SELECT * FROM t",
+            "COMMIT",
+            "SELECT * FROM t",
+        ],
+    ),
+    "a trigger": (
+        [
+            "CREATE TABLE a (k)",
+            "CREATE TABLE b (k)",
+            "CREATE TRIGGER copy AFTER INSERT ON a BEGIN INSERT INTO b VALUES (new.k); END",
+        ],
+        ["BEGIN", "INSERT INTO a VALUES (1)", "SELECT * FROM b", "COMMIT"],
+    ),
+    "a view": (
+        ["CREATE VIEW tv AS SELECT k, v FROM t"],
+        ["BEGIN", "INSERT INTO t VALUES (1, 'x')", "SELECT * FROM tv", "COMMIT"],
+    ),
+    "a table created": (
+        [],
+        ["BEGIN", "CREATE TABLE n AS SELECT 1 AS k", "SELECT * FROM n", "COMMIT"],
+    ),
+    "a table dropped": (
+        ["INSERT INTO u VALUES (1, 'x')"],
+        ["BEGIN", "DROP TABLE u", "SELECT * FROM u", "SELECT count(*) FROM t", "COMMIT"],
+    ),
+    "a temp table": (
+        [],
+        [
+            "CREATE TEMP TABLE x (k)",
+            "BEGIN",
+            "INSERT INTO x VALUES (1)",
+            "COMMIT",
+            "SELECT * FROM x",
+        ],
+    ),
+    "the connection's own state": (
+        [],
+        [
+            "BEGIN",
+            "INSERT INTO t VALUES (42, 'x')",
+            "COMMIT",
+            "SELECT last_insert_rowid()",
+            "SELECT changes(), total_changes()",
+        ],
+    ),
+    "a pragma set": (
+        ["INSERT INTO u VALUES (1, 'abc')"],
+        ["PRAGMA case_sensitive_like=ON", "SELECT count(*) FROM u WHERE v LIKE 'ABC'"],
+    ),
+    "a savepoint rolled back to": (
+        [],
+        [
+            "BEGIN",
+            "INSERT INTO t VALUES (1, 'x')",
+            "SAVEPOINT s",
+            "INSERT INTO u VALUES (2, 'y')",
+            "ROLLBACK TO s",
+            "SELECT * FROM t",
+            "SELECT * FROM u",
+            "COMMIT",
+            "SELECT * FROM t",
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_CASES))
+def test_a_read_sees_what_a_plain_connection_sees(tmp_path: Path, case: str) -> None:
+    """What a second reviewer found read differently here than in the child: every read
+    the same rows (or the same error) as one plain connection."""
+    schema, steps = _CASES[case]
+    seen = []
+    for folder, make in (("plain", _plain), ("behind", _behind)):
+        path = _file(tmp_path / folder)
+        with sqlite3.connect(path) as conn:
+            for sql in schema:
+                conn.execute(sql)
+        seen.append(_run(make(path), steps))
+    assert seen[1] == seen[0]
+
+
+def _plain(path: Path) -> Any:
+    return sqlite3.connect(path, isolation_level=None)
+
+
+def _behind(path: Path) -> Any:
+    return WriteBehind(path)
+
+
+def _run(conn: Any, steps: list[str]) -> list[Any]:
+    results: list[Any] = []
+    cursor = conn.cursor()
+    for sql in steps:
+        try:
+            cursor.execute(sql)
+            results.append(cursor.fetchall())
+        except sqlite3.Error as error:
+            results.append(type(error).__name__)
+    conn.close()
+    return results
+
+
+def test_a_file_not_in_wal_mode_is_read_by_the_child(tmp_path: Path) -> None:
+    """A writer's lock would block a reader here: no reads here (and no wait)."""
+    path = tmp_path / "rollback-journal.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute(_TABLE)
+        conn.execute(_UNTYPED)
+    behind = WriteBehind(path, cache_mb=1)
+    cursor = behind.cursor()
+    cursor.execute("BEGIN")
+    cursor.executemany("INSERT INTO t VALUES (?, ?)", [(k, "x" * 2000) for k in range(3000)])
+    assert cursor.execute("SELECT count(*) FROM u").fetchall() == [(0,)]
+    behind.rollback()
+    behind.close()
+
+
+def test_a_relative_path_is_the_same_file_after_a_change_of_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _file(tmp_path / "here")
+    monkeypatch.chdir(tmp_path / "here")
+    behind = WriteBehind(Path("scratch.db"))
+    cursor = behind.cursor()
+    cursor.execute("INSERT INTO u VALUES (1, 'x')")
+    monkeypatch.chdir(tmp_path)
+    assert cursor.execute("SELECT v FROM u").fetchall() == [("x",)]
+    behind.close()
+
+
 def test_an_upsert_by_row_count_works_as_on_a_plain_connection(store: WriteBehindStore) -> None:
     """The pattern `Database.set_position` uses: UPDATE, and INSERT if it matched nothing."""
     for value in ("first", "second"):

@@ -34,7 +34,6 @@ with `synchronous=OFF`. The child is a script of the standard library only
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import pickle
 import sqlite3
 import subprocess
@@ -67,6 +66,7 @@ class WriteBehind:
         self._broken: str | None = None
         self._queued: list[bytes] = []
         self._late: weakref.WeakValueDictionary[int, LateCount] = weakref.WeakValueDictionary()
+        path = path.resolve()  # the child and the reads: the same file, whatever the cwd
         self._reads = DirectReads(path, max(1, cache_mb // 2))  # RSS: the OS caches the file
         self._ended = False  # a transaction ended in the child since the last answer
         self._counted = 0  # x, m, q and n operations sent so far
@@ -80,7 +80,9 @@ class WriteBehind:
         assert self._process.stdin is not None
         assert self._process.stdout is not None
         self._to, self._from = self._process.stdin, self._process.stdout
-        with contextlib.suppress(OSError, AttributeError):  # Linux only
+        with contextlib.suppress(ImportError, OSError, AttributeError):  # Linux only
+            import fcntl
+
             fcntl.fcntl(self._to.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
 
     # -- DB-API ------------------------------------------------------------------
@@ -100,19 +102,21 @@ class WriteBehind:
 
     def close(self) -> None:
         """Wait for what was sent to be run, then end the child (at once if broken)."""
-        if self._broken is None and self._process.poll() is None:
-            with contextlib.suppress(OSError, sqlite3.Error):
-                self.sync()
-        self._reads.close()
-        with contextlib.suppress(OSError):
-            self._to.close()  # EOF: the child ends
         try:
-            self._process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        self._from.close()
-        if self._process.stderr is not None:
-            self._process.stderr.close()
+            if self._broken is None and self._process.poll() is None:
+                with contextlib.suppress(OSError, sqlite3.Error):
+                    self.sync()
+        finally:
+            self._reads.close()
+            with contextlib.suppress(OSError):
+                self._to.close()  # EOF: the child ends
+            try:
+                self._process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.kill()
+            self._from.close()
+            if self._process.stderr is not None:
+                self._process.stderr.close()
 
     def kill(self) -> None:
         """End the child now, dropping what it has not run."""
@@ -151,7 +155,7 @@ class WriteBehind:
             return None
         if self._ended or self._queued:
             self.sync()
-        return self._reads.read(sql, params)
+        return self._reads.read(sql, params)  # None if the file does not allow them
 
     def sync(self) -> tuple[Any, ...]:
         """Wait until every statement sent has run; raise the first that failed."""
@@ -160,6 +164,7 @@ class WriteBehind:
     def query(self, sql: str, params: Any, *, many: bool = False) -> tuple[Any, ...]:
         """Run `sql` now (executemany of `params` if `many`) and answer its rows."""
         op = pickled(("n" if many else "q", sql, params))
+        self._reads.sent(sql)
         self._counted += 1
         return self._ask(op)
 
