@@ -19,9 +19,11 @@ that process's peak RSS and CPU time are reported beside the replaying process's
 from __future__ import annotations
 
 import multiprocessing
+import os
 import resource
 import sqlite3
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -81,6 +83,36 @@ def rss_mb(field_name: str = "VmRSS") -> float:
     return float("nan")
 
 
+class ChildPeak:
+    """The largest peak RSS (VmHWM, MB) of this process's children while it watches.
+
+    Why not `getrusage(RUSAGE_CHILDREN).ru_maxrss`: it counts a child's RSS between its
+    fork and its exec, when it is a copy of this whole process."""
+
+    def __init__(self, every: float = 0.1) -> None:
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, args=(every,), daemon=True)
+        self._thread.start()
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_kb / 1024 if self.peak_kb else float("nan")
+
+    def _watch(self, every: float) -> None:
+        me = str(os.getpid())
+        while not self._stop.wait(every):
+            for status in Path("/proc").glob("[0-9]*/status"):
+                try:
+                    text = status.read_text()
+                except OSError:
+                    continue
+                if f"\nPPid:\t{me}\n" in text and "VmHWM:" in text:
+                    hwm = int(text.split("VmHWM:")[1].split()[0])
+                    self.peak_kb = max(self.peak_kb, hwm)
+
+
 def handled_topics() -> tuple[str, ...]:
     """The topics the registered projections read together (() = every event)."""
     return union_of_topics(spec.topics for spec in PROJECTIONS)
@@ -121,12 +153,13 @@ def replay(url: str, *, write_floor: bool = False, page_size: int = PAGE_SIZE) -
 
         parts = replace(hc.parts, database=scratch)
         rebuilt = [(spec.build(parts), stop) for spec in PROJECTIONS]
+        watcher = ChildPeak()
         start, cpu = time.perf_counter(), time.process_time()
         _replay(hc, scratch, rebuilt, handled_topics(), page_size, progress)
         result = Replayed(stop, time.perf_counter() - start, rss_mb("VmHWM"), samples)
         result.cpu_seconds = time.process_time() - cpu
         writer = resource.getrusage(resource.RUSAGE_CHILDREN)  # the write-behind, ended
-        result.writer_peak_mb = writer.ru_maxrss / 1024
+        result.writer_peak_mb = watcher.stop()
         result.writer_cpu_seconds = writer.ru_utime + writer.ru_stime
         scratch.dispose()
         if write_floor:
