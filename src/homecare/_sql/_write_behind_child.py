@@ -71,6 +71,12 @@ def _regexp(pattern: str, value: str | None) -> bool | None:
     return None if value is None else re.search(pattern, value) is not None
 
 
+def add_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions SQLAlchemy's pysqlite dialect adds to a connection: REGEXP, floor."""
+    conn.create_function("regexp", 2, _regexp, deterministic=True)
+    conn.create_function("floor", 1, math.floor, deterministic=True)
+
+
 class Runner:
     """One connection and what has happened on it since the last answer."""
 
@@ -79,8 +85,7 @@ class Runner:
         self.conn.execute("PRAGMA synchronous=OFF")
         self.conn.execute(f"PRAGMA cache_size=-{int(cache_mb) * 1024}")
         self.conn.execute("PRAGMA secure_delete=ON")  # as every read-side connection (R16)
-        self.conn.create_function("regexp", 2, _regexp, deterministic=True)
-        self.conn.create_function("floor", 1, math.floor, deterministic=True)
+        add_functions(self.conn)
         self.cursor = self.conn.cursor()
         self.results: list[tuple[int, int | None]] = []
         self.failed: tuple[str, str, str] | None = None

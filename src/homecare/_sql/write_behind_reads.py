@@ -20,14 +20,13 @@ this process's own read-only connection instead where it cannot see a difference
 
 from __future__ import annotations
 
-import math
 import re
 import sqlite3
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from homecare._sql._write_behind_child import is_rollback, keyword
+from homecare._sql._write_behind_child import add_functions, is_rollback, keyword
 
 __all__ = ["DirectReads"]
 
@@ -53,10 +52,6 @@ def _in_wal_mode(path: Path) -> bool:
     except OSError:
         return False
     return header[18:20] == b"\x02\x02"
-
-
-def _regexp(pattern: str, value: str | None) -> bool | None:
-    return None if value is None else re.search(pattern, value) is not None
 
 
 class DirectReads:
@@ -135,7 +130,6 @@ class DirectReads:
                 self._off = True
                 return None
             conn.execute(f"PRAGMA cache_size=-{int(self._cache_mb) * 1024}")
-            conn.create_function("regexp", 2, _regexp, deterministic=True)
-            conn.create_function("floor", 1, math.floor, deterministic=True)
+            add_functions(conn)
             self._conn = conn
         return self._conn
