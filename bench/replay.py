@@ -101,16 +101,30 @@ class ChildPeak:
         return self.peak_kb / 1024 if self.peak_kb else float("nan")
 
     def _watch(self, every: float) -> None:
-        me = str(os.getpid())
+        """Reads only the children's own status files, found through /proc's list of
+        each thread's children: a scan of every process's status, as this did before,
+        held the interpreter for about a tenth of the replay it measured."""
         while not self._stop.wait(every):
-            for status in Path("/proc").glob("[0-9]*/status"):
+            for child in _children():
                 try:
-                    text = status.read_text()
+                    text = Path(f"/proc/{child}/status").read_text()
                 except OSError:
                     continue
-                if f"\nPPid:\t{me}\n" in text and "VmHWM:" in text:
+                if "VmHWM:" in text:
                     hwm = int(text.split("VmHWM:")[1].split()[0])
                     self.peak_kb = max(self.peak_kb, hwm)
+
+
+def _children() -> list[str]:
+    """The process ids of this process's children (`/proc/<pid>/task/<tid>/children`)."""
+    tasks = f"/proc/{os.getpid()}/task"
+    found: list[str] = []
+    for task in os.listdir(tasks):
+        try:
+            found += Path(f"{tasks}/{task}/children").read_text().split()
+        except OSError:
+            continue
+    return found
 
 
 def handled_topics() -> tuple[str, ...]:
