@@ -46,9 +46,9 @@ def _outcome(process: Any, value: Any) -> Any:
 
 
 def test_the_fast_processors_are_the_ones_used() -> None:
-    assert lean._bind_processor(INSTANT, DIALECT).__qualname__.startswith("_fast_instant")  # type: ignore[union-attr]
-    assert lean._bind_processor(DAY, DIALECT).__qualname__.startswith("_fast_date")  # type: ignore[union-attr]
-    assert lean._bind_processor(Column("n", Integer), DIALECT) is None
+    assert lean.bind_processor(INSTANT, DIALECT).__qualname__.startswith("_fast_instant")  # type: ignore[union-attr]
+    assert lean.bind_processor(DAY, DIALECT).__qualname__.startswith("_fast_date")  # type: ignore[union-attr]
+    assert lean.bind_processor(Column("n", Integer), DIALECT) is None
 
 
 @given(
@@ -57,7 +57,7 @@ def test_the_fast_processors_are_the_ones_used() -> None:
     )
 )
 def test_an_instant_is_stored_as_sqlalchemy_stores_it(value: datetime) -> None:
-    assert _outcome(lean._bind_processor(INSTANT, DIALECT), value) == _outcome(
+    assert _outcome(lean.bind_processor(INSTANT, DIALECT), value) == _outcome(
         _theirs(INSTANT), value
     )
 
@@ -65,14 +65,14 @@ def test_an_instant_is_stored_as_sqlalchemy_stores_it(value: datetime) -> None:
 @given(value=st.one_of(st.datetimes(), st.none(), st.dates(), st.integers(), st.text()))
 def test_what_is_not_an_aware_instant_goes_the_same_way(value: Any) -> None:
     """Naive instants refused, None kept, other types as SQLAlchemy takes or refuses them."""
-    assert _outcome(lean._bind_processor(INSTANT, DIALECT), value) == _outcome(
+    assert _outcome(lean.bind_processor(INSTANT, DIALECT), value) == _outcome(
         _theirs(INSTANT), value
     )
 
 
 @given(value=st.one_of(st.dates(), st.datetimes(), st.none(), st.integers(), st.text()))
 def test_a_date_is_stored_as_sqlalchemy_stores_it(value: Any) -> None:
-    assert _outcome(lean._bind_processor(DAY, DIALECT), value) == _outcome(_theirs(DAY), value)
+    assert _outcome(lean.bind_processor(DAY, DIALECT), value) == _outcome(_theirs(DAY), value)
 
 
 @pytest.mark.parametrize(
@@ -89,8 +89,8 @@ def test_a_date_is_stored_as_sqlalchemy_stores_it(value: Any) -> None:
     ],
 )
 def test_stockholm_dst_instants_are_stored_in_utc(value: datetime, stored: str) -> None:
-    assert lean._bind_processor(INSTANT, DIALECT)(value) == stored  # type: ignore[misc]
+    assert lean.bind_processor(INSTANT, DIALECT)(value) == stored  # type: ignore[misc]
 
 
 def test_a_day_is_its_iso_date() -> None:
-    assert lean._bind_processor(DAY, DIALECT)(date(2026, 11, 30)) == "2026-11-30"  # type: ignore[misc]
+    assert lean.bind_processor(DAY, DIALECT)(date(2026, 11, 30)) == "2026-11-30"  # type: ignore[misc]

@@ -2,30 +2,27 @@
 
 Why: SQLAlchemy's per-row work (parameter dicts, bind processing through the
 compiled statement, result rows and mappings) costs more than the driver's own
-executemany for the buffer's bulk writes and loads. Here each table's INSERT,
-UPDATE by key and IN-select is compiled once per dialect; each column's value
-goes through that column type's own bind or result processor, so what is stored
-and read back is exactly what SQLAlchemy would store and read: a 32-hex UUID on
-SQLite and a native uuid on PostgreSQL, JSON text as `json.dumps` writes it,
-instants as naive UTC, dates and booleans in each store's form.
+executemany for the buffer's bulk writes. Here each table's INSERT and UPDATE
+by key is compiled once per dialect; each column's value goes through that
+column type's own bind processor, so what is stored is exactly what SQLAlchemy
+would store: a 32-hex UUID on SQLite and a native uuid on PostgreSQL, JSON text
+as `json.dumps` writes it, instants as naive UTC, dates and booleans in each
+store's form. The loads are `homecare._sql.lean_read`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from operator import itemgetter
 from typing import Any
-from uuid import UUID, SafeUUID
 
-import orjson
-from sqlalchemy import JSON, Column, Connection, Date, Dialect, Table, Uuid, bindparam
+from sqlalchemy import JSON, Column, Connection, Date, Dialect, Table, bindparam
 
 from homecare._sql.database import UtcDateTime
 
-__all__ = ["Statement", "select_in", "write_statement"]
+__all__ = ["Statement", "bind_processor", "write_statement"]
 
 Row = dict[str, Any]
 _Processor = Callable[[Any], Any] | None
@@ -87,51 +84,14 @@ def write_statement(table: Table, dialect: Dialect, *, update_by: str | None = N
         to_field = {"_key": update_by, **{f"v_{n}": n for n in others}}
     binds = tuple(compiled.positiontup or compiled.binds)
     fields = tuple(to_field[b] for b in binds)
-    processors = tuple(_bind_processor(table.c[f], dialect) for f in fields)
+    processors = tuple(bind_processor(table.c[f], dialect) for f in fields)
     found = _WRITES[cache_key] = Statement(
         compiled.string, fields, binds, processors, compiled.positional
     )
     return found
 
 
-def select_in(
-    conn: Connection,
-    table: Table,
-    column: str,
-    values: Sequence[Any],
-    *,
-    where: Row | None = None,
-    order_by: str | None = None,
-) -> list[Row]:
-    """Rows of `table` whose `column` is one of `values` (and whose columns equal `where`),
-    each as a dict of every column read back as SQLAlchemy would (result processors)."""
-    dialect = conn.dialect
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    quote = dialect.identifier_preparer.quote
-    names = [c.name for c in table.columns]
-    conditions = [f"{quote(column)} IN ({', '.join([mark] * len(values))})"]
-    conditions += [f"{quote(name)} = {mark}" for name in where or {}]
-    columns = ", ".join(map(quote, names))
-    sql = f"SELECT {columns} FROM {quote(table.name)} WHERE "  # noqa: S608 (our table names)
-    sql += " AND ".join(conditions)
-    if order_by is not None:
-        sql += f" ORDER BY {quote(order_by)}"
-    bind = _bind_processor(table.c[column], dialect)
-    parameters = [v if bind is None else bind(v) for v in values]
-    for name, value in (where or {}).items():
-        process = _bind_processor(table.c[name], dialect)
-        parameters.append(value if process is None else process(value))
-    results = [(i, p) for i, c in enumerate(table.columns) if (p := _result_processor(c, dialect))]
-    loaded = []
-    for raw in conn.exec_driver_sql(sql, tuple(parameters)):
-        row = list(raw)
-        for i, process in results:
-            row[i] = process(row[i])
-        loaded.append(dict(zip(names, row, strict=True)))
-    return loaded
-
-
-def _bind_processor(column: Column[Any], dialect: Dialect) -> _Processor:
+def bind_processor(column: Column[Any], dialect: Dialect) -> _Processor:
     """What SQLAlchemy does to the column's value before the driver gets it (a JSON
     column's lists of strings, a few shapes repeated on every row, encoded once each;
     SQLite's instants and dates formatted in one call, `_fast_instant`, `_fast_date`)."""
@@ -197,65 +157,3 @@ def _once_per_list(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return found
 
     return encoded
-
-
-def _result_processor(column: Column[Any], dialect: Dialect) -> _Processor:
-    """What SQLAlchemy does to the column's value the driver returns: for a UUID kept as
-    text and for JSON text (SQLite), the same values built faster (`fast_uuid`,
-    `_fast_json`); anything else through SQLAlchemy's own processor."""
-    process = column.type.dialect_impl(dialect).result_processor(dialect, None)
-    if process is None:
-        return None
-    kind = type(column.type)
-    if kind is Uuid and column.type.as_uuid and not dialect.supports_native_uuid:  # type: ignore[attr-defined]
-        return _fast_uuid(process)
-    if issubclass(kind, JSON) and dialect.name == "sqlite":
-        return _fast_json(process)
-    return process
-
-
-_new_object = object.__new__
-_set = object.__setattr__
-_UNKNOWN = SafeUUID.unknown
-
-
-def _fast_uuid(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """`UUID(text)` for the 32 hex digits SQLAlchemy stores without `UUID.__init__`'s
-    clean-up (a prefetch reads a million of them in a long replay); anything else
-    through `process`, which accepts and rejects the same."""
-
-    def fast(value: Any) -> Any:
-        if type(value) is not str or len(value) != 32 or not value.isascii():
-            return process(value)
-        try:
-            number = int(value, 16)
-        except ValueError:
-            return process(value)
-        if not value.isalnum():  # int() also takes "_" and signs: not a UUID's digits
-            return process(value)
-        uuid = _new_object(UUID)
-        _set(uuid, "int", number)
-        _set(uuid, "is_safe", _UNKNOWN)
-        return uuid
-
-    return fast
-
-
-_LONG_DIGITS = re.compile(r"\d{19}").search
-
-
-def _fast_json(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """orjson for JSON text (the values `json.loads` gives for everything `json.dumps`
-    writes); what orjson refuses (NaN, lone surrogates) or reads otherwise (a run of 19+
-    digits: orjson may give a float for an integer beyond 64 bits) and anything not
-    text through `process` (stdlib `json`)."""
-
-    def fast(value: Any) -> Any:
-        if type(value) is not str or _LONG_DIGITS(value):
-            return process(value)
-        try:
-            return orjson.loads(value)
-        except orjson.JSONDecodeError:
-            return process(value)
-
-    return fast

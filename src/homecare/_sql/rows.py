@@ -21,7 +21,8 @@ from uuid import UUID
 
 from sqlalchemy import Column, Connection, Table, bindparam, select
 
-from homecare._sql.lean import select_in, write_statement
+from homecare._sql.lean import write_statement
+from homecare._sql.lean_read import select_in
 
 __all__ = ["Row", "RowCache", "insert_rows", "load_in"]
 
