@@ -59,13 +59,20 @@ class Statement:
         conn.exec_driver_sql(self.sql, self.parameters(rows))
 
 
-_WRITES: dict[tuple[str, ...], Statement] = {}
+_WRITES: dict[tuple[str | tuple[str, ...] | None, ...], Statement] = {}
 
 
-def write_statement(table: Table, dialect: Dialect, *, update_by: str | None = None) -> Statement:
-    """The table's INSERT of every column, or its UPDATE of every other column by the
-    column `update_by`, for `dialect` (compiled on first use, then kept)."""
-    cache_key = (table.name, update_by or "", dialect.name, dialect.driver)
+def write_statement(
+    table: Table,
+    dialect: Dialect,
+    *,
+    update_by: str | None = None,
+    columns: tuple[str, ...] | None = None,
+) -> Statement:
+    """The table's INSERT of every column, or its UPDATE by the column `update_by` of
+    `columns` (default every other column), for `dialect` (compiled on first use, then
+    kept)."""
+    cache_key = (table.name, update_by or "", columns, dialect.name, dialect.driver)
     found = _WRITES.get(cache_key)
     if found is not None:
         return found
@@ -74,7 +81,9 @@ def write_statement(table: Table, dialect: Dialect, *, update_by: str | None = N
         compiled = table.insert().compile(dialect=dialect, column_keys=names)
         to_field = {name: name for name in names}
     else:
-        others = [n for n in names if n != update_by]
+        if columns is not None and not set(columns) <= set(names) - {update_by}:
+            raise ValueError(f"{table.name}: cannot update {columns} by {update_by}")
+        others = [n for n in names if n != update_by and (columns is None or n in columns)]
         statement = (
             table.update()
             .where(table.c[update_by] == bindparam("_key"))

@@ -85,6 +85,8 @@ class RowCache:
         self._dirty: dict[Hashable, Row] = {}
         self._written: list[Hashable] = []
         """The keys the last flush wrote (`settle` looks at those only)."""
+        self._patches: dict[Hashable, tuple[Hashable, Row]] = {}
+        """Changes to rows not held (`patch`): slot -> (key, the columns' new values)."""
 
     def rebind(self, conn: Connection) -> None:
         """Read and write through `conn` from now on (the next page's transaction)."""
@@ -102,7 +104,7 @@ class RowCache:
 
     def clear(self) -> None:
         """Forget every row held (after a flush): each is looked up again when needed."""
-        if self._new or self._dirty:
+        if self._new or self._dirty or self._patches:
             raise RuntimeError("RowCache.clear before flush would lose rows")
         self._rows.clear()
         self._written = []
@@ -124,7 +126,35 @@ class RowCache:
                 .first()
             )
             held = self._rows[slot] = None if found is None else dict(found)
+            self._apply_patch(slot, held)
         return held
+
+    def patch(self, key: Hashable, values: Row) -> None:
+        """Set some columns of the stored row `key` without reading it, where it is not
+        held: written at `flush` as one UPDATE of those columns (lean pages only; the
+        old path reads the row). A row loaded later in the page gets the values first.
+
+        Why: at a city's scale a visit's row is not held from the page that planned it
+        to the page that reports it; reading it back only to set the report's columns
+        was a read per performed visit (issue 16). The key must be stored (no check:
+        an UPDATE of no row changes nothing)."""
+        slot = _slot(key)
+        held = self._rows.get(slot)
+        if held is None and slot not in self._rows and self.lean:
+            earlier = self._patches.get(slot)
+            self._patches[slot] = (key, values if earlier is None else {**earlier[1], **values})
+            return
+        row = self.get(key)
+        if row is None:
+            raise LookupError(f"{self._table.name}: no row {key}")
+        row.update(values)
+        self.changed(row)
+
+    def _apply_patch(self, slot: Hashable, row: Row | None) -> None:
+        patched = self._patches.pop(slot, None)
+        if patched is not None and row is not None:
+            row.update(patched[1])
+            self.changed(row)
 
     def prefetch(self, keys: Iterable[Hashable]) -> list[Row]:
         """Load every key not held yet in a few IN queries; absent keys are remembered."""
@@ -145,6 +175,7 @@ class RowCache:
             held = self._rows.get(slot)
             if held is None:
                 held = self._rows[slot] = dict(row)
+                self._apply_patch(slot, held)
             adopted.append(held)
         return adopted
 
@@ -174,9 +205,14 @@ class RowCache:
             write("insert", list(self._new.values()))
         if self._dirty:
             write("update", list(self._dirty.values()))
+        for columns, rows in _by_columns(self._key, self._patches.values()).items():
+            write_statement(
+                self._table, self._conn.dialect, update_by=self._key, columns=columns
+            ).run(self._conn, rows)
         self._written = [*self._new, *self._dirty]
         self._new.clear()
         self._dirty.clear()
+        self._patches.clear()
 
     def _write_lean(self, kind: str, rows: list[Row]) -> None:
         update_by = self._key if kind == "update" else None
@@ -196,3 +232,13 @@ class RowCache:
             statement,
             [{"_key": row[self._key], **{f"v_{n}": row[n] for n in columns}} for row in rows],
         )
+
+
+def _by_columns(
+    key_column: str, patches: Iterable[tuple[Hashable, Row]]
+) -> dict[tuple[str, ...], list[Row]]:
+    """Patches grouped by the columns they set (one UPDATE each), each with its key."""
+    grouped: dict[tuple[str, ...], list[Row]] = {}
+    for key, values in patches:
+        grouped.setdefault(tuple(sorted(values)), []).append({**values, key_column: key})
+    return grouped

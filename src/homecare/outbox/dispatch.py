@@ -105,6 +105,8 @@ def _assignment_planned(page: Page, _position: int, event: Assignment.Planned) -
 
 _DECLINED = (Assignment.Declined, Assignment.DeclineCorrected)
 """Both declined events, since the aggregate's event classes do not inherit from each other."""
+_CORRECTIONS = (Assignment.Corrected, Assignment.DeclineCorrected)
+"""A report's corrections: they withdraw the visit's held report (R6)."""
 
 
 def _visit_reported(
@@ -113,27 +115,32 @@ def _visit_reported(
     event: Assignment.Performed | Assignment.Declined | Assignment.DeclineCorrected,
 ) -> None:
     """A performed visit, or R15: a declined one, reported with the planned time and no
-    activities. A correction withdraws the visit's held report (R6)."""
+    activities. A correction withdraws the visit's held report (R6); a first report
+    only sets the row's report columns, without reading the row where it is not held
+    (`RowCache.patch`, `Page.prefetch`)."""
+    if isinstance(event, _DECLINED):
+        report: Row = {
+            "performed_start": event.planned_start,
+            "performed_end": event.planned_end,
+            "activities": [],
+            "outcome": "declined",
+        }
+    else:
+        report = {
+            "performed_start": event.performed_start,
+            "performed_end": event.performed_end,
+            "activities": list(event.activities),
+            "outcome": "performed",
+        }
+    report["confirmed"] = False
+    if not isinstance(event, _CORRECTIONS):
+        page.facts.assignments.patch(event.originator_id, report)
+        return
     row = page.facts.assignments.get(event.originator_id)
     assert row is not None
-    if isinstance(event, _DECLINED):
-        row.update(
-            performed_start=event.planned_start,
-            performed_end=event.planned_end,
-            activities=[],
-            outcome="declined",
-        )
-    else:
-        row.update(
-            performed_start=event.performed_start,
-            performed_end=event.performed_end,
-            activities=list(event.activities),
-            outcome="performed",
-        )
-    row["confirmed"] = False
+    row.update(report)
     page.facts.assignments.changed(row)
-    if isinstance(event, Assignment.Corrected | Assignment.DeclineCorrected):
-        _withdraw_held_report(page, row)
+    _withdraw_held_report(page, row)
 
 
 def _withdraw_held_report(page: Page, row: Row) -> None:

@@ -38,10 +38,13 @@ a quarter of it each. At 60,000 a 5M-event replay's peak RSS rose from 177 MB to
 
 _VISIT_EVENTS = (
     Assignment.Planned,
-    Assignment.Performed,
-    Assignment.Declined,
+    Assignment.Corrected,
+    Assignment.DeclineCorrected,
     Assignment.Confirmed,
 )
+"""The events whose handlers read their visit's row."""
+_FIRST_REPORTS = (Assignment.Performed, Assignment.Declined)
+"""What is not a correction of them only sets the row's report columns (`dispatch`)."""
 
 
 class Page:
@@ -70,7 +73,9 @@ class Page:
         touched = _Touched.of(events)
         for customer_id in touched.created_customers:
             self.new_customer(customer_id)
-        rows = self.facts.assignments.prefetch(touched.visits - touched.planned)
+        # a first report sets columns without reading its visit (`RowCache.patch`)
+        visits = touched.visits if self.lean else touched.visits | touched.reported
+        rows = self.facts.assignments.prefetch(visits - touched.planned)
         for visit_id in touched.planned:
             self.facts.assignments.known_absent(visit_id)
         for staff_id in touched.created_staff:
@@ -197,6 +202,7 @@ class _Touched:
     created_staff: set[UUID] = field(default_factory=set)
     created_pauses: set[UUID] = field(default_factory=set)
     visits: set[UUID] = field(default_factory=set)
+    reported: set[UUID] = field(default_factory=set)
     planned: set[UUID] = field(default_factory=set)
     staff: set[UUID] = field(default_factory=set)
     customers: set[UUID] = field(default_factory=set)
@@ -212,6 +218,8 @@ class _Touched:
                 touched.customers.add(e.customer_id)
             if isinstance(e, _VISIT_EVENTS):
                 touched.visits.add(e.originator_id)
+            elif isinstance(e, _FIRST_REPORTS):
+                touched.reported.add(e.originator_id)
             elif isinstance(e, Customer.Registered):
                 touched.created_customers.add(e.originator_id)
             elif isinstance(e, Customer.DecisionRegistered):
