@@ -89,7 +89,7 @@ class ChildPeak:
     Why not `getrusage(RUSAGE_CHILDREN).ru_maxrss`: it counts a child's RSS between its
     fork and its exec, when it is a copy of this whole process."""
 
-    def __init__(self, every: float = 0.1) -> None:
+    def __init__(self, every: float = 0.5) -> None:
         self.peak_kb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, args=(every,), daemon=True)
