@@ -16,7 +16,7 @@ from homecare.domain.privacy import CULLED
 from homecare.domain.retention import DEFAULT_LEGAL_BASIS
 from homecare.errors import InvalidInputError, NotFoundError
 from homecare.outbox.integration import IntegrationStatus
-from homecare.outbox.items import ItemStatus
+from homecare.outbox.item_status import ItemStatus
 from tests.scenario import ACTOR, Customer, Scenario, local, pnr
 
 REASON_TEXT = "Inlagd på Karolinska, avdelning 54"

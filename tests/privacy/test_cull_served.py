@@ -18,7 +18,7 @@ from homecare.bootstrap import Homecare
 from homecare.domain.privacy import CULLED
 from homecare.outbox.delivery import served_position
 from homecare.outbox.integration import IntegrationStatus
-from homecare.outbox.items import ItemStatus
+from homecare.outbox.item_status import ItemStatus
 from tests.scenario import Scenario, local, pnr
 
 REASON_TEXT = "Inlagd på Södersjukhuset"

@@ -16,7 +16,7 @@ from homecare import audit
 from homecare.bootstrap import Homecare, connect
 from homecare.domain.privacy import CULLED
 from homecare.outbox.integration import IntegrationStatus
-from homecare.outbox.items import ItemStatus
+from homecare.outbox.item_status import ItemStatus
 from tests.privacy.conftest import KEY_A
 from tests.scenario import ACTOR, Scenario, local, pnr
 

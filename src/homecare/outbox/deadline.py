@@ -26,7 +26,7 @@ from homecare.domain.month import Month
 from homecare.domain.payment_run import PaymentRun
 from homecare.outbox import tables as t
 from homecare.outbox.culled import culled_among
-from homecare.outbox.items import ItemStatus
+from homecare.outbox.item_status import ItemStatus
 from homecare.outbox.store import Buffer
 from homecare.outbox.validation import REASONS, Reason
 

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, select
 from homecare.domain.common import parse_choice
 from homecare.outbox import tables as t
 from homecare.outbox.delivery import delivered_position, receipt_times
-from homecare.outbox.items import ItemStatus, item_status, shown_reasons
+from homecare.outbox.item_status import ItemStatus, item_status, shown_reasons
 
 __all__ = ["AssignmentIntegration", "IntegrationStatus", "integration_statuses"]
 

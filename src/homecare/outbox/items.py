@@ -17,7 +17,7 @@ positions become visible in increasing order (D3).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -30,9 +30,8 @@ from homecare._sql.rows import Row, RowCache, load_in
 from homecare.outbox import tables as t
 from homecare.outbox.cursor import chain_tag
 from homecare.outbox.messages import MessageKind, message_id_for
-from homecare.outbox.validation import Reason
 
-__all__ = ["ItemState", "ItemStatus", "PageItems", "item_status", "shown_reasons"]
+__all__ = ["ItemState", "PageItems"]
 
 
 class ItemState(StrEnum):
@@ -246,39 +245,6 @@ class PageItems:
         self.pending_of(item["customer_id"]).remove(item)
         item["state"] = ItemState.SUPERSEDED.value
         self.rows.changed(item)
-
-
-# -- what a host sees ------------------------------------------------------
-
-
-class ItemStatus(StrEnum):
-    """An item as a host sees it (R2, R4)."""
-
-    QUEUED = "queued"
-    HELD = "held"
-    DELIVERED = "delivered"
-    WITHDRAWN = "withdrawn"
-    """R16: its customer (or a visit report's staff member) was culled before the city
-    fetched it; it will never be sent."""
-
-
-def item_status(row: Mapping[Any, Any], mark: int) -> ItemStatus | None:
-    """`row` (an item's `state` and `position`) beside the delivered mark; None if superseded.
-    A withdrawn item (R16) is withdrawn whatever the mark: the city never gets it."""
-    if row["state"] == ItemState.PENDING:
-        return ItemStatus.HELD
-    if row["state"] == ItemState.RELEASED:
-        return ItemStatus.DELIVERED if row["position"] <= mark else ItemStatus.QUEUED
-    if row["state"] == ItemState.WITHDRAWN:
-        return ItemStatus.WITHDRAWN
-    return None
-
-
-def shown_reasons(row: Mapping[Any, Any], status: ItemStatus | None) -> list[str]:
-    """R5, D4: a held item's reasons; an item held only by an earlier one says so."""
-    if status is not ItemStatus.HELD:
-        return []
-    return list(row["reasons"]) or [Reason.WAITING_FOR_EARLIER_ITEM.value]
 
 
 _CUSTOMER: BindParameter[Any] = bindparam("customer")

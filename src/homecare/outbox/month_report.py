@@ -21,7 +21,8 @@ from sqlalchemy import select
 from homecare.domain.month import Month
 from homecare.domain.payment_run import PaymentRun
 from homecare.outbox import tables as t
-from homecare.outbox.items import ItemState, ItemStatus, item_status
+from homecare.outbox.item_status import ItemStatus, item_status
+from homecare.outbox.items import ItemState
 from homecare.outbox.messages import MessageKind
 from homecare.outbox.store import Buffer
 from homecare.projections.pause_overview import overview_customers

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select
 
 from homecare.outbox import tables as t
 from homecare.outbox.delivery import receipt_times
-from homecare.outbox.items import ItemStatus, item_status
+from homecare.outbox.item_status import ItemStatus, item_status
 from homecare.outbox.messages import MessageKind, message_id_for
 from homecare.projections.pause_overview import overview_pauses
 

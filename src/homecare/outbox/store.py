@@ -39,7 +39,7 @@ from homecare.outbox.integration import (
     IntegrationStatus,
     integration_statuses,
 )
-from homecare.outbox.items import ItemStatus
+from homecare.outbox.item_status import ItemStatus
 from homecare.outbox.messages import FetchResult, MessageFormat
 from homecare.outbox.views import (
     FIRST_BUFFER_MONTH,

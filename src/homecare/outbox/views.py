@@ -18,7 +18,8 @@ from homecare.domain.month import Month
 from homecare.errors import InvalidInputError
 from homecare.outbox import tables as t
 from homecare.outbox.delivery import delivered_position
-from homecare.outbox.items import ItemState, ItemStatus, item_status, shown_reasons
+from homecare.outbox.item_status import ItemStatus, item_status, shown_reasons
+from homecare.outbox.items import ItemState
 from homecare.outbox.validation import REASONS, Reason
 
 __all__ = ["FIRST_BUFFER_MONTH", "ItemView", "ProblemGroup", "month_items", "problem_groups"]
