@@ -54,11 +54,13 @@ def select_in(
     *,
     where: Row | None = None,
     order_by: str | None = None,
+    first_of: str | None = None,
 ) -> list[Row]:
     """Rows of `table` whose `column` is one of `values` (and whose columns equal `where`),
-    each as a dict of every column read back as SQLAlchemy would (result processors)."""
+    each as a dict of every column read back as SQLAlchemy would (result processors).
+    `first_of` (a unique column): of each value's rows only the one where it is least."""
     where = where or {}
-    plan = _select(table, column, tuple(where), order_by, conn.dialect)
+    plan = _select(table, column, tuple(where), order_by, first_of, conn.dialect)
     key_bind = plan.key_bind
     parameters = [v if key_bind is None else key_bind(v) for v in values]
     for process, value in zip(plan.where_binds, where.values(), strict=True):
@@ -72,17 +74,29 @@ def select_in(
 
 
 def _select(
-    table: Table, column: str, where: tuple[str, ...], order_by: str | None, dialect: Dialect
+    table: Table,
+    column: str,
+    where: tuple[str, ...],
+    order_by: str | None,
+    first_of: str | None,
+    dialect: Dialect,
 ) -> _Select:
-    key = (table.name, column, *where, "|", order_by or "", dialect.name, dialect.driver)
+    key = (table.name, column, *where, "|", order_by or "", first_of or "", dialect.name)
     found = _SELECTS.get(key)
     if found is None:
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         quote = dialect.identifier_preparer.quote
         names = tuple(c.name for c in table.columns)
         columns = ", ".join(map(quote, names))
-        head = f"SELECT {columns} FROM {quote(table.name)} WHERE {quote(column)} IN ("  # noqa: S608 (our names)
+        source = quote(table.name)
+        head = f"SELECT {columns} FROM {source} WHERE "  # noqa: S608 (our names)
+        if first_of is not None:
+            least = quote(first_of)
+            head += f"{least} IN (SELECT min({least}) FROM {source} WHERE "  # noqa: S608
+        head += f"{quote(column)} IN ("
         tail = ")" + "".join(f" AND {quote(name)} = {mark}" for name in where)
+        if first_of is not None:
+            tail += f" GROUP BY {quote(column)})"
         if order_by is not None:
             tail += f" ORDER BY {quote(order_by)}"
         found = _SELECTS[key] = _Select(

@@ -3,9 +3,11 @@
 Why: catch-up must handle tens of thousands of events a second, which one
 SQL round trip per event cannot do. A page reads each row it needs once,
 changes it in memory, and writes all new and changed rows with one
-executemany per table at the end, inside the page's transaction (D2).
+executemany per table at the end, inside the page's transaction (D2). A
+change that needs nothing of a row not held sets its columns without reading
+it (`RowCache.patch`).
 
-The writes and the IN-loads are lean (issue 16, `homecare._sql.lean`):
+The writes and the IN-loads are lean (issue 16, `homecare._sql.lean` and `lean_read`):
 statements compiled once per dialect, each value through its column type's
 own bind or result processor (so the stored values are exactly what
 SQLAlchemy would store), plain tuples to the driver in one executemany.
@@ -19,7 +21,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Column, Connection, Table, bindparam, select
+from sqlalchemy import Column, Connection, Table, bindparam, func, select
 
 from homecare._sql.lean import write_statement
 from homecare._sql.lean_read import select_in
@@ -48,14 +50,23 @@ def load_in(
     *,
     where: Row | None = None,
     order_by: str | None = None,
+    first_of: str | None = None,
     lean: bool = True,
 ) -> list[Row]:
-    """The rows whose `column` is one of `values` (and whose columns equal `where`)."""
+    """The rows whose `column` is one of `values` (and whose columns equal `where`);
+    `first_of` (a unique column): of each value's rows only the one where it is least."""
     if lean:
-        return select_in(conn, table, column, values, where=where, order_by=order_by)
-    query = select(table).where(
-        table.c[column].in_(values), *(table.c[k] == v for k, v in (where or {}).items())
+        return select_in(
+            conn, table, column, values, where=where, order_by=order_by, first_of=first_of
+        )
+    conditions = (
+        table.c[column].in_(values),
+        *(table.c[k] == v for k, v in (where or {}).items()),
     )
+    query = select(table).where(*conditions)
+    if first_of is not None:
+        least = select(func.min(table.c[first_of])).where(*conditions).group_by(table.c[column])
+        query = select(table).where(table.c[first_of].in_(least))
     if order_by is not None:
         query = query.order_by(table.c[order_by])
     return [dict(r) for r in conn.execute(query).mappings()]

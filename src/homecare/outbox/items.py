@@ -72,6 +72,10 @@ class PageItems:
         self._culled = culled
         self._staff_culled = staff_culled
         self._pending: dict[UUID, list[Row]] = {}
+        self._partial: set[UUID] = set()
+        """Customers whose queue holds its first item and this page's new ones only: the
+        first is held (R5), so nothing behind it moves until the queue is read whole
+        (`pending_of`, `_queue`)."""
         self._touched: set[UUID] = set()
         """Customers whose pending items this page has read or changed (`pending_of`)."""
         self._next_seq: int | None = None
@@ -98,11 +102,18 @@ class PageItems:
         needed), keeping the next sequence number and position."""
         self.rows.clear()
         self._pending.clear()
+        self._partial.clear()
         self._touched.clear()
 
     def prefetch_pending(self, customer_ids: set[UUID]) -> list[Row]:
         """Load the pending items of many customers in a few queries; returns those loaded
-        (customers whose queue is held already are skipped)."""
+        (customers whose queue is held already are skipped).
+
+        A lean page loads each queue's first item only: where it is held (R5), which is
+        how a queue is left after every release (D4), nothing behind it can move until
+        something reads the whole queue (`pending_of`), and a queue of a customer with
+        no decision grows by a visit report a day (issue 16: at a city's scale such
+        queues were read whole, page after page)."""
         wanted = sorted(c for c in customer_ids if c not in self._pending)
         loaded: list[Row] = []
         for start in range(0, len(wanted), 500):
@@ -116,20 +127,37 @@ class PageItems:
                 chunk,
                 where={"state": ItemState.PENDING.value},
                 order_by="seq",
+                first_of="seq" if self.rows.lean else None,
                 lean=self.rows.lean,
             )
             for item in self.rows.merge(rows):
                 self._pending[item["customer_id"]].append(item)
                 loaded.append(item)
+            if self.rows.lean:
+                self._partial.update(c for c in chunk if self._pending[c])
+        for head in [i for i in loaded if not i["reasons"] and i["customer_id"] in self._partial]:
+            loaded += self.pending_of(head["customer_id"])[1:]  # not held: the rest may move
         return loaded
+
+    def _queue(self, customer_id: UUID) -> list[Row]:
+        """The customer's pending items as far as loaded: whole, or (`_partial`) the
+        first, which is held, and this page's new ones; enough to add an item and to
+        release none."""
+        self._touched.add(customer_id)
+        pending = self._pending.get(customer_id)
+        return self.pending_of(customer_id) if pending is None else pending
 
     def pending_of(self, customer_id: UUID) -> list[Row]:
         """The customer's unreleased items, oldest first (loaded once per page)."""
         self._touched.add(customer_id)
         pending = self._pending.get(customer_id)
-        if pending is None:
+        if pending is None or customer_id in self._partial:
             rows = self.conn.execute(_PENDING_OF_CUSTOMER, {"customer": customer_id}).mappings()
-            pending = self._pending[customer_id] = self.rows.merge(dict(r) for r in rows)
+            stored = self.rows.merge(dict(r) for r in rows)
+            if pending is not None:
+                self._partial.discard(customer_id)
+                stored = _in_order(stored, pending)
+            pending = self._pending[customer_id] = stored
         return pending
 
     def pending_of_staff(self, staff_id: UUID) -> list[Row]:
@@ -189,7 +217,7 @@ class PageItems:
             }
         )
         self._next_seq += 1
-        self.pending_of(customer_id).append(item)
+        self._queue(customer_id).append(item)
         return item
 
     def release_in_order(self, customer_id: UUID) -> None:
@@ -197,7 +225,13 @@ class PageItems:
 
         R16: a culled customer's items, and the visit reports of a culled staff member
         (held or not), are withdrawn instead: nothing of theirs goes out again."""
-        pending = self.pending_of(customer_id)
+        pending = self._queue(customer_id)
+        if customer_id in self._partial and (
+            not pending[0]["reasons"]
+            or self._culled(customer_id)
+            or any(self._of_culled_staff(i) for i in pending)
+        ):
+            pending = self.pending_of(customer_id)
         if pending and self._culled(customer_id):
             self.withdraw_pending(customer_id)
         for item in [i for i in pending if self._of_culled_staff(i)]:
@@ -253,3 +287,12 @@ _PENDING_OF_CUSTOMER = (
     .where(t.items.c.customer_id == _CUSTOMER, t.items.c.state == ItemState.PENDING)
     .order_by(t.items.c.seq)
 )
+
+
+def _in_order(stored: list[Row], held: list[Row]) -> list[Row]:
+    """A queue read whole: the stored pending items (as this page holds them: one it has
+    released, withdrawn or superseded is pending no more) and the held ones not stored
+    yet, by sequence number."""
+    pending = {item["seq"]: item for item in stored if item["state"] == ItemState.PENDING}
+    pending.update((item["seq"], item) for item in held)
+    return [pending[seq] for seq in sorted(pending)]
