@@ -81,7 +81,8 @@ def _select(
     first_of: str | None,
     dialect: Dialect,
 ) -> _Select:
-    key = (table.name, column, *where, "|", order_by or "", first_of or "", dialect.name)
+    options = (order_by or "", first_of or "", dialect.name, dialect.driver)
+    key = (table.name, column, *where, "|", *options)
     found = _SELECTS.get(key)
     if found is None:
         mark = "?" if dialect.paramstyle == "qmark" else "%s"

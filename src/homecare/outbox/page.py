@@ -105,9 +105,10 @@ class Page:
         pending items), forget the rest. Memory stays flat: over `limit` rows held, the
         customers' queues of pending items (they grow where a held item holds back a
         customer's later ones, D4) are forgotten; still over, False: start the next page
-        afresh. What is kept per customer or staff member besides rows (parsed decisions,
-        pause ids, the city's periods, opened numbers, culled flags) is bounded through
-        their rows, which count, and goes with them."""
+        afresh. What is kept per customer or staff member besides rows (pause ids, the
+        city's periods, opened numbers, culled flags) is bounded through their rows, which
+        count, and goes with them; the process-wide memos of parsed decisions and UUIDs
+        (`outbox.facts._PARSED`, `_sql.lean_read._UUIDS`) have bounds of their own."""
         self.facts.assignments.settle(keep=lambda visit: not visit["confirmed"])
         for cache in (self.facts.staff, self.facts.customers, self.city.pauses):
             cache.settle()
