@@ -117,6 +117,18 @@ def test_a_patch_of_a_row_known_absent_fails(conn: Connection) -> None:
         cache.patch(missing, REPORT)
 
 
+def test_a_patch_of_a_row_not_stored_fails_at_the_flush(conn: Connection) -> None:
+    """The old path raises LookupError at the patch (it reads the row); the lean one
+    cannot know before its UPDATE runs, and raises at the flush instead of changing
+    nothing. A consistent log never gets here (a report follows its visit's Planned)."""
+    stored_visit = planned(conn)
+    cache = RowCache(conn, t.assignments, "assignment_id")
+    cache.patch(stored_visit, REPORT)
+    cache.patch(uuid4(), REPORT)
+    with pytest.raises(LookupError, match=r"assignments: 1 of 2 rows to update are not stored"):
+        cache.flush()
+
+
 def test_clearing_with_a_patch_unwritten_fails(conn: Connection) -> None:
     cache = RowCache(conn, t.assignments, "assignment_id")
     cache.patch(planned(conn), REPORT)

@@ -27,6 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, create_engine, text
 
+from homecare._sql._write_behind_child import EVERY_ROW
 from homecare._sql.write_behind import LateCount, WriteBehind
 from homecare._sql.write_behind_store import WriteBehindStore
 from homecare.audit import verify
@@ -319,6 +320,27 @@ def test_a_write_failed_before_the_commit_loses_its_whole_transaction(
         pass  # the pool rolls back what it is handed back
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT k FROM t").all() == []
+
+
+def test_an_update_of_every_row_that_misses_one_loses_its_transaction(
+    store: WriteBehindStore,
+) -> None:
+    """A patch's UPDATE (`RowCache.patch`) must find each of its keys: the child checks
+    the count a plain connection's caller would, and fails the transaction before its
+    commit, told at the next sync as LookupError."""
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (1, 'kept')")
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (3, 'lost')")
+        conn.exec_driver_sql("UPDATE t SET v = ? WHERE k = ?" + EVERY_ROW, [("x", 1), ("y", 2)])
+    with pytest.raises(LookupError, match=r"UPDATE t: 1 of 2 rows to update are not stored"):
+        store.sync()
+    with store.engine.connect():
+        pass  # the pool rolls back what it is handed back
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT k, v FROM t").all() == [(1, "kept")]
+        conn.exec_driver_sql("UPDATE t SET v = ? WHERE k = ?" + EVERY_ROW, [("x", 1)])
+        assert conn.exec_driver_sql("SELECT v FROM t").all() == [("x",)]
 
 
 def test_a_failure_after_the_last_read_is_raised_by_sync(store: WriteBehindStore) -> None:

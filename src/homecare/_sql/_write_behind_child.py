@@ -17,9 +17,11 @@ Frames: an 8-byte big-endian length, then that many bytes of pickle.
 Operations: ("x", sql, params) execute; ("m", sql, rows) executemany;
 ("c",) commit; ("r",) rollback; ("q", sql, params) execute and answer the rows;
 ("n", sql, rows) executemany and answer (a statement that is not a plain write);
-("s",) answer. Answers: ("ok", results, description, rows) or ("error", class
-name, message, sql, results, failed_read); `results` are the (rowcount,
-lastrowid) of the x, m, q and n operations run since the last answer, in order.
+("s",) answer. An executemany whose SQL ends with `EVERY_ROW` must change one row
+per parameter set, or it fails (LookupError). Answers: ("ok", results, description,
+rows) or ("error", class name, message, sql, results, failed_read); `results` are
+the (rowcount, lastrowid) of the x, m, q and n operations run since the last answer,
+in order.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ import sys
 from typing import IO, Any
 
 _HEADER = 8
+EVERY_ROW = " /* every row */"
+"""Ends an UPDATE that must find one row for each parameter set (`lean.Statement`)."""
 _LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)
 
 
@@ -113,6 +117,7 @@ class Runner:
             self.cursor.execute(op[1], op[2])
         elif kind == "m" or kind == "n":
             self.cursor.executemany(op[1], op[2])
+            check_every_row(op[1], len(op[2]), self.cursor.rowcount)
         elif kind == "c":
             self.conn.commit()
         elif kind == "r":
@@ -132,6 +137,13 @@ class Runner:
         rows = self.cursor.fetchall() if kind in "qn" else []
         description = self.cursor.description if kind in "qn" else None
         write_frame(out, ("ok", self._taken(), description, rows))
+
+
+def check_every_row(sql: str, rows: int, count: int) -> None:
+    """Raise LookupError if `sql` ends with `EVERY_ROW` and changed fewer than `rows`."""
+    if count != rows and sql.endswith(EVERY_ROW):
+        target = sql.split(" SET ", 1)[0]
+        raise LookupError(f"{target}: {rows - count} of {rows} rows to update are not stored")
 
 
 def _named(op: tuple[Any, ...]) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Column, Connection, Date, Dialect, Table, bindparam
 
+from homecare._sql._write_behind_child import EVERY_ROW, check_every_row
 from homecare._sql.database import UtcDateTime
 
 __all__ = ["Statement", "bind_processor", "write_statement"]
@@ -31,13 +32,15 @@ _Processor = Callable[[Any], Any] | None
 @dataclass(frozen=True)
 class Statement:
     """A write compiled for one dialect: its SQL, its parameters in order (named after
-    row fields), and each parameter's bind processor (None: passed as is)."""
+    row fields), each parameter's bind processor (None: passed as is), and whether it
+    must change one row per parameter set (`every_row`, an UPDATE by key)."""
 
     sql: str
     fields: tuple[str, ...]
     binds: tuple[str, ...]
     processors: tuple[_Processor, ...]
     positional: bool
+    every_row: bool = False
 
     def parameters(self, rows: Iterable[Row]) -> list[Any]:
         """Driver parameters of `rows`: tuples (positional paramstyle) or dicts."""
@@ -55,11 +58,19 @@ class Statement:
         return [dict(zip(self.binds, v, strict=True)) for v in values]
 
     def run(self, conn: Connection, rows: Iterable[Row]) -> None:
-        """One executemany of `rows` in `conn`'s transaction."""
-        conn.exec_driver_sql(self.sql, self.parameters(rows))
+        """One executemany of `rows` in `conn`'s transaction.
+
+        Raises LookupError where `every_row` and a row was not found: at once on a
+        plain connection; on a write-behind one (its count known later) the child
+        checks, and the failure is raised by the next read or sync, before anything
+        after it is committed (`_write_behind_child.check_every_row`)."""
+        parameters = self.parameters(rows)
+        count = conn.exec_driver_sql(self.sql, parameters).rowcount
+        if self.every_row and type(count) is int:
+            check_every_row(self.sql, len(parameters), count)
 
 
-_WRITES: dict[tuple[str | tuple[str, ...] | None, ...], Statement] = {}
+_WRITES: dict[tuple[str | tuple[str, ...] | bool | None, ...], Statement] = {}
 
 
 def write_statement(
@@ -68,11 +79,14 @@ def write_statement(
     *,
     update_by: str | None = None,
     columns: tuple[str, ...] | None = None,
+    every_row: bool = False,
 ) -> Statement:
     """The table's INSERT of every column, or its UPDATE by the column `update_by` of
     `columns` (default every other column), for `dialect` (compiled on first use, then
-    kept)."""
-    cache_key = (table.name, update_by or "", columns, dialect.name, dialect.driver)
+    kept). `every_row`: the UPDATE raises LookupError where a key is not stored."""
+    if every_row and update_by is None:
+        raise ValueError("every_row: an UPDATE by key only")
+    cache_key = (table.name, update_by or "", columns, dialect.name, dialect.driver, every_row)
     found = _WRITES.get(cache_key)
     if found is not None:
         return found
@@ -94,8 +108,9 @@ def write_statement(
     binds = tuple(compiled.positiontup or compiled.binds)
     fields = tuple(to_field[b] for b in binds)
     processors = tuple(bind_processor(table.c[f], dialect) for f in fields)
+    sql = compiled.string + EVERY_ROW if every_row else compiled.string
     found = _WRITES[cache_key] = Statement(
-        compiled.string, fields, binds, processors, compiled.positional
+        sql, fields, binds, processors, compiled.positional, every_row
     )
     return found
 

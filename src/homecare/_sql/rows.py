@@ -147,8 +147,10 @@ class RowCache:
 
         Why: at a city's scale a visit's row is not held from the page that planned it
         to the page that reports it; reading it back only to set the report's columns
-        was a read per performed visit (issue 16). The key must be stored (no check:
-        an UPDATE of no row changes nothing)."""
+        was a read per performed visit (issue 16). The key must be stored: where it is
+        not, the flush raises LookupError (at once, or with a write-behind connection
+        at its next read or sync, before anything later is committed), as the old path
+        raises it here."""
         slot = _slot(key)
         held = self._rows.get(slot)
         if held is None and slot not in self._rows and self.lean:
@@ -218,7 +220,11 @@ class RowCache:
             write("update", list(self._dirty.values()))
         for columns, rows in _by_columns(self._key, self._patches.values()).items():
             write_statement(
-                self._table, self._conn.dialect, update_by=self._key, columns=columns
+                self._table,
+                self._conn.dialect,
+                update_by=self._key,
+                columns=columns,
+                every_row=True,
             ).run(self._conn, rows)
         self._written = [*self._new, *self._dirty]
         self._new.clear()

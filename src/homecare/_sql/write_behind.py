@@ -252,6 +252,7 @@ class WriteBehind:
 
 
 _BUILTIN: dict[str, type[Exception]] = {
-    kind.__name__: kind for kind in (OverflowError, ValueError, TypeError, MemoryError)
+    kind.__name__: kind for kind in (OverflowError, ValueError, TypeError, MemoryError, LookupError)
 }
-"""What the child's sqlite3 raises besides its own errors (a too large int: OverflowError)."""
+"""What the child raises besides sqlite3's own errors (a too large int: OverflowError; an
+UPDATE of every row that found fewer: LookupError, `_write_behind_child.check_every_row`)."""
