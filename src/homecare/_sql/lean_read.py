@@ -38,6 +38,8 @@ class _Select:
     key_bind: _Processor
     where_binds: tuple[_Processor, ...]
     results: tuple[_Processor, ...]
+    where_first: bool = False
+    """The `where` values come before the IN list's (`first_of`: inside each seek)."""
 
     def sql(self, count: int) -> str:
         return f"{self.head}{', '.join([self.mark] * count)}{self.tail}"
@@ -58,13 +60,19 @@ def select_in(
 ) -> list[Row]:
     """Rows of `table` whose `column` is one of `values` (and whose columns equal `where`),
     each as a dict of every column read back as SQLAlchemy would (result processors).
-    `first_of` (a unique column): of each value's rows only the one where it is least."""
+    `first_of` (a unique column): of each value's rows only the one where it is least,
+    found by one index seek per value (an index on `column`, the `where` columns and
+    `first_of` makes it one; a GROUP BY walked every row of each value: 146 ms against
+    11 for 500 customers with 1,000 pending items each on SQLite, issue 16)."""
     where = where or {}
     plan = _select(table, column, tuple(where), order_by, first_of, conn.dialect)
     key_bind = plan.key_bind
-    parameters = [v if key_bind is None else key_bind(v) for v in values]
-    for process, value in zip(plan.where_binds, where.values(), strict=True):
-        parameters.append(value if process is None else process(value))
+    keys = [v if key_bind is None else key_bind(v) for v in values]
+    conditions = [
+        value if process is None else process(value)
+        for process, value in zip(plan.where_binds, where.values(), strict=True)
+    ]
+    parameters = [*conditions, *keys] if plan.where_first else [*keys, *conditions]
     names, results = plan.names, plan.results
     rows = conn.exec_driver_sql(plan.sql(len(values)), tuple(parameters))
     return [
@@ -90,16 +98,18 @@ def _select(
         names = tuple(c.name for c in table.columns)
         columns = ", ".join(map(quote, names))
         source = quote(table.name)
-        head = f"SELECT {columns} FROM {source} WHERE "  # noqa: S608 (our names)
-        if first_of is not None:
-            least = quote(first_of)
-            head += f"{least} IN (SELECT min({least}) FROM {source} WHERE "  # noqa: S608
-        head += f"{quote(column)} IN ("
-        tail = ")" + "".join(f" AND {quote(name)} = {mark}" for name in where)
-        if first_of is not None:
-            tail += f" GROUP BY {quote(column)})"
-        if order_by is not None:
-            tail += f" ORDER BY {quote(order_by)}"
+        conditions = "".join(f" AND {quote(name)} = {mark}" for name in where)
+        order = "" if order_by is None else f" ORDER BY {quote(order_by)}"
+        where_first = first_of is not None and dialect.name != "postgresql"
+        if first_of is None:
+            head = f"SELECT {columns} FROM {source} WHERE {quote(column)} IN ("  # noqa: S608
+            tail = ")" + conditions + order
+        else:  # one index seek per value, not a walk of each value's rows
+            head, tail = _first_of(
+                columns, source, quote(column), quote(first_of), conditions, lateral=not where_first
+            )
+            mark = f"({_cast(table.c[column], dialect).format(mark)})"
+            tail += order if where_first else order.replace(" BY ", " BY k.")
         found = _SELECTS[key] = _Select(
             head,
             tail,
@@ -108,8 +118,39 @@ def _select(
             bind_processor(table.c[column], dialect),
             tuple(bind_processor(table.c[name], dialect) for name in where),
             tuple(_result_processor(c, dialect) for c in table.columns),
+            where_first=where_first,
         )
     return found
+
+
+def _first_of(
+    columns: str, source: str, column: str, least: str, conditions: str, *, lateral: bool
+) -> tuple[str, str]:
+    """The SQL before and after the VALUES list of the keys (`k`), for `first_of`: one
+    index seek per key. SQLite: each key's least `least` by a correlated min, then its
+    row (the conditions' marks come before the keys'); PostgreSQL (`lateral`): each
+    key's first row by LATERAL ... LIMIT 1, one index scan that also reads the row
+    (measured at 500 keys: 12 ms against the GROUP BY's 16 for short queues, 44 for long)."""
+    if lateral:
+        head = "SELECT k.* FROM (VALUES "
+        tail = (
+            f") AS v CROSS JOIN LATERAL (SELECT {columns} FROM {source}"  # noqa: S608
+            f" WHERE {column} = v.column1{conditions} ORDER BY {least} LIMIT 1) AS k"
+        )
+        return head, tail
+    head = (
+        f"SELECT {columns} FROM {source} WHERE {least} IN (SELECT (SELECT min({least})"  # noqa: S608
+        f" FROM {source} WHERE {column} = k.column1{conditions}) FROM (VALUES "
+    )
+    return head, ") AS k)"
+
+
+def _cast(column: Column[Any], dialect: Dialect) -> str:
+    """A value mark in a VALUES list typed as `column` where the store needs it told
+    (PostgreSQL: a UUID sent as text is of no type there); "{}" is the mark."""
+    if dialect.name != "postgresql":
+        return "{}"
+    return "CAST({} AS " + dialect.type_compiler_instance.process(column.type) + ")"
 
 
 def _result_processor(column: Column[Any], dialect: Dialect) -> _Processor:
