@@ -3,7 +3,7 @@
 `BufferProjection.carrying` (on while `audit verify` replays into its scratch
 store, which nothing else writes) keeps a page's rows, each customer's pending
 items and the next positions for the next page instead of reading them again;
-over `carry_limit` rows it forgets the visits and the queues, or everything.
+over `carry_limit` rows it forgets the queues, the visits planned last, or everything.
 A rebuild so carried must equal the live buffer, built page by page with
 nothing carried (the runner's catch-up), whatever the limit and page size: on
 both stores, with culled customers and staff, and for generated logs.
@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from eventsourcing.cipher import AESCipher
@@ -168,3 +169,53 @@ def test_a_page_that_fails_drops_what_was_carried(
             assert projection._carried is None
     finally:
         scratch.dispose()
+
+
+def _visit(number: int) -> dict[str, Any]:
+    return {
+        "assignment_id": UUID(int=number),
+        "customer_id": UUID(int=1000 + number),
+        "staff_id": UUID(int=2000),
+        "performed_start": None,
+        "performed_end": None,
+        "activities": [],
+        "outcome": "performed",
+        "confirmed": False,
+        "revision": 0,
+        "item_seq": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("customers", "limit", "kept", "carried"),
+    [
+        (0, 24, 6, True),  # no room needed by the rest: a quarter of the limit
+        (0, 8, 2, True),
+        (6, 8, 2, True),  # the room left
+        (7, 8, 1, True),
+        (8, 8, 0, True),
+        (9, 8, 0, False),  # the rest alone over the limit: afresh
+    ],
+)
+def test_the_first_visits_not_confirmed_are_carried_in_the_room_left(
+    store_url: str, customers: int, limit: int, kept: int, carried: bool
+) -> None:
+    """Issue 16: visits not confirmed fill what the limit leaves, a quarter at most, the
+    first planned kept (the first confirmed); forgetting them all once over a quarter
+    read most visits back at their confirmations at a city's scale."""
+    with connect(store_url) as hc, hc.database.engine.begin() as conn:
+        page = Page(conn, hc.parts.sealer, hc.parts.message_format)
+        for number in range(10):
+            page.facts.assignments.add(_visit(number))
+        for number in range(customers):
+            page.facts.customers.add(
+                {"customer_id": UUID(int=3000 + number), "personnummer": "x", "decisions": []}
+            )
+        page.flush()
+        assert page.settle(limit) is carried
+        held = page.facts.assignments
+        assert len(held) == kept
+        assert [held.peek(UUID(int=n)) is not None for n in range(10)] == [
+            n < kept for n in range(10)
+        ]
+        conn.rollback()

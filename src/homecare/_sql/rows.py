@@ -115,10 +115,23 @@ class RowCache:
 
     def clear(self) -> None:
         """Forget every row held (after a flush): each is looked up again when needed."""
+        self.trim(0)
+
+    def trim(self, limit: int) -> None:
+        """Forget all but the first `limit` rows held, in the order they came into the
+        cache (after a flush): each is looked up again when needed."""
         if self._new or self._dirty or self._patches:
-            raise RuntimeError("RowCache.clear before flush would lose rows")
-        self._rows.clear()
+            raise RuntimeError("RowCache.trim before flush would lose rows")
+        if limit <= 0:
+            self._rows.clear()
+        elif len(self._rows) > limit:
+            for slot in list(self._rows)[limit:]:
+                del self._rows[slot]
         self._written = []
+
+    def peek(self, key: Hashable) -> Row | None:
+        """The row held for `key`, or None where none is held (nothing is read)."""
+        return self._rows.get(_slot(key))
 
     def __len__(self) -> int:
         return len(self._rows)

@@ -75,9 +75,12 @@ class Page:
             self.new_customer(customer_id)
         # a first report sets columns without reading its visit (`RowCache.patch`)
         visits = touched.visits if self.lean else touched.visits | touched.reported
-        rows = self.facts.assignments.prefetch(visits - touched.planned)
+        assignments = self.facts.assignments
+        assignments.prefetch(visits - touched.planned)
         for visit_id in touched.planned:
-            self.facts.assignments.known_absent(visit_id)
+            assignments.known_absent(visit_id)
+        # loaded now or carried from an earlier page: their customers' queues are needed
+        rows = [row for v in visits if (row := assignments.peek(v)) is not None]
         for staff_id in touched.created_staff:
             self.facts.staff.known_absent(staff_id)
         self.facts.staff.prefetch({r["staff_id"] for r in rows} | touched.staff)
@@ -102,10 +105,13 @@ class Page:
     def settle(self, limit: int = CARRIED_ROWS) -> bool:
         """After `flush`, to carry the working set into the next page: keep the rows later
         pages are likely to touch (staff, customers, pauses, visits not confirmed yet,
-        pending items), forget the rest. Memory stays flat: over `limit` rows held, the
-        customers' queues of pending items (they grow where a held item holds back a
-        customer's later ones, D4) are forgotten; still over, False: start the next page
-        afresh. What is kept per customer or staff member besides rows (pause ids, the
+        pending items), forget the rest. Memory stays flat: over a quarter of `limit`,
+        the customers' queues of pending items (they grow where a held item holds back a
+        customer's later ones, D4) are forgotten; the visits not confirmed fill what is
+        left of `limit`, a quarter at most, the first that came in kept (the first
+        planned are the first confirmed; issue 16: forgetting them all read most back at
+        their confirmations); the rest still over, False: start the next page afresh.
+        What is kept per customer or staff member besides rows (pause ids, the
         city's periods, opened numbers, culled flags) is bounded through their rows, which
         count, and goes with them; the process-wide memos of parsed decisions and UUIDs
         (`outbox.facts._PARSED`, `_sql.lean_read._UUIDS`) have bounds of their own."""
@@ -113,12 +119,14 @@ class Page:
         for cache in (self.facts.staff, self.facts.customers, self.city.pauses):
             cache.settle()
         self.items.settle()
-        if len(self.facts.assignments) > limit // 4:
-            self.facts.assignments.clear()  # visits planned and not confirmed yet
         if len(self.items.rows) > limit // 4:
             self.items.forget_queues()
-        held = (*self.facts.caches(), self.city.pauses, self.items.rows)
-        return sum(len(cache) for cache in held) <= limit
+        facts = self.facts
+        others = (facts.staff, facts.customers, self.city.pauses, self.items.rows)
+        room = limit - sum(len(cache) for cache in others)
+        # visits planned and not confirmed yet: the first planned are confirmed first
+        facts.assignments.trim(min(limit // 4, max(room, 0)))
+        return room >= 0
 
     def new_customer(self, customer_id: UUID) -> None:
         """A customer registered in this page has nothing stored yet: skip the lookups."""
