@@ -23,6 +23,7 @@ without a cipher key:
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -269,7 +270,16 @@ def test_the_message_id_is_the_uuid5_it_always_was(
 ) -> None:
     """D3: a replay gives every item the id the live run gave it."""
     name = f"homecare:message:{originator}:{version}:{index}"
-    assert message_id_for(originator, version, index) == uuid5(NAMESPACE_URL, name)
+    found, expected = message_id_for(originator, version, index), uuid5(NAMESPACE_URL, name)
+    assert found == expected
+    assert (str(found), found.version, found.variant, found.is_safe, hash(found)) == (
+        str(expected),
+        expected.version,
+        expected.variant,
+        expected.is_safe,
+        hash(expected),
+    )
+    assert pickle.loads(pickle.dumps(found)) == expected
 
 
 def test_a_page_of_the_buffer_leaves_no_cyclic_garbage(tmp_path: Any) -> None:

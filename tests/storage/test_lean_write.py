@@ -7,14 +7,15 @@ own processors' text, and refuse what those refuse, with the same error.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import Column, Date, Integer
+from sqlalchemy import JSON, Column, Date, Integer, Uuid
 from sqlalchemy.dialects import sqlite
 
 from homecare._sql import lean
@@ -26,7 +27,12 @@ DAY = Column("day", Date)
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 ZONES = st.one_of(
     st.sampled_from(
-        [ZoneInfo("Europe/Stockholm"), ZoneInfo("UTC"), ZoneInfo("Pacific/Kiritimati")]
+        [
+            ZoneInfo("Europe/Stockholm"),
+            ZoneInfo("UTC"),
+            ZoneInfo("Pacific/Kiritimati"),
+            UTC,  # as decoded from the log: `_fast_instant`'s shortcut
+        ]
     ),
     st.integers(min_value=-23 * 60, max_value=23 * 60).map(
         lambda minutes: timezone(timedelta(minutes=minutes))
@@ -49,6 +55,52 @@ def test_the_fast_processors_are_the_ones_used() -> None:
     assert lean.bind_processor(INSTANT, DIALECT).__qualname__.startswith("_fast_instant")  # type: ignore[union-attr]
     assert lean.bind_processor(DAY, DIALECT).__qualname__.startswith("_fast_date")  # type: ignore[union-attr]
     assert lean.bind_processor(Column("n", Integer), DIALECT) is None
+    assert lean.bind_processor(REPEATED_ID, DIALECT).__qualname__.startswith("_fast_hex")  # type: ignore[union-attr]
+    unique = lean.bind_processor(Column("k", Uuid, primary_key=True), DIALECT)
+    assert unique.__qualname__.startswith("Uuid")  # type: ignore[union-attr]  # SQLAlchemy's
+
+
+REPEATED_ID = Column("customer_id", Uuid)
+LIST = Column("activities", JSON)
+
+
+@given(values=st.lists(st.one_of(st.uuids(), st.none(), st.text(max_size=3), st.integers())))
+def test_a_uuid_is_stored_as_sqlalchemy_stores_it(values: list[Any]) -> None:
+    """Each UUID's text built once while kept (`_fast_hex`); anything else as SQLAlchemy
+    takes or refuses it."""
+    ours, theirs = lean.bind_processor(REPEATED_ID, DIALECT), _theirs(REPEATED_ID)
+    for value in [*values, *values]:  # the second time from the memo
+        assert _outcome(ours, value) == _outcome(theirs, value)
+
+
+def test_the_uuid_memo_is_bounded() -> None:
+    ours = lean.bind_processor(REPEATED_ID, DIALECT)
+    assert ours is not None
+    for number in range(lean._HEXES_KEPT + 10):
+        assert ours(UUID(int=number)) == f"{number:032x}"
+    assert len(lean._HEXES) <= lean._HEXES_KEPT
+
+
+class Text(str):
+    __slots__ = ()
+
+
+ELEMENTS = st.one_of(
+    st.sampled_from(["a", "b", "1", ""]),
+    st.sampled_from([1, True, 1.0, None, 0, False]),
+    st.sampled_from(["a", "1"]).map(Text),
+    st.lists(st.sampled_from(["a", 1]), max_size=2),
+    st.dictionaries(st.sampled_from(["a"]), st.sampled_from([1, "a"]), max_size=1),
+)
+
+
+@given(values=st.lists(st.one_of(st.lists(ELEMENTS, max_size=3), ELEMENTS), max_size=12))
+def test_a_json_list_is_stored_as_sqlalchemy_stores_it(values: list[Any]) -> None:
+    """Lists of text encoded once while kept (`_once_per_list`); a list that equals a kept
+    one but is not all text (1 == True == 1.0, unhashable elements) encoded afresh."""
+    ours, theirs = lean.bind_processor(LIST, DIALECT), _theirs(LIST)
+    for value in [*values, *values]:
+        assert _outcome(ours, value) == _outcome(theirs, value)
 
 
 @given(

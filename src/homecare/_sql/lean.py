@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from operator import itemgetter
 from typing import Any
+from uuid import UUID
 
-from sqlalchemy import JSON, Column, Connection, Date, Dialect, Table, bindparam
+from sqlalchemy import JSON, Column, Connection, Date, Dialect, Table, Uuid, bindparam
 
 from homecare._sql._write_behind_child import EVERY_ROW, check_every_row
 from homecare._sql.database import UtcDateTime
@@ -46,13 +47,13 @@ class Statement:
         """Driver parameters of `rows`: tuples (positional paramstyle) or dicts."""
         getter = itemgetter(*self.fields)
         fields = getter if len(self.fields) > 1 else lambda row: (getter(row),)
-        processed = [(i, p) for i, p in enumerate(self.processors) if p is not None]
-        values: list[Any] = []
-        for row in rows:
-            value = list(fields(row))
-            for i, process in processed:
-                value[i] = process(value[i])
-            values.append(tuple(value))
+        values: list[Any] = list(map(fields, rows))
+        if values and any(self.processors):  # column by column: one map per column
+            columns: list[Any] = list(zip(*values, strict=True))
+            for i, process in enumerate(self.processors):
+                if process is not None:
+                    columns[i] = map(process, columns[i])
+            values = list(zip(*columns, strict=True))
         if self.positional:
             return values
         return [dict(zip(self.binds, v, strict=True)) for v in values]
@@ -118,7 +119,8 @@ def write_statement(
 def bind_processor(column: Column[Any], dialect: Dialect) -> _Processor:
     """What SQLAlchemy does to the column's value before the driver gets it (a JSON
     column's lists of strings, a few shapes repeated on every row, encoded once each;
-    SQLite's instants and dates formatted in one call, `_fast_instant`, `_fast_date`)."""
+    SQLite's instants and dates formatted in one call, `_fast_instant`, `_fast_date`;
+    repeated UUIDs' text built once, `_fast_hex`)."""
     implementation = column.type.dialect_impl(dialect)
     process = implementation.bind_processor(dialect)
     if process is None:
@@ -130,7 +132,39 @@ def bind_processor(column: Column[Any], dialect: Dialect) -> _Processor:
         return _fast_instant(process)
     if type(column.type) is Date and stored_as == _SQLITE_DATE:
         return _fast_date(process)
+    if (
+        type(column.type) is Uuid
+        and column.type.as_uuid
+        and not dialect.supports_native_uuid
+        and not (column.primary_key or column.unique)  # repeated ids only: the others
+    ):  # would only fill the memo
+        return _fast_hex(process)
     return process
+
+
+_HEXES: dict[int, str] = {}
+_HEXES_KEPT = 32_768
+"""A UUID's 32 hex digits by its integer, for every UUID column at once (about 4 MB at
+most; full, it is emptied): a customer's and staff member's ids are written with each
+of their visits and items."""
+
+
+def _fast_hex(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """SQLite's `Uuid` text (`UUID.hex`) of a `UUID`, each built once while kept; anything
+    else through `process`, which accepts and refuses the same."""
+
+    def fast(value: Any) -> Any:
+        if type(value) is not UUID:
+            return process(value)
+        number = value.int
+        text = _HEXES.get(number)
+        if text is None:
+            if len(_HEXES) >= _HEXES_KEPT:
+                _HEXES.clear()
+            text = _HEXES[number] = value.hex
+        return text
+
+    return fast
 
 
 _SQLITE_INSTANT = (
@@ -147,6 +181,8 @@ def _fast_instant(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     def fast(value: Any) -> Any:
         if type(value) is not datetime or value.tzinfo is None:
             return process(value)
+        if value.tzinfo is UTC:  # as decoded from the log: its text without "+00:00"
+            return value.isoformat(" ", "microseconds")[:-6]
         return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
     return fast
@@ -170,11 +206,16 @@ def _once_per_list(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     memo: dict[tuple[str, ...], Any] = {}
 
     def encoded(value: Any) -> Any:
-        if type(value) is not list or not all(type(v) is str for v in value):
+        if type(value) is not list:
             return process(value)
-        key = tuple(value)
-        found = memo.get(key)
+        try:
+            key = tuple(value)
+            found = memo.get(key)  # only lists of str are kept, so only such are found
+        except TypeError:  # an unhashable element: not a list of str
+            return process(value)
         if found is None:
+            if not all(type(v) is str for v in value):
+                return process(value)
             if len(memo) >= _MEMO_SIZE:
                 memo.clear()
             found = memo[key] = process(value)

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from hashlib import sha1
 from typing import Annotated, Literal, Protocol
-from uuid import NAMESPACE_URL, UUID
+from uuid import NAMESPACE_URL, UUID, SafeUUID
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -154,7 +154,17 @@ def message_id_for(originator_id: UUID, version: int, index: int = 0) -> UUID:
     `uuid5(NAMESPACE_URL, "homecare:message:{originator_id}:{version}:{index}")`,
     computed as `uuid5` does with the namespace's bytes taken once."""
     name = f"homecare:message:{originator_id}:{version}:{index}".encode()
-    return UUID(bytes=sha1(_URL_BYTES + name, usedforsecurity=False).digest()[:16], version=5)
+    digest = sha1(_URL_BYTES + name, usedforsecurity=False).digest()
+    # what UUID(bytes=..., version=5) sets, without its Python-level checks (issue 16:
+    # one id per item, a million in a long replay); tests/storage/test_lean_buffer.py
+    message_id = _new_uuid(UUID)
+    _set(message_id, "int", int.from_bytes(digest[:16]) & _VARIANT_VERSION_CLEARED | _RFC_4122_V5)
+    _set(message_id, "is_safe", SafeUUID.unknown)
+    return message_id
 
 
 _URL_BYTES = NAMESPACE_URL.bytes
+_VARIANT_VERSION_CLEARED = ~((0xC000 << 48) | (0xF000 << 64))
+_RFC_4122_V5 = (0x8000 << 48) | (5 << 76)
+_new_uuid = object.__new__
+_set = object.__setattr__
