@@ -88,3 +88,18 @@ def test_the_first_pending_row_of_each_key_as_the_group_by_finds_it(
     for lean in (True, False):
         assert [(r["seq"], r["customer_id"], r["facts"]) for r in found[lean]] == expected
     assert found[True] == found[False]  # every column read back alike
+
+
+def test_a_key_given_twice_gives_its_row_once(conn: Connection) -> None:
+    customer = uuid4()
+    insert_rows(conn, t.items, [item(1, customer, "pending"), item(2, customer, "pending")])
+    found = load_in(
+        conn,
+        t.items,
+        "customer_id",
+        [customer, customer],
+        where={"state": "pending"},
+        order_by="seq",
+        first_of="seq",
+    )
+    assert [row["seq"] for row in found] == [1]

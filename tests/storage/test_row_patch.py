@@ -129,6 +129,13 @@ def test_a_patch_of_a_row_not_stored_fails_at_the_flush(conn: Connection) -> Non
         cache.flush()
 
 
+def test_a_lone_patch_of_a_row_not_stored_fails_at_the_flush(conn: Connection) -> None:
+    cache = RowCache(conn, t.assignments, "assignment_id")
+    cache.patch(uuid4(), REPORT)
+    with pytest.raises(LookupError, match=r"assignments: 1 of 1 rows to update are not stored"):
+        cache.flush()
+
+
 def test_clearing_with_a_patch_unwritten_fails(conn: Connection) -> None:
     cache = RowCache(conn, t.assignments, "assignment_id")
     cache.patch(planned(conn), REPORT)

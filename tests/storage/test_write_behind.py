@@ -343,6 +343,19 @@ def test_an_update_of_every_row_that_misses_one_loses_its_transaction(
         assert conn.exec_driver_sql("SELECT v FROM t").all() == [("x",)]
 
 
+def test_an_update_of_every_row_of_one_row_that_misses_it_fails(store: WriteBehindStore) -> None:
+    """SQLAlchemy sends a single parameter set with execute, not executemany."""
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (3, 'lost')")
+        conn.exec_driver_sql("UPDATE t SET v = ? WHERE k = ?" + EVERY_ROW, [("y", 2)])
+    with pytest.raises(LookupError, match=r"UPDATE t: 1 of 1 rows to update are not stored"):
+        store.sync()
+    with store.engine.connect():
+        pass  # the pool rolls back what it is handed back
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT k FROM t").all() == []
+
+
 def test_a_failure_after_the_last_read_is_raised_by_sync(store: WriteBehindStore) -> None:
     with store.engine.begin() as conn:
         conn.exec_driver_sql("INSERT INTO t VALUES (1, 'a'), (1, 'b')")

@@ -17,8 +17,8 @@ Frames: an 8-byte big-endian length, then that many bytes of pickle.
 Operations: ("x", sql, params) execute; ("m", sql, rows) executemany;
 ("c",) commit; ("r",) rollback; ("q", sql, params) execute and answer the rows;
 ("n", sql, rows) executemany and answer (a statement that is not a plain write);
-("s",) answer. An executemany whose SQL ends with `EVERY_ROW` must change one row
-per parameter set, or it fails (LookupError). Answers: ("ok", results, description,
+("s",) answer. A statement whose SQL ends with `EVERY_ROW` must change one row per
+parameter set (one for x and q), or it fails (LookupError). Answers: ("ok", results, description,
 rows) or ("error", class name, message, sql, results, failed_read); `results` are
 the (rowcount, lastrowid) of the x, m, q and n operations run since the last answer,
 in order.
@@ -115,6 +115,7 @@ class Runner:
     def _do(self, kind: str, op: tuple[Any, ...]) -> None:
         if kind == "x" or kind == "q":
             self.cursor.execute(op[1], op[2])
+            check_every_row(op[1], 1, self.cursor.rowcount)  # one row: sent by execute
         elif kind == "m" or kind == "n":
             self.cursor.executemany(op[1], op[2])
             check_every_row(op[1], len(op[2]), self.cursor.rowcount)
