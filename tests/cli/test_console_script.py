@@ -34,3 +34,31 @@ def test_console_script(tmp_path: Path) -> None:
     )
     assert empty.returncode == 0, empty.stderr
     assert "Empty" in empty.stdout
+
+
+def test_the_command_line_needs_no_click_of_its_own(tmp_path: Path) -> None:
+    """The `cli` extra installs typer, which (0.20 on) carries its own click: `click` may
+    be missing, as on a fresh `./scripts/demo` install, and every path still works."""
+    code = (
+        "import sys; sys.modules['click'] = None\n"  # import click -> ImportError
+        "from homecare.cli import main; sys.argv = ['homecare', *sys.argv[1:]]; main()"
+    )
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", code, *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    shown = run("--help")
+    assert shown.returncode == 0, shown.stderr
+    assert "demo" in shown.stdout
+    bad = run("buffer", "month", "2026-13")
+    assert bad.returncode == 1
+    assert bad.stderr.startswith("homecare: error: invalid_input: Malformed month")
+    demo = run("--db", f"sqlite:///{tmp_path / 'd.db'}", "demo", "--customers", "2", "--days", "1")
+    assert demo.returncode == 0, demo.stderr

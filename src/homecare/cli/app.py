@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any, NoReturn
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -85,7 +84,7 @@ class _Group(TyperGroup):
             return super().invoke(ctx)
         except HomecareError as error:
             _fail(f"{error.code}: {error.message}")
-        except (ClickError, click.exceptions.Exit, click.exceptions.Abort, typer.Exit, typer.Abort):
+        except (ClickError, typer.Exit, typer.Abort):  # typer's click: its own or vendored
             raise
         except Exception as error:  # a bug: one line, never a traceback (nor its text: D8)
             _fail(
