@@ -3,8 +3,7 @@
 `BufferProjection.carrying` (on while `audit verify` replays into its scratch
 store, which nothing else writes) keeps a page's rows, each customer's pending
 items and the next positions for the next page instead of reading them again;
-over `carry_limit` rows it forgets the queues, the visits planned last, and the
-customers, staff and pauses that came in last (all of them at a limit of 0).
+over `carry_limit` rows it forgets the queues, the visits planned last, or everything.
 A rebuild so carried must equal the live buffer, built page by page with
 nothing carried (the runner's catch-up), whatever the limit and page size: on
 both stores, with culled customers and staff, and for generated logs.
@@ -41,8 +40,7 @@ from tests.storage.generated_logs import (
 )
 
 LIMITS = (CARRIED_ROWS, 6, 0)
-"""Carried rows allowed: all of them, few (visits, queues, customers and staff shed),
-none (afresh)."""
+"""Carried rows allowed: all of them, few (visits and queues forgotten), none (afresh)."""
 
 
 @pytest.fixture
@@ -129,34 +127,6 @@ def test_a_carried_rebuild_reads_each_customers_rows_once(
     assert carried <= 3 < afresh
 
 
-@pytest.mark.usefixtures("carry_limit")
-def test_a_city_larger_than_the_limit_is_carried_in_part(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Issue 16: where the customers, staff and pauses alone are over `carry_limit`, the
-    first that came in are carried (and nothing else is), so fewer customers are read
-    again than with nothing carried, and the rebuild is still the live buffer."""
-    read: list[int] = []
-    load_in = rows.load_in
-
-    def counted(conn: Any, of: Any, column: str, values: Any, **kw: Any) -> Any:
-        if of is t.customers:
-            read.append(len(values))
-        return load_in(conn, of, column, values, **kw)
-
-    with connect(f"sqlite:///{tmp_path / 'store.db'}", create=True) as hc:
-        run_demo(hc, customers=8, days=3, seed=3, drain=False)
-        monkeypatch.setattr("homecare._sql.rows.load_in", counted)
-        reads = {}
-        for limit in (0, 6, CARRIED_ROWS):
-            BufferProjection.carry_limit = limit
-            read.clear()
-            assert verify(hc, page_size=4).identical
-            reads[limit] = sum(read)
-    # 60 read afresh, 42 so carried; 55 where each page over the limit started afresh
-    assert reads[CARRIED_ROWS] <= 8 < reads[6] <= reads[0] * 3 // 4
-
-
 def test_the_log_is_read_ahead_only_from_postgresql(
     store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -217,26 +187,22 @@ def _visit(number: int) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("customers", "limit", "kept", "customers_kept"),
+    ("customers", "limit", "kept", "carried"),
     [
-        (0, 24, 6, 0),  # no room needed by the rest: a quarter of the limit
-        (0, 8, 2, 0),
-        (6, 8, 2, 6),  # the room left
-        (7, 8, 1, 7),
-        (8, 8, 0, 8),
-        (9, 8, 2, 6),  # the rest alone over the limit: shed, the visits keep a quarter
-        (30, 8, 2, 6),
-        (9, 0, 0, 0),  # nothing carried
+        (0, 24, 6, True),  # no room needed by the rest: a quarter of the limit
+        (0, 8, 2, True),
+        (6, 8, 2, True),  # the room left
+        (7, 8, 1, True),
+        (8, 8, 0, True),
+        (9, 8, 0, False),  # the rest alone over the limit: afresh
     ],
 )
 def test_the_first_visits_not_confirmed_are_carried_in_the_room_left(
-    store_url: str, customers: int, limit: int, kept: int, customers_kept: int
+    store_url: str, customers: int, limit: int, kept: int, carried: bool
 ) -> None:
     """Issue 16: visits not confirmed fill what the limit leaves, a quarter at most, the
     first planned kept (the first confirmed); forgetting them all once over a quarter
-    read most visits back at their confirmations at a city's scale. Over the limit, the
-    customers that came in first are kept, not none: at a city's scale every page
-    started afresh and read every customer again."""
+    read most visits back at their confirmations at a city's scale."""
     with connect(store_url) as hc, hc.database.engine.begin() as conn:
         page = Page(conn, hc.parts.sealer, hc.parts.message_format)
         for number in range(10):
@@ -246,13 +212,10 @@ def test_the_first_visits_not_confirmed_are_carried_in_the_room_left(
                 {"customer_id": UUID(int=3000 + number), "personnummer": "x", "decisions": []}
             )
         page.flush()
-        page.settle(limit)
+        assert page.settle(limit) is carried
         held = page.facts.assignments
         assert len(held) == kept
         assert [held.peek(UUID(int=n)) is not None for n in range(10)] == [
             n < kept for n in range(10)
-        ]
-        assert [page.facts.customers.peek(UUID(int=3000 + n)) is not None for n in range(30)] == [
-            n < customers_kept for n in range(30)
         ]
         conn.rollback()

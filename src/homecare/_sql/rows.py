@@ -120,24 +120,14 @@ class RowCache:
     def trim(self, limit: int) -> None:
         """Forget all but the first `limit` rows held, in the order they came into the
         cache (after a flush): each is looked up again when needed."""
-        self._flushed("trim")
+        if self._new or self._dirty or self._patches:
+            raise RuntimeError("RowCache.trim before flush would lose rows")
         if limit <= 0:
             self._rows.clear()
         elif len(self._rows) > limit:
             for slot in list(self._rows)[limit:]:
                 del self._rows[slot]
         self._written = []
-
-    def retain(self, keep: Callable[[Row], bool]) -> None:
-        """Forget the rows held that `keep` refuses, and the keys known to be absent
-        (after a flush): each is looked up again when needed."""
-        self._flushed("retain")
-        self._rows = {slot: row for slot, row in self._rows.items() if row and keep(row)}
-        self._written = []
-
-    def _flushed(self, doing: str) -> None:
-        if self._new or self._dirty or self._patches:
-            raise RuntimeError(f"RowCache.{doing} before flush would lose rows")
 
     def peek(self, key: Hashable) -> Row | None:
         """The row held for `key`, or None where none is held (nothing is read)."""

@@ -48,13 +48,6 @@ class PageCity:
         self.conn = conn
         self.pauses.rebind(conn)
 
-    def keep_only(self, customers: set[UUID]) -> None:
-        """After a flush: forget the pauses and held periods of every other customer
-        (read again when next needed; `Page.settle`)."""
-        self.pauses.retain(lambda pause: pause["customer_id"] in customers)
-        self._pauses_of = {c: p for c, p in self._pauses_of.items() if c in customers}
-        self._city = {c: held for c, held in self._city.items() if c in customers}
-
     def new_customer(self, customer_id: UUID) -> None:
         """A customer registered in this page has no pauses yet: skip the lookups."""
         self._pauses_of.setdefault(customer_id, set())

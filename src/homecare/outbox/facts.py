@@ -35,16 +35,6 @@ class PageFacts:
         """The visits', staff's and customers' rows, in the order they are written."""
         return self.assignments, self.staff, self.customers
 
-    def shed(self, customers: int, staff: int) -> set[UUID]:
-        """After a flush, over the carried limit: keep the first `customers` customers'
-        and `staff` staff members' rows (and their parsed decisions); returns the ids
-        of the customers kept (`Page.settle`)."""
-        self.customers.trim(customers)
-        self.staff.trim(staff)
-        kept = {row["customer_id"] for row in self.customers.held()}
-        self._decisions = {c: held for c, held in self._decisions.items() if c in kept}
-        return kept
-
     def visit_reasons(
         self, *, staff_id: UUID, customer_id: UUID, day: date, activities: list[str]
     ) -> list[str]:

@@ -102,56 +102,31 @@ class Page:
         self.items.rebind(conn)
         self.city.rebind(conn)
 
-    def settle(self, limit: int = CARRIED_ROWS) -> None:
+    def settle(self, limit: int = CARRIED_ROWS) -> bool:
         """After `flush`, to carry the working set into the next page: keep the rows later
         pages are likely to touch (staff, customers, pauses, visits not confirmed yet,
-        pending items), forget the rest. Memory stays flat, at most `limit` rows:
-
-        - over a quarter of `limit`, the customers' queues of pending items (they grow
-          where a held item holds back a customer's later ones, D4) are forgotten;
-        - the customers, staff and pauses over what that leaves are shed so that the
-          visits keep a quarter: the first that came in kept, each customer's pauses,
-          held periods and parsed decisions with them (`_shed`). Issue 16: where a city
-          has more customers than `limit`, every page touched some of them, and starting
-          each page afresh read every customer and staff member again, day after day;
-          a fixed part of the city carried saves its share of those reads;
-        - the visits not confirmed fill what is left, a quarter at most, the first that
-          came in kept (the first planned are the first confirmed; forgetting them all
-          read most back at their confirmations).
-
-        What is kept per customer or staff member besides rows (pause ids, the city's
-        periods, opened numbers, culled flags, parsed decisions) goes with their rows;
-        the process-wide memos of parsed decisions and UUIDs (`outbox.facts._PARSED`,
-        `_sql.lean_read._UUIDS`) have bounds of their own."""
-        facts = self.facts
-        facts.assignments.settle(keep=lambda visit: not visit["confirmed"])
-        for cache in (facts.staff, facts.customers, self.city.pauses):
+        pending items), forget the rest. Memory stays flat: over a quarter of `limit`,
+        the customers' queues of pending items (they grow where a held item holds back a
+        customer's later ones, D4) are forgotten; the visits not confirmed fill what is
+        left of `limit`, a quarter at most, the first that came in kept (the first
+        planned are the first confirmed; issue 16: forgetting them all read most back at
+        their confirmations); the rest still over, False: start the next page afresh.
+        What is kept per customer or staff member besides rows (pause ids, the
+        city's periods, opened numbers, culled flags) is bounded through their rows, which
+        count, and goes with them; the process-wide memos of parsed decisions and UUIDs
+        (`outbox.facts._PARSED`, `_sql.lean_read._UUIDS`) have bounds of their own."""
+        self.facts.assignments.settle(keep=lambda visit: not visit["confirmed"])
+        for cache in (self.facts.staff, self.facts.customers, self.city.pauses):
             cache.settle()
         self.items.settle()
         if len(self.items.rows) > limit // 4:
             self.items.forget_queues()
-        if self._room(limit) < 0:
-            self._shed(max(limit - len(self.items.rows) - limit // 4, 0))
-        facts.assignments.trim(min(limit // 4, max(self._room(limit), 0)))
-
-    def _room(self, limit: int) -> int:
-        """What `limit` leaves for the visits once the other rows carried are counted."""
         facts = self.facts
-        held = (facts.staff, facts.customers, self.city.pauses, self.items.rows)
-        return limit - sum(len(cache) for cache in held)
-
-    def _shed(self, rows: int) -> None:
-        """Keep `rows` customers', staff members' and pauses' rows, in proportion, the first
-        that came in, and what is kept for each beside them."""
-        facts, pauses = self.facts, self.city.pauses
-        share = rows / max(len(facts.customers) + len(facts.staff) + len(pauses), 1)
-        customers = facts.shed(int(len(facts.customers) * share), int(len(facts.staff) * share))
-        self.city.keep_only(customers)
-        pauses.trim(max(rows - len(facts.customers) - len(facts.staff), 0))
-        staff = {row["staff_id"] for row in facts.staff.held()}
-        self.culled_staff = {s: culled for s, culled in self.culled_staff.items() if s in staff}
-        if isinstance(self.sealer, _OpenedOnce):
-            self.sealer.forget()
+        others = (facts.staff, facts.customers, self.city.pauses, self.items.rows)
+        room = limit - sum(len(cache) for cache in others)
+        # visits planned and not confirmed yet: the first planned are confirmed first
+        facts.assignments.trim(min(limit // 4, max(room, 0)))
+        return room >= 0
 
     def new_customer(self, customer_id: UUID) -> None:
         """A customer registered in this page has nothing stored yet: skip the lookups."""
@@ -220,10 +195,6 @@ class _OpenedOnce:
 
     def seal(self, text: str) -> str:
         return self._sealer.seal(text)
-
-    def forget(self) -> None:
-        """Forget what was opened (a carried page sheds its customers and staff)."""
-        self._opened.clear()
 
     def open(self, sealed: str) -> str:
         opened = self._opened.get(sealed)

@@ -95,8 +95,7 @@ class BufferProjection:
         except BaseException:
             page.close()
             raise
-        if self._carrying:
-            page.settle(self.carry_limit)
+        if self._carrying and page.settle(self.carry_limit):
             self._carried = page
         else:
             page.close()
