@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from homecare._es.error_map import mapped
 from homecare._sql.lease import Lease
 from homecare.bootstrap import Homecare
-from homecare.errors import LeaseLostError, StorageError
+from homecare.errors import InvalidInputError, LeaseLostError, StorageError
 
 __all__ = ["Worker", "WorkerOptions", "WorkerStats"]
 
@@ -46,6 +47,19 @@ class WorkerOptions:
     retry_max: float = 30.0
     lease_poll: float = 0.5
     renew_every: float = 5.0
+
+    def __post_init__(self) -> None:
+        """Raises InvalidInputError for a wait that is not a finite number of seconds > 0,
+        or a longest wait below its first (never silently clamped)."""
+        for name, value in vars(self).items():
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise InvalidInputError(f"WorkerOptions.{name} must be seconds > 0, got {value!r}.")
+        if self.idle_max < self.idle_min or self.retry_max < self.retry_initial:
+            raise InvalidInputError(
+                "WorkerOptions: idle_max must be at least idle_min and retry_max at least "
+                f"retry_initial (got {self.idle_min}..{self.idle_max}, "
+                f"{self.retry_initial}..{self.retry_max})."
+            )
 
 
 @dataclass

@@ -13,6 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from homecare.cli.app import app as cli_app
+from homecare.errors import InvalidInputError
+from homecare.worker import WorkerOptions
 from tests.cli.conftest import assert_one_line_error
 from tests.conftest import init_sqlite
 
@@ -77,3 +79,32 @@ def test_a_wrong_cipher_key_stops_the_worker_before_it_takes_the_lease(tmp_path:
     assert "wrong_cipher_key: Stored events cannot be read: the cipher key is wrong" in err
     assert "holding the lease" not in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--retry-max", "0"), ("--retry-max", "-1"), ("--retry-max", "0.05"), ("--idle-max", "0")],
+)
+def test_a_wait_out_of_range_is_refused_not_clamped(
+    tmp_path: Path, option: str, value: str
+) -> None:
+    """`--retry-max 0` was taken as 0.1 without a word, while `--idle-max 0` was refused."""
+    url = init_sqlite(tmp_path / "w.db")
+    result = CliRunner().invoke(cli_app, ["--db", url, "worker", option, value])
+    assert_one_line_error(result, "invalid_input", option)
+
+
+@pytest.mark.parametrize(
+    "waits",
+    [
+        {"retry_max": 0},
+        {"idle_max": float("nan")},
+        {"lease_poll": float("inf")},
+        {"renew_every": -5.0},
+        {"idle_min": 2.0},  # above idle_max
+        {"retry_initial": 60.0},  # above retry_max
+    ],
+)
+def test_worker_options_refuse_waits_that_are_not_seconds(waits: dict[str, float]) -> None:
+    with pytest.raises(InvalidInputError, match="WorkerOptions"):
+        WorkerOptions(**waits)

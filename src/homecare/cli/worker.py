@@ -27,7 +27,8 @@ def worker(
         float, typer.Option(help="Longest wait between looks at the log when idle (s).", min=0.01)
     ] = 1.0,
     retry_max: Annotated[
-        float, typer.Option(help="Longest wait between retries after a storage error (s).")
+        float,
+        typer.Option(help="Longest wait between retries after a storage error (s).", min=0.1),
     ] = 30.0,
 ) -> None:
     """Keep every projection (the buffer, the read models) caught up until stopped.
@@ -43,7 +44,13 @@ def worker(
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: stop.set())
     state = ctx.obj if isinstance(ctx.obj, State) else State(None)
-    options = WorkerOptions(idle_max=idle_max, retry_max=max(retry_max, 0.1))
+    first = WorkerOptions()  # the first waits: no longer than the longest asked for
+    options = WorkerOptions(
+        idle_min=min(first.idle_min, idle_max),
+        idle_max=idle_max,
+        retry_initial=min(first.retry_initial, retry_max),
+        retry_max=retry_max,
+    )
     with connect(state.database_url) as hc:
         check_readable(hc)  # a wrong cipher key: one line, before taking the lease
         Worker(hc, options).run(stop)
