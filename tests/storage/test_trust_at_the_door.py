@@ -130,6 +130,11 @@ def test_D10_every_limit_itself_is_carried_through_every_projection(hc: Homecare
         ("name", "Tolvan\ud800"),  # a lone surrogate cannot be encoded as UTF-8
         ("name", "   "),
         ("organisation", ""),
+        ("name", "\u200b"),  # nothing visible: a zero width space
+        ("name", "\u200b\u3000\u0301"),  # ... and an ideographic space, a combining mark
+        ("name", "Tolvan \u202eavlot"),  # a right-to-left override: shows as another name
+        ("organisation", "Team \u2066Norr\u2069"),  # an isolate
+        ("actor", "an\u2028na"),  # a line separator in a one-line field
         ("name", None),
         ("organisation", 42),
         ("actor", b"anna"),

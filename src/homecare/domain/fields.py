@@ -10,9 +10,13 @@ Text rules, for every text field:
 - it must be a `str` (not None, bytes, a number);
 - surrounding whitespace is removed; empty or whitespace-only is refused
   (an optional field given as whitespace-only means "none");
-- no control characters (Unicode category Cc: NUL, ESC, DEL, C1 ...) and
-  no surrogates (category Cs); free text (`reason_text`) may hold line
-  breaks and tabs;
+- no control characters (Unicode category Cc: NUL, ESC, DEL, C1 ...), no
+  surrogates (category Cs), no bidirectional overrides, embeddings or isolates
+  (U+202A-U+202E, U+2066-U+2069: they reorder what is shown, so a name could
+  display as another) and no line or paragraph separators (U+2028, U+2029);
+  free text (`reason_text`) may hold line breaks and tabs;
+- text with nothing visible (only whitespace and invisible format characters
+  such as U+200B ZERO WIDTH SPACE) counts as empty;
 - at most the field's length in characters (code points), after stripping.
 
 Lists of activities: a list, tuple, set or other collection of texts (a bare
@@ -41,6 +45,8 @@ __all__ = [
     "PERSONNUMMER_TEXT_MAX",
     "REASON_TEXT_MAX",
     "SD_NUMBER_MAX",
+    "is_blank",
+    "refused_character",
     "require_activities",
     "require_day",
     "require_id",
@@ -72,6 +78,32 @@ LAST_DAY: Final = date(2199, 12, 31)
 """The latest date or instant (Stockholm day) a command accepts; an open end is None."""
 
 _MULTILINE_ALLOWED = frozenset("\n\r\t")
+_REORDERING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Bidirectional embeddings, overrides and isolates: they change the order text shows in."""
+_INVISIBLE = frozenset({"Cf", "Zs", "Zl", "Zp", "Cc", "Mn", "Me"})
+"""Categories of characters that show nothing on their own (format, spaces, marks)."""
+
+
+def refused_character(value: str, *, multiline: bool = False) -> tuple[int, str] | None:
+    """The first character a text field may not hold, as (index, why), or None: a control
+    character (Cc; line breaks and tabs allowed if `multiline`), a lone surrogate (Cs), a
+    bidirectional override, embedding or isolate, a line or paragraph separator."""
+    for index, char in enumerate(value):
+        category = unicodedata.category(char)
+        if category == "Cs":
+            return index, f"a lone surrogate (U+{ord(char):04X}): it is not valid Unicode text"
+        if category == "Cc" and not (multiline and char in _MULTILINE_ALLOWED):
+            return index, f"a control character (U+{ord(char):04X})"
+        if char in _REORDERING:
+            return index, f"a bidirectional control (U+{ord(char):04X}) that reorders the text"
+        if category in ("Zl", "Zp"):
+            return index, f"a line or paragraph separator (U+{ord(char):04X})"
+    return None
+
+
+def is_blank(value: str) -> bool:
+    """Whether `value` shows nothing: only whitespace and invisible characters."""
+    return all(unicodedata.category(char) in _INVISIBLE for char in value)
 
 
 def require_text(value: object, name: str, max_length: int, *, multiline: bool = False) -> str:
@@ -94,23 +126,16 @@ def require_optional_text(
 def _text(value: object, name: str, max_length: int, *, multiline: bool) -> str:
     if not isinstance(value, str):
         raise InvalidInputError(f"{name} must be text, got {type(value).__name__}.")
-    for index, char in enumerate(value):
-        category = unicodedata.category(char)
-        if category == "Cs":
-            raise InvalidInputError(
-                f"{name} holds a lone surrogate (U+{ord(char):04X}) at character {index}: "
-                "it is not valid Unicode text."
-            )
-        if category == "Cc" and not (multiline and char in _MULTILINE_ALLOWED):
-            raise InvalidInputError(
-                f"{name} holds a control character (U+{ord(char):04X}) at character {index}."
-            )
+    refused = refused_character(value, multiline=multiline)
+    if refused is not None:
+        index, why = refused
+        raise InvalidInputError(f"{name} holds {why} at character {index}.")
     stripped = value.strip()
     if len(stripped) > max_length:
         raise InvalidInputError(
             f"{name} is {len(stripped)} characters long; at most {max_length} are accepted."
         )
-    return stripped
+    return "" if is_blank(stripped) else stripped
 
 
 def require_activities(value: object, name: str = "activities") -> list[str]:

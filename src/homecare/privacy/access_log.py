@@ -37,7 +37,6 @@ Nothing updates or deletes a row (no API does; docs/privacy.md).
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -68,6 +67,7 @@ from sqlalchemy import (
 from homecare._es.error_map import translate
 from homecare._es.sealing import Sealer
 from homecare._sql.database import Database, UtcDateTime, is_read_only_error, metadata
+from homecare.domain.fields import is_blank, refused_character
 from homecare.domain.identity import holds_identity_number
 from homecare.domain.month import Month
 from homecare.domain.privacy import SubjectKind
@@ -136,8 +136,8 @@ class Access(BaseModel):
 @lru_cache(maxsize=1024)
 def _plain(value: str) -> str:
     """`value` if plain (not blank, no control character or personnummer); cached per text."""
-    if not value.strip() or any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
-        raise ValueError("blank, or a control character")
+    if is_blank(value) or refused_character(value) is not None:
+        raise ValueError("blank, or a control, bidirectional or separator character")
     if holds_identity_number(value):
         raise PydanticCustomError("personal_data", "shaped like a personnummer")
     return value
