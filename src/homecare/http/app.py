@@ -15,7 +15,7 @@ from homecare.http.console import PersonalDataHook, build_console
 from homecare.http.errors import install_error_handlers
 from homecare.http.health import health_router
 from homecare.http.ops import ops_router
-from homecare.http.requests import HeadAsGet, single_valued_query
+from homecare.http.requests import HeadAsGet, head_gate, single_valued_query
 from homecare.http.tokens import ApiToken, TokenRing, parse_tokens
 from homecare.settings import Settings
 
@@ -52,6 +52,7 @@ def create_app(
         description=DESCRIPTION,
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(head_gate)],  # first on every route: HEAD only where safe
     )
     install_error_handlers(app)
     app.add_middleware(HeadAsGet)

@@ -3,7 +3,9 @@
 Every page first checks the session (`Renderer.viewer`: a 303 to the sign-in
 form without one). Only GET is routed for pages, so POST, PUT and DELETE are
 405 and nothing can be written through the console; the sign-in and sign-out
-forms are POSTs that set or clear the cookie and touch no store.
+forms are POSTs that set or clear the cookie and touch no store. HEAD is 405
+on a page too (its GET records the view, R17; `homecare.http.requests`): only
+the sign-in form and the redirects, marked `answers_head`, answer it.
 
 No `from __future__ import annotations`: FastAPI reads the handlers'
 annotations at run time.
@@ -28,6 +30,7 @@ from homecare.errors import InvalidInputError
 from homecare.http.console import views
 from homecare.http.console.pages import SECURITY_HEADERS, Renderer, console_base, once_each
 from homecare.http.console.session import COOKIE, LIFETIME, seal_session
+from homecare.http.requests import answers_head
 from homecare.projections.pause_overview import month_bounds, previous_month
 
 __all__ = ["console_router"]
@@ -90,6 +93,7 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
         return r.now().astimezone(STOCKHOLM).date()
 
     @router.get("/sign-in", name="console_sign_in_form")
+    @answers_head  # a form or a redirect: nothing read, nothing recorded
     def sign_in_form(request: Request, next: str | None = None) -> Response:
         target = _safe_next(console_base(request), next)
         return r.html(request, "sign_in.html", {"next": target, "failed": False})
@@ -124,6 +128,7 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
         return response
 
     @router.get("/", name="console_home")
+    @answers_head  # a form or a redirect: nothing read, nothing recorded
     def home(request: Request) -> Response:
         viewer = r.viewer(request)
         try:
@@ -135,6 +140,7 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
         return RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
 
     @router.get("/month", name="console_month_picker")
+    @answers_head  # a form or a redirect: nothing read, nothing recorded
     def month_picker(request: Request, month: str = "") -> Response:
         viewer = r.viewer(request)
         try:
