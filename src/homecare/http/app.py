@@ -42,8 +42,9 @@ def create_app(
     `catch_up_on_fetch` projects new events before every fetch, for a store
     nobody else keeps caught up; usually a follower (`Homecare.follow`) does.
     `console` adds the operator's read-only pages under /console (docs/console.md);
-    `on_personal_data` is told of every console page that shows personal data
-    unmasked (R17); `clock` is the console's "now" (default: the system clock).
+    `on_personal_data` is told of each subject whose personal data a console page
+    shows, masked or not (R17; default: the store's access log); `clock` is the
+    console's "now" (default: the system clock).
     """
     ring = TokenRing(tokens)
     app = FastAPI(
