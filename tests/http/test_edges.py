@@ -2,7 +2,8 @@
 
 Examples of the kind with the right value: the last month of the calendar
 (formerly 500), a repeated query parameter (formerly: the last one won), HEAD
-on every GET route (formerly 405).
+on every GET route free of effects (formerly 405; the routes with effects refuse
+it, tests/http/test_head.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pytest
 from homecare.bootstrap import Homecare
 from tests.http.conftest import CITY, Live, fill
 
-GET_ROUTES = ["/health", "/buffer/items", "/buffer/month/2026-03", "/buffer/problems"]
+HEAD_ROUTES = ["/health", "/health/live", "/buffer/month-report/2026-03"]  # fixed lengths
 
 
 def test_the_last_month_of_the_calendar_is_a_month(hc: Homecare, live: Live) -> None:
@@ -53,7 +54,7 @@ def test_an_unknown_parameter_on_health_is_422(live_sqlite: Live) -> None:
     assert response.json()["detail"][0]["loc"] == ["query", "verbose"]
 
 
-@pytest.mark.parametrize("path", GET_ROUTES)
+@pytest.mark.parametrize("path", HEAD_ROUTES)
 def test_head_answers_like_get_without_a_body(live_sqlite: Live, path: str) -> None:
     fill(live_sqlite.hc, 2, customers=2)
     with live_sqlite.client(CITY) as city:
@@ -67,5 +68,17 @@ def test_head_answers_like_get_without_a_body(live_sqlite: Live, path: str) -> N
 
 def test_head_without_a_token_is_401_like_get(live_sqlite: Live) -> None:
     with live_sqlite.client() as anyone:
-        assert anyone.head("/buffer/problems").status_code == 401
+        assert anyone.head("/buffer/month-report/2026-03").status_code == 401
         assert anyone.head("/nowhere").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/buffer/items", "/buffer/problems", "/console/problems"])
+def test_head_where_the_get_has_effects_is_405_on_a_real_socket(
+    live_sqlite: Live, path: str
+) -> None:
+    fill(live_sqlite.hc, 2, customers=2)
+    with live_sqlite.client(CITY) as city:
+        head = city.head(path)
+    assert (head.status_code, head.headers["allow"], head.content) == (405, "GET", b"")
+    assert live_sqlite.hc.buffer.delivered_position() == 0
+    assert live_sqlite.hc.access.entries() == []

@@ -179,8 +179,8 @@ class ReadQueries(EventStore):
         record: bool = True,
     ) -> Reading:
         """A `with` block of reads recorded together (the module doc). `record=False`: the
-        caller records what it shows itself (the console's hook records the views of
-        names and personnummer it shows unmasked, `homecare.http.console.access`)."""
+        caller records what it shows itself (the console records each subject a page
+        shows, masked or not, through its hook, `homecare.http.console.access`)."""
         return Reading(
             self, reader=reader, purpose=purpose, what=what, channel=channel, record=record
         )

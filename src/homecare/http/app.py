@@ -15,7 +15,7 @@ from homecare.http.console import PersonalDataHook, build_console
 from homecare.http.errors import install_error_handlers
 from homecare.http.health import health_router
 from homecare.http.ops import ops_router
-from homecare.http.requests import HeadAsGet, single_valued_query
+from homecare.http.requests import HeadAsGet, head_gate, single_valued_query
 from homecare.http.tokens import ApiToken, TokenRing, parse_tokens
 from homecare.settings import Settings
 
@@ -42,8 +42,9 @@ def create_app(
     `catch_up_on_fetch` projects new events before every fetch, for a store
     nobody else keeps caught up; usually a follower (`Homecare.follow`) does.
     `console` adds the operator's read-only pages under /console (docs/console.md);
-    `on_personal_data` is told of every console page that shows personal data
-    unmasked (R17); `clock` is the console's "now" (default: the system clock).
+    `on_personal_data` is told of each subject whose personal data a console page
+    shows, masked or not (R17; default: the store's access log); `clock` is the
+    console's "now" (default: the system clock).
     """
     ring = TokenRing(tokens)
     app = FastAPI(
@@ -52,6 +53,7 @@ def create_app(
         description=DESCRIPTION,
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(head_gate)],  # first on every route: HEAD only where safe
     )
     install_error_handlers(app)
     app.add_middleware(HeadAsGet)

@@ -28,7 +28,7 @@ from homecare.errors import (
     InvalidLimitError,
 )
 from homecare.http.errors import ErrorBody, HistoryChangedBody, invalid
-from homecare.http.requests import no_query
+from homecare.http.requests import answers_head, no_query
 from homecare.http.tokens import ApiToken, TokenRing
 from homecare.http.turns import Turns
 from homecare.numbers import WholeNumber
@@ -227,6 +227,7 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
         return shown(token, "buffer_deadline", report)
 
     @view("/month-report/{month}", MonthReport)
+    @answers_head  # counts per organisation: no subject's data, nothing recorded
     def month_report(
         _token: Annotated[ApiToken, Depends(caller)],
         _query: Annotated[None, Depends(no_query)],

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from homecare.bootstrap import Homecare
 from homecare.errors import HomecareError, StorageError
-from homecare.http.requests import no_query
+from homecare.http.requests import answers_head, no_query
 
 __all__ = ["PROBE_TIMEOUT", "Health", "health_router"]
 
@@ -125,6 +125,7 @@ def health_router(homecare: Homecare, *, timeout: float = PROBE_TIMEOUT) -> APIR
         },
         dependencies=[Depends(no_query)],
     )
+    @answers_head  # a load balancer's HEAD probe: the check only reads
     def health(response: Response) -> Health:
         found = probe.run()
         if found.status != "ok":

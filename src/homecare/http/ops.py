@@ -25,6 +25,7 @@ from prometheus_client.registry import Collector
 from pydantic import BaseModel
 
 from homecare.bootstrap import Homecare
+from homecare.http.requests import answers_head
 from homecare.status import StoreFigures, figures, readiness
 
 __all__ = ["READY_TIMEOUT", "Ready", "ops_router"]
@@ -161,6 +162,7 @@ def ops_router(homecare: Homecare, *, worker_expected: bool = True) -> APIRouter
         operation_id="health_live",
         summary="The process answers (reads nothing)",
     )
+    @answers_head  # nothing read, nothing written
     def live() -> dict[str, str]:
         return {"status": "alive"}
 
@@ -171,6 +173,7 @@ def ops_router(homecare: Homecare, *, worker_expected: bool = True) -> APIRouter
         summary="The store answers, the key opens it, the projections are current",
         responses={503: {"model": Ready, "description": "Not ready; the reasons."}},
     )
+    @answers_head  # reads figures only: no personal data, nothing written
     def ready(response: Response) -> Ready:
         try:
             found = source.read()
@@ -198,6 +201,7 @@ def ops_router(homecare: Homecare, *, worker_expected: bool = True) -> APIRouter
         response_class=Response,
         responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
     )
+    @answers_head  # reads figures only: no personal data, nothing written
     def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -37,7 +37,8 @@ PERSONAL = "personal"
 @dataclass(frozen=True)
 class ApiToken:
     """A named secret; `can_drain` allows `/buffer/items`, whose fetch acknowledges (D3);
-    `can_see_personal` lets the console show names and full personnummer (D8, R17)."""
+    `can_see_personal` lets the console show names, personnummer, SD numbers and pause
+    reason texts (D8; every view is recorded either way, R17)."""
 
     name: str
     secret: str = field(repr=False)
@@ -70,7 +71,8 @@ def parse_tokens(text: str) -> tuple[ApiToken, ...]:
     """`city=SECRET:drain,ops=OTHER:read+personal` -> tokens; the permission defaults to `read`.
 
     A permission is `read` or `drain`, optionally followed by `+personal`
-    (the console then shows personal data unmasked, each view logged).
+    (the console then shows names, personnummer, SD numbers and pause reason texts;
+    every console view is logged, with or without it).
     """
     tokens: list[ApiToken] = []
     for entry in (part.strip() for part in text.split(",")):

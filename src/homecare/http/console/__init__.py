@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from fastapi import APIRouter
 
 from homecare.bootstrap import Homecare
-from homecare.http.console.access import access_log_hook
-from homecare.http.console.pages import PersonalDataHook, PersonalDataView, Renderer
+from homecare.http.console.access import access_log_recorder
+from homecare.http.console.pages import PersonalDataHook, PersonalDataView, Renderer, each
 from homecare.http.console.routes import console_router
 from homecare.http.tokens import TokenRing
 
@@ -29,14 +29,16 @@ def build_console(
     on_personal_data: PersonalDataHook | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> APIRouter:
-    """The console's router. `on_personal_data` is called for every page that shows a
-    subject's personal data unmasked (R17; default: an entry in the store's access log
-    and one log line of ids, `homecare.http.console.access`); `clock` gives
-    "now" for the current month and the pauses' time state (default: the system clock)."""
+    """The console's router. `on_personal_data` is called for each subject whose personal
+    data a page shows, masked or not (R17; default: an entry in the store's access log and
+    one log line of ids, `homecare.http.console.access`); `clock` gives "now" for the
+    current month and the pauses' time state (default: the system clock)."""
     renderer = Renderer(
         homecare,
         ring,
-        on_personal_data or access_log_hook(homecare.access),
+        access_log_recorder(homecare.access)
+        if on_personal_data is None
+        else each(on_personal_data),
         clock or (lambda: datetime.now(UTC)),
     )
     return console_router(homecare, renderer)

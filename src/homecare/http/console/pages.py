@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -22,13 +22,21 @@ from fastapi.responses import HTMLResponse, Response
 from homecare._es.error_map import mapped
 from homecare.application.reads import Reading
 from homecare.bootstrap import Homecare
+from homecare.domain.privacy import SubjectKind
 from homecare.errors import InvalidInputError, NotFoundError, StorageError
 from homecare.http.console.i18n import LANG_COOKIE, LANGUAGES, choose_language, render
 from homecare.http.console.session import COOKIE, open_session
 from homecare.http.tokens import ApiToken, TokenRing
 from homecare.privacy import Channel
 
-__all__ = ["PersonalDataHook", "PersonalDataView", "Renderer", "console_base"]
+__all__ = [
+    "PersonalDataHook",
+    "PersonalDataRecorder",
+    "PersonalDataView",
+    "Renderer",
+    "console_base",
+    "each",
+]
 
 logger = logging.getLogger("homecare.http.console")
 T = TypeVar("T")
@@ -47,8 +55,10 @@ SECURITY_HEADERS = {
 
 @dataclass(frozen=True)
 class PersonalDataView:
-    """One view of a data subject's personal data through the console (R17): who saw whose
-    what, when and where. Carries ids only, never the personal data itself."""
+    """One view of a data subject's personal data through the console (R17), masked or
+    not: who saw whose what, when and where. `fields` names what the page showed of
+    them (`name`, `personnummer` only to a token with `+personal`). Carries ids only,
+    never the personal data itself."""
 
     viewer: str
     subject: str  # "customer" | "staff"
@@ -59,6 +69,18 @@ class PersonalDataView:
 
 
 PersonalDataHook = Callable[[PersonalDataView], None]
+PersonalDataRecorder = Callable[[Sequence[PersonalDataView]], None]
+"""Records one page's views at once (the default: one access-log write per page)."""
+
+
+def each(hook: PersonalDataHook) -> PersonalDataRecorder:
+    """A host's hook, told of one page's views one by one."""
+
+    def record(views: Sequence[PersonalDataView]) -> None:
+        for view in views:
+            hook(view)
+
+    return record
 
 
 def log_personal_data_view(view: PersonalDataView) -> None:
@@ -99,12 +121,12 @@ class Renderer:
         self,
         homecare: Homecare,
         ring: TokenRing,
-        hook: PersonalDataHook,
+        recorder: PersonalDataRecorder,
         clock: Callable[[], datetime],
     ) -> None:
         self.homecare = homecare
         self.ring = ring
-        self.hook = hook
+        self.recorder = recorder
         self.clock = clock
 
     def now(self) -> datetime:
@@ -175,8 +197,8 @@ class Renderer:
     ) -> Response:
         """Render `template` with what `read` returns; its failures become error pages.
 
-        `read` loads through a `Reading` of the viewer's that records nothing itself: the
-        console records the views of unmasked personal data through its hook (R17)."""
+        `read` loads through a `Reading` of the viewer's that records nothing itself: it
+        records what the page shows of each subject through `record` (R17)."""
         try:
             once_each(request)
             with mapped():  # a library error met outside the library's boundaries
@@ -223,8 +245,21 @@ class Renderer:
         context = {"kind": kind, "what": what, "detail": detail}
         return self.html(request, "error.html", context, status=status, viewer=viewer)
 
-    def personal(
-        self, viewer: ApiToken, subject: str, subject_id: UUID, fields: tuple[str, ...], page: str
-    ) -> None:
-        """Record a view of unmasked personal data (R17)."""
-        self.hook(PersonalDataView(viewer.name, subject, subject_id, fields, page, self.now()))
+    def shown(
+        self,
+        viewer: ApiToken,
+        page: str,
+        subjects: Iterable[tuple[UUID, SubjectKind]],
+        fields: tuple[str, ...],
+    ) -> list[PersonalDataView]:
+        """The views of `subjects` on `page`, each showing `fields` of them, for `record`."""
+        at = self.now()
+        return [
+            PersonalDataView(viewer.name, kind.value, i, fields, page, at) for i, kind in subjects
+        ]
+
+    def record(self, views: Sequence[PersonalDataView]) -> None:
+        """R17: record what a page shows, masked or not, before it is shown (inside `read`:
+        a failure to record is the page's error page, nothing shown)."""
+        if views:
+            self.recorder(views)

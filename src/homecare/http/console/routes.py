@@ -1,9 +1,11 @@
-"""The console's routes: GET pages that only read, and the sign-in form.
+"""The console's routes: GET pages that only read (and record each view, R17), and sign-in.
 
 Every page first checks the session (`Renderer.viewer`: a 303 to the sign-in
 form without one). Only GET is routed for pages, so POST, PUT and DELETE are
 405 and nothing can be written through the console; the sign-in and sign-out
-forms are POSTs that set or clear the cookie and touch no store.
+forms are POSTs that set or clear the cookie and touch no store. HEAD is 405
+on a page too (its GET records the view, R17; `homecare.http.requests`): only
+the sign-in form and the redirects, marked `answers_head`, answer it.
 
 No `from __future__ import annotations`: FastAPI reads the handlers'
 annotations at run time.
@@ -24,10 +26,13 @@ from homecare.bootstrap import Homecare
 from homecare.domain.citydays import STOCKHOLM
 from homecare.domain.month import Month
 from homecare.domain.payment_run import FIRST_YEAR, LAST_YEAR
+from homecare.domain.privacy import SubjectKind
 from homecare.errors import InvalidInputError
-from homecare.http.console import views
+from homecare.http.console import pause_views, views
 from homecare.http.console.pages import SECURITY_HEADERS, Renderer, console_base, once_each
 from homecare.http.console.session import COOKIE, LIFETIME, seal_session
+from homecare.http.requests import answers_head
+from homecare.privacy import subjects_in
 from homecare.projections.pause_overview import month_bounds, previous_month
 
 __all__ = ["console_router"]
@@ -36,6 +41,15 @@ PersonPage = views.CustomerPage | views.StaffPage
 
 _MONTH = re.compile(r"(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])")
 _MAX_FORM = 4096
+ITEMS = ("buffer_items",)  # dates, statuses and reasons of the subject's items (R4, R5)
+RECORD = {  # what a person page shows of its subject to every viewer (R5, D6)
+    "customer": ("decisions", "visits", "held_items", "history"),
+    "staff": ("reportable", "held_items"),
+}
+UNMASKED = {  # and what only to a viewer allowed personal data (D8)
+    "customer": ("name", "personnummer"),
+    "staff": ("name", "personnummer", "sd_number"),
+}
 
 
 def _month(text: str) -> tuple[int, int]:
@@ -90,6 +104,7 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
         return r.now().astimezone(STOCKHOLM).date()
 
     @router.get("/sign-in", name="console_sign_in_form")
+    @answers_head  # a form or a redirect: nothing read, nothing recorded
     def sign_in_form(request: Request, next: str | None = None) -> Response:
         target = _safe_next(console_base(request), next)
         return r.html(request, "sign_in.html", {"next": target, "failed": False})
@@ -124,6 +139,7 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
         return response
 
     @router.get("/", name="console_home")
+    @answers_head  # a form or a redirect: nothing read, nothing recorded
     def home(request: Request) -> Response:
         viewer = r.viewer(request)
         try:
@@ -135,6 +151,7 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
         return RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
 
     @router.get("/month", name="console_month_picker")
+    @answers_head  # a form or a redirect: nothing read, nothing recorded
     def month_picker(request: Request, month: str = "") -> Response:
         viewer = r.viewer(request)
         try:
@@ -159,6 +176,7 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
             year, number = _month(month)
             items = homecare.buffer.month(year, number)  # raises on a store failure
             deadline = views.deadline(homecare, year, number, r.now())
+            r.record(r.shown(viewer, "month", subjects_in(items), ITEMS))  # R17
             return {
                 "month": date(year, number, 1),
                 "previous": views.month_link(year, number, -1),
@@ -176,6 +194,7 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
 
         def read(access: Reading) -> dict[str, Any]:
             groups = views.problem_groups(homecare)
+            r.record(r.shown(viewer, "problems", subjects_in(groups), ITEMS))  # R17
             return {"groups": groups, "fix_link": views.fix_link, "nav": "problems"}
 
         return r.page(request, viewer, "problems.html", read, what="problems")
@@ -200,7 +219,7 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
                 raise InvalidInputError(
                     f"The period must lie in the years {FIRST_YEAR}-{LAST_YEAR}, as months do."
                 )
-            filters = views.PauseFilters(
+            filters = pause_views.PauseFilters(
                 period_from=first,
                 period_to=last,
                 customer=_uuid(q["customer"], "customer") if q.get("customer") else None,
@@ -210,14 +229,19 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
                 ended=_flag(q.get("ended"), "ended"),
             )
             now = r.now()
-            rows = views.pause_rows(homecare, filters, now)
-            customers = list(dict.fromkeys(row.customer_id for row in rows))
+            personal = viewer.can_see_personal
+            shown = pause_views.pause_rows(homecare, filters, now, personal=personal)
+            customers = list(dict.fromkeys(row.customer_id for row in shown.rows))
+            calendars = pause_views.calendars(homecare, customers, first, last, now)
+            fields = ("pauses", "reason_text", "days") if personal else ("pauses", "days")
+            r.record(r.shown(viewer, "pauses", subjects_in(shown.rows), fields))  # R17
             before = previous_month(first)
             after = views.month_link(first.year, first.month, 1)
             return {
                 "filters": filters,
-                "rows": rows,
-                "calendars": views.calendars(homecare, customers, first, last, now),
+                "rows": shown.rows,
+                "hidden_texts": shown.hidden_texts,
+                "calendars": calendars,
                 "previous": before,
                 "following": Month.parse(after).days if after else None,
                 "nav": "pauses",
@@ -231,6 +255,9 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
 
         def read(access: Reading) -> dict[str, Any]:
             page = views.visit_page(homecare, access, _uuid(assignment_id, "visit"))
+            a = page.assignment
+            subjects = [(a.customer_id, SubjectKind.CUSTOMER), (a.staff_id, SubjectKind.STAFF)]
+            r.record(r.shown(viewer, "visit", subjects, ("visit",)))  # R17: times, activities
             return {"page": page, "fix_link": views.fix_link, "nav": None}
 
         return r.page(request, viewer, "visit.html", read, what="visit")
@@ -239,14 +266,19 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
         request: Request, kind: str, raw_id: str, load: Callable[..., PersonPage]
     ) -> Response:
         """A customer's or a staff member's page (`{kind}.html`, NotFoundError for an
-        unknown id); a view of the name or full personnummer is recorded (R17)."""
+        unknown id); every view is recorded (R17), masked or not: besides the name and
+        personnummer (shown with `+personal` only) the page shows the subject's record,
+        and a staff page the held visits of the customers it names."""
         viewer = r.viewer(request)
 
         def read(access: Reading) -> dict[str, Any]:
             subject_id = _uuid(raw_id, kind)
             page = load(homecare, access, subject_id, personal=viewer.can_see_personal)
-            if page.person.unmasked:
-                r.personal(viewer, kind, subject_id, ("name", "personnummer"), kind)
+            subject = [(subject_id, SubjectKind(kind))]
+            others = [s for s in subjects_in(page.held) if s not in subject]
+            who = UNMASKED[kind] if page.person.unmasked else ()
+            shown = r.shown(viewer, kind, subject, who + RECORD[kind])
+            r.record(shown + r.shown(viewer, kind, others, ITEMS))
             return {"page": page, "fix_link": views.fix_link, "nav": None}
 
         return r.page(request, viewer, f"{kind}.html", read, what=kind)

@@ -1,17 +1,20 @@
 """What each console page shows, read from the store: plain data, no HTML, nothing written.
 
-Every function here only reads (the buffer's and the overview's queries, the
-facade's `get`, the audit history); the routes turn the result into a page.
-Personal data (names, personnummer) is masked unless `personal` is true; the
-caller records each unmasked view (R17: the hook, by default the access log).
-Aggregates are loaded through the page's `Reading`, which records nothing itself.
+Every function here only reads (the buffer's queries, the facade's `get`, the
+audit history); the routes turn the result into a page (the pause overview's:
+`pause_views`). What identifies a person is left out unless `personal` is true:
+names, personnummer (no part of it: the birth date is the person's too) and SD
+numbers; what R5 needs stays (whether the account has them). The rest a page
+shows (decisions, visits, history, held items) is still the subject's data: the
+caller records every view, masked or not (R17: the hook, by default the access
+log). Aggregates are loaded through the page's `Reading`, which records nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from homecare.application.reads import Reading
@@ -19,30 +22,24 @@ from homecare.audit import HistoryEntry, history
 from homecare.bootstrap import Homecare
 from homecare.domain.assignment import Assignment
 from homecare.domain.customer import Customer, Decision
-from homecare.domain.identity import PersonalIdentityNumber, mask
+from homecare.domain.identity import PersonalIdentityNumber
 from homecare.domain.month import Month
 from homecare.domain.payment_run import FIRST_YEAR, LAST_YEAR
 from homecare.domain.privacy import CULLED, Culled
 from homecare.domain.staff import Staff
 from homecare.outbox.month_report import MonthReport
-from homecare.outbox.reconcile import DayRange
 from homecare.outbox.store import AssignmentIntegration, ItemView, ProblemGroup
 from homecare.outbox.validation import Reason
-from homecare.projections.pause_overview import PauseRow
 
 __all__ = [
     "CustomerPage",
-    "DayCalendar",
     "Deadline",
-    "PauseFilters",
     "StaffPage",
     "VisitPage",
-    "calendars",
     "customer_page",
     "deadline",
     "fix_link",
     "month_link",
-    "pause_rows",
     "staff_page",
     "visit_page",
 ]
@@ -94,98 +91,11 @@ def problem_groups(hc: Homecare) -> list[ProblemGroup]:
     return hc.buffer.problems()
 
 
-# -- pauses (R9, R12) -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PauseFilters:
-    """The overview's filters; None means "all"."""
-
-    period_from: date
-    period_to: date
-    customer: UUID | None = None
-    organisation: str | None = None
-    level: str | None = None
-    status: str | None = None
-    ended: bool = False
-
-
-def pause_rows(hc: Homecare, filters: PauseFilters, now: datetime) -> list[PauseRow]:
-    return hc.pauses.list(
-        period_from=filters.period_from,
-        period_to=filters.period_to,
-        now=now,
-        customer_id=filters.customer,
-        organisation=filters.organisation,
-        level=filters.level,
-        status=filters.status,
-        include_inactive=filters.ended,
-    )
-
-
-@dataclass(frozen=True)
-class DayCalendar:
-    """One customer's days in the period: those the city holds beside those the pauses imply
-    (R10: whole Stockholm days, D5; R12), and why they differ (`causes`: queued, held, withdrawn,
-    not_in_buffer, from the month close's reconciliation). `days` are the period's dates."""
-
-    customer_id: UUID
-    days: list[date]
-    held: set[date]
-    implied: set[date]
-    causes: list[str] = field(default_factory=list)
-
-    @property
-    def differing(self) -> set[date]:
-        return self.held ^ self.implied
-
-
-def _days_of(periods: Iterable[DayRange], first: date, last: date) -> set[date]:
-    found: set[date] = set()
-    for period in periods:
-        start = max(period.first_day, first)
-        end = last if period.last_day is None else min(period.last_day, last)
-        while start <= end:
-            found.add(start)
-            start += timedelta(days=1)
-    return found
-
-
-def calendars(
-    hc: Homecare, customer_ids: list[UUID], first: date, last: date, now: datetime
-) -> list[DayCalendar]:
-    """Per customer, the period's days held by the city (the pause messages it has fetched,
-    applied in order) and implied by its pauses of every level, with the causes of the
-    differences: one reconciliation (R12, `hc.month_close.reconcile_pauses`) for all."""
-    wanted = list(dict.fromkeys(customer_ids))
-    if not wanted:
-        return []
-    found = {
-        entry.customer: entry
-        for entry in hc.month_close.reconcile_pauses(now=now).customers
-        if entry.customer in set(wanted)
-    }
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    result: list[DayCalendar] = []
-    for customer_id in wanted:
-        entry = found.get(customer_id)
-        if entry is None:
-            result.append(DayCalendar(customer_id, days, set(), set()))
-            continue
-        held = _days_of(entry.city_holds, first, last)
-        implied = _days_of(entry.pauses_imply, first, last)
-        causes = sorted({str(d.cause) for d in entry.differences if _days_of([d], first, last)})
-        result.append(DayCalendar(customer_id, days, held, implied, causes))
-    return result
-
-
-# -- records ----------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Person:
-    """A name and personnummer as shown: in full only for a viewer allowed personal data.
-    A culled field is `CULLED` (R16), which the templates show as "culled"/"gallrad"."""
+    """A name and personnummer as shown: only to a viewer allowed personal data (None, shown
+    as hidden, to others). A culled field is `CULLED` (R16) to everyone, which the templates
+    show as "culled"/"gallrad"."""
 
     name: str | Culled | None
     personnummer: str | Culled | None
@@ -197,10 +107,8 @@ def _person(
 ) -> Person:
     """R16: `culled` (the subject's key is destroyed) turns its fields into the marker."""
     shown_number: str | Culled | None = None
-    if number is not None:
-        shown_number = (
-            CULLED if number.is_culled else (number.value if personal else mask(number.value))
-        )
+    if number is not None and (personal or number.is_culled):
+        shown_number = CULLED if number.is_culled else number.value
     if personal:
         return Person(CULLED if culled else name, shown_number, True)
     return Person(None, shown_number, False)
@@ -266,11 +174,14 @@ def customer_page(
 
 @dataclass(frozen=True)
 class StaffPage:
-    """A staff account as R5 needs it: reportable or not, and the visits it holds back."""
+    """A staff account as R5 needs it: reportable or not, and the visits it holds back.
+    `sd_number` only for a viewer allowed personal data (the person's id in the city's
+    staff register)."""
 
     staff_id: UUID
     person: Person
     has_personnummer: bool
+    has_sd_number: bool
     sd_number: str | None
     held: list[ItemView] = field(default_factory=list)
 
@@ -284,7 +195,8 @@ def staff_page(hc: Homecare, read: Reading, staff_id: UUID, *, personal: bool) -
             staff.name, staff.personnummer, personal, _culled(hc, staff_id, staff.personnummer)
         ),
         has_personnummer=staff.personnummer is not None,
-        sd_number=staff.sd_number,
+        has_sd_number=bool(staff.sd_number),
+        sd_number=staff.sd_number if personal else None,
         held=_held_items(hc, lambda item: item.staff_id == staff_id),
     )
 
