@@ -126,7 +126,9 @@ def test_r15_assignments_decline_from_the_command_line(cli: Cli) -> None:
         cli("assignments", "decline", "nope", "--by", "Anna", "--actor", "karin"), "assignment id"
     )
     assert_one_line_error(
-        cli("assignments", "decline", str(visit), "--by", " ", "--actor", "karin"), "declined_by"
+        cli("assignments", "decline", str(visit), "--by", " ", "--actor", "karin"),
+        "'--by'",
+        "empty",
     )
 
 

@@ -202,6 +202,10 @@ BAD_INPUT = [
     ("/buffer/items?cursor=3&limit=5", ["query", "cursor"]),
     ("/buffer/month/2026-03?month=2026-04", ["query", "month"]),
     ("/buffer/problems?reason=x", ["query", "reason"]),
+    # given empty is not "not given" (the month due next, the first page of 20)
+    ("/buffer/deadline?month=", ["query", "month"]),
+    ("/buffer/deadline?month=%20", ["query", "month"]),
+    ("/buffer/items?limit=", ["query", "limit"]),
 ]
 
 
