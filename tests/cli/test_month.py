@@ -142,6 +142,26 @@ def test_r14_out_of_range_month_is_shown_as_typed(cli: Cli) -> None:
     assert_one_line_error(cli("buffer", "deadline", "--month", "0001-01"), "Not a month: 0001-01;")
 
 
+def test_r14_a_run_in_a_year_whose_holidays_are_unknown_is_refused(sqlite_cli: Cli) -> None:
+    """2100-12 was paid on 2101-01-06 at 18:00, a "weekday": 6 January is Trettondedag
+    jul, but the holidays package knows no Swedish holiday after 2100 (nor before 1953)."""
+    for args in (
+        ("buffer", "deadline", "--month", "2100-12"),
+        ("buffer", "month-report", "2100-12"),
+        ("buffer", "deadline", "--month", "1952-11"),
+        ("buffer", "deadline", "--now", "2101-03-01T12:00"),  # the month due next: 2101-02
+    ):
+        assert_one_line_error(
+            sqlite_cli(*args), "invalid_input: No payment run can be given", "1953-2100"
+        )
+    first = sqlite_cli.json("buffer", "deadline", "--month", "1952-12", "--json")
+    assert first["run_at"].startswith("1953-01-06T10:00")
+    last = sqlite_cli.json("buffer", "deadline", "--month", "2100-11", "--json")
+    assert last["run_at"].startswith("2100-12-06T18:00")
+    # reconciling pauses needs no run: any month homecare names
+    assert sqlite_cli.json("pauses", "reconcile", "--month", "1940-01", "--json")["customers"] == []
+
+
 def test_r12_pauses_reconcile_unknown_customer_is_not_found(cli: Cli) -> None:
     unknown = "0f8fad5b-d9cb-469f-a165-70867728950e"
     refused = cli("pauses", "reconcile", "--customer", unknown)

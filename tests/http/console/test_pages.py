@@ -223,6 +223,23 @@ def test_the_first_and_last_months_link_only_to_months_that_exist(console: Conso
         assert 'rel="next"' not in pauses.text
 
 
+def test_r14_a_month_whose_run_cannot_be_told_says_so(console: Console) -> None:
+    """2100-12's run falls on 2101-01-06 (Trettondedag jul), a year whose holidays the
+    calendar does not know: the page said 18:00; now it says the run is unknown and still
+    shows the month's items (R4)."""
+    with console.signed_in() as client:
+        page = client.get("/console/month/2100-12")
+        english = client.get("/console/month/2100-12?lang=en")
+        known = client.get("/console/month/2100-11?lang=en")
+    assert page.status_code == 200
+    assert "kan inte anges" in text_of(page.text)
+    assert "1953-2100" in text_of(page.text)
+    assert "Tid kvar" not in text_of(page.text)
+    assert "cannot be told" in text_of(english.text)
+    assert "cannot be told" not in text_of(known.text)
+    assert "A weekday, so at 18:00." in text_of(known.text)
+
+
 def test_r14_the_payment_run_and_the_time_left_beside_the_month(console: Console) -> None:
     _held_world(console)
     with console.signed_in() as client:
