@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from homecare.bootstrap import connect
 from homecare.cli.month import EXIT_AT_RISK
 from homecare.domain.assignment import Assignment, AssignmentStatus
+from homecare.domain.payment_run import CALENDAR_YEARS, FIRST_PAID_MONTH, LAST_PAID_MONTH
 from tests.cli.conftest import Cli, assert_one_line_error
 from tests.conftest import ACTOR
 from tests.scenario import Scenario
@@ -126,7 +127,9 @@ def test_r15_assignments_decline_from_the_command_line(cli: Cli) -> None:
         cli("assignments", "decline", "nope", "--by", "Anna", "--actor", "karin"), "assignment id"
     )
     assert_one_line_error(
-        cli("assignments", "decline", str(visit), "--by", " ", "--actor", "karin"), "declined_by"
+        cli("assignments", "decline", str(visit), "--by", " ", "--actor", "karin"),
+        "'--by'",
+        "empty",
     )
 
 
@@ -138,6 +141,28 @@ def test_r14_month_report_json_and_csv_together_is_refused(cli: Cli) -> None:
 
 def test_r14_out_of_range_month_is_shown_as_typed(cli: Cli) -> None:
     assert_one_line_error(cli("buffer", "deadline", "--month", "0001-01"), "Not a month: 0001-01;")
+
+
+def test_r14_a_run_in_a_year_whose_holidays_are_unknown_is_refused(sqlite_cli: Cli) -> None:
+    """2100-12 was paid on 2101-01-06 at 18:00, a "weekday": 6 January is Trettondedag
+    jul, but the holidays package knows no Swedish holiday after 2100 (nor before 1953,
+    with holidays 0.109: the years are the package's, CALENDAR_YEARS)."""
+    after, before = str(LAST_PAID_MONTH.next()), str(FIRST_PAID_MONTH.previous())
+    years = f"{CALENDAR_YEARS[0]}-{CALENDAR_YEARS[1]}"
+    for args in (
+        ("buffer", "deadline", "--month", after),
+        ("buffer", "month-report", after),
+        ("buffer", "deadline", "--month", before),
+        # the month due next on 1 March of the year after: its February
+        ("buffer", "deadline", "--now", f"{CALENDAR_YEARS[1] + 1}-03-01T12:00"),
+    ):
+        assert_one_line_error(sqlite_cli(*args), "invalid_input: No payment run can be", years)
+    first = sqlite_cli.json("buffer", "deadline", "--month", str(FIRST_PAID_MONTH), "--json")
+    assert first["run_at"].startswith(f"{CALENDAR_YEARS[0]}-01-06T10:00")  # Trettondedag jul
+    last = sqlite_cli.json("buffer", "deadline", "--month", str(LAST_PAID_MONTH), "--json")
+    assert last["run_at"].startswith(f"{CALENDAR_YEARS[1]}-12-06T")
+    # reconciling pauses needs no run: any month homecare names
+    assert sqlite_cli.json("pauses", "reconcile", "--month", "1940-01", "--json")["customers"] == []
 
 
 def test_r12_pauses_reconcile_unknown_customer_is_not_found(cli: Cli) -> None:

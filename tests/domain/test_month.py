@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
 from homecare.domain.common import require_aware
-from homecare.domain.month import FIRST_MONTH, LAST_MONTH, Month
+from homecare.domain.month import FIRST_MONTH, LAST_MONTH, Month, months_pattern
 from homecare.errors import InvalidInputError
 
 
@@ -89,3 +90,24 @@ def test_month_instants_come_from_stockholm_midnights() -> None:
     assert end == datetime(2024, 3, 31, 22, tzinfo=UTC)
     assert LAST_MONTH.instants()[1] == datetime(9999, 12, 31, 23, tzinfo=UTC)
     assert FIRST_MONTH.instants()[0] == datetime.min.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [("1952-12", "2100-11"), ("0001-01", "9999-12"), ("1900-01", "9998-12"),
+     ("2026-03", "2026-03"), ("2026-03", "2027-02"), ("0999-10", "1000-01"),
+     ("1999-12", "2000-01"), ("0450-07", "8123-05")],
+)  # fmt: skip
+def test_a_months_pattern_matches_exactly_the_months_from_first_to_last(
+    first: str, last: str
+) -> None:
+    """The HTTP API's contract (R14's months paid): a pattern that accepts a month the
+    library then refuses, or refuses one it takes, is a broken OpenAPI document."""
+    pattern = re.compile(months_pattern(Month.parse(first), Month.parse(last)))
+    low, high = Month.parse(first), Month.parse(last)
+    for year in range(1, 10000):
+        for number in range(1, 13):
+            month = Month(year, number)
+            assert bool(pattern.fullmatch(str(month))) is (low <= month <= high), month
+    for text in ("2026-3", "02026-03", "2026-00", "2026-13", "", "2026-03\n", " 2026-03"):
+        assert pattern.fullmatch(text) is None

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
+from holidays.countries.sweden import Sweden
 
 from homecare.domain.citydays import STOCKHOLM
-from homecare.domain.payment_run import month_due_next, payment_run
+from homecare.domain.month import Month
+from homecare.domain.payment_run import (
+    CALENDAR_YEARS,
+    FIRST_PAID_MONTH,
+    LAST_PAID_MONTH,
+    month_due_next,
+    payment_run,
+)
 from homecare.errors import InvalidInputError
 
 # month paid -> (day of the run, hour, why); weekdays checked by hand against a calendar.
@@ -100,3 +108,46 @@ def test_r14_the_month_due_next_is_the_one_whose_run_has_not_passed(
 def test_r14_not_a_month_is_a_clear_error(year: int, month: int) -> None:
     with pytest.raises(InvalidInputError, match="Not a month"):
         payment_run(year, month)
+
+
+def test_r14_the_years_with_a_run_are_those_the_holidays_package_knows() -> None:
+    """Outside its years the package's Sweden returns no holidays at all (6 January 2101
+    was a "weekday", 18:00); the range is read from the package, not assumed."""
+    first, last = CALENDAR_YEARS
+    assert (first, last) == (Sweden.start_year, Sweden.end_year)
+    for year in (first, last):
+        assert date(year, 1, 6) in Sweden(years=year)  # Trettondedag jul
+    for year in (first - 1, last + 1):
+        assert len(Sweden(years=year)) == 0  # nothing known, not "no holidays"
+    assert (Month(first - 1, 12), Month(last, 11)) == (FIRST_PAID_MONTH, LAST_PAID_MONTH)
+
+
+def test_r14_every_epiphany_run_of_the_known_years_is_at_ten() -> None:
+    first, last = CALENDAR_YEARS
+    for year in range(first, last + 1):
+        run = payment_run(year - 1, 12)
+        assert (run.at.date(), run.at.hour) == (date(year, 1, 6), 10), year
+        assert "Trettondedag jul" in run.why
+
+
+@pytest.mark.parametrize(
+    ("year", "month", "falls_on"),
+    [(2100, 12, "2101-01-06"), (2101, 5, "2101-06-06"), (9998, 12, "9999-01-06"),
+     (1952, 11, "1952-12-06"), (1900, 1, "1900-02-06")],
+)  # fmt: skip
+def test_r14_a_run_in_a_year_the_calendar_does_not_know_is_refused(
+    year: int, month: int, falls_on: str
+) -> None:
+    with pytest.raises(InvalidInputError) as raised:
+        payment_run(year, month)
+    message = raised.value.message
+    assert f"falls on {falls_on}" in message
+    assert f"{CALENDAR_YEARS[0]}-{CALENDAR_YEARS[1]}" in message
+    assert f"Months {FIRST_PAID_MONTH} to {LAST_PAID_MONTH} have a run" in message
+
+
+def test_r14_the_first_and_last_months_with_a_run() -> None:
+    assert payment_run(FIRST_PAID_MONTH.year, 12).why == "Trettondedag jul (Epiphany)"
+    assert payment_run(LAST_PAID_MONTH.year, 11).at.date().year == LAST_PAID_MONTH.year
+    with pytest.raises(InvalidInputError, match="No payment run"):
+        month_due_next(datetime(CALENDAR_YEARS[1] + 1, 2, 1, tzinfo=UTC))

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from homecare.bootstrap import Homecare
+from homecare.domain.payment_run import FIRST_PAID_MONTH, LAST_PAID_MONTH
 from homecare.errors import StorageError
 from homecare.http import create_app
 from homecare.outbox.cursor import parse_cursor
@@ -202,6 +203,14 @@ BAD_INPUT = [
     ("/buffer/items?cursor=3&limit=5", ["query", "cursor"]),
     ("/buffer/month/2026-03?month=2026-04", ["query", "month"]),
     ("/buffer/problems?reason=x", ["query", "reason"]),
+    # given empty is not "not given" (the month due next, the first page of 20)
+    ("/buffer/deadline?month=", ["query", "month"]),
+    ("/buffer/deadline?month=%20", ["query", "month"]),
+    ("/buffer/items?limit=", ["query", "limit"]),
+    # R14: no run in a year whose holidays the calendar does not know (6 Jan 2101)
+    (f"/buffer/deadline?month={LAST_PAID_MONTH.next()}", ["query", "month"]),
+    (f"/buffer/deadline?month={FIRST_PAID_MONTH.previous()}", ["query", "month"]),
+    (f"/buffer/month-report/{LAST_PAID_MONTH.next()}", ["path", "month"]),
 ]
 
 

@@ -37,7 +37,7 @@ from homecare.cli import (
 )
 from homecare.cli.help import humanize
 from homecare.cli.output import State
-from homecare.cli.usage import ClickError, refuse_repeated_options, usage_failed
+from homecare.cli.usage import ClickError, strict_parsing, usage_failed
 from homecare.errors import HomecareError
 from homecare.settings import DATABASE_URL_VARIABLE, DEFAULT_DATABASE_URL
 
@@ -63,7 +63,7 @@ class _Group(TyperGroup):
         **extra: Any,
     ) -> Any:
         """Run non-standalone so that click's usage errors reach us, then exit as click would."""
-        refuse_repeated_options(self)
+        strict_parsing(self)
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except ClickError as error:

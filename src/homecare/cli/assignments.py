@@ -31,7 +31,7 @@ def list_assignments(
 ) -> None:
     """R2: where each visit (uppdrag) stands, by date: not confirmed, queued, held (with
     reasons) or delivered. Visits not yet performed come last."""
-    customer_id = output.parse_uuid(customer, "customer") if customer else None
+    customer_id = output.parse_uuid(customer, "customer") if customer is not None else None
     with output.store(ctx) as hc, output.reading(ctx, hc, "assignments_list") as read:
         rows = hc.buffer.integration_statuses(status=status)
         if customer_id is not None:
@@ -81,7 +81,7 @@ def decline(
     it like a performed one. On a visit already performed this is a correction (R6)."""
     assignment_id = output.parse_uuid(assignment, "assignment")
     now = datetime.now(UTC)
-    when = output.parse_instant(declined_at, "--when time") if declined_at else now
+    when = output.parse_instant(declined_at, "--when time") if declined_at is not None else now
     with output.store(ctx, catch_up=False) as hc:
         hc.app.record_declined_visit(
             assignment_id,

@@ -47,8 +47,8 @@ def deadline(
 ) -> None:
     """R14: the month's payment run, the time left, and what is not delivered, easiest fix
     first. Exits 3 while any item of the month is not delivered (for cron and monitoring)."""
-    year, number = parse_month(month) if month else (None, None)
-    instant = parse_instant(now, "--now time") if now else datetime.now(UTC)
+    year, number = parse_month(month) if month is not None else (None, None)
+    instant = parse_instant(now, "--now time") if now is not None else datetime.now(UTC)
     with store(ctx) as hc, reading(ctx, hc, "buffer_deadline") as read:
         report = noted(read, hc.month_close.deadline(year, number, now=instant))
     if as_json:

@@ -28,6 +28,7 @@ from homecare.application.reads import Reading
 from homecare.bootstrap import Homecare, connect
 from homecare.domain.citydays import STOCKHOLM
 from homecare.domain.month import Month
+from homecare.domain.wall_clock import stockholm_wall_time
 from homecare.errors import HomecareError, InvalidInputError
 from homecare.privacy import Channel, subjects_in
 
@@ -218,7 +219,9 @@ def parse_month(text: str) -> tuple[int, int]:
 
 
 def parse_instant(text: str, what: str) -> datetime:
-    """ISO 8601; without an offset it is Stockholm local time (a bare date: its midnight)."""
+    """ISO 8601, as an instant in UTC. Without an offset it is Stockholm wall-clock time (a
+    bare date: its midnight), and one the clocks skipped or showed twice when summer time
+    began or ended is refused, never moved an hour (`stockholm_wall_time`, D5)."""
     try:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -227,7 +230,7 @@ def parse_instant(text: str, what: str) -> datetime:
             "2026-03-29T12:00 (Stockholm time) or 2026-03-29T10:00:00+00:00."
         ) from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=STOCKHOLM)
+        return stockholm_wall_time(parsed, what)
     try:
         return parsed.astimezone(UTC)
     except OverflowError:

@@ -101,7 +101,7 @@ def previous_month_pauses(
     ] = None,
 ) -> tuple[date, date]:
     """R9: the overview's "previous month" step: the whole month before today's."""
-    day = parse_date(today, "--today date") if today else datetime.now(STOCKHOLM).date()
+    day = parse_date(today, "--today date") if today is not None else datetime.now(STOCKHOLM).date()
     return previous_month(day)
 
 
@@ -118,8 +118,8 @@ def _show(
     now: str | None,
     as_json: bool,
 ) -> None:
-    instant = parse_instant(now, "--now time") if now else datetime.now(UTC)
-    customer_id = parse_uuid(customer, "customer") if customer else None
+    instant = parse_instant(now, "--now time") if now is not None else datetime.now(UTC)
+    customer_id = parse_uuid(customer, "customer") if customer is not None else None
     with store(ctx) as hc, reading(ctx, hc, what) as read:
         every = hc.pauses.list(
             period_from=first,
@@ -192,9 +192,9 @@ def reconcile(
     pauses with the messages sent for each. Exits 3 when there is a difference to act
     on; one whose cause is `withdrawn` (R16: its customer was culled) is shown but is
     not one, since nothing will ever send it."""
-    customer_id = parse_uuid(customer, "customer") if customer else None
-    year, number = parse_month(month) if month else (None, None)
-    instant = parse_instant(now, "--now time") if now else datetime.now(UTC)
+    customer_id = parse_uuid(customer, "customer") if customer is not None else None
+    year, number = parse_month(month) if month is not None else (None, None)
+    instant = parse_instant(now, "--now time") if now is not None else datetime.now(UTC)
     with store(ctx) as hc, reading(ctx, hc, "pauses_reconcile") as read:
         if customer_id is not None:
             read.get(CustomerAggregate, customer_id)  # unknown id: NotFoundError

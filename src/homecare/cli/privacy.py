@@ -47,7 +47,7 @@ def access_log(
     as_json: JsonOption = False,
 ) -> None:
     """Every recorded read of personal data, oldest first: who, whom, what, when, why."""
-    chosen = Month.parse(month) if month else None
+    chosen = Month.parse(month) if month is not None else None
     with store(ctx, catch_up=False) as hc:
         subject_id = None if subject is None else subjects.subject(hc, subject, None, "subject").id
         entries = hc.access.entries(subject=subject_id, month=chosen)

@@ -10,6 +10,12 @@ repeated HTTP query parameter: click would silently keep the last value. A numbe
 is given in digits (`--limit 20`, `--every 0.5`), as over HTTP and in the settings
 (`homecare.numbers`): click would read `2_0`, `+20` and ` 20` as 20, and take
 `inf` and `nan` for seconds.
+
+A value given empty or blank (`--customer ""`, `--month=`, a blank argument) is
+refused too, for every option and argument of every command: the commands read
+a missing option as "all customers", "the month due next", "the clock" or "the
+default store", and an empty shell variable (`--customer "$ID"`) must not turn
+a read of one person's data into a read of everyone's. Absent stays absent.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import typer
 from homecare.errors import InvalidInputError
 from homecare.numbers import DECIMAL_TEXT, DIGITS
 
-__all__ = ["ClickError", "refuse_repeated_options", "usage_failed"]
+__all__ = ["ClickError", "strict_parsing", "usage_failed"]
 
 EXIT_ERROR = 1
 
@@ -46,8 +52,10 @@ def usage_failed(error: Exception) -> int:
     return EXIT_ERROR
 
 
-def refuse_repeated_options(command: Any) -> None:
-    """Make `command` and every subcommand refuse a single-valued option given twice."""
+def strict_parsing(command: Any) -> None:
+    """Make `command` and every subcommand refuse what click would silently take (the
+    module doc): a single-valued option given twice, a number not written in digits,
+    and an empty or blank value."""
     if getattr(command, "_homecare_refuses_repeats", False):
         return
     original = command.make_parser
@@ -59,6 +67,7 @@ def refuse_repeated_options(command: Any) -> None:
         def parse_args(args: list[str]) -> Any:
             opts, rest, order = parse(args)
             _check_repeats(ctx, order)
+            _check_empty(ctx, opts)
             _check_numbers(ctx, opts)
             return opts, rest, order
 
@@ -68,7 +77,7 @@ def refuse_repeated_options(command: Any) -> None:
     command.make_parser = make_parser
     command._homecare_refuses_repeats = True
     for sub in getattr(command, "commands", {}).values():
-        refuse_repeated_options(sub)
+        strict_parsing(sub)
 
 
 def _check_repeats(ctx: Any, order: list[Any]) -> None:
@@ -82,6 +91,19 @@ def _check_repeats(ctx: Any, order: list[Any]) -> None:
             shown = param.opts[0] if getattr(param, "opts", None) else param.name
             raise _UsageError(f"Option '{shown}' is given more than once; give it once.", ctx)
         seen.add(param.name)
+
+
+def _values(raw: Any) -> list[Any]:
+    return list(raw) if isinstance(raw, list | tuple) else [raw]
+
+
+def _check_empty(ctx: Any, opts: dict[str, Any]) -> None:
+    """No option or argument given empty or blank (the module doc): a flag's value is
+    not text, and an option not given is not in `opts` (its default is not checked)."""
+    for param in ctx.command.params:
+        if any(isinstance(v, str) and not v.strip() for v in _values(opts.get(param.name))):
+            leave_out = ", or leave the option out" if param.param_type_name == "option" else ""
+            raise typer.BadParameter(f"is empty: give a value{leave_out}", ctx, param)
 
 
 def _number_kind(param: Any) -> str | None:
@@ -104,7 +126,7 @@ def _check_numbers(ctx: Any, opts: dict[str, Any]) -> None:
         if kind is None or raw is None:
             continue
         pattern = DIGITS if kind == "integer" else DECIMAL_TEXT
-        for text in raw if isinstance(raw, list | tuple) else [raw]:
+        for text in _values(raw):
             if isinstance(text, str) and not pattern.fullmatch(text):
                 shown = "a whole number" if kind == "integer" else "a number"
                 raise typer.BadParameter(f"must be {shown} written in digits", ctx, param)

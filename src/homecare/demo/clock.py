@@ -7,10 +7,10 @@ so the same seed gives the same log order and summary.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TypedDict
 
-from homecare.domain.citydays import STOCKHOLM
+from homecare.domain.wall_clock import stockholm_wall_time
 
 __all__ = ["START", "Clock", "Stamp", "local", "stamp"]
 
@@ -19,8 +19,10 @@ START = date(2026, 3, 25)
 
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
-    """A Stockholm wall-clock time as a UTC instant (UTC: comparisons are right over DST)."""
-    return datetime.combine(day, time(hour, minute), tzinfo=STOCKHOLM).astimezone(UTC)
+    """A Stockholm wall-clock time as a UTC instant (UTC: comparisons are right over DST);
+    one in the hour a DST switch skips or repeats is InvalidInputError (a scenario that
+    names one must give the instant it means), never moved an hour."""
+    return stockholm_wall_time(datetime.combine(day, time(hour, minute)), "demo time")
 
 
 class Stamp(TypedDict):

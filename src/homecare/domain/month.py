@@ -22,7 +22,7 @@ from datetime import date, datetime
 from homecare.domain.citydays.localdays import utc_midnight
 from homecare.errors import InvalidInputError
 
-__all__ = ["FIRST_MONTH", "LAST_MONTH", "Month"]
+__all__ = ["FIRST_MONTH", "LAST_MONTH", "Month", "months_pattern"]
 
 _TEXT = re.compile(r"([0-9]{4})-([0-9]{2})")
 
@@ -122,3 +122,51 @@ class Month:
 
 FIRST_MONTH = Month(date.min.year, 1)
 LAST_MONTH = Month(date.max.year, 12)
+
+
+def months_pattern(first: Month, last: Month) -> str:
+    """A regular expression (anchored, for an OpenAPI `pattern`) that matches `YYYY-MM`
+    exactly for the months `first` to `last`, both included: a contract that says which
+    months are accepted rather than every month and a 422 for some."""
+    if last < first:
+        raise InvalidInputError(f"No months from {first} to {last}.")
+    if first.year == last.year:
+        spans = [(first.year, first.year, first.month, last.month)]
+    else:
+        spans = [(first.year, first.year, first.month, 12), (last.year, last.year, 1, last.month)]
+        if last.year - first.year > 1:
+            spans.insert(1, (first.year + 1, last.year - 1, 1, 12))
+    return "^(?:{})$".format(
+        "|".join(
+            f"{_group(_between(low, high, 4))}-{_group(_between(start, end, 2))}"
+            for low, high, start, end in spans
+        )
+    )
+
+
+def _between(low: int, high: int, width: int) -> str:
+    """A regular expression for the numbers `low` to `high` written with `width` digits."""
+    lo, hi = f"{low:0{width}d}", f"{high:0{width}d}"
+    if lo == hi:
+        return lo
+    if width == 1:
+        return _digit(low, high)
+    rest = width - 1
+    tail = "[0-9]" if rest == 1 else f"[0-9]{{{rest}}}"
+    if lo[1:] == "0" * rest and hi[1:] == "9" * rest:
+        return _digit(int(lo[0]), int(hi[0])) + tail
+    if lo[0] == hi[0]:
+        return lo[0] + _group(_between(int(lo[1:]), int(hi[1:]), rest))
+    parts = [lo[0] + _group(_between(int(lo[1:]), 10**rest - 1, rest))]
+    if int(hi[0]) - int(lo[0]) > 1:
+        parts.append(_digit(int(lo[0]) + 1, int(hi[0]) - 1) + tail)
+    parts.append(hi[0] + _group(_between(0, int(hi[1:]), rest)))
+    return "|".join(parts)
+
+
+def _digit(low: int, high: int) -> str:
+    return str(low) if low == high else f"[{low}-{high}]"
+
+
+def _group(pattern: str) -> str:
+    return f"(?:{pattern})" if "|" in pattern else pattern

@@ -12,6 +12,12 @@ counts as a holiday is our reading of the city's rule, a setting
 (`saturday_is_holiday`, default yes, as Swedish law on time limits treats a
 Saturday, lag 1930:173).
 
+Only the years that calendar covers (`CALENDAR_YEARS`, read from the package:
+1953, when Act 1952:48 set today's holidays, to 2100 with holidays 0.109)
+have a run: outside them the package returns no holidays at all, so Trettondedag
+jul on 6 January 2101 would be a "weekday" at 18:00. A month whose run falls in
+another year (before 1952-12, after 2100-11) is InvalidInputError, never a guess.
+
 Pure: no clock; the caller passes `now` where one is needed.
 """
 
@@ -20,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
+from typing import Final
 
 from holidays import HolidayBase
 from holidays.countries.sweden import Sweden
@@ -29,10 +36,15 @@ from homecare.domain.month import Month
 from homecare.errors import InvalidInputError
 
 __all__ = [
+    "CALENDAR_YEARS",
+    "FIRST_PAID_MONTH",
     "HOLIDAY_HOUR",
+    "LAST_PAID_MONTH",
     "PAYMENT_DAY",
     "WEEKDAY_HOUR",
     "PaymentRun",
+    "check_month",
+    "has_payment_run",
     "month_due_next",
     "payment_run",
 ]
@@ -41,6 +53,13 @@ PAYMENT_DAY = 6
 WEEKDAY_HOUR = 18
 HOLIDAY_HOUR = 10
 FIRST_YEAR, LAST_YEAR = 1900, 9998
+"""The months homecare names (the buffer's, the console's): 1900-01 to 9998-12."""
+CALENDAR_YEARS: Final = (int(Sweden.start_year), int(Sweden.end_year))
+"""The years whose public holidays the `holidays` package's Sweden knows, both included."""
+FIRST_PAID_MONTH: Final = Month(CALENDAR_YEARS[0] - 1, 12)
+"""The first month with a payment run: its run is on 6 January of the first year known."""
+LAST_PAID_MONTH: Final = Month(CALENDAR_YEARS[1], 11)
+"""The last month with a payment run: its run is on 6 December of the last year known."""
 
 
 @dataclass(frozen=True)
@@ -66,8 +85,16 @@ class PaymentRun:
 
 def payment_run(year: int, month: int, *, saturday_is_holiday: bool = True) -> PaymentRun:
     """R14: the payment run for month `year`-`month` (1-12); InvalidInputError otherwise."""
-    _check_month(year, month)
+    check_month(year, month)
     day = Month(year, month).next().first_day.replace(day=PAYMENT_DAY)
+    if not CALENDAR_YEARS[0] <= day.year <= CALENDAR_YEARS[1]:
+        first, last = CALENDAR_YEARS
+        raise InvalidInputError(
+            f"No payment run can be given for {Month(year, month)}: it falls on {day}, and "
+            f"Sweden's public holidays are known for the years {first}-{last} only (the "
+            "holidays package's calendar), so whether it is at 18:00 or at 10:00 cannot be "
+            f"told (R14). Months {FIRST_PAID_MONTH} to {LAST_PAID_MONTH} have a run."
+        )
     reasons = _holiday_names(day, saturday_is_holiday=saturday_is_holiday)
     hour = HOLIDAY_HOUR if reasons else WEEKDAY_HOUR
     return PaymentRun(
@@ -77,6 +104,13 @@ def payment_run(year: int, month: int, *, saturday_is_holiday: bool = True) -> P
         holiday=bool(reasons),
         why="; ".join(reasons) or "weekday (vardag)",
     )
+
+
+def has_payment_run(year: int, month: int) -> bool:
+    """Whether the month paid is one `payment_run` can tell (FIRST_PAID_MONTH to
+    LAST_PAID_MONTH: its run lies in CALENDAR_YEARS); InvalidInputError for no month."""
+    check_month(year, month)
+    return FIRST_PAID_MONTH <= Month(year, month) <= LAST_PAID_MONTH
 
 
 def month_due_next(now: datetime, *, saturday_is_holiday: bool = True) -> tuple[int, int]:
@@ -94,7 +128,9 @@ def month_due_next(now: datetime, *, saturday_is_holiday: bool = True) -> tuple[
     return first.year, first.month
 
 
-def _check_month(year: int, month: int) -> None:
+def check_month(year: int, month: int) -> None:
+    """A month homecare names (FIRST_YEAR-01 to LAST_YEAR-12), else InvalidInputError
+    "Not a month"; whether it has a payment run is `payment_run`'s question."""
     if (
         isinstance(year, bool)
         or isinstance(month, bool)

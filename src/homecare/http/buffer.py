@@ -20,7 +20,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from homecare.bootstrap import Homecare
-from homecare.domain.month import Month
+from homecare.domain.month import Month, months_pattern
+from homecare.domain.payment_run import FIRST_PAID_MONTH, LAST_PAID_MONTH
 from homecare.errors import (
     CursorHistoryError,
     InvalidCursorError,
@@ -49,8 +50,12 @@ T = TypeVar("T")
 
 CURSOR = cursor.PATTERN
 MONTH = r"^(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])$"  # 1900-01 to 9999-12
-# A paid month's payment run is in the next month: 9999-12 has none (R14).
-PAID_MONTH = r"^(19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(0[1-9]|1[0-2])$"
+# The months paid with a run we can tell (R14: its year's holidays are known).
+PAID_MONTH = months_pattern(FIRST_PAID_MONTH, LAST_PAID_MONTH)
+_RUNS = (
+    f"{FIRST_PAID_MONTH} to {LAST_PAID_MONTH}, whose runs fall in the years whose Swedish "
+    "public holidays are known (R14)"
+)
 _COMMON: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "No bearer token, or one nobody configured."},
     503: {"model": ErrorBody, "description": "The store is unavailable; try again later."},
@@ -92,7 +97,7 @@ class DeadlineQuery(BaseModel):
     month: str | None = Field(
         None,
         pattern=PAID_MONTH,
-        description="YYYY-MM (1900-01 to 9998-12), the month paid; none: the month due next.",
+        description=f"YYYY-MM, the month paid: {_RUNS}; none: the month due next.",
     )
 
 
@@ -235,7 +240,7 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
             str,
             Path(
                 pattern=PAID_MONTH,
-                description="YYYY-MM, 1900-01 to 9998-12",
+                description=f"YYYY-MM, the month paid: {_RUNS}",
                 examples=["2026-03"],
             ),
         ],

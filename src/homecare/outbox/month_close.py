@@ -14,7 +14,7 @@ from uuid import UUID
 from homecare._es.error_map import boundary
 from homecare.domain.common import require_aware
 from homecare.domain.month import Month
-from homecare.domain.payment_run import PaymentRun, month_due_next, payment_run
+from homecare.domain.payment_run import PaymentRun, check_month, month_due_next, payment_run
 from homecare.errors import InvalidInputError
 from homecare.outbox.deadline import (
     DeadlineReport,
@@ -89,7 +89,7 @@ class MonthClose:
         if year is not None or month is not None:
             if year is None or month is None:
                 raise InvalidInputError("Give both year and month, or neither.")
-            self.payment_run(year, month)  # validates the month
+            check_month(year, month)  # no payment run needed (R12): any month named
             window = Month(year, month)
         return reconcile_pauses(self.buffer, self._now(now), customer_id=customer_id, month=window)
 

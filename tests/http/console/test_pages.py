@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy.exc
 from sqlalchemy import text
 
+from homecare.domain.payment_run import CALENDAR_YEARS, LAST_PAID_MONTH
 from homecare.errors import StorageError
 from tests.http.console.conftest import PERSONAL, Console, text_of
 from tests.scenario import Scenario, pnr
@@ -228,6 +229,23 @@ def test_the_first_and_last_months_link_only_to_months_that_exist(console: Conso
         pauses = client.get("/console/pauses?from=9998-12-01")
         assert pauses.status_code == 200
         assert 'rel="next"' not in pauses.text
+
+
+def test_r14_a_month_whose_run_cannot_be_told_says_so(console: Console) -> None:
+    """2100-12's run falls on 2101-01-06 (Trettondedag jul), a year whose holidays the
+    calendar does not know: the page said 18:00; now it says the run is unknown and still
+    shows the month's items (R4)."""
+    with console.signed_in() as client:
+        page = client.get(f"/console/month/{LAST_PAID_MONTH.next()}")
+        english = client.get(f"/console/month/{LAST_PAID_MONTH.next()}?lang=en")
+        known = client.get(f"/console/month/{LAST_PAID_MONTH}?lang=en")
+    assert page.status_code == 200
+    assert "kan inte anges" in text_of(page.text)
+    assert f"{CALENDAR_YEARS[0]}-{CALENDAR_YEARS[1]}" in text_of(page.text)
+    assert "Tid kvar" not in text_of(page.text)
+    assert "cannot be told" in text_of(english.text)
+    assert "cannot be told" not in text_of(known.text)
+    assert "Time left" in text_of(known.text)
 
 
 def test_r14_the_payment_run_and_the_time_left_beside_the_month(console: Console) -> None:

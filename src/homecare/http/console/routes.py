@@ -25,7 +25,7 @@ from homecare.application.reads import Reading
 from homecare.bootstrap import Homecare
 from homecare.domain.citydays import STOCKHOLM
 from homecare.domain.month import Month
-from homecare.domain.payment_run import FIRST_YEAR, LAST_YEAR
+from homecare.domain.payment_run import CALENDAR_YEARS, FIRST_YEAR, LAST_YEAR
 from homecare.domain.privacy import SubjectKind
 from homecare.errors import InvalidInputError
 from homecare.http.console import pause_views, views
@@ -183,6 +183,7 @@ def console_router(homecare: Homecare, renderer: Renderer) -> APIRouter:
                 "next": views.month_link(year, number, 1),
                 "items": items,
                 "deadline": deadline,
+                "calendar_years": CALENDAR_YEARS,
                 "nav": "month",
             }
 

@@ -24,7 +24,7 @@ from homecare.domain.assignment import Assignment
 from homecare.domain.customer import Customer, Decision
 from homecare.domain.identity import PersonalIdentityNumber
 from homecare.domain.month import Month
-from homecare.domain.payment_run import FIRST_YEAR, LAST_YEAR
+from homecare.domain.payment_run import FIRST_YEAR, LAST_YEAR, has_payment_run
 from homecare.domain.privacy import CULLED, Culled
 from homecare.domain.staff import Staff
 from homecare.outbox.month_report import MonthReport
@@ -79,7 +79,9 @@ class Deadline:
         return self.left <= timedelta(0)
 
 
-def deadline(hc: Homecare, year: int, month: int, now: datetime) -> Deadline:
+def deadline(hc: Homecare, year: int, month: int, now: datetime) -> Deadline | None:
+    if not has_payment_run(year, month):  # the page says its run cannot be told (R14)
+        return None
     run = hc.month_close.payment_run(year, month)
     left = run.at - now
     report = hc.month_close.report(year, month) if left <= timedelta(0) else None
