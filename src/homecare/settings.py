@@ -20,11 +20,11 @@ from urllib.parse import quote
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import URL
 
 from homecare._settings_privacy import PrivacySettings
 from homecare._sql.conninfo import postgres_connect_kwargs
+from homecare._sql.store_url import parse_url, redact_url
 from homecare.errors import InvalidInputError
 from homecare.numbers import DecimalNumber as Decimal
 from homecare.numbers import WholeNumber as Whole
@@ -117,7 +117,7 @@ class Settings(PrivacySettings):
     @field_validator("database_url")
     @classmethod
     def _valid_url(cls, value: str) -> str:
-        _parse_url(value)
+        parse_url(value)
         return value
 
     @field_validator("cipher_key")
@@ -132,7 +132,7 @@ class Settings(PrivacySettings):
     @property
     def url(self) -> URL:
         """The SQLAlchemy URL, driver made explicit (sqlite+pysqlite, postgresql+psycopg)."""
-        return _parse_url(self.database_url)
+        return parse_url(self.database_url)
 
     @property
     def is_sqlite(self) -> bool:
@@ -140,8 +140,9 @@ class Settings(PrivacySettings):
 
     @property
     def redacted_url(self) -> str:
-        """The URL as given (password masked), for messages an operator reads."""
-        return make_url(self.database_url).render_as_string(hide_password=True)
+        """The URL as given, every secret masked (the password, `?password=`, ...;
+        `homecare._sql.store_url`), for messages an operator reads."""
+        return redact_url(self.database_url)
 
     def postgres_connect_kwargs(self) -> dict[str, Any]:
         """libpq keywords from the whole URL, for the event store and the read side alike."""
@@ -249,31 +250,6 @@ class _SecretFiles(PydanticBaseSettingsSource):
         return found
 
 
-def _parse_url(text: str) -> URL:
-    try:
-        url = make_url(text)
-    except (ArgumentError, ValueError):
-        raise InvalidInputError(
-            f"Malformed database URL {_redact(text)!r}: expected "
-            "sqlite:///FILE or postgresql+psycopg://USER@HOST:PORT/DBNAME."
-        ) from None
-    backend = url.get_backend_name()
-    if backend == "sqlite":
-        if not url.database or url.database == ":memory:":
-            raise InvalidInputError("The SQLite store needs a file: sqlite:///FILE.")
-        if url.query:
-            raise InvalidInputError(
-                f"The SQLite URL takes no options (got {', '.join(sorted(url.query))}): "
-                "sqlite:///FILE."
-            )
-        return url.set(drivername="sqlite+pysqlite")
-    if backend in ("postgresql", "postgres"):  # postgres:// as Heroku and others write it
-        if not url.database:
-            raise InvalidInputError("The PostgreSQL URL must name a database.")
-        return url.set(drivername="postgresql+psycopg")
-    raise InvalidInputError(f"Unsupported database {backend!r}: use sqlite or postgresql.")
-
-
 def _check_key(key: str) -> None:
     try:
         raw = b64decode(key.encode("ascii"), validate=True)
@@ -291,10 +267,3 @@ def _one_line(error: ValidationError, *, given: set[str]) -> str:
     more = f" (and {count - 1} more)" if count > 1 else ""
     source = "as given" if name in given else ENV_PREFIX + name.upper()
     return f"Setting {name} ({source}): {message}{more}"
-
-
-def _redact(text: str) -> str:
-    if "@" in text and "://" in text:
-        scheme, rest = text.split("://", 1)
-        return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
-    return text

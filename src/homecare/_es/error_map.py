@@ -44,6 +44,7 @@ import eventsourcing.persistence as es
 import sqlalchemy.exc as sa
 
 from homecare._sql.database import is_read_only_error
+from homecare._sql.store_url import redact_url
 from homecare.errors import CipherKeyError, ConcurrentUpdateError, HomecareError, StorageError
 
 __all__ = [
@@ -172,9 +173,10 @@ class mapped:  # noqa: N801 - used like a function: `with mapped():`
 
 @contextmanager
 def opening(shown_url: str) -> Iterator[None]:
-    """Opening the store at `shown_url` (redacted): any failure that is not a HomecareError
+    """Opening the store at `shown_url`: any failure that is not a HomecareError
     (a refused connection, a database that does not exist, a missing driver) is a
-    StorageError naming the URL and the failure's first line."""
+    StorageError naming the URL (its secrets masked again: a caller may have masked
+    only the password) and the failure's first line."""
     try:
         yield
     except HomecareError:
@@ -182,7 +184,7 @@ def opening(shown_url: str) -> Iterator[None]:
     except Exception as error:
         first = str(error).splitlines()[0] if str(error) else "no detail"
         raise StorageError(
-            f"Cannot open the store at {shown_url}: {type(error).__name__}: {first}"
+            f"Cannot open the store at {redact_url(shown_url)}: {type(error).__name__}: {first}"
         ) from error
 
 
