@@ -11,6 +11,8 @@ from typing import Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings
 
+from homecare.domain.culling import LEGAL_BASIS_MAX
+from homecare.domain.fields import require_text
 from homecare.domain.retention import DEFAULT_LEGAL_BASIS, RetentionPolicy
 from homecare.numbers import WholeNumber
 
@@ -34,10 +36,16 @@ class PrivacySettings(BaseSettings):
     )
     culling_legal_basis: str = Field(
         DEFAULT_LEGAL_BASIS,
-        min_length=1,
-        max_length=300,
-        description="R16: the legal basis a culling records.",
+        description="R16: the legal basis a culling records (1-300 characters, no control "
+        "characters; surrounding white space dropped).",
     )
+
+    @field_validator("culling_legal_basis")
+    @classmethod
+    def _legal_basis(cls, value: str) -> str:
+        """As the culling will record it (`Culling`'s own check), so that it fails at start-up,
+        naming the setting, and not at the first `privacy cull`."""
+        return require_text(value, "the legal basis", LEGAL_BASIS_MAX)
 
     @field_validator("retention_keep_birth_days", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ same wiring of event store, read models and buffer, so none can disagree on it.
 from __future__ import annotations
 
 import logging
+import shlex
 import threading
 from datetime import UTC, date, datetime
 from types import TracebackType
@@ -28,6 +29,7 @@ from homecare._es.runner import (
 from homecare._es.sealing import Sealer
 from homecare._sql.database import Database, lease
 from homecare._sql.lease import Lease
+from homecare._sql.open_failure import sqlite_path_problem
 from homecare._sql.subject_keys import SubjectKeys
 from homecare.application import HomecareApplication
 from homecare.application.retention import DueSubject, due_subjects
@@ -156,7 +158,7 @@ class Homecare:
         if path is not None and not path.is_file():
             raise StoreNotInitialisedError(
                 f"No homecare store at {shown} (no such file): create one with "
-                f"`homecare --db {shown} db init`."
+                f"`homecare --db {shlex.quote(shown)} db init`."
             )
         schema.require_current(self.database, shown)
 
@@ -290,11 +292,8 @@ def open_database(settings: Settings, *, must_exist: bool = True) -> Database:
         schema=settings.db_schema,
         must_exist=must_exist,
     )
-    path = database.sqlite_path
-    if not must_exist and path is not None and not path.parent.is_dir():
+    problem = sqlite_path_problem(database.sqlite_path, must_exist=must_exist)
+    if problem is not None:
         database.dispose()
-        raise StorageError(
-            f"Cannot open the store at {settings.redacted_url}: "
-            f"the folder {path.parent} does not exist."
-        )
+        raise StorageError(f"Cannot open the store at {settings.redacted_url}: {problem}.")
     return database

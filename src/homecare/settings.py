@@ -11,20 +11,20 @@ every recorder setting pinned), libpq's `PG*` are overridden or refused (`_sql.c
 from __future__ import annotations
 
 import binascii
-import os
+import re
 from base64 import b64decode
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic.fields import FieldInfo
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import URL
 
 from homecare._settings_privacy import PrivacySettings
+from homecare._settings_sources import ENV_PREFIX, SecretFiles, one_line
 from homecare._sql.conninfo import postgres_connect_kwargs
+from homecare._sql.store_url import parse_url, redact_url
 from homecare.errors import InvalidInputError
 from homecare.numbers import DecimalNumber as Decimal
 from homecare.numbers import WholeNumber as Whole
@@ -32,10 +32,12 @@ from homecare.numbers import WholeNumber as Whole
 __all__ = ["DEFAULT_DATABASE_URL", "ENV_PREFIX", "Settings"]
 
 DEFAULT_DATABASE_URL = "sqlite:///homecare.db"
-ENV_PREFIX = "HOMECARE_"
 DATABASE_URL_VARIABLE = "HOMECARE_DATABASE_URL"
 CIPHER_KEY_VARIABLE = "HOMECARE_CIPHER_KEY"
-_SECRETS = ("cipher_key", "api_tokens", "poll_token")
+_BEARER = re.compile(r"[\x21-\x7e]+")
+"""What an HTTP header can carry as a bearer token: visible ASCII, no space."""
+_SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+"""A PostgreSQL name that needs no quoting: unquoted names are folded to lower case."""
 
 
 class Settings(PrivacySettings):
@@ -71,9 +73,8 @@ class Settings(PrivacySettings):
     poll_token: SecretStr | None = Field(None, description="`homecare poll`'s bearer token.")
     db_schema: str | None = Field(
         None,
-        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$",
         description="The PostgreSQL schema holding every homecare table (none: the server's "
-        "default, usually public).",
+        "default, usually public); lower case, not pg_*.",
     )
     lag_threshold: Whole = Field(
         1000, ge=0, description="Events a projection may lag before /health/ready fails."
@@ -94,7 +95,7 @@ class Settings(PrivacySettings):
         try:
             super().__init__(**values)
         except ValidationError as error:
-            raise InvalidInputError(_one_line(error, given=set(values))) from None
+            raise InvalidInputError(one_line(error, given=set(values))) from None
 
     @classmethod
     def load(cls, **explicit: Any) -> Settings:
@@ -112,12 +113,12 @@ class Settings(PrivacySettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # No .env file and no secrets_dir: the *_FILE variables are the one way to files.
         explicit = set(getattr(init_settings, "init_kwargs", {}))
-        return init_settings, env_settings, _SecretFiles(settings_cls, explicit)
+        return init_settings, env_settings, SecretFiles(settings_cls, explicit)
 
     @field_validator("database_url")
     @classmethod
     def _valid_url(cls, value: str) -> str:
-        _parse_url(value)
+        parse_url(value)
         return value
 
     @field_validator("cipher_key")
@@ -127,12 +128,46 @@ class Settings(PrivacySettings):
             _check_key(value.get_secret_value())
         return value
 
+    @field_validator("poll_token")
+    @classmethod
+    def _valid_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _BEARER.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "a bearer token is visible ASCII text: no space, control or non-ASCII character"
+            )
+        return value
+
+    @field_validator("db_schema")
+    @classmethod
+    def _valid_schema(cls, value: str | None) -> str | None:
+        if value is not None and (not _SCHEMA.fullmatch(value) or value.startswith("pg_")):
+            raise ValueError(
+                "expected a lower-case name of letters a-z, digits and _ (PostgreSQL folds "
+                "unquoted names to lower case), not starting with a digit or pg_ (reserved)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _agree(self) -> Settings:
+        """Settings that would be silently ignored, or overridden by the URL, are refused."""
+        if self.db_schema is not None and self.is_sqlite:
+            raise ValueError(
+                "db_schema (HOMECARE_DB_SCHEMA) names a PostgreSQL schema, and the store is "
+                "SQLite, which has none: unset it."
+            )
+        if "connect_timeout" in self.url.query and "connect_timeout" in self.model_fields_set:
+            raise ValueError(
+                "connect_timeout is set twice, as the setting (HOMECARE_CONNECT_TIMEOUT or an "
+                "argument) and as the database URL's ?connect_timeout=: keep one."
+            )
+        return self
+
     # -- what the store is ------------------------------------------------
 
     @property
     def url(self) -> URL:
         """The SQLAlchemy URL, driver made explicit (sqlite+pysqlite, postgresql+psycopg)."""
-        return _parse_url(self.database_url)
+        return parse_url(self.database_url)
 
     @property
     def is_sqlite(self) -> bool:
@@ -140,8 +175,9 @@ class Settings(PrivacySettings):
 
     @property
     def redacted_url(self) -> str:
-        """The URL as given (password masked), for messages an operator reads."""
-        return make_url(self.database_url).render_as_string(hide_password=True)
+        """The URL as given, every secret masked (the password, `?password=`, ...;
+        `homecare._sql.store_url`), for messages an operator reads."""
+        return redact_url(self.database_url)
 
     def postgres_connect_kwargs(self) -> dict[str, Any]:
         """libpq keywords from the whole URL, for the event store and the read side alike."""
@@ -214,66 +250,6 @@ class Settings(PrivacySettings):
         }
 
 
-class _SecretFiles(PydanticBaseSettingsSource):
-    """`HOMECARE_CIPHER_KEY_FILE=/run/secrets/key`: the secret is the file's text.
-
-    One trailing newline is dropped. Setting both a secret's variable and its
-    `_FILE` variable is refused: which one is meant cannot be guessed.
-    """
-
-    def __init__(self, settings_cls: type[BaseSettings], explicit: set[str]) -> None:
-        super().__init__(settings_cls)
-        self._explicit = explicit
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return None, field_name, False  # pragma: no cover - __call__ does the work
-
-    def __call__(self) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        for name in _SECRETS:
-            if name in self._explicit:
-                continue  # an explicit argument wins; the environment is not consulted
-            variable = f"{ENV_PREFIX}{name.upper()}"
-            path = os.environ.get(f"{variable}_FILE")
-            if not path:
-                continue
-            if os.environ.get(variable):
-                raise InvalidInputError(f"Both {variable} and {variable}_FILE are set: keep one.")
-            try:
-                text = Path(path).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as error:
-                raise InvalidInputError(
-                    f"{variable}_FILE: cannot read {path!r} ({type(error).__name__})."
-                ) from None
-            found[name] = text.removesuffix("\n").removesuffix("\r")
-        return found
-
-
-def _parse_url(text: str) -> URL:
-    try:
-        url = make_url(text)
-    except (ArgumentError, ValueError):
-        raise InvalidInputError(
-            f"Malformed database URL {_redact(text)!r}: expected "
-            "sqlite:///FILE or postgresql+psycopg://USER@HOST:PORT/DBNAME."
-        ) from None
-    backend = url.get_backend_name()
-    if backend == "sqlite":
-        if not url.database or url.database == ":memory:":
-            raise InvalidInputError("The SQLite store needs a file: sqlite:///FILE.")
-        if url.query:
-            raise InvalidInputError(
-                f"The SQLite URL takes no options (got {', '.join(sorted(url.query))}): "
-                "sqlite:///FILE."
-            )
-        return url.set(drivername="sqlite+pysqlite")
-    if backend in ("postgresql", "postgres"):  # postgres:// as Heroku and others write it
-        if not url.database:
-            raise InvalidInputError("The PostgreSQL URL must name a database.")
-        return url.set(drivername="postgresql+psycopg")
-    raise InvalidInputError(f"Unsupported database {backend!r}: use sqlite or postgresql.")
-
-
 def _check_key(key: str) -> None:
     try:
         raw = b64decode(key.encode("ascii"), validate=True)
@@ -281,20 +257,3 @@ def _check_key(key: str) -> None:
         raise InvalidInputError("The cipher key must be base64 text.") from None
     if len(raw) not in (16, 24, 32):
         raise InvalidInputError("The cipher key must decode to 16, 24 or 32 bytes (AES).")
-
-
-def _one_line(error: ValidationError, *, given: set[str]) -> str:
-    """The first error in one line, naming its source: given (an option, a keyword) or env."""
-    first = error.errors()[0]
-    name = str(first["loc"][0]) if first["loc"] else "settings"
-    message, count = first["msg"].removeprefix("Value error, "), error.error_count()
-    more = f" (and {count - 1} more)" if count > 1 else ""
-    source = "as given" if name in given else ENV_PREFIX + name.upper()
-    return f"Setting {name} ({source}): {message}{more}"
-
-
-def _redact(text: str) -> str:
-    if "@" in text and "://" in text:
-        scheme, rest = text.split("://", 1)
-        return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
-    return text

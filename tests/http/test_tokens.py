@@ -13,7 +13,7 @@ from homecare.http.errors import status_for
 from homecare.http.tokens import TokenRing
 
 A = "a" * 16
-B = "b-secret:with=signs_0123"
+B = "b-secret=with=signs+0123/"  # no ":": the permission follows the first one
 
 
 def test_the_documented_format() -> None:
@@ -77,3 +77,25 @@ def test_every_library_error_has_an_http_status() -> None:
     for cls in classes:
         error = cls.__new__(cls)
         assert status_for(error) in {404, 409, 422, 503}, cls.__name__
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a=S3CRET-0123456789:drain:read",
+        "a=S3CRET-0123456789:read:drain",
+        "a=S3CRET:0123456789:read",
+        "a=S3CRET:0123456789",
+    ],
+)
+def test_a_token_with_more_than_one_colon_is_refused(text: str) -> None:
+    """`a=SECRET:drain:read` was the secret `SECRET:drain` with read permission."""
+    with pytest.raises(InvalidInputError, match="':'") as caught:
+        parse_tokens(text)
+    assert "S3CRET" not in str(caught.value)
+
+
+def test_a_token_list_says_which_permission_each_secret_has() -> None:
+    city, ops = parse_tokens("city=SECRET-0123456789=:drain,ops=OTHER-0123456789+/")
+    assert (city.secret, city.can_drain) == ("SECRET-0123456789=", True)
+    assert (ops.secret, ops.can_drain) == ("OTHER-0123456789+/", False)

@@ -27,7 +27,8 @@ Apply it at a boundary, as httpx maps httpcore's errors in one place:
 `translated(function)` (a decorator), `mapped()` (a `with` block), or
 `boundary(cls)` (every public method of a class, except `process`: a
 projection's page is classified by the runner, D10). `opening(url)` is the
-boundary of opening a store: any failure there is a StorageError naming the URL.
+boundary of opening a store: any failure there is a StorageError naming the URL,
+the cause and the fix (`homecare._sql.open_failure`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ import eventsourcing.persistence as es
 import sqlalchemy.exc as sa
 
 from homecare._sql.database import is_read_only_error
+from homecare._sql.open_failure import opening_failure
+from homecare._sql.store_url import redact_url
 from homecare.errors import CipherKeyError, ConcurrentUpdateError, HomecareError, StorageError
 
 __all__ = [
@@ -172,18 +175,17 @@ class mapped:  # noqa: N801 - used like a function: `with mapped():`
 
 @contextmanager
 def opening(shown_url: str) -> Iterator[None]:
-    """Opening the store at `shown_url` (redacted): any failure that is not a HomecareError
-    (a refused connection, a database that does not exist, a missing driver) is a
-    StorageError naming the URL and the failure's first line."""
+    """Opening the store at `shown_url`: any failure that is not a HomecareError (a refused
+    connection, a database that does not exist, a file that is not a database, a missing
+    driver) is a StorageError in one line naming the URL (its secrets masked again: a
+    caller may have masked only the password), the cause and the fix, with no driver text
+    (`homecare._sql.open_failure`; a missing database is StoreNotInitialisedError)."""
     try:
         yield
     except HomecareError:
         raise
     except Exception as error:
-        first = str(error).splitlines()[0] if str(error) else "no detail"
-        raise StorageError(
-            f"Cannot open the store at {shown_url}: {type(error).__name__}: {first}"
-        ) from error
+        raise opening_failure(error, redact_url(shown_url)) from error
 
 
 def translated(function: Callable[P, R]) -> Callable[P, R]:

@@ -6,7 +6,6 @@ import time
 from typing import Annotated
 
 import typer
-from sqlalchemy.engine import make_url
 
 from homecare.cli.output import JsonOption, State, console, emit_json, store, table
 from homecare.cli.progress import progress_bar
@@ -33,12 +32,12 @@ def demo(
         summary = run_demo(
             hc, customers=customers, days=days, seed=seed, drain=not no_drain, progress=bar.phase
         )
+        shown = hc.settings.redacted_url  # every secret masked, those in the query too
     if as_json:
         emit_json(summary)
         return
     state = ctx.obj if isinstance(ctx.obj, State) else State(None)
-    shown = state.database_url and make_url(state.database_url).render_as_string(hide_password=True)
-    prefix = f"homecare --db {shown}" if shown else "homecare"
+    prefix = f"homecare --db {shown}" if state.database_url else "homecare"
     _print(summary, time.perf_counter() - started, prefix)
 
 

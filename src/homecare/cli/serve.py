@@ -146,7 +146,7 @@ def poll(
         from homecare import poller
     except ImportError as error:
         _fail(f"poll needs the http extra ({error.name} is missing): pip install 'homecare[http]'")
-    secret = token or _poll_token()
+    secret = _poll_token(token)
     _log_to_stderr("homecare.poller")
     try:
         stats = poller.poll(
@@ -168,11 +168,12 @@ def poll(
     typer.echo(stats.summary())
 
 
-def _poll_token() -> str:
+def _poll_token(given: str | None) -> str:
+    """`--token`, else HOMECARE_POLL_TOKEN(_FILE): through Settings, which checks either (D9)."""
     from homecare.settings import Settings
 
     try:
-        configured = Settings.load().poll_token
+        configured = Settings.load(poll_token=given).poll_token
     except HomecareError as error:
         _fail(f"{error.code}: {error.message}")
     if configured is None:

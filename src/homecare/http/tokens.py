@@ -84,14 +84,19 @@ def parse_tokens(text: str) -> tuple[ApiToken, ...]:
                 f"{TOKENS_VARIABLE}: an entry without '=' (expected NAME=SECRET:drain or "
                 "NAME=SECRET:read)."
             )
-        secret, permission = rest, "read"
-        if ":" in rest:
-            secret, permission = rest.rsplit(":", 1)
+        secret, colon, permission = rest.partition(":")
+        if ":" in permission:  # `SECRET:drain:read` was the secret `SECRET:drain`, read
+            raise InvalidInputError(
+                f"{TOKENS_VARIABLE}: token {name.strip()[:64]!r} has more than one ':' (a secret "
+                "here holds no ':'; one permission follows it: NAME=SECRET:drain)."
+            )
+        permission = permission if colon else "read"
         base, plus, extra = permission.partition("+")
         if base not in _BASE_PERMISSIONS or (plus and extra != PERSONAL):
             raise InvalidInputError(
                 f"{TOKENS_VARIABLE}: token {name.strip()[:64]!r} has an unknown permission "
-                "(expected ':drain' or ':read', optionally with '+personal')."
+                "(expected ':drain' or ':read', optionally with '+personal'; a secret here "
+                "holds no ':')."
             )
         tokens.append(
             ApiToken(name.strip(), secret, can_drain=base == "drain", can_see_personal=bool(plus))
