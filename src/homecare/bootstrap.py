@@ -39,7 +39,6 @@ from homecare.errors import (
     InvalidInputError,
     ProjectionBusyError,
     StorageError,
-    StoreNotInitialisedError,
 )
 from homecare.outbox.messages import ParagoFormat
 from homecare.outbox.month_close import MonthClose
@@ -151,14 +150,7 @@ class Homecare:
     def _require_store(self) -> None:
         """A read never creates a store: a missing file or an uninitialised or older
         store fails with one line naming the URL and what to run."""
-        path = self.database.sqlite_path
-        shown = self.settings.redacted_url
-        if path is not None and not path.is_file():
-            raise StoreNotInitialisedError(
-                f"No homecare store at {shown} (no such file): create one with "
-                f"`homecare --db {shown} db init`."
-            )
-        schema.require_current(self.database, shown)
+        schema.require_current(self.database, self.settings.redacted_url)
 
     def add_projection(self, projection: Any, *, page_size: int = 1000) -> ProjectionRunner:
         runner = ProjectionRunner(
