@@ -73,7 +73,7 @@ class Homecare:
                     schema.upgrade(self.database)
                 else:
                     self._require_store()
-                env = settings.eventsourcing_environment()
+                env = settings.eventsourcing_environment() | self.database.recorder_options()
                 self.access = AccessLog(self.database, Sealer.for_key(env["CIPHER_KEY"]))  # R17
                 self.subject_keys = SubjectKeys(self.database, env["CIPHER_KEY"] or None)  # R16
                 self.app = HomecareApplication(
@@ -149,8 +149,11 @@ class Homecare:
 
     def _require_store(self) -> None:
         """A read never creates a store: a missing file or an uninitialised or older
-        store fails with one line naming the URL and what to run."""
+        store fails with one line naming the URL and what to run. A SQLite file in
+        rollback-journal mode is then switched to WAL, before eventsourcing's recorder
+        would try it with a read open (`Database.use_wal`)."""
         schema.require_current(self.database, self.settings.redacted_url)
+        self.database.use_wal()
 
     def add_projection(self, projection: Any, *, page_size: int = 1000) -> ProjectionRunner:
         runner = ProjectionRunner(

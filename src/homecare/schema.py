@@ -24,6 +24,7 @@ from enum import StrEnum
 
 from alembic import command
 from sqlalchemy import Connection, inspect, text
+from sqlalchemy.exc import SQLAlchemyError
 
 import homecare._sql.subject_keys
 import homecare.outbox.tables
@@ -52,6 +53,7 @@ from homecare.errors import (
     InvalidInputError,
     SchemaDriftError,
     SchemaOutdatedError,
+    StorageError,
     StoreNotInitialisedError,
 )
 
@@ -122,9 +124,17 @@ def status(database: Database) -> SchemaStatus:
 @contextmanager
 def _opening(database: Database, shown_url: str | None = None) -> Iterator[None]:
     """The boundary of this module's public functions (issue 12): any failure that is not a
-    HomecareError is a StorageError naming the store, as `connect()` says it."""
-    with opening(shown_url or _shown(database)):
-        yield
+    HomecareError is a StorageError naming the store, as `connect()` says it; a SQLite file
+    that cannot be opened in a folder that cannot be written says why, and what to do."""
+    shown = shown_url or _shown(database)
+    with opening(shown):
+        try:
+            yield
+        except SQLAlchemyError as error:
+            problem = database.folder_problem()
+            if problem is None or "unable to open" not in str(error):
+                raise
+            raise StorageError(f"Cannot open the store at {shown}: {problem}.") from error
 
 
 def _shown(database: Database) -> str:
@@ -213,11 +223,12 @@ def upgrade(
     place with no store is StoreNotInitialisedError. Tables that differ from the migrations'
     afterwards (one dropped by hand) are SchemaDriftError. Needs DDL rights. An unknown
     `revision`, or one older than the store's (never downgraded), is InvalidInputError; a
-    store that fails is StorageError naming it (`_opening`).
+    store that fails is StorageError naming it (`_opening`). A SQLite file is left in WAL mode.
     """
     shown = shown_url or _shown(database)
     with _opening(database, shown):
         found = _upgrade(database, _target(revision), create=create, shown=shown)
+        database.use_wal()
     logger.info("schema %s -> %s", found[0].current, found[1].current)
     return found
 

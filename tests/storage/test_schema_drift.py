@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy import text
-from typer.testing import Result
+from typer.testing import CliRunner, Result
 
 from homecare import schema
 from homecare.bootstrap import Homecare, connect
@@ -212,3 +212,42 @@ def test_db_upgrade_to_an_older_revision_is_refused(fresh: Fresh) -> None:
     )
     same = _run(fresh, "db", "upgrade", "--revision", schema.head())
     assert same.exit_code == 0, same.output
+
+
+# -- a copy in rollback-journal mode (VACUUM INTO, a standard backup) -------------------------
+
+
+def _rollback_journal_copy(tmp_path: Path) -> Path:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    with connect(url, create=True) as hc:
+        pair(hc.app).visit("confirmed")
+        hc.catch_up()
+        pair(hc.app).visit("confirmed")  # events nobody projected yet
+    copy = tmp_path / "vac2.db"
+    with sqlite3.connect(tmp_path / "demo.db") as source:
+        source.execute(f"VACUUM INTO '{copy}'")
+    with sqlite3.connect(copy) as check:
+        assert check.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    return copy
+
+
+def test_db_upgrade_of_a_rollback_journal_copy_switches_it_to_wal(tmp_path: Path) -> None:
+    """It printed "schema 0009 -> 0009." then `internal_error: an unexpected
+    OperationalError` (database is locked), every time."""
+    copy = _rollback_journal_copy(tmp_path)
+    result = separate_streams_runner().invoke(
+        cli_app, ["--db", f"sqlite:///{copy}", "db", "upgrade"]
+    )
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert result.stderr == ""
+    with sqlite3.connect(copy) as check:
+        assert check.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_connect_and_catch_up_on_a_rollback_journal_copy(tmp_path: Path) -> None:
+    """The same lock, outside `db`: the worker's catch-up on a restored copy."""
+    copy = _rollback_journal_copy(tmp_path)
+    with connect(f"sqlite:///{copy}") as hc:
+        assert hc.catch_up() > 0
+    result = CliRunner().invoke(cli_app, ["--db", f"sqlite:///{copy}", "db", "check"])
+    assert result.exit_code == 0, result.output
