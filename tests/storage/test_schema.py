@@ -13,6 +13,7 @@ from base64 import b64encode
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -361,3 +362,28 @@ def _access_log_0006(db_schema: str | None) -> Table:
         Column("subject_id", Uuid),
         Column("channel", String(16)),
     )
+
+
+@pytest.mark.postgres
+def test_a_schema_name_with_capitals_is_refused_before_anything_is_created(
+    postgres_database: str,
+) -> None:
+    """`HOMECARE_DB_SCHEMA=Upper db init` created an empty schema "Upper" (quoted) and then
+    failed (`InvalidSchemaName`: the search path, unquoted, named "upper"); eventsourcing's
+    recorder folds the name too, so such a store could never be written: refused, in one line."""
+    name = f"Hc_{uuid.uuid4().hex[:8]}"
+    runner = CliRunner(env={"HOMECARE_DB_SCHEMA": name})
+    try:
+        result = runner.invoke(cli_app, ["--db", postgres_database, "db", "init"])
+        assert_one_line_error(result, "invalid_input", "HOMECARE_DB_SCHEMA", name.lower())
+        with pytest.raises(homecare.InvalidInputError, match="capital"):
+            connect(settings=Settings(database_url=postgres_database, db_schema=name))
+        with psycopg.connect(postgres_database.replace("+psycopg", ""), autocommit=True) as conn:
+            found = conn.execute(
+                "SELECT nspname FROM pg_namespace WHERE lower(nspname) = %s", (name.lower(),)
+            ).fetchall()
+        assert found == []
+    finally:
+        with psycopg.connect(postgres_database.replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+            conn.execute(f'DROP SCHEMA IF EXISTS "{name.lower()}" CASCADE')

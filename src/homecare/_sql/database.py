@@ -46,6 +46,7 @@ from homecare._sql.sqlite_file import (
     use_wal,
 )
 from homecare._sql.write_gate import WriteGate
+from homecare.errors import InvalidInputError
 
 __all__ = [
     "Database",
@@ -130,7 +131,7 @@ class Database:
     read: a missing file fails at the first connection; on a read-only mount it is
     read as immutable (`homecare._sql.sqlite_file`). `schema`: the PostgreSQL schema
     holding every homecare table (first on the search path), None for the server's
-    default.
+    default; lower case only (`check_schema_name`).
     """
 
     def __init__(
@@ -151,7 +152,8 @@ class Database:
         self.is_sqlite = url.get_backend_name() == "sqlite"
         self.connect_args: dict[str, Any] = dict(connect_args or {})
         if schema and not self.is_sqlite:
-            options = f"{self.connect_args.get('options', '')} -csearch_path={schema}"
+            check_schema_name(schema)
+            options = f'{self.connect_args.get("options", "")} -csearch_path="{schema}"'
             self.connect_args["options"] = options.strip()
         kwargs: dict[str, Any] = {"connect_args": dict(self.connect_args)}
         engine_url = url
@@ -277,6 +279,20 @@ def relax_durability(database: Database, *, cache_mb: int = 16) -> None:
         cursor.execute("PRAGMA synchronous=OFF")
         cursor.execute(f"PRAGMA cache_size=-{int(cache_mb) * 1024}")
         cursor.close()
+
+
+def check_schema_name(schema: str) -> None:
+    """Refuse a PostgreSQL schema name with capital letters (InvalidInputError).
+
+    Why: eventsourcing's recorder looks its composite type up as `schema.name` unquoted,
+    which PostgreSQL folds to lower case, so a store in "Upper" could be created but never
+    written; homecare itself quotes the name everywhere.
+    """
+    if schema != schema.lower():
+        raise InvalidInputError(
+            f"HOMECARE_DB_SCHEMA {schema!r} has capital letters, which the event store cannot "
+            f"use: choose a lower-case name ({schema.lower()!r})."
+        )
 
 
 def lock_key(name: str) -> int:
