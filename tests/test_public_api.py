@@ -119,6 +119,7 @@ INTENDED = {
     "StorageError",
     "StoreNotInitialisedError",
     "SchemaOutdatedError",
+    "SchemaDriftError",
     "TimeWentBackwardsError",
     "CipherKeyError",
     "CursorHistoryError",

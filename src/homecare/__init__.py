@@ -82,6 +82,7 @@ from homecare.errors import (
     ProjectionBusyError as ProjectionBusyError,
     ProjectionStoppedError as ProjectionStoppedError,
     RuleViolationError as RuleViolationError,
+    SchemaDriftError as SchemaDriftError,
     SchemaOutdatedError as SchemaOutdatedError,
     StorageError as StorageError,
     StoreNotInitialisedError as StoreNotInitialisedError,

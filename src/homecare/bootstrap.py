@@ -7,7 +7,6 @@ same wiring of event store, read models and buffer, so none can disagree on it.
 from __future__ import annotations
 
 import logging
-import shlex
 import threading
 from datetime import UTC, date, datetime
 from types import TracebackType
@@ -41,7 +40,6 @@ from homecare.errors import (
     InvalidInputError,
     ProjectionBusyError,
     StorageError,
-    StoreNotInitialisedError,
 )
 from homecare.outbox.messages import ParagoFormat
 from homecare.outbox.month_close import MonthClose
@@ -76,7 +74,7 @@ class Homecare:
                     schema.upgrade(self.database)
                 else:
                     self._require_store()
-                env = settings.eventsourcing_environment()
+                env = settings.eventsourcing_environment() | self.database.recorder_options()
                 self.access = AccessLog(self.database, Sealer.for_key(env["CIPHER_KEY"]))  # R17
                 self.subject_keys = SubjectKeys(self.database, env["CIPHER_KEY"] or None)  # R16
                 self.app = HomecareApplication(
@@ -152,15 +150,10 @@ class Homecare:
 
     def _require_store(self) -> None:
         """A read never creates a store: a missing file or an uninitialised or older
-        store fails with one line naming the URL and what to run."""
-        path = self.database.sqlite_path
-        shown = self.settings.redacted_url
-        if path is not None and not path.is_file():
-            raise StoreNotInitialisedError(
-                f"No homecare store at {shown} (no such file): create one with "
-                f"`homecare --db {shlex.quote(shown)} db init`."
-            )
-        schema.require_current(self.database, shown)
+        store fails with one line naming the URL and what to run; a SQLite file in
+        rollback-journal mode is then switched to WAL (`Database.use_wal`)."""
+        schema.require_current(self.database, self.settings.redacted_url)
+        self.database.use_wal()
 
     def add_projection(self, projection: Any, *, page_size: int = 1000) -> ProjectionRunner:
         runner = ProjectionRunner(

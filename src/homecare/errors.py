@@ -25,6 +25,7 @@
     └── StorageError                    the store failed or cannot be reached
         ├── StoreNotInitialisedError    no homecare store at the URL: `homecare db init`
         ├── SchemaOutdatedError         the store's schema is older (or newer) than this release
+        ├── SchemaDriftError            its tables differ from what the migrations made
         ├── ProjectionStoppedError      D10: an event a projection cannot apply
         └── CipherKeyError              stored data unreadable with this key (D8)
 
@@ -63,6 +64,7 @@ __all__ = [
     "ProjectionBusyError",
     "ProjectionStoppedError",
     "RuleViolationError",
+    "SchemaDriftError",
     "SchemaOutdatedError",
     "StorageError",
     "StoreNotInitialisedError",
@@ -233,6 +235,13 @@ class SchemaOutdatedError(StorageError):
     """The store's schema is not this release's: `homecare db upgrade` (or a newer homecare)."""
 
     code = "schema_outdated"
+
+
+class SchemaDriftError(StorageError):
+    """The store's tables (its event table, version table or read models) differ from what
+    the migrations made, e.g. one dropped by hand: nothing is changed; restore a backup."""
+
+    code = "schema_drift"
 
 
 class ProjectionStoppedError(StorageError):

@@ -5,7 +5,8 @@ role without DDL rights and a release that changes a table all depend on it).
 `homecare db init` creates a store, `homecare db upgrade` brings an older one
 to this release, both by running the migrations in `homecare/_migrations`;
 their version is kept in `homecare_alembic_version`, apart from a host's
-`alembic_version`. `connect()` only checks the version (`require_current`).
+`alembic_version`. `connect()` only checks the version and the event table
+(`require_current`); `homecare db check` compares every table (`differences`).
 
 Hosts that run Alembic autogenerate over their own metadata in the same
 database pass `include_name=homecare.alembic_include_name` (or
@@ -16,25 +17,46 @@ that homecare's tables are neither dropped nor altered by their migrations.
 from __future__ import annotations
 
 import logging
+import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
-from typing import Any
 
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, MetaData, inspect, text
+from sqlalchemy import Connection, inspect, text
+from sqlalchemy.exc import SQLAlchemyError
 
 import homecare._sql.subject_keys
 import homecare.outbox.tables
 import homecare.privacy.access_log
 import homecare.projections.pause_overview  # noqa: F401 - registers its tables
 from homecare._es.error_map import opening
-from homecare._sql.database import Database, metadata
-from homecare.errors import InvalidInputError, SchemaOutdatedError, StoreNotInitialisedError
+from homecare._sql.database import Database
+from homecare._sql.event_tables import EVENT_TABLES, event_table
+from homecare._sql.revisions import (
+    BASELINE,
+    BASELINE_TABLES,
+    VERSION_TABLE,
+    alembic_include_name,
+    alembic_include_object,
+    ancestors,
+    context,
+    head,
+    include_name,
+    known_revisions,
+    owned_tables,
+    target_metadata,
+)
+from homecare._sql.revisions import config as _config
+from homecare._sql.revisions import differences as _differences
+from homecare.errors import (
+    InvalidInputError,
+    SchemaDriftError,
+    SchemaOutdatedError,
+    StorageError,
+    StoreNotInitialisedError,
+)
 
 __all__ = [
     "BASELINE",
@@ -56,18 +78,11 @@ __all__ = [
 
 logger = logging.getLogger("homecare.schema")
 
-VERSION_TABLE = "homecare_alembic_version"
-BASELINE = "0001"
-"""The schema of release 0.1 (tables created by connect() itself): a store found with
-those tables and no version table is stamped at it before upgrading."""
-EVENT_TABLES = ("stored_events", "homecare_events")
-"""The event store's tables (SQLite, PostgreSQL); eventsourcing's recorders write them."""
-_LEGACY_MARK = "homecare_tracking"
-
 
 class SchemaState(StrEnum):
     MISSING = "missing"  # no homecare store here
     UNVERSIONED = "unversioned"  # homecare 0.1 tables, created before migrations
+    VERSION_LOST = "version_lost"  # later tables, but no version: db upgrade restores it
     OUTDATED = "outdated"  # an older revision: homecare db upgrade
     CURRENT = "current"
     NEWER = "newer"  # written by a newer release of homecare
@@ -80,87 +95,19 @@ class SchemaStatus:
     head: str
 
 
-def target_metadata() -> MetaData:
-    """Every table homecare's SQLAlchemy side defines (the migrations' target)."""
-    return metadata
-
-
-def owned_tables() -> frozenset[str]:
-    """Names of every table homecare owns in a database (its own, the events', versions)."""
-    return frozenset(metadata.tables) | frozenset(EVENT_TABLES) | {VERSION_TABLE}
-
-
-def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-    """For homecare's own migrations: compare homecare's tables only, never a host's."""
-    if type_ == "table":
-        return name in metadata.tables
-    return True
-
-
-def alembic_include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-    """For a host's Alembic `context.configure(include_name=...)`: leave homecare's tables alone.
-
-    Returns False for every table homecare owns (its read models, buffer, event
-    store and version table), so that autogenerate proposes no operation on them.
-    """
-    if type_ == "table":
-        return name not in owned_tables()
-    return True
-
-
-def alembic_include_object(
-    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
-) -> bool:
-    """For a host's Alembic `context.configure(include_object=...)`: the same as
-    `alembic_include_name`, for objects (tables and their columns, indexes, constraints)."""
-    if type_ == "table":
-        return name not in owned_tables()
-    table = getattr(obj, "table", None)
-    return getattr(table, "name", None) not in owned_tables()
-
-
-def _config(conn: Connection | None = None, schema: str | None = None) -> Config:
-    config = Config()
-    config.set_main_option("script_location", "homecare:_migrations")
-    config.attributes["connection"] = conn
-    config.attributes["schema"] = schema
-    return config
-
-
-@cache
-def head() -> str:
-    """The revision this release of homecare needs."""
-    found = ScriptDirectory.from_config(_config()).get_current_head()
-    assert found is not None
-    return found
-
-
-@cache
-def _known_revisions() -> frozenset[str]:
-    return frozenset(s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions())
-
-
-def _context(conn: Connection, schema: str | None) -> MigrationContext:
-    return MigrationContext.configure(
-        conn,
-        opts={
-            "version_table": VERSION_TABLE,
-            "version_table_schema": schema,
-            "include_name": include_name,
-            "compare_type": True,
-        },
-    )
-
-
 def _status(conn: Connection, schema: str | None) -> SchemaStatus:
     wanted = head()
-    current = _context(conn, schema).get_current_revision()
+    current = context(conn, schema).get_current_revision()
     if current is None:
-        legacy = inspect(conn).has_table(_LEGACY_MARK, schema=schema)
-        state = SchemaState.UNVERSIONED if legacy else SchemaState.MISSING
+        found = set(inspect(conn).get_table_names(schema=schema)) & owned_tables()
+        if not found:
+            state = SchemaState.MISSING
+        else:
+            baseline = found <= BASELINE_TABLES
+            state = SchemaState.UNVERSIONED if baseline else SchemaState.VERSION_LOST
     elif current == wanted:
         state = SchemaState.CURRENT
-    elif current in _known_revisions():
+    elif current in known_revisions():
         state = SchemaState.OUTDATED
     else:
         state = SchemaState.NEWER
@@ -175,20 +122,58 @@ def status(database: Database) -> SchemaStatus:
         return _status(conn, database.schema)
 
 
-def _opening(database: Database) -> Any:
+@contextmanager
+def _opening(database: Database, shown_url: str | None = None) -> Iterator[None]:
     """The boundary of this module's public functions (issue 12): any failure that is not a
-    HomecareError is a StorageError naming the store, as `connect()` says it."""
-    return opening(database.url.render_as_string(hide_password=True))
+    HomecareError is a StorageError naming the store, as `connect()` says it; a SQLite file
+    that cannot be opened in a folder that cannot be written says why, and what to do."""
+    shown = shown_url or _shown(database)
+    with opening(shown):
+        try:
+            yield
+        except SQLAlchemyError as error:
+            problem = database.folder_problem()
+            if problem is None or "unable to open" not in str(error):
+                raise
+            raise StorageError(f"Cannot open the store at {shown}: {problem}.") from error
 
 
-def require_current(database: Database, shown_url: str) -> None:
-    """Fail with one line unless the store exists at this release's schema.
+def _shown(database: Database) -> str:
+    return database.url.render_as_string(hide_password=True)
 
-    Raises StoreNotInitialisedError (no store there: `homecare db init`) or
-    SchemaOutdatedError (an older one: `homecare db upgrade`; a newer one: upgrade homecare).
+
+def require_current(database: Database, shown_url: str, *, every_table: bool = False) -> None:
+    """Fail with one line unless the store exists at this release's schema with its event
+    table (what every command needs); `every_table` (`homecare db check`): every table
+    homecare owns is compared with the migrations' (`differences`).
+
+    Raises StoreNotInitialisedError (no store there: `homecare db init`), SchemaOutdatedError
+    (an older one: `homecare db upgrade`; a newer one: upgrade homecare) or SchemaDriftError
+    (its version lost, or a table not as the migrations made it: the message lists them).
     """
-    with opening(shown_url), database.engine.connect() as conn:
+    path = database.sqlite_path
+    if path is not None and not path.is_file():
+        raise StoreNotInitialisedError(
+            f"No homecare store at {shown_url} (no such file): create one with "
+            f"`homecare --db {shlex.quote(shown_url)} db init`."
+        )
+    with _opening(database, shown_url), database.engine.connect() as conn:
         found = _status(conn, database.schema)
+        current = found.state is SchemaState.CURRENT
+        lacking = _lacking(conn, database.schema, every_table) if current else []
+    _require(found, shown_url)
+    if lacking:
+        raise _drift(shown_url, lacking)
+
+
+def _lacking(conn: Connection, schema: str | None, every_table: bool) -> list[str]:
+    if every_table:
+        return _differences(conn, schema)
+    events = event_table(conn.dialect.name).name
+    return [] if inspect(conn).has_table(events, schema=schema) else [f"table {events} is missing"]
+
+
+def _require(found: SchemaStatus, shown_url: str) -> None:
     hint = f"homecare --db {shown_url}"
     if found.state is SchemaState.MISSING:
         raise StoreNotInitialisedError(
@@ -199,6 +184,12 @@ def require_current(database: Database, shown_url: str) -> None:
             f"The store at {shown_url} is at schema {found.current or 'of release 0.1'}, "
             f"this release needs {found.head}: run `{hint} db upgrade`."
         )
+    if found.state is SchemaState.VERSION_LOST:
+        raise SchemaDriftError(
+            f"The store at {shown_url} has lost its schema version ({VERSION_TABLE} is "
+            f"missing or empty): run `{hint} db upgrade`, which restores it if the tables "
+            "are this release's."
+        )
     if found.state is SchemaState.NEWER:
         raise SchemaOutdatedError(
             f"The store at {shown_url} is at schema {found.current}, newer than this "
@@ -206,47 +197,104 @@ def require_current(database: Database, shown_url: str) -> None:
         )
 
 
-def upgrade(database: Database, revision: str = "head") -> tuple[SchemaStatus, SchemaStatus]:
+def _drift(shown_url: str, found: list[str], *, changed: bool = True) -> SchemaDriftError:
+    more = f"; and {len(found) - 3} more" if len(found) > 3 else ""
+    done = "" if changed else " Nothing was changed."
+    fix = (
+        "The event log is gone: restore the store from a backup"
+        if {f"table {name} is missing" for name in EVENT_TABLES} & set(found)
+        else "Put them back as the migrations made them, e.g. from a backup"
+    )
+    return SchemaDriftError(
+        f"The tables at {shown_url} differ from schema {head()}: {'; '.join(found[:3])}{more}."
+        f"{done} {fix} (docs/operations.md, backup and restore)."
+    )
+
+
+def upgrade(
+    database: Database, revision: str = "head", *, create: bool = True, shown_url: str | None = None
+) -> tuple[SchemaStatus, SchemaStatus]:
     """Create or upgrade the store's tables to `revision`; returns the status before and after.
 
     One transaction, serialised against concurrent `db init`/`db upgrade` (an
-    advisory lock on PostgreSQL, the write lock on SQLite). A store of release
-    0.1 (tables, no version) is first stamped at BASELINE. The PostgreSQL schema
-    is created if missing. Needs DDL rights. An unknown `revision` is InvalidInputError;
-    a store that fails is StorageError naming it (`_opening`).
+    advisory lock on PostgreSQL, the write lock on SQLite); whatever is refused changes
+    nothing. A store of release 0.1 (tables, no version) is first stamped at BASELINE, one
+    whose version was lost and whose tables are this release's at the head. The PostgreSQL
+    schema is created if missing, unless `create` is False (`homecare db upgrade`): then a
+    place with no store is StoreNotInitialisedError. Tables that differ from the migrations'
+    afterwards (one dropped by hand) are SchemaDriftError. Needs DDL rights. An unknown
+    `revision`, or one older than the store's (never downgraded), is InvalidInputError; a
+    store that fails is StorageError naming it (`_opening`). A SQLite file is left in WAL mode.
     """
-    with _opening(database):
-        return _upgrade(database, revision)
+    shown = shown_url or _shown(database)
+    with _opening(database, shown):
+        found = _upgrade(database, _target(revision), create=create, shown=shown)
+        database.use_wal()
+    logger.info("schema %s -> %s", found[0].current, found[1].current)
+    return found
 
 
-def _upgrade(database: Database, revision: str) -> tuple[SchemaStatus, SchemaStatus]:
-    if revision != "head" and revision not in _known_revisions():
-        known = ", ".join(sorted(_known_revisions()))
+def _target(revision: str) -> str:
+    if revision == "head":
+        return head()
+    if revision not in known_revisions():
+        known = ", ".join(sorted(known_revisions()))
         raise InvalidInputError(
             f"Unknown schema revision {revision[:40]!r}: expected head or one of {known}."
         )
-    if database.schema and not database.is_sqlite:
+    return revision
+
+
+def _upgrade(
+    database: Database, target: str, *, create: bool, shown: str
+) -> tuple[SchemaStatus, SchemaStatus]:
+    if create and database.schema and not database.is_sqlite:
         with database.engine.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"'))
     with database.write_engine.begin() as conn:
         database.lock(conn, "schema")
         before = _status(conn, database.schema)
-        if before.state is SchemaState.NEWER:
-            raise SchemaOutdatedError(
-                f"The store is at schema {before.current}, newer than this release of "
-                f"homecare knows ({before.head}): upgrade homecare."
-            )
+        _refuse(before, target, create=create, shown=shown)
         config = _config(conn, database.schema)
         if before.state is SchemaState.UNVERSIONED:
             logger.info("stamping a store of release 0.1 at %s", BASELINE)
             command.stamp(config, BASELINE)
-        command.upgrade(config, revision)
+        if before.state is SchemaState.VERSION_LOST:
+            if lacking := _differences(conn, database.schema, versioned=False):
+                raise _drift(shown, lacking, changed=False)
+            logger.info("stamping a store whose version was lost at %s", head())
+            command.stamp(config, head())
+        command.upgrade(config, target)
         after = _status(conn, database.schema)
-    logger.info("schema %s -> %s", before.current, after.current)
+        at_head = after.state is SchemaState.CURRENT
+        if lacking := _differences(conn, database.schema, tables=at_head):
+            raise _drift(shown, lacking, changed=False)  # rolls the migrations back
     return before, after
 
 
-def differences(database: Database) -> list[Any]:
-    """What the store's tables lack against this release's metadata (empty: in step)."""
+def _refuse(before: SchemaStatus, target: str, *, create: bool, shown: str) -> None:
+    if before.state is SchemaState.MISSING and not create:
+        raise StoreNotInitialisedError(
+            f"No homecare store at {shown} (db upgrade only upgrades one): create one with "
+            f"`homecare --db {shown} db init`."
+        )
+    if before.state is SchemaState.NEWER:
+        raise SchemaOutdatedError(
+            f"The store at {shown} is at schema {before.current}, newer than this release of "
+            f"homecare knows ({before.head}): upgrade homecare."
+        )
+    at = {SchemaState.UNVERSIONED: BASELINE, SchemaState.VERSION_LOST: head()}.get(
+        before.state, before.current
+    )
+    if at is not None and target != at and target in ancestors(at):
+        raise InvalidInputError(
+            f"The store at {shown} is at schema {at}, past {target}: a store is never "
+            f"downgraded (restore a backup taken at {target} instead)."
+        )
+
+
+def differences(database: Database) -> list[str]:
+    """What differs between the store's tables and this release's, in words (empty: in
+    step): the read models' (`metadata`), the event table and the version table."""
     with _opening(database), database.engine.connect() as conn:
-        return list(compare_metadata(_context(conn, database.schema), metadata))
+        return _differences(conn, database.schema)

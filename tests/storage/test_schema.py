@@ -10,8 +10,6 @@ import sqlite3
 import subprocess
 import uuid
 from base64 import b64encode
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,7 +35,7 @@ from typer.testing import CliRunner
 import homecare
 from homecare import schema
 from homecare._sql.database import Database, tracking
-from homecare.bootstrap import Homecare, connect, open_database
+from homecare.bootstrap import Homecare, connect
 from homecare.cli.app import app as cli_app
 from homecare.domain.customer import Customer
 from homecare.errors import SchemaOutdatedError, StorageError, StoreNotInitialisedError
@@ -47,45 +45,7 @@ from homecare.settings import Settings
 from tests.cli.conftest import assert_one_line_error
 from tests.conftest import init_sqlite
 from tests.scenario import pair
-
-
-@dataclass(frozen=True)
-class Fresh:
-    url: str
-    schema: str | None
-    path: Path | None
-
-    @property
-    def settings(self) -> Settings:
-        return Settings(database_url=self.url, db_schema=self.schema)
-
-    @property
-    def env(self) -> dict[str, str]:
-        return {"HOMECARE_DB_SCHEMA": self.schema} if self.schema else {}
-
-    def database(self, *, must_exist: bool = False) -> Database:
-        return open_database(self.settings, must_exist=must_exist)
-
-    def cli(self, *args: str) -> object:
-        return CliRunner(env=self.env).invoke(cli_app, ["--db", self.url, *args])
-
-
-def _plain(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Fresh]:
-    """A store that does not exist yet: no file, or no PostgreSQL schema."""
-    if request.param == "sqlite":
-        path = tmp_path / "fresh.db"
-        yield Fresh(f"sqlite:///{path}", None, path)
-        return
-    url = request.getfixturevalue("postgres_database")
-    name = f"hc_{uuid.uuid4().hex[:10]}"
-    yield Fresh(url, name, None)
-    with psycopg.connect(_plain(url), autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+from tests.storage.conftest import Fresh
 
 
 def _init(fresh: Fresh, revision: str = "head") -> None:
@@ -356,8 +316,9 @@ def test_the_schema_functions_raise_only_homecare_errors_naming_the_store(
         for call in (schema.status, schema.differences, schema.upgrade):
             with pytest.raises(StorageError, match="Cannot open the store at sqlite:///"):
                 call(database)
-        with pytest.raises(StorageError, match="Cannot open the store at shown://x"):
-            schema.require_current(database, "shown://x")
+        for every_table in (False, True):
+            with pytest.raises(StorageError, match="store at shown://x"):
+                schema.require_current(database, "shown://x", every_table=every_table)
     finally:
         database.dispose()
 
@@ -401,3 +362,28 @@ def _access_log_0006(db_schema: str | None) -> Table:
         Column("subject_id", Uuid),
         Column("channel", String(16)),
     )
+
+
+@pytest.mark.postgres
+def test_a_schema_name_with_capitals_is_refused_before_anything_is_created(
+    postgres_database: str,
+) -> None:
+    """`HOMECARE_DB_SCHEMA=Upper db init` created an empty schema "Upper" (quoted) and then
+    failed (`InvalidSchemaName`: the search path, unquoted, named "upper"); eventsourcing's
+    recorder folds the name too, so such a store could never be written: refused, in one line."""
+    name = f"Hc_{uuid.uuid4().hex[:8]}"
+    runner = CliRunner(env={"HOMECARE_DB_SCHEMA": name})
+    try:
+        result = runner.invoke(cli_app, ["--db", postgres_database, "db", "init"])
+        assert_one_line_error(result, "invalid_input", "HOMECARE_DB_SCHEMA", name.lower())
+        with pytest.raises(homecare.InvalidInputError, match="capital"):
+            connect(settings=Settings(database_url=postgres_database, db_schema=name))
+        with psycopg.connect(postgres_database.replace("+psycopg", ""), autocommit=True) as conn:
+            found = conn.execute(
+                "SELECT nspname FROM pg_namespace WHERE lower(nspname) = %s", (name.lower(),)
+            ).fetchall()
+        assert found == []
+    finally:
+        with psycopg.connect(postgres_database.replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+            conn.execute(f'DROP SCHEMA IF EXISTS "{name.lower()}" CASCADE')

@@ -16,7 +16,6 @@ import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy import (
     BigInteger,
@@ -38,7 +37,16 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL
 from sqlalchemy.types import TypeDecorator
 
+from homecare._sql.sqlite_file import (
+    folder_problem,
+    immutable_here,
+    install_transactions,
+    sqlite_dbname,
+    sqlite_uri,
+    use_wal,
+)
 from homecare._sql.write_gate import WriteGate
+from homecare.errors import InvalidInputError
 
 __all__ = [
     "Database",
@@ -120,9 +128,10 @@ class Database:
     """Engines for one store; `write()` gives a transaction that holds the write lock.
 
     `must_exist`: a SQLite file is opened as it is (`mode=rw`), never created by a
-    read: a missing file fails at the first connection. `schema`: the PostgreSQL
-    schema holding every homecare table (first on the search path), None for the
-    server's default.
+    read: a missing file fails at the first connection; on a read-only mount it is
+    read as immutable (`homecare._sql.sqlite_file`). `schema`: the PostgreSQL schema
+    holding every homecare table (first on the search path), None for the server's
+    default; lower case only (`check_schema_name`).
     """
 
     def __init__(
@@ -143,21 +152,26 @@ class Database:
         self.is_sqlite = url.get_backend_name() == "sqlite"
         self.connect_args: dict[str, Any] = dict(connect_args or {})
         if schema and not self.is_sqlite:
-            options = f"{self.connect_args.get('options', '')} -csearch_path={schema}"
+            check_schema_name(schema)
+            options = f'{self.connect_args.get("options", "")} -csearch_path="{schema}"'
             self.connect_args["options"] = options.strip()
         kwargs: dict[str, Any] = {"connect_args": dict(self.connect_args)}
         engine_url = url
+        self.must_exist = must_exist
+        path = self.sqlite_path
+        self.immutable = must_exist and path is not None and immutable_here(path)
+        """A SQLite file read on a read-only mount: nothing can be written to it."""
         if self.is_sqlite:
             kwargs["connect_args"] |= {"timeout": lock_timeout, "check_same_thread": False}
-            if must_exist:
-                engine_url = sqlite_uri(url, "rw")
+            if must_exist:  # read-only and immutable on a read-only mount
+                engine_url = sqlite_uri(url, "rw", immutable=self.immutable)
         else:
             kwargs |= {"pool_size": pool_size, "max_overflow": max_overflow, "pool_pre_ping": True}
         self.engine: Engine = create_engine(engine_url, **kwargs)
         self.write_gate: WriteGate | None = None  # SQLite: this process's writers' queue
         if self.is_sqlite:
             self.write_gate = WriteGate(lock_timeout)
-            _sqlite_transactions(self.engine, self.write_gate, set_wal=not must_exist)
+            install_transactions(self.engine, self.write_gate, set_wal=not must_exist)
         self.write_engine: Engine = self.engine.execution_options(homecare_write=True)
 
     @property
@@ -166,6 +180,25 @@ class Database:
         if not self.is_sqlite or not self.url.database:
             return None
         return Path(self.url.database).resolve()
+
+    def recorder_options(self) -> dict[str, str]:
+        """eventsourcing's settings that open the SQLite file as this engine does."""
+        path = self.sqlite_path
+        if path is None or not self.must_exist:
+            return {}
+        return {"SQLITE_DBNAME": sqlite_dbname(path, immutable=self.immutable)}
+
+    def use_wal(self) -> None:
+        """A homecare store's SQLite file in WAL mode, before anything else reads it
+        (`sqlite_file.use_wal`); no-op on PostgreSQL and on a file read as immutable."""
+        path = self.sqlite_path
+        if path is not None and not self.immutable:
+            use_wal(self.engine, path)
+
+    def folder_problem(self) -> str | None:
+        """Why the SQLite file cannot be opened in its folder (None: no such reason)."""
+        path = self.sqlite_path
+        return None if path is None else folder_problem(path)
 
     def lock(self, conn: Connection, name: str) -> None:
         """Serialise writers of one kind for the rest of this transaction.
@@ -227,12 +260,6 @@ def is_read_only_error(error: BaseException) -> bool:
     )
 
 
-def sqlite_uri(url: URL, mode: str) -> URL:
-    """`url` as a SQLite URI filename opened with `mode` (`rw` never creates the file)."""
-    path = Path(url.database or "").resolve()
-    return url.set(database=f"file:{quote(str(path))}", query={"mode": mode, "uri": "true"})
-
-
 def relax_durability(database: Database, *, cache_mb: int = 16) -> None:
     """A scratch SQLite store written without waiting for the disk (the audit's replay).
 
@@ -254,36 +281,20 @@ def relax_durability(database: Database, *, cache_mb: int = 16) -> None:
         cursor.close()
 
 
+def check_schema_name(schema: str) -> None:
+    """Refuse a PostgreSQL schema name with capital letters (InvalidInputError).
+
+    Why: eventsourcing's recorder looks its composite type up as `schema.name` unquoted,
+    which PostgreSQL folds to lower case, so a store in "Upper" could be created but never
+    written; homecare itself quotes the name everywhere.
+    """
+    if schema != schema.lower():
+        raise InvalidInputError(
+            f"HOMECARE_DB_SCHEMA {schema!r} has capital letters, which the event store cannot "
+            f"use: choose a lower-case name ({schema.lower()!r})."
+        )
+
+
 def lock_key(name: str) -> int:
     """A stable 63-bit advisory-lock key for a name."""
     return zlib.crc32(f"homecare:{name}".encode()) & 0x7FFFFFFF
-
-
-def _sqlite_transactions(engine: Engine, gate: WriteGate, *, set_wal: bool = True) -> None:
-    """Take over BEGIN from pysqlite so that writers can say IMMEDIATE (SQLAlchemy's recipe).
-
-    `set_wal`: switch the file to WAL (a change to the file, kept in it: done when a
-    store is created; an existing one is opened as it is, so that opening a file that
-    is not a homecare store changes nothing in it).
-    """
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        if set_wal:
-            cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(gate.timeout * 1000)}")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        # R16: what is deleted or overwritten (a culled subject's rows) is zeroed on disk
-        cursor.execute("PRAGMA secure_delete=ON")
-        cursor.close()
-
-    gate.install(engine)  # this process's writers queue for the lock, not poll (issue 16)
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        if conn.get_execution_options().get("homecare_write", False):
-            gate.begin_immediate(conn)
-        else:
-            conn.exec_driver_sql("BEGIN")
