@@ -4,7 +4,10 @@ driver's text (`(psycopg.OperationalError) connection failed: ... FATAL: ...`,
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import psycopg
@@ -27,6 +30,7 @@ DRIVER_WORDS = (
     "file is not a database",
 )
 READ = ("buffer", "month", "2026-03")
+HOMECARE = str(Path(sys.executable).with_name("homecare"))
 
 
 def _run(url: str, *args: str) -> Result:
@@ -94,21 +98,37 @@ def test_a_postgres_failure_nobody_recognises_is_named_by_its_kind_only() -> Non
 # -- on a real server ------------------------------------------------------------
 
 
+MISSING_DATABASE = ("store_not_initialised", "no database 'fixd_nothere'", "CREATE DATABASE")
+
+
 @pytest.mark.postgres
-@pytest.mark.parametrize("command", [READ, ("db", "init"), ("db", "current"), ("worker",)])
+@pytest.mark.parametrize("command", [READ, ("db", "init"), ("db", "current")])
 def test_a_database_that_does_not_exist_says_create_it_then_db_init(
     postgres_database: str, command: tuple[str, ...]
 ) -> None:
     url = postgres_database.rsplit("/", 1)[0] + "/fixd_nothere"
     result = _run(url, *command)
     _assert_plain(
-        result,
-        "store_not_initialised",
-        f"No homecare store at {url}",
-        "no database 'fixd_nothere'",
-        "CREATE DATABASE",
-        f"`homecare --db {url} db init`",
+        result, *MISSING_DATABASE, f"No homecare store at {url}", f"`homecare --db {url} db init`"
     )
+
+
+@pytest.mark.postgres
+def test_the_worker_says_so_too(postgres_database: str) -> None:
+    """In a process of its own: `worker` sets up logging and signal handlers."""
+    url = postgres_database.rsplit("/", 1)[0] + "/fixd_nothere"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOMECARE_")}
+    done = subprocess.run(
+        [HOMECARE, "--db", url, "worker"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert line.startswith("homecare: error: ")
+    for fragment in MISSING_DATABASE:
+        assert fragment in line
+    for word in DRIVER_WORDS:
+        assert word not in line.replace("postgresql+psycopg://", "postgresql://")
 
 
 def test_a_missing_database_is_a_store_not_initialised_error() -> None:
