@@ -11,6 +11,7 @@ tests are skipped with the reason shown, except in CI (CI=true), where they fail
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -84,6 +85,25 @@ def init_store(url: str) -> None:
 
 def _admin_url() -> str:
     return os.environ.get("HOMECARE_TEST_POSTGRES_URL", DEFAULT_ADMIN_URL)
+
+
+_CONFIGURED_LOGGERS = ("homecare", "uvicorn", "uvicorn.error", "uvicorn.access")
+
+
+@pytest.fixture(autouse=True)
+def _loggers_as_found() -> Iterator[None]:
+    """A command run in-process (`serve`, `worker`) configures logging for a process of
+    its own; put the loggers back so that later tests see what a fresh process sees."""
+    kept = {
+        name: (list(lg.handlers), lg.level, lg.propagate)
+        for name in _CONFIGURED_LOGGERS
+        if (lg := logging.getLogger(name))
+    }
+    yield
+    for name, (handlers, level, propagate) in kept.items():
+        logger = logging.getLogger(name)
+        logger.handlers, logger.propagate = handlers, propagate
+        logger.setLevel(level)
 
 
 @pytest.fixture(scope="session")

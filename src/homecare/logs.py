@@ -14,9 +14,27 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-__all__ = ["FORMATS", "JsonFormatter", "configure"]
+__all__ = ["FORMATS", "JsonFormatter", "StderrHandler", "configure"]
 
 FORMATS = ("text", "json")
+
+
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A handler that writes to `sys.stderr` as it is when a record is emitted, not as it
+    was when the handler was made: a command run in-process (a host's tests, typer's
+    CliRunner) swaps stderr and closes its own afterwards, and a handler bound to that
+    one would fail on every later record."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        """Ignored: the stream is always the current stderr."""
 
 
 class JsonFormatter(logging.Formatter):
@@ -36,7 +54,7 @@ class JsonFormatter(logging.Formatter):
 
 def configure(log_format: str = "text", level: int = logging.INFO) -> None:
     """Send the `homecare` loggers (and uvicorn's) to stderr in `log_format`."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StderrHandler()
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import logging
 import signal
 import socket
-import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 
 from homecare.errors import HomecareError
+from homecare.logs import StderrHandler
 
 __all__ = ["register"]
 
@@ -194,7 +194,7 @@ def _context_database(ctx: typer.Context) -> str | None:
 def _log_to_stderr(name: str) -> None:
     logger = logging.getLogger(name)
     if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = StderrHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
