@@ -112,6 +112,8 @@ class Homecare:
             self.subject_keys,
             settings.retention_policy(),
             lambda: self.runners,
+            catch_up=self.catch_up,
+            worker_alive=self.worker_alive,
         )
 
     def cull(
@@ -126,16 +128,11 @@ class Homecare:
     ) -> CullResult:
         """R16: cull one subject (record, key destroyed, projected, scrubbed; idempotent,
         `homecare.application.shredding`). `scrub=False` for a batch: call `scrub()` once
-        after it. No subject of `kind` with the id: NotFoundError; a bad id: InvalidInputError."""
-        catch_up = None if self.worker_alive() else self.catch_up
+        after it. No subject of `kind` with the id: NotFoundError; a bad id: InvalidInputError.
+        Returns once the read side is past the record, whatever a worker does; raises the
+        cause when it cannot be brought there (culling again finishes it)."""
         return self._culler.cull(
-            subject_id,
-            kind=kind,
-            reason=reason,
-            actor=actor,
-            at=at,
-            catch_up=catch_up,
-            scrub_after=scrub,
+            subject_id, kind=kind, reason=reason, actor=actor, at=at, scrub_after=scrub
         )
 
     def scrub(self) -> bool:
