@@ -26,6 +26,7 @@ from homecare._es.runner import (
     run_page_together,
 )
 from homecare._es.sealing import Sealer
+from homecare._files import UnsafeTargetError, create_private
 from homecare._sql.database import Database, lease
 from homecare._sql.lease import Lease
 from homecare._sql.subject_keys import SubjectKeys
@@ -106,15 +107,9 @@ class Homecare:
             self.add_projection(spec.build(self.parts))
         overview = next(r for r in self.runners if r.name == PAUSE_OVERVIEW.name)
         self.pauses = cast(PauseOverview, overview.projection)  # the one its runner projects
-        self._culler = Culler(
-            self.app,
-            self.database,
-            self.subject_keys,
-            settings.retention_policy(),
-            lambda: self.runners,
-            catch_up=self.catch_up,
-            worker_alive=self.worker_alive,
-        )
+        policy, runners = settings.retention_policy(), lambda: self.runners
+        self._culler = Culler(self.app, self.database, self.subject_keys, policy, runners,
+                              catch_up=self.catch_up, worker_alive=self.worker_alive)  # fmt: skip
 
     def cull(
         self,
@@ -126,11 +121,9 @@ class Homecare:
         at: datetime,
         scrub: bool = True,
     ) -> CullResult:
-        """R16: cull one subject (record, key destroyed, projected, scrubbed; idempotent,
-        `homecare.application.shredding`). `scrub=False` for a batch: call `scrub()` once
-        after it. No subject of `kind` with the id: NotFoundError; a bad id: InvalidInputError.
-        Returns once the read side is past the record, whatever a worker does; raises the
-        cause when it cannot be brought there (culling again finishes it)."""
+        """R16: cull one subject (record, key destroyed, projected, scrubbed; idempotent;
+        never returns unprojected: `homecare.application.shredding`). `scrub=False` for a
+        batch: `scrub()` once after it. NotFoundError, InvalidInputError for a bad subject."""
         return self._culler.cull(
             subject_id, kind=kind, reason=reason, actor=actor, at=at, scrub_after=scrub
         )
@@ -294,4 +287,12 @@ def open_database(settings: Settings, *, must_exist: bool = True) -> Database:
             f"Cannot open the store at {settings.redacted_url}: "
             f"the folder {path.parent} does not exist."
         )
+    if not must_exist and path is not None:
+        try:  # a new store owner-only (its WAL and shared memory follow): personal data
+            create_private(path)
+        except (OSError, UnsafeTargetError) as error:
+            database.dispose()
+            why = error.strerror if isinstance(error, OSError) else str(error)
+            shown = settings.redacted_url
+            raise StorageError(f"Cannot create the store at {shown}: {why}.") from None
     return database
