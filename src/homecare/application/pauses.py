@@ -102,7 +102,8 @@ class PauseCommands(EventStore):
             checked = PauseLevel(level)
         except ValueError:
             raise InvalidInputError(
-                f"Unknown level {level!r}: expected customer, contract or order."
+                "Unknown level (the value given is not repeated): expected customer, contract "
+                "or order."
             ) from None
         return self._load(_KINDS[checked], target_id)
 

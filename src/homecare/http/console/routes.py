@@ -22,6 +22,7 @@ from fastapi.responses import RedirectResponse, Response
 from homecare.application.reads import Reading
 from homecare.bootstrap import Homecare
 from homecare.domain.citydays import STOCKHOLM
+from homecare.domain.identity import redacted
 from homecare.domain.month import Month
 from homecare.domain.payment_run import FIRST_YEAR, LAST_YEAR
 from homecare.errors import InvalidInputError
@@ -41,7 +42,7 @@ _MAX_FORM = 4096
 def _month(text: str) -> tuple[int, int]:
     found = _MONTH.fullmatch(text.strip())
     if not found:
-        raise InvalidInputError(f"Malformed month {text[:20]!r}: expected YYYY-MM.")
+        raise InvalidInputError(f"Malformed month {redacted(text, 20)}: expected YYYY-MM.")
     return int(found.group(1)), int(found.group(2))
 
 
