@@ -164,7 +164,7 @@ class Culler:
             elif now - checked >= 1.0:
                 checked = now
                 if self._lease_free():
-                    why = "its lease looks alive, but nobody holds its lock (it was killed?)"
+                    why = "its lease looks alive, but nobody holds its lock: was it killed?"
             if why is not None:
                 logger.warning("homecare: warning: the worker did not project the culling (%s): "
                                "catching up in this process.", why)  # fmt: skip
