@@ -170,15 +170,16 @@ class Homecare:
         return run_page_together(self.runners)
 
     def worker_alive(self, within: float = 15.0) -> bool:
-        """Whether a worker holds the projections' lease and renewed it in the last
-        `within` seconds (it renews every 5): then it keeps them current, and nobody
-        else need catch up (one writer)."""
+        """Whether a worker holds the projections' lease, renewed it in the last `within`
+        seconds (it renews every 5) and still holds its lock (a killed one's row looks
+        alive, its lock is gone): then it keeps them current (one writer)."""
         with self.database.engine.connect() as conn:
             found = conn.execute(select(lease.c.owner, lease.c.renewed_at)).first()
         if found is None or not found.owner:
             return False
         renewed: datetime = found.renewed_at
-        return (datetime.now(UTC) - renewed).total_seconds() <= within
+        recent = (datetime.now(UTC) - renewed).total_seconds() <= within
+        return recent and not Lease(self.database).lock_is_free()
 
     def guard_with(self, guard: Guard | None) -> None:
         """Run `guard` inside every page's transaction (the worker's lease check), or stop."""

@@ -12,10 +12,12 @@ stops before an item that still shows a culled subject's number.
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import select
 
+from homecare._sql.database import lease as lease_row
 from homecare._sql.lease import Lease
 from homecare.application import shredding
 from homecare.bootstrap import Homecare, connect
@@ -28,11 +30,15 @@ from tests.scenario import pnr
 
 def _a_killed_worker(hc: Homecare) -> None:
     """The lease row of a worker killed a moment ago: owner set, renewed just now, its
-    lock gone with its process."""
+    lock gone with its process. The row alone said alive; the lock says not."""
     lease = Lease(hc.database)
     assert lease.acquire()
     lease.release(mark_row=False)
-    assert hc.worker_alive()
+    with hc.database.engine.connect() as conn:
+        owner, renewed = conn.execute(select(lease_row.c.owner, lease_row.c.renewed_at)).one()
+    assert owner
+    assert (datetime.now(UTC) - renewed).total_seconds() < 15
+    assert not hc.worker_alive()
 
 
 def _withdrawn(world: World) -> bool:

@@ -11,12 +11,12 @@ PostgreSQL's tables rewritten by VACUUM FULL once no older transaction runs),
 so the overwritten values are gone from disk, not only from the rows.
 
 A cull never returns with the read side not projected: a worker whose lease
-looks alive but does not move (killed, stuck, stopped at an event) is not
-trusted for longer than `STALLED` seconds, nor at all once its lease's lock is
-free; then this process catches up itself (its pages and the worker's are
-serialised by the projections' locks, `homecare._es.runner`). If that fails
-too, the cull raises the cause (the subject is culled; culling again finishes
-it).
+looks alive but does not move (stuck, stopped at an event) is not trusted for
+longer than `STALLED` seconds, nor at all once its lease lapses or its lock is
+free (killed: `Homecare.worker_alive`); then this process catches up itself
+(its pages and the worker's are serialised by the projections' locks,
+`homecare._es.runner`). If that fails too, the cull raises the cause (the
+subject is culled; culling again finishes it).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from pydantic import BaseModel, ConfigDict
 
 from homecare._es.runner import ProjectionRunner
 from homecare._sql.database import Database
-from homecare._sql.lease import Lease
 from homecare._sql.scrub import mark, scrub_tables
 from homecare._sql.subject_keys import SubjectKeys, subject_keys
 from homecare.application.culling import CullingCommands
@@ -150,9 +149,9 @@ class Culler:
 
     def _wait_for_worker(self, runners: Sequence[ProjectionRunner], target: int) -> None:
         """Wait while the worker holding the lease moves the projections towards `target`;
-        return at once when its lease's lock is free (it died) or it stopped moving."""
+        return once it is not alive any more (asked every second) or stopped moving."""
         start = moved = time.monotonic()
-        checked = start - 1.0  # the lease's lock tried at once, then once a second
+        checked = start  # the lease checked again once a second
         positions = [runner.position() for runner in runners]
         why = None
         while any(position < target for position in positions):
@@ -163,8 +162,8 @@ class Culler:
                 why = f"its lease looks alive, but it did not move for {STALLED:.0f} s"
             elif now - checked >= 1.0:
                 checked = now
-                if self._lease_free():
-                    why = "its lease looks alive, but nobody holds its lock: was it killed?"
+                if not self._worker_alive():
+                    why = "its lease lapsed, or nobody holds its lock: was it killed?"
             if why is not None:
                 logger.warning("homecare: warning: the worker did not project the culling (%s): "
                                "catching up in this process.", why)  # fmt: skip
@@ -173,15 +172,6 @@ class Culler:
             now_at = [runner.position() for runner in runners]
             if now_at != positions:
                 positions, moved = now_at, time.monotonic()
-
-    def _lease_free(self) -> bool:
-        """Whether nobody holds the projections' lease lock (a killed worker's goes with
-        its process, though its lease row looks alive for 15 s)."""
-        lease = Lease(self._database)
-        try:
-            return lease.acquire()
-        finally:
-            lease.release(mark_row=False)
 
     def scrub(self) -> bool:
         """No overwritten personal data left on disk: the key table and every projected
