@@ -26,6 +26,7 @@ from homecare._es.runner import (
     run_page_together,
 )
 from homecare._es.sealing import Sealer
+from homecare._files import UnsafeTargetError, create_private
 from homecare._sql.database import Database, lease
 from homecare._sql.lease import Lease
 from homecare._sql.open_failure import sqlite_path_problem
@@ -106,13 +107,9 @@ class Homecare:
             self.add_projection(spec.build(self.parts))
         overview = next(r for r in self.runners if r.name == PAUSE_OVERVIEW.name)
         self.pauses = cast(PauseOverview, overview.projection)  # the one its runner projects
-        self._culler = Culler(
-            self.app,
-            self.database,
-            self.subject_keys,
-            settings.retention_policy(),
-            lambda: self.runners,
-        )
+        policy, runners = settings.retention_policy(), lambda: self.runners
+        self._culler = Culler(self.app, self.database, self.subject_keys, policy, runners,
+                              catch_up=self.catch_up, worker_alive=self.worker_alive)  # fmt: skip
 
     def cull(
         self,
@@ -124,18 +121,11 @@ class Homecare:
         at: datetime,
         scrub: bool = True,
     ) -> CullResult:
-        """R16: cull one subject (record, key destroyed, projected, scrubbed; idempotent,
-        `homecare.application.shredding`). `scrub=False` for a batch: call `scrub()` once
-        after it. No subject of `kind` with the id: NotFoundError; a bad id: InvalidInputError."""
-        catch_up = None if self.worker_alive() else self.catch_up
+        """R16: cull one subject (record, key destroyed, projected, scrubbed; idempotent;
+        never returns unprojected: `homecare.application.shredding`). `scrub=False` for a
+        batch: `scrub()` once after it. NotFoundError, InvalidInputError for a bad subject."""
         return self._culler.cull(
-            subject_id,
-            kind=kind,
-            reason=reason,
-            actor=actor,
-            at=at,
-            catch_up=catch_up,
-            scrub_after=scrub,
+            subject_id, kind=kind, reason=reason, actor=actor, at=at, scrub_after=scrub
         )
 
     def scrub(self) -> bool:
@@ -175,15 +165,16 @@ class Homecare:
         return run_page_together(self.runners)
 
     def worker_alive(self, within: float = 15.0) -> bool:
-        """Whether a worker holds the projections' lease and renewed it in the last
-        `within` seconds (it renews every 5): then it keeps them current, and nobody
-        else need catch up (one writer)."""
+        """Whether a worker holds the projections' lease, renewed it in the last `within`
+        seconds (it renews every 5) and still holds its lock (a killed one's row looks
+        alive, its lock is gone): then it keeps them current (one writer)."""
         with self.database.engine.connect() as conn:
             found = conn.execute(select(lease.c.owner, lease.c.renewed_at)).first()
         if found is None or not found.owner:
             return False
         renewed: datetime = found.renewed_at
-        return (datetime.now(UTC) - renewed).total_seconds() <= within
+        recent = (datetime.now(UTC) - renewed).total_seconds() <= within
+        return recent and not Lease(self.database).lock_is_free()
 
     def guard_with(self, guard: Guard | None) -> None:
         """Run `guard` inside every page's transaction (the worker's lease check), or stop."""
@@ -289,4 +280,13 @@ def open_database(settings: Settings, *, must_exist: bool = True) -> Database:
     if problem is not None:
         database.dispose()
         raise StorageError(f"Cannot open the store at {settings.redacted_url}: {problem}.")
+    path = database.sqlite_path
+    if not must_exist and path is not None:
+        try:  # a new store owner-only (its WAL and shared memory follow): personal data
+            create_private(path)
+        except (OSError, UnsafeTargetError) as error:
+            database.dispose()
+            why = error.strerror if isinstance(error, OSError) else str(error)
+            shown = settings.redacted_url
+            raise StorageError(f"Cannot create the store at {shown}: {why}.") from None
     return database

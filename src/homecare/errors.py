@@ -33,7 +33,11 @@ Why one module: a host catches `HomecareError` (or one `code`) and never needs
 to know which library underneath failed; one table translates those
 (`homecare._es.error_map`), applied at the boundary every entry point passes.
 Messages are written for an operator and never carry a full personnummer (D8):
-pass masked values only.
+pass masked values only. They reach logs and HTTP bodies, so they never repeat a
+free text either: a value that is not one of a closed set (a reason's code given
+"Karolinska ...") is not quoted (`homecare.domain.common.parse_choice`), and a
+malformed id, date, month or cursor is quoted through
+`homecare.domain.identity.redacted` (cut, personnummer-shaped runs replaced).
 """
 
 from __future__ import annotations

@@ -130,3 +130,18 @@ def test_served_culled_acknowledged_is_delivered_and_reconcile_runs(tmp_path: Pa
         assert shown.exit_code == 0, shown.stdout
         assert "cause withdrawn (1 messages withdrawn)" in shown.stdout
         assert "[withdrawn]" not in shown.stdout  # the pause has not ended: not inactivated
+
+
+def test_R16_dry_run_and_yes_together_are_refused_not_a_silent_dry_run(tmp_path: Path) -> None:
+    """`--dry-run --yes` was accepted as a dry run: contradictory flags on a command that
+    cannot be undone are refused, whichever way the operator meant them."""
+    url, customer = _store(tmp_path)
+    cli = Cli(url, env={"HOMECARE_RETENTION_YEARS": "1"})
+    for args in (("--dry-run", "--yes"), ("--yes", "--dry-run", "--json")):
+        assert_one_line_error(
+            cli("privacy", "cull", *args, "--actor", "eva"), "invalid_input", "not both"
+        )
+    assert cli.json("privacy", "culled", "--json") == []
+    assert [d["subject_id"] for d in cli.json("privacy", "cull", "--dry-run", "--json")] == [
+        customer
+    ]

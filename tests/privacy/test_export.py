@@ -10,7 +10,7 @@ a cipher key; and through `homecare privacy export` on SQLite.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -24,10 +24,11 @@ from homecare.cli.app import app as cli
 from homecare.domain.privacy import CULLED
 from homecare.privacy import Channel, export
 from homecare.privacy.access_log import access_log
+from homecare.privacy.export import WITHHELD
 from tests.conftest import init_sqlite
-from tests.domain.pnr import VALID
+from tests.domain.pnr import VALID, VALID_STAFF
 from tests.privacy.conftest import KEY_A
-from tests.scenario import T0, pair
+from tests.scenario import T0, Scenario, local, pair
 
 REASON = "Inlagd på Danderyds sjukhus, avdelning 12"
 
@@ -120,3 +121,30 @@ def test_homecare_privacy_export_writes_the_file_and_logs_it(tmp_path: Path) -> 
     with connect(url) as hc:
         (entry,) = hc.access.entries(subject=customer)
     assert (entry.what, entry.channel) == ("export", "cli")
+
+
+def test_R17_the_export_carries_the_customer_s_data_not_the_staff_member_s(hc: Homecare) -> None:
+    """The reviewer's case: the visit report's payload carried the staff member's full
+    personnummer (and SD number) into the customer's export, a read of the staff
+    member that was not recorded. A relative's number in a free text goes too; the
+    customer's own number, in every form, stays."""
+    s = Scenario(hc.app)
+    c = s.customer(personnummer=VALID)
+    k = s.staff(personnummer=VALID_STAFF, sd_number="SD-4711")
+    s.visit(c, k, day=date(2026, 3, 2))
+    relative = "Ring dottern 19850611-4564 först, inte 191212121212:s granne"
+    s.pause("customer", c.id, local(2026, 4, 1), reason_text=relative)
+    hc.catch_up()
+    found = export(hc, c.id, reader="handläggare")
+    text = json.dumps(found, ensure_ascii=False)
+    for staff_number in (VALID_STAFF, f"{VALID_STAFF[:8]}-{VALID_STAFF[8:]}", "SD-4711"):
+        assert staff_number not in text
+    assert "19850611-4564" not in text
+    assert f"Ring dottern {WITHHELD} först, inte 191212121212:s granne" in text
+    items = found["rows"]["homecare_buffer_items"]
+    (payload,) = [
+        json.loads(i["payload"]) for i in items if i["kind"] == "visit_report" and i["payload"]
+    ]
+    assert payload["customer_personnummer"] == VALID  # the customer's own, whole
+    assert (payload["staff_personnummer"], payload["staff_sd_number"]) == (WITHHELD, WITHHELD)
+    assert [e.subject_kind.value for e in hc.access.entries()] == ["customer"]  # the export

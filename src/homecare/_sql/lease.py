@@ -83,6 +83,15 @@ class Lease:
         logger.info("lease %s taken (epoch %d)", self.name, epoch)
         return True
 
+    def lock_is_free(self) -> bool:
+        """Whether nobody holds the lease's lock, tried once and given back; the row is not
+        touched. A holder killed with `kill -9` loses its lock with its process (the file
+        lock, the PostgreSQL session) while the row's `renewed_at` still looks recent."""
+        if self.held or not self._lock():
+            return False
+        self.release(mark_row=False)
+        return True
+
     def guard(self, conn: Connection) -> None:
         """Inside a page's transaction: raise LeaseLostError unless the lease is still ours."""
         if not self.held:

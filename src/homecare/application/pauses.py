@@ -1,4 +1,9 @@
-"""Pauses of a customer, contract or order: create, change, cancel, and which apply (R7-R13)."""
+"""Pauses of a customer, contract or order: create, change, cancel, and which apply (R7-R13).
+
+The queries (`PauseQueries`) return Pause aggregates, whose reason texts are their
+customer's personal data: each records its read in the access log (R17) as
+`get(Pause, id)` does, with the same `reader=` and `purpose=`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from uuid import UUID
 
 from homecare._es.application import EventStore
 from homecare._es.error_map import boundary
+from homecare.application.reads import DEFAULT_PURPOSE, DEFAULT_READER, Reading, ReadQueries
+from homecare.application.reads import subjects_of as _subjects_of
 from homecare.domain.common import UNSET, Unset, require_aware
 from homecare.domain.contract import Contract
 from homecare.domain.customer import Customer
@@ -16,7 +23,7 @@ from homecare.domain.pausable import Pausable
 from homecare.domain.pause import Pause, PauseLevel, PauseReason
 from homecare.errors import InvalidInputError
 
-__all__ = ["PauseCommands"]
+__all__ = ["PauseCommands", "PauseQueries"]
 
 _KINDS: dict[PauseLevel, type[Pausable]] = {
     PauseLevel.CUSTOMER: Customer,
@@ -90,9 +97,28 @@ class PauseCommands(EventStore):
         """R8, R11, R13: cancel (final); the pause is never deleted."""
         self._change(Pause, pause_id, lambda pause: pause.cancel(actor=actor, at=at))
 
-    def pauses_of_order(self, order_id: UUID) -> list[Pause]:
-        """Every pause that can stop this order: its own, its contract's, its customer's (R7)."""
-        return self._loads().pauses_of_order(order_id)
+    def _pause_target(self, level: PauseLevel | str, target_id: UUID) -> Pausable:
+        try:
+            checked = PauseLevel(level)
+        except ValueError:
+            raise InvalidInputError(
+                "Unknown level (the value given is not repeated): expected customer, contract "
+                "or order."
+            ) from None
+        return self._load(_KINDS[checked], target_id)
+
+
+@boundary
+class PauseQueries(ReadQueries):
+    """Which pauses can stop, or stop, an order, contract or customer (R7); R17: recorded."""
+
+    def pauses_of_order(
+        self, order_id: UUID, *, reader: str = DEFAULT_READER, purpose: str = DEFAULT_PURPOSE
+    ) -> list[Pause]:
+        """Every pause that can stop this order: its own, its contract's, its customer's (R7).
+        R17: recorded as `get(Pause, ...)` is (`what` = `pause`, the customer's), when any."""
+        with self.reading(reader=reader, purpose=purpose, what="pause") as read:
+            return _noted(read, self._loads().pauses_of_order(order_id))
 
     def paused_by(
         self,
@@ -101,35 +127,36 @@ class PauseCommands(EventStore):
         order_id: UUID | None = None,
         contract_id: UUID | None = None,
         customer_id: UUID | None = None,
+        reader: str = DEFAULT_READER,
+        purpose: str = DEFAULT_PURPOSE,
     ) -> list[Pause]:
         """R7: the pauses that pause this order, contract or customer at `at` (empty: not paused).
 
         A customer's pause pauses its contracts and orders; a contract's pause its
-        orders; never upwards.
+        orders; never upwards. R17: the pauses returned are recorded as `get(Pause, ...)`
+        is (`what` = `pause`: their reason texts are the customer's), none when empty.
         """
         require_aware(at, "at")
         targets = [x for x in (order_id, contract_id, customer_id) if x is not None]
         if len(targets) != 1:
             raise InvalidInputError("Name exactly one of order_id, contract_id, customer_id.")
-        loads = self._loads()
-        if order_id is not None:
-            pauses = loads.pauses_of_order(order_id)
-        elif contract_id is not None:
-            contract = loads.load(Contract, contract_id)
-            pauses = loads.pauses_of(contract, loads.load(Customer, contract.customer_id))
-        else:
-            assert customer_id is not None
-            pauses = loads.pauses_of(loads.load(Customer, customer_id))
-        return [p for p in pauses if p.is_active_at(at)]
+        with self.reading(reader=reader, purpose=purpose, what="pause") as read:
+            loads = self._loads()
+            if order_id is not None:
+                pauses = loads.pauses_of_order(order_id)
+            elif contract_id is not None:
+                contract = loads.load(Contract, contract_id)
+                pauses = loads.pauses_of(contract, loads.load(Customer, contract.customer_id))
+            else:
+                assert customer_id is not None
+                pauses = loads.pauses_of(loads.load(Customer, customer_id))
+            return _noted(read, [p for p in pauses if p.is_active_at(at)])
 
-    def _pause_target(self, level: PauseLevel | str, target_id: UUID) -> Pausable:
-        try:
-            checked = PauseLevel(level)
-        except ValueError:
-            raise InvalidInputError(
-                f"Unknown level {level!r}: expected customer, contract or order."
-            ) from None
-        return self._load(_KINDS[checked], target_id)
+
+def _noted(read: Reading, pauses: list[Pause]) -> list[Pause]:
+    """`pauses`, their customers noted as read (recorded when the reading ends)."""
+    read.note(subject for pause in pauses for subject in _subjects_of(pause))
+    return pauses
 
 
 def _customer_of(target: Pausable) -> UUID:

@@ -27,6 +27,7 @@ from homecare._sql.database import is_read_only_error
 from homecare.application.reads import Reading
 from homecare.bootstrap import Homecare, connect
 from homecare.domain.citydays import STOCKHOLM
+from homecare.domain.identity import redacted
 from homecare.domain.month import Month
 from homecare.domain.wall_clock import stockholm_wall_time
 from homecare.errors import HomecareError, InvalidInputError
@@ -198,7 +199,7 @@ def parse_uuid(text: str, what: str) -> UUID:
         return UUID(text.strip())
     except ValueError:
         raise InvalidInputError(
-            f"Malformed {what} id {text[:40]!r}: expected a UUID such as "
+            f"Malformed {what} id {redacted(text)}: expected a UUID such as "
             "0f8fad5b-d9cb-469f-a165-70867728950e."
         ) from None
 
@@ -209,7 +210,7 @@ def parse_date(text: str, what: str) -> date:
             return date.fromisoformat(text.strip())
         except ValueError:
             pass
-    raise InvalidInputError(f"Malformed {what} {text[:40]!r}: expected a date YYYY-MM-DD.")
+    raise InvalidInputError(f"Malformed {what} {redacted(text)}: expected a date YYYY-MM-DD.")
 
 
 def parse_month(text: str) -> tuple[int, int]:
@@ -226,7 +227,7 @@ def parse_instant(text: str, what: str) -> datetime:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInputError(
-            f"Malformed {what} {text[:40]!r}: expected an ISO 8601 time such as "
+            f"Malformed {what} {redacted(text)}: expected an ISO 8601 time such as "
             "2026-03-29T12:00 (Stockholm time) or 2026-03-29T10:00:00+00:00."
         ) from None
     if parsed.tzinfo is None:
@@ -235,5 +236,5 @@ def parse_instant(text: str, what: str) -> datetime:
         return parsed.astimezone(UTC)
     except OverflowError:
         raise InvalidInputError(
-            f"{what} {text[:40]!r} lies outside the calendar (years 0001-9999 in UTC)."
+            f"{what} {redacted(text)} lies outside the calendar (years 0001-9999 in UTC)."
         ) from None

@@ -146,6 +146,10 @@ def cull(
 ) -> None:
     """R16: cull one subject on demand (--customer/--staff ID), or list (--dry-run) or cull
     (--yes) every subject the retention policy makes due. Irreversible (docs/privacy.md)."""
+    if dry_run and yes:  # contradictory: culling cannot be undone, so neither wins
+        raise InvalidInputError(
+            "Give --dry-run (list, cull nothing) or --yes (cull every subject due), not both."
+        )
     chosen = subjects.chosen(customer, staff, batch=yes)
     now = datetime.now(UTC)
     if chosen is None and not dry_run and not yes:

@@ -4,21 +4,24 @@ customer as JSON (GDPR art. 15; `homecare.privacy.export`, docs/privacy.md).
 The export is recorded in the access log (what `export`, channel `cli`; the
 reader and purpose as for every command, `homecare.cli.output.who`: the global
 `--reader`/`--purpose`, or this command's own, the same choice given after the
-command; the purpose defaults to "art. 15 request: export"). Written to FILE
-(created, mode 0600: it holds the full personnummer) or stdout. The customer is resolved first
+command; the purpose defaults to "art. 15 request: export"). Written to FILE or
+stdout: FILE is written whole and owner-only (mode 0600: it holds the full
+personnummer), also over an existing file, through a temporary file in its folder
+renamed over it (`homecare._files.write_private`). The customer is resolved first
 (`homecare.privacy.resolve_subject`: another kind's id or an unknown one is
-`not_found`), and a FILE in no folder is refused before anything is read.
+`not_found`), and a FILE in no folder, a folder or a symbolic link (never followed)
+is refused before anything is read.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from homecare._files import UnsafeTargetError, check_target, write_private
 from homecare.cli.output import parse_uuid, store, who
 from homecare.errors import InvalidInputError
 from homecare.privacy import Channel, export
@@ -53,8 +56,8 @@ def export_command(
     reader, purpose = who(
         ctx, "privacy export", reader=reader, purpose=purpose, default_purpose=EXPORT_PURPOSE
     )
-    if out is not None and (out.is_dir() or not out.absolute().parent.is_dir()):
-        raise _unwritable(out, "no such folder, or a folder itself")
+    if out is not None:
+        _check(out)
     with store(ctx) as hc:
         found = export(
             hc,
@@ -68,12 +71,20 @@ def export_command(
         typer.echo(text, nl=False)
         return
     try:
-        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
+        write_private(out, text)
+    except UnsafeTargetError as error:
+        raise _unwritable(out, str(error)) from None
     except OSError as error:
         raise _unwritable(out, error.strerror or type(error).__name__) from None
     typer.echo(f"Exported customer {customer_id} to {out}.", err=True)
+
+
+def _check(out: Path) -> None:
+    """A FILE the export cannot be written to, refused before anything is read."""
+    try:
+        check_target(out)
+    except UnsafeTargetError as error:
+        raise _unwritable(out, str(error)) from None
 
 
 def _unwritable(out: Path, why: str) -> InvalidInputError:

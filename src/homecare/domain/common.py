@@ -23,6 +23,7 @@ __all__ = [
     "UNSET",
     "Stamp",
     "Unset",
+    "kept_clear",
     "parse_choice",
     "require_actor",
     "require_aware",
@@ -126,6 +127,24 @@ def require_actor(actor: object) -> str:
     return text
 
 
+_Text = TypeVar("_Text", bound=str | None)
+
+
+def kept_clear(text: _Text, name: str) -> _Text:
+    """A field stored in the clear and kept after a cull (R16: a customer's organisation,
+    a staff member's SD number; docs/privacy.md): one holding a number shaped like a
+    personnummer is InvalidInputError, as an actor is (D8), and the text is not repeated."""
+    if text is not None and holds_identity_number(text):
+        raise InvalidInputError(
+            f"The {name} holds a number shaped like a personnummer, which would be kept in "
+            f"the clear, also after a cull (R16, D8): give the {_KEPT_CLEAR.get(name, name)}."
+        )
+    return text
+
+
+_KEPT_CLEAR = {"organisation": "unit's or team's name", "sd_number": "SD number itself"}
+
+
 class Stamp(TypedDict):
     """Who recorded an event and when (D1): the two fields every event carries."""
 
@@ -146,10 +165,13 @@ E = TypeVar("E", bound=StrEnum)
 
 
 def parse_choice(kind: type[E], value: E | str, name: str) -> E:
-    """One of a closed set of values, or a clear error listing the allowed ones."""
+    """One of a closed set of values, or a clear error listing the allowed ones. The value
+    given is not repeated: a free text put in a code's place (a reason's "Karolinska ...")
+    is personal data, and error messages reach logs and HTTP bodies (D8)."""
     try:
         return kind(value)
     except ValueError:
         allowed = ", ".join(member.value for member in kind)
-        shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:40]}..."
-        raise InvalidInputError(f"Unknown {name} {shown}: expected one of {allowed}.") from None
+        raise InvalidInputError(
+            f"Unknown {name} (the value given is not repeated): expected one of {allowed}."
+        ) from None

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from homecare.domain.common import stamp
+from homecare.domain.common import kept_clear, stamp
 from homecare.domain.fields import (
     NAME_MAX,
     ORGANISATION_MAX,
@@ -88,7 +88,9 @@ class Customer(Pausable):
         return cls(
             personnummer=require_personnummer(personnummer),
             name=require_text(name, "name", NAME_MAX),
-            organisation=require_text(organisation, "organisation", ORGANISATION_MAX),
+            organisation=kept_clear(
+                require_text(organisation, "organisation", ORGANISATION_MAX), "organisation"
+            ),
             **stamp(actor, at),
         )
 

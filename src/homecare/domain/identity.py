@@ -24,7 +24,13 @@ from homecare.domain.fields import PERSONNUMMER_TEXT_MAX
 from homecare.domain.privacy import CULLED, Culled
 from homecare.errors import InvalidInputError, InvalidPersonalIdentityNumberError
 
-__all__ = ["PersonalIdentityNumber", "holds_identity_number", "mask", "require_personnummer"]
+__all__ = [
+    "PersonalIdentityNumber",
+    "holds_identity_number",
+    "mask",
+    "redacted",
+    "require_personnummer",
+]
 
 _LONG = re.compile(r"([0-9]{8})[-+]?([0-9]{4})", re.ASCII)
 _SHORT = re.compile(r"([0-9]{6})([-+]?)([0-9]{4})", re.ASCII)
@@ -39,6 +45,19 @@ def holds_identity_number(text: str) -> bool:
     no digit either side. The shape alone: the date and check digit are not looked at, so
     an invalid number (a typo of a real one) is caught as well (R17, D8)."""
     return _SHAPE.search("".join(text.split())) is not None
+
+
+def redacted(value: object, limit: int = 40) -> str:
+    """A value given in bad input, for an error message (which reaches logs and HTTP
+    bodies, D8): quoted and cut at `limit` characters, every run shaped like a
+    personnummer replaced by `<personnummer>`; a value still holding one (digits spread
+    by whitespace) is not shown at all. For malformed ids, dates, months and cursors
+    only: an error about a free-text field names the field, never its text."""
+    text = value if isinstance(value, str) else repr(value)
+    cut = _SHAPE.sub("<personnummer>", text[:limit])
+    if holds_identity_number(cut):
+        return "(not shown: it holds a personnummer)"
+    return repr(cut + ("..." if len(text) > limit else ""))
 
 
 def mask(raw: str) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from homecare.domain.citydays.localdays import utc_midnight
+from homecare.domain.identity import redacted
 from homecare.errors import InvalidInputError
 
 __all__ = ["FIRST_MONTH", "LAST_MONTH", "Month", "months_pattern"]
@@ -37,7 +38,9 @@ class Month:
     def __post_init__(self) -> None:
         for name, value in (("year", self.year), ("month", self.month)):
             if isinstance(value, bool) or not isinstance(value, int):
-                raise InvalidInputError(f"A month's {name} must be a whole number, got {value!r}.")
+                raise InvalidInputError(
+                    f"A month's {name} must be a whole number, got {redacted(value)}."
+                )
         if not 1 <= self.month <= 12 or not date.min.year <= self.year <= date.max.year:
             raise InvalidInputError(
                 f"No such month: {self.year}-{self.month:02d} (months run from 0001-01 to 9999-12)."
@@ -51,7 +54,7 @@ class Month:
         found = _TEXT.fullmatch(text.strip())
         if found is None or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 1:
             raise InvalidInputError(
-                f"Malformed month {text[:40]!r}: expected YYYY-MM, e.g. 2026-03."
+                f"Malformed month {redacted(text)}: expected YYYY-MM, e.g. 2026-03."
             )
         return cls(int(found.group(1)), int(found.group(2)))
 
@@ -67,7 +70,7 @@ class Month:
         InvalidInputError for a datetime or other non-date, and for any day of 0001-01.
         """
         if isinstance(today, datetime) or not isinstance(today, date):
-            raise InvalidInputError(f"today must be a calendar date, got {today!r}.")
+            raise InvalidInputError(f"today must be a calendar date, got {redacted(today)}.")
         if not cls.of(today).has_previous:
             raise InvalidInputError("There is no month before January of year 1.")
         return cls.of(today).previous()

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from eventsourcing.domain import Aggregate, event
 
-from homecare.domain.common import UNSET, Unset, stamp
+from homecare.domain.common import UNSET, Unset, kept_clear, stamp
 from homecare.domain.fields import NAME_MAX, SD_NUMBER_MAX, require_optional_text, require_text
 from homecare.domain.identity import PersonalIdentityNumber, require_personnummer
 from homecare.domain.record import Record
@@ -101,4 +101,4 @@ class Staff(Record):
 
 
 def _clean_sd(sd_number: object) -> str | None:
-    return require_optional_text(sd_number, "sd_number", SD_NUMBER_MAX)
+    return kept_clear(require_optional_text(sd_number, "sd_number", SD_NUMBER_MAX), "sd_number")

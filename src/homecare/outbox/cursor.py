@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from uuid import UUID
 
+from homecare.domain.identity import redacted
 from homecare.errors import InvalidCursorError
 
 __all__ = ["TAG_LENGTH", "Cursor", "chain_tag", "parse_cursor"]
@@ -66,7 +67,7 @@ def parse_cursor(after: str | int | None) -> Cursor:
     found = _CURSOR.fullmatch(text) if not isinstance(after, bool) else None
     if found is None or (int(found.group(1)) == 0 and found.group(2) is not None):
         raise InvalidCursorError(
-            f"Malformed cursor {str(after)[:40]!r}: a cursor is what a fetch returned, "
+            f"Malformed cursor {redacted(str(after))}: a cursor is what a fetch returned, "
             "e.g. 4.9f3c2a1b0e5d7c68."
         )
     return Cursor(int(found.group(1)), found.group(2))

@@ -8,6 +8,9 @@ fetch that moves it also records when (`homecare_buffer_acknowledgements`),
 which is every item's `delivered_at` (R14: on time for the payment run or not).
 A fetch that serves items beyond the served mark raises it before they go out
 (R16: a culling leaves the items up to it in place, `homecare.outbox.culled`).
+A fetch stops before an item that still shows the number of a subject whose key
+is destroyed (R16: the cull committed, the buffer not yet past its record;
+`withheld`): the city gets it withdrawn or with the culled marker once it is.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from sqlalchemy import Connection
 
 from homecare._es.sealing import Sealer
 from homecare._sql.database import Database
+from homecare.domain.identity import holds_identity_number
 from homecare.errors import CursorHistoryError, InvalidCursorError, InvalidLimitError
 from homecare.outbox.cursor import Cursor, parse_cursor
 from homecare.outbox.fetch_sql import FetchSQL
@@ -40,6 +44,7 @@ __all__ = [
     "check_limit",
     "fetch",
     "subjects_of",
+    "withheld",
 ]
 
 MAX_LIMIT = 500
@@ -78,8 +83,27 @@ class FetchPage:
 
 
 Fetched = tuple[Sequence[Any], str | None]
-"""A fetch's rows (position, payload, history, customer, staff, the served mark) and the
-cursor to send next."""
+"""A fetch's rows (position, payload, history, customer, staff, the served mark, whether
+the customer's key is destroyed, whether the staff member's is) and the cursor to send
+next."""
+
+
+def withheld(rows: Sequence[Any], codec: tuple[Sealer, MessageFormat]) -> Sequence[Any]:
+    """R16: the rows before the first that still shows the personnummer of a subject whose
+    key is destroyed (culled, the buffer not yet past the culling record: a worker's page
+    to come, or a projection that cannot go on). Only such rows are opened and parsed; a
+    served item of a culled subject, overwritten with the marker, is served as it is."""
+    sealer, message_format = codec
+    for index, row in enumerate(rows):
+        if not (row[6] or row[7]):
+            continue
+        (message,) = message_format.parse_many([sealer.open(row[1])])
+        shown = [message.customer_personnummer] if row[6] else []
+        if row[7]:
+            shown.append(getattr(message, "staff_personnummer", ""))
+        if any(holds_identity_number(number) for number in shown):
+            return rows[:index]
+    return rows
 
 
 def fetch(
@@ -89,11 +113,13 @@ def fetch(
     limit: int,
     received: Callable[[], datetime],
     then: Then | None = None,
+    codec: tuple[Sealer, MessageFormat] | None = None,
 ) -> Fetched:
     """Acknowledge everything up to the cursor `after`, then the next `limit` items after it.
 
     `received()` is when the acknowledgement arrived (UTC), called only if this
-    fetch moves the mark. Its rows are answered `as_result` or `as_page`.
+    fetch moves the mark. Its rows are answered `as_result` or `as_page`. `codec`:
+    the store's sealer and format, to stop before a culled subject's item (`withheld`).
     `then(conn, served)`: the caller's writes about this fetch (the HTTP fetch's
     record and R17 access-log entries), in the fetch's write transaction (before
     the marks, so PostgreSQL holds their row lock the shorter), committed with
@@ -117,6 +143,8 @@ def fetch(
                 cursor = Cursor(position, tag)
                 moves = mark is None or position > mark  # the mark only moves forward
             rows = conn.exec_driver_sql(sql.page, (position, limit)).all()
+            if codec is not None:
+                rows = withheld(rows, codec)  # R16: nothing of a culled subject
             fetched = (rows, _next(rows, None if after is None else cursor))
             writes = _Writes(position if moves else None, _served_beyond(rows), then)
             if not database.is_sqlite:

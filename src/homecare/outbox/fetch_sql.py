@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Dialect
 
+from homecare._sql.key_table import subject_keys
 from homecare.outbox import tables as t
 
 __all__ = ["FetchSQL"]
@@ -39,11 +40,18 @@ class FetchSQL:
             f"UPDATE {delivery} SET served_position = {mark} "  # noqa: S608
             f"WHERE id = 1 AND served_position < {mark}"
         )
+        culled = (  # R16: the subject's key is destroyed (`drain.withheld`)
+            f"EXISTS (SELECT 1 FROM {subject_keys.name} k "  # noqa: S608 (our names)
+            "WHERE k.subject_id = i.{} AND k.culled_at IS NOT NULL)"
+        )
         self.page = (
             "SELECT position, payload, history, customer_id, "  # noqa: S608 (our names)
             "CASE WHEN kind = 'visit_report' THEN staff_id END, "
             # the served mark (R16) with the rows: one round trip fewer per fetch
-            f"(SELECT served_position FROM {delivery} WHERE id = 1) FROM {items} "
+            f"(SELECT served_position FROM {delivery} WHERE id = 1), "
+            f"{culled.format('customer_id')}, "
+            f"CASE WHEN kind = 'visit_report' THEN {culled.format('staff_id')} END "
+            f"FROM {items} i "
             f"WHERE position > {mark} AND state = 'released' ORDER BY position LIMIT {mark}"
         )  # R16: a withdrawn item keeps its position (cursors chain) but is never served
         receipts = t.acknowledgements

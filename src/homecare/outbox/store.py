@@ -105,7 +105,8 @@ class Buffer:
         `limit` 1-500 (InvalidLimitError); a malformed cursor is InvalidCursorError,
         one of another history CursorHistoryError (D10).
         """
-        return as_result(fetch(*self._fetch_args(after, limit, at)), self._codec)
+        args = self._fetch_args(after, limit, at)
+        return as_result(fetch(*args, codec=self._codec), self._codec)
 
     def fetch_page(
         self,
@@ -125,7 +126,7 @@ class Buffer:
         (the HTTP fetch's record and R17 entries, `homecare.privacy.fetched.fetch_logged`).
         """
         args = self._fetch_args(after, limit, at)
-        return as_page(fetch(*args, then), self._codec, args[1])
+        return as_page(fetch(*args, then, codec=self._codec), self._codec, args[1])
 
     def fetch_json(
         self, after: str | int | None = None, limit: int = 20, *, at: datetime | None = None

@@ -1,5 +1,9 @@
 """What the poller keeps on disk: the state file (cursor, server URL, the message ids
-last received), replaced atomically, and the file of received items, synced per batch."""
+last received), replaced atomically, and the file of received items, synced per batch.
+
+Both are owner-only and never written through a symbolic link (`homecare._files`):
+the state file was written to a temporary file of a name known in advance
+(`.NAME.PID.tmp`) opened as it was, so a link planted there was followed."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from homecare._files import UnsafeTargetError, append_private, write_private
 from homecare.poller.options import REMEMBER, Item, PollError, is_cursor
 
 __all__ = ["Recorder", "State"]
@@ -81,10 +86,10 @@ class State:
     def save(self) -> None:
         try:
             self._save()
-        except OSError as error:
+        except (OSError, UnsafeTargetError) as error:
+            why = str(error) if isinstance(error, UnsafeTargetError) else error.strerror
             raise PollError(
-                f"Cannot write the state file {self.path}: {error.strerror}; "
-                "the last cursor saved is kept."
+                f"Cannot write the state file {self.path}: {why}; the last cursor saved is kept."
             ) from None
 
     def _save(self) -> None:
@@ -94,18 +99,7 @@ class State:
             "saved_at": datetime.now(UTC).isoformat(),
             "seen": list(self.seen),
         }
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        with temporary.open("w", encoding="utf-8") as handle:
-            json.dump(data, handle)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, self.path)
-        directory = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        write_private(self.path, json.dumps(data) + "\n")
 
 
 class Recorder:
@@ -113,11 +107,9 @@ class Recorder:
 
     def __init__(self, path: Path | None) -> None:
         try:
-            self._file = (
-                Path(path).open("a", encoding="utf-8")  # noqa: SIM115 - closed in __exit__
-                if path is not None
-                else None
-            )
+            self._file = append_private(Path(path)) if path is not None else None
+        except UnsafeTargetError as error:
+            raise PollError(f"Cannot append to {path}: {error}.") from None
         except OSError as error:
             raise PollError(f"Cannot append to {path}: {error.strerror}.") from None
 

@@ -16,6 +16,15 @@ The customer is resolved first (`homecare.privacy.resolve`): the id of a staff
 member, of another aggregate or of nobody is `not_found`, and nothing is
 recorded. The export itself is recorded in the access log first (`what` = `export`). It
 holds the full personnummer: it is the subject's own data, given to them.
+
+It carries the subject's data, not a third party's: a visit report's payload names
+its staff member's personnummer and SD number (`THIRD_PARTY`), which are withheld
+(`WITHHELD`), and any other digit run shaped like a personnummer that is not the
+customer's own (in a payload, a free text) is withheld as well (`_withheld`), so
+no staff member's (or relative's) number leaves in another person's export, and no
+read of theirs goes unrecorded (R17). The names of the staff who acted (`actor`,
+`declined_by`, the overview's `created_by`/`changed_by`) stay: they are the record
+of who handled the subject's case (docs/privacy.md, "Export").
 A work shift is the staff member's, not the customer's: its events are not
 included (the visits in it are, through their own events).
 
@@ -24,6 +33,8 @@ Every library error becomes a HomecareError (`homecare._es.error_map`).
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -42,6 +53,7 @@ from homecare._sql.subject_keys import SubjectKeys, is_sealed, subject_keys
 from homecare.domain.assignment import Assignment
 from homecare.domain.contract import Contract
 from homecare.domain.culling import Culling
+from homecare.domain.customer import Customer
 from homecare.domain.identity import PersonalIdentityNumber
 from homecare.domain.order import Order
 from homecare.domain.pause import Pause
@@ -49,7 +61,14 @@ from homecare.domain.privacy import Culled, SubjectKind
 from homecare.privacy.access_log import AccessLog, Channel, access_log, reads
 from homecare.privacy.resolve import resolve_subject
 
-__all__ = ["Exportable", "export"]
+__all__ = ["THIRD_PARTY", "WITHHELD", "Exportable", "export"]
+
+WITHHELD = "withheld: another person's data"
+"""What an export shows in place of a third party's data (R17, art. 15(4))."""
+THIRD_PARTY = ("staff_personnummer", "staff_sd_number")
+"""The fields of a buffer payload that are its staff member's, not the customer's."""
+_NUMBER = re.compile(r"(?<![\w-])(?:\d{6}|\d{8})[-+]?\d{4}(?![\w-])")
+"""A personnummer's shape as a token of its own (not a part of a UUID or a longer id)."""
 
 _OWNED = (Contract.Opened, Order.Placed, Pause.Created, Assignment.Planned)
 """Creating events that name the customer whose aggregate they start (`customer_id`)."""
@@ -106,14 +125,17 @@ def export(
     log = hc.access
     subject = (customer_id, SubjectKind.CUSTOMER)
     log.record(reads([subject], reader=reader, what="export", purpose=purpose, channel=channel))
-    return {
+    events, own = _events(hc.log, customer_id)
+    found = {
         "subject": {"id": str(customer_id), "kind": SubjectKind.CUSTOMER.value},
         "exported_at": datetime.now(UTC).isoformat(),
         "key": _key_status(hc.database, customer_id),
-        "events": _events(hc.log, customer_id),
+        "events": events,
         "rows": _rows(hc, customer_id),
         "access_log": [e.model_dump(mode="json") for e in log.entries(subject=customer_id)],
     }
+    withheld: dict[str, Any] = _withheld(found, own)
+    return withheld
 
 
 def _key_status(database: Database, subject_id: UUID) -> dict[str, Any] | None:
@@ -143,11 +165,21 @@ def _aggregates(log: Log, customer_id: UUID) -> list[UUID]:
     return found
 
 
-def _events(log: Log, customer_id: UUID) -> list[dict[str, Any]]:
+def _events(log: Log, customer_id: UUID) -> tuple[list[dict[str, Any]], str | None]:
+    """The events as JSON, and the customer's own personnummer (None: culled)."""
     events: list[Any] = []
     for aggregate_id in _aggregates(log, customer_id):
         events.extend(decode_many(log.mapper, log.recorder.select_events(aggregate_id)))
     events.sort(key=lambda e: (e.timestamp, str(e.originator_id), e.originator_version))
+    own = next(
+        (
+            e.personnummer.value
+            for e in events
+            if isinstance(e, Customer.Registered)
+            and isinstance(e.personnummer, PersonalIdentityNumber)
+        ),
+        None,
+    )
     return [
         {
             "topic": topic_of(type(event)),
@@ -160,7 +192,7 @@ def _events(log: Log, customer_id: UUID) -> list[dict[str, Any]]:
             },
         }
         for event in events
-    ]
+    ], own
 
 
 def _rows(hc: Exportable, customer_id: UUID) -> dict[str, list[dict[str, Any]]]:
@@ -188,10 +220,44 @@ def _customer_tables(tables: Iterable[Table]) -> list[Table]:
 
 def _opened(hc: Exportable, customer_id: UUID, value: Any, sealed: bool) -> Any:
     if isinstance(value, str) and sealed:
-        value = hc.parts.sealer.open(value)
+        value = _third_party_withheld(hc.parts.sealer.open(value))
     if isinstance(value, str) and is_sealed(value):
         value = hc.subject_keys.open(customer_id, value)
     return _json(value)
+
+
+def _third_party_withheld(opened: str) -> str:
+    """A sealed column opened; a payload (a JSON object) with `THIRD_PARTY` withheld."""
+    if not opened.startswith("{"):
+        return opened
+    try:
+        message = json.loads(opened)
+    except ValueError:
+        return opened
+    if not isinstance(message, dict) or THIRD_PARTY[0] not in message:
+        return opened
+    message.update({name: WITHHELD for name in THIRD_PARTY if name in message})
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
+def _withheld(value: Any, own: str | None) -> Any:
+    """The export with every personnummer-shaped run that is not the customer's own (12 or
+    10 digits, with or without its dash) replaced by `WITHHELD`, wherever it is."""
+    if isinstance(value, str):
+        return _NUMBER.sub(lambda m: m[0] if _digits(m[0]) in _forms(own) else WITHHELD, value)
+    if isinstance(value, dict):
+        return {k: _withheld(v, own) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_withheld(v, own) for v in value]
+    return value
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
+def _forms(own: str | None) -> tuple[str, ...]:
+    return () if own is None else (own, own[2:])
 
 
 def _json(value: Any) -> Any:

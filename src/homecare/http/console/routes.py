@@ -24,6 +24,7 @@ from fastapi.responses import RedirectResponse, Response
 from homecare.application.reads import Reading
 from homecare.bootstrap import Homecare
 from homecare.domain.citydays import STOCKHOLM
+from homecare.domain.identity import redacted
 from homecare.domain.month import Month
 from homecare.domain.payment_run import CALENDAR_YEARS, FIRST_YEAR, LAST_YEAR
 from homecare.domain.privacy import SubjectKind
@@ -55,7 +56,7 @@ UNMASKED = {  # and what only to a viewer allowed personal data (D8)
 def _month(text: str) -> tuple[int, int]:
     found = _MONTH.fullmatch(text.strip())
     if not found:
-        raise InvalidInputError(f"Malformed month {text[:20]!r}: expected YYYY-MM.")
+        raise InvalidInputError(f"Malformed month {redacted(text, 20)}: expected YYYY-MM.")
     return int(found.group(1)), int(found.group(2))
 
 

@@ -26,6 +26,7 @@ from homecare._sql.database import Database
 from homecare.domain.citydays.localdays import utc_midnight
 from homecare.domain.common import parse_choice, require_aware
 from homecare.domain.fields import ORGANISATION_MAX, require_text
+from homecare.domain.identity import redacted
 from homecare.domain.month import Month
 from homecare.domain.pause import PauseLevel, PauseReason, PauseStatus
 from homecare.errors import InvalidInputError
@@ -131,7 +132,7 @@ class PauseQueries:
         )
         if customer_id is not None:
             if not isinstance(customer_id, UUID):
-                raise InvalidInputError(f"customer_id must be a UUID, got {customer_id!r}.")
+                raise InvalidInputError(f"customer_id must be a UUID, got {redacted(customer_id)}.")
             query = query.where(_P.customer_id == customer_id)
         if organisation is not None:  # the door's rules: no NUL reaches PostgreSQL (D10)
             organisation = require_text(organisation, "organisation", ORGANISATION_MAX)
@@ -196,7 +197,7 @@ def _window(period_from: date, period_to: date) -> tuple[datetime, datetime]:
     """Stockholm midnight of the first day and of the day after the last (D5: local days)."""
     for name, value in (("period_from", period_from), ("period_to", period_to)):
         if isinstance(value, datetime) or not isinstance(value, date):
-            raise InvalidInputError(f"{name} must be a calendar date, got {value!r}.")
+            raise InvalidInputError(f"{name} must be a calendar date, got {redacted(value)}.")
     if period_to < period_from:
         raise InvalidInputError(f"The period ends ({period_to}) before it starts ({period_from}).")
     return utc_midnight(period_from), utc_midnight(period_to, after=True)
