@@ -27,6 +27,7 @@ from homecare.errors import (
     InvalidInputError,
     InvalidLimitError,
 )
+from homecare.http.current import LAG_HEADER, KeyCheck, current_view
 from homecare.http.errors import ErrorBody, HistoryChangedBody, invalid
 from homecare.http.requests import no_query
 from homecare.http.tokens import ApiToken, TokenRing
@@ -53,7 +54,21 @@ MONTH = r"^(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])$"  # 1900-01 to 9999-12
 PAID_MONTH = r"^(19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(0[1-9]|1[0-2])$"
 _COMMON: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "No bearer token, or one nobody configured."},
-    503: {"model": ErrorBody, "description": "The store is unavailable; try again later."},
+    503: {
+        "model": ErrorBody,
+        "description": "The store is unavailable (try again later), or the cipher key "
+        "cannot open it (`wrong_cipher_key`).",
+    },
+}
+_LAGGING: dict[int | str, dict[str, Any]] = {
+    200: {
+        "headers": {
+            LAG_HEADER: {
+                "description": "Events not yet projected when the view was read (0: current).",
+                "schema": {"type": "integer"},
+            }
+        }
+    }
 }
 _VIEWS = {
     "month": "R4: the items of a month not yet delivered (queued or held); read-only",
@@ -126,7 +141,19 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
     async def not_stored(response: Response) -> None:
         _no_store(response)
 
-    router = APIRouter(prefix="/buffer", tags=["buffer"], dependencies=[Depends(not_stored)])
+    # The key is checked after the token (`caller`, cached for the route) and before the
+    # route reads anything: a wrong key is 503 wrong_cipher_key, never an empty answer (D8).
+    readable = KeyCheck(homecare)
+
+    async def key_checked(_token: Annotated[ApiToken, Depends(caller)]) -> None:
+        await readable()
+
+    router = APIRouter(
+        prefix="/buffer",
+        tags=["buffer"],
+        dependencies=[Depends(not_stored), Depends(key_checked)],
+    )
+    current = current_view(homecare)
 
     def shown(token: ApiToken, what: str, rows: T) -> T:
         """R17: the token's read of the subjects `rows` name (one entry each), recorded
@@ -147,7 +174,12 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
         named after its path's first part (`/month-report/{month}`: `month_report`)."""
         name = path.strip("/").split("/")[0].replace("-", "_")
         return router.get(
-            path, operation_id=name, response_model=model, responses=_COMMON, summary=_VIEWS[name]
+            path,
+            operation_id=name,
+            response_model=model,
+            responses=_COMMON | _LAGGING,
+            summary=_VIEWS[name],
+            dependencies=[Depends(current)],
         )
 
     @router.get(

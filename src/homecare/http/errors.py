@@ -6,7 +6,8 @@
     422 {"detail": [{type, loc, msg}]}  bad input, the pydantic error shape, for both
                                      FastAPI's own validation and the library's
                                      InvalidInputError (e.g. an unknown cursor)
-    503 {"detail": str, "code": str} the store is unreachable or failing
+    503 {"detail": str, "code": str} the store is unreachable or failing, or the cipher
+                                     key cannot open it (`wrong_cipher_key`)
     500 {"detail": str}              a bug; logged as type and frames only
 
 Routes call the library, whose boundaries (`homecare._es.error_map`) raise only
@@ -33,6 +34,7 @@ from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from homecare.errors import (
+    CipherKeyError,
     ConcurrentUpdateError,
     CursorHistoryError,
     HomecareError,
@@ -49,6 +51,11 @@ __all__ = ["ErrorBody", "HistoryChangedBody", "install_error_handlers", "invalid
 logger = logging.getLogger("homecare.http")
 
 STORE_UNAVAILABLE = "The store is unavailable; try again later."
+_FIXED_TEXT = {
+    CipherKeyError.code: "The store cannot be read with the server's cipher key "
+    "(HOMECARE_CIPHER_KEY is not the key the store was written with); retrying will not help.",
+}
+"""503s whose cause a caller should know: fixed texts too (no input echoed)."""
 _STATUS: dict[type[HomecareError], int] = {
     InvalidInputError: 422,
     NotFoundError: 404,
@@ -119,7 +126,8 @@ def _history_changed(request: Request, error: CursorHistoryError) -> JSONRespons
 def _storage_failed(request: Request, error: HomecareError) -> JSONResponse:
     # operator-facing text, without personal data (D8)
     logger.error("%s %s: %s: %s", request.method, request.url.path, error.code, error.message)
-    return JSONResponse(ErrorBody(detail=STORE_UNAVAILABLE, code=error.code).model_dump(), 503)
+    detail = _FIXED_TEXT.get(error.code, STORE_UNAVAILABLE)
+    return JSONResponse(ErrorBody(detail=detail, code=error.code).model_dump(), 503)
 
 
 def _kind(error: BaseException) -> str:
