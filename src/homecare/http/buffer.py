@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,7 +28,7 @@ from homecare.errors import (
     InvalidLimitError,
 )
 from homecare.http.current import LAG_HEADER, KeyCheck, current_view
-from homecare.http.errors import ErrorBody, HistoryChangedBody, invalid
+from homecare.http.errors import BadRequestError, ErrorBody, HistoryChangedBody, invalid
 from homecare.http.requests import no_query
 from homecare.http.tokens import ApiToken, TokenRing
 from homecare.http.turns import Turns
@@ -53,6 +53,7 @@ MONTH = r"^(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])$"  # 1900-01 to 9999-12
 # A paid month's payment run is in the next month: 9999-12 has none (R14).
 PAID_MONTH = r"^(19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(0[1-9]|1[0-2])$"
 _COMMON: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "More than one Authorization header."},
     401: {"model": ErrorBody, "description": "No bearer token, or one nobody configured."},
     503: {
         "model": ErrorBody,
@@ -121,8 +122,13 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
     # dependency runs in the thread pool, one hop each (a fetch made five), and under
     # 8 concurrent pollers every hop waits for a thread and the GIL (issue 16).
     async def caller(
+        request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> ApiToken:
+        if len(request.headers.getlist("authorization")) > 1:  # `bearer` read the first only
+            raise BadRequestError(
+                "repeated_header", "Send one Authorization header; this request had several."
+            )
         token = ring.identify(credentials.credentials if credentials else None)
         if token is None:
             logger.info(

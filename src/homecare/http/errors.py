@@ -1,5 +1,6 @@
 """Every failure becomes a JSON answer with the right status, and nothing personal leaks.
 
+    400 {"detail": str, "code": str} a malformed request: two Authorization headers
     401 {"detail": str}              no token, or one nobody configured
     403 {"detail": str}              a read-only token on a route that acknowledges
     409 {"detail", "code", "resume_after"}  a cursor of another history (D10): resume there
@@ -46,7 +47,14 @@ from homecare.errors import (
     StorageError,
 )
 
-__all__ = ["ErrorBody", "HistoryChangedBody", "install_error_handlers", "invalid", "status_for"]
+__all__ = [
+    "BadRequestError",
+    "ErrorBody",
+    "HistoryChangedBody",
+    "install_error_handlers",
+    "invalid",
+    "status_for",
+]
 
 logger = logging.getLogger("homecare.http")
 
@@ -81,6 +89,15 @@ class HistoryChangedBody(ErrorBody):
     )
 
 
+class BadRequestError(Exception):
+    """400: a request no route can read as meant (two Authorization headers: which one?)."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
 def status_for(error: HomecareError) -> int:
     """The HTTP status of a library error (500 only for one nobody mapped)."""
     return next((_STATUS[c] for c in type(error).__mro__ if c in _STATUS), 500)
@@ -95,6 +112,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_failed)  # type: ignore[arg-type]
     app.add_exception_handler(HomecareError, _library_error)  # type: ignore[arg-type]
     app.add_exception_handler(CursorHistoryError, _history_changed)  # type: ignore[arg-type]
+    app.add_exception_handler(BadRequestError, _bad_request)  # type: ignore[arg-type]
     app.add_middleware(_ContainUnexpected)
 
 
@@ -104,6 +122,10 @@ def _validation_failed(_request: Request, error: RequestValidationError) -> JSON
         for e in error.errors()
     ]
     return JSONResponse({"detail": detail}, status_code=422)
+
+
+def _bad_request(_request: Request, error: BadRequestError) -> JSONResponse:
+    return JSONResponse(ErrorBody(detail=error.detail, code=error.code).model_dump(), 400)
 
 
 def _library_error(request: Request, error: HomecareError) -> JSONResponse:
