@@ -47,11 +47,15 @@ def test_a_repeated_query_parameter_is_422_and_acknowledges_nothing(
     assert live_sqlite.hc.buffer.delivered_position() == 0
 
 
-def test_an_unknown_parameter_on_health_is_422(live_sqlite: Live) -> None:
+@pytest.mark.parametrize("path", ["/health", "/health/live", "/health/ready", "/metrics"])
+@pytest.mark.parametrize("name", ["verbose", "name[]"])
+def test_an_unknown_parameter_on_health_and_metrics_is_422(
+    live_sqlite: Live, path: str, name: str
+) -> None:
     with live_sqlite.client() as anyone:
-        response = anyone.get("/health?verbose=1")
+        response = anyone.get(path, params={name: "homecare_up"})
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["query", "verbose"]
+    assert response.json()["detail"][0]["loc"] == ["query", name]
 
 
 @pytest.mark.parametrize(
