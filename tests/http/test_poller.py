@@ -270,6 +270,20 @@ def test_a_bad_number_is_bad_input_at_once(
     assert caught.value.code == "invalid_input"
 
 
+def test_a_404_asks_whether_the_url_is_the_servers_base(tmp_path: Path) -> None:
+    transport = httpx.MockTransport(lambda _request: httpx.Response(404, text="Not Found"))
+    with pytest.raises(PollError, match="the part before /buffer/items") as caught:
+        poll(
+            "http://city.test/wrong",
+            "t",
+            once=True,
+            state_file=tmp_path / "s.json",
+            transport=transport,
+        )
+    assert "Nothing answers at http://city.test/wrong/buffer/items (404)" in str(caught.value)
+    assert caught.value.code == "poll_failed"
+
+
 @pytest.mark.parametrize(
     ("token", "message"),
     [("not-a-token-0123456789", "rejected the token \\(401\\)"), (READ_SECRET, "\\(403\\)")],
