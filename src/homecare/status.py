@@ -32,7 +32,14 @@ from homecare.outbox.validation import Reason
 
 PENDING, RELEASED = ItemState.PENDING, ItemState.RELEASED
 
-__all__ = ["ProjectionFigures", "StoreFigures", "check_readable", "figures", "readiness"]
+__all__ = [
+    "ProjectionFigures",
+    "StoreFigures",
+    "check_readable",
+    "figures",
+    "key_proven",
+    "readiness",
+]
 
 
 class ProjectionFigures(BaseModel):
@@ -89,6 +96,16 @@ def check_readable(hc: Homecare) -> int:
     if end:
         _event_time(hc, end)
     return end
+
+
+@translated
+def key_proven(hc: Homecare) -> bool:
+    """D8: `hc.check_cipher_key()` (CipherKeyError when the key cannot open the newest
+    event or buffer item); True when an event was opened with it, so the key is the
+    store's, False when the log was empty (nothing proves it yet)."""
+    end = hc.log.end()  # read first: the check opens this event or a newer one
+    hc.check_cipher_key()
+    return end > 0
 
 
 def _age(now: datetime, then: datetime | None) -> float | None:

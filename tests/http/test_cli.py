@@ -164,6 +164,23 @@ def test_poll_says_what_is_wrong_in_one_line(sqlite_hc: Homecare, tmp_path: Path
     assert READ_SECRET not in stderr
 
 
+def test_poll_refuses_a_url_with_a_query_or_a_password_in_one_line(tmp_path: Path) -> None:
+    for url, message in [
+        ("http://127.0.0.1:1?x=1", "has a query or a fragment"),
+        ("http://city:pw-0123456789@127.0.0.1:1", "must not carry a user name or password"),
+    ]:
+        process = cli(
+            "poll", "--url", url, "--token", DRAIN_SECRET, "--once", "--state", str(tmp_path / "s")
+        )
+        stdout, stderr = process.communicate(timeout=60)
+        assert process.returncode == 1
+        assert stdout == ""
+        [line] = stderr.strip().splitlines()
+        assert line.startswith("homecare: error: invalid_input: --url ")
+        assert message in line
+        assert "pw-0123456789" not in stderr
+
+
 def test_the_token_may_come_from_the_environment(sqlite_hc: Homecare, tmp_path: Path) -> None:
     fill(sqlite_hc, 2, customers=2)
     with serving(create_app(sqlite_hc, TOKENS)) as url:

@@ -3,7 +3,8 @@
 Examples of the kind with the right value: the last month of the calendar
 (formerly 500), a repeated query parameter (formerly: the last one won), HEAD
 on every GET route free of effects (formerly 405; the routes with effects refuse
-it, tests/http/test_head.py).
+it, tests/http/test_head.py), two Authorization headers (formerly: the first one
+won), a query parameter on /metrics (formerly ignored).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from homecare.bootstrap import Homecare
-from tests.http.conftest import CITY, Live, fill
+from tests.http.conftest import CITY, DRAIN_SECRET, READ_SECRET, Live, fill
 
 HEAD_ROUTES = ["/health", "/health/live", "/buffer/month-report/2026-03"]  # fixed lengths
 
@@ -47,11 +48,43 @@ def test_a_repeated_query_parameter_is_422_and_acknowledges_nothing(
     assert live_sqlite.hc.buffer.delivered_position() == 0
 
 
-def test_an_unknown_parameter_on_health_is_422(live_sqlite: Live) -> None:
+@pytest.mark.parametrize("path", ["/health", "/health/live", "/health/ready", "/metrics"])
+@pytest.mark.parametrize("name", ["verbose", "name[]"])
+def test_an_unknown_parameter_on_health_and_metrics_is_422(
+    live_sqlite: Live, path: str, name: str
+) -> None:
     with live_sqlite.client() as anyone:
-        response = anyone.get("/health?verbose=1")
+        response = anyone.get(path, params={name: "homecare_up"})
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["query", "verbose"]
+    assert response.json()["detail"][0]["loc"] == ["query", name]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/buffer/items",
+        "/buffer/month/2026-03",
+        "/buffer/problems",
+        "/buffer/deadline",
+        "/buffer/month-report/2026-03",
+    ],
+)
+@pytest.mark.parametrize(
+    "secrets", [(READ_SECRET, DRAIN_SECRET), (DRAIN_SECRET, READ_SECRET), (DRAIN_SECRET,) * 2]
+)
+def test_two_authorization_headers_are_400_and_acknowledge_nothing(
+    live_sqlite: Live, path: str, secrets: tuple[str, str]
+) -> None:
+    fill(live_sqlite.hc, 2, customers=2)
+    headers = [("Authorization", f"Bearer {secret}") for secret in secrets]
+    with live_sqlite.client() as client:
+        response = client.get(path, headers=headers)
+    assert response.status_code == 400, response.text
+    assert response.json() == {
+        "detail": "Send one Authorization header; this request had several.",
+        "code": "repeated_header",
+    }
+    assert live_sqlite.hc.buffer.delivered_position() == 0
 
 
 @pytest.mark.parametrize("path", HEAD_ROUTES)

@@ -222,9 +222,66 @@ def test_poll_once_gives_up_after_its_retries_with_the_cursor_untouched(tmp_path
 @pytest.mark.parametrize("url", ["notaurl", "ftp://host/x", "http://", "127.0.0.1:8080"])
 def test_a_malformed_url_fails_at_once_without_retrying(tmp_path: Path, url: str) -> None:
     state = tmp_path / "state.json"
-    with pytest.raises(PollError, match="not an http:// or https:// URL"):
+    with pytest.raises(PollError, match="not an http:// or https:// URL") as caught:
         poll(url, DRAIN_SECRET, once=True, state_file=state, backoff=Backoff(0.01, 0.01, 2))
+    assert caught.value.code == "invalid_input"
     assert not state.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://city:pw-0123456789@127.0.0.1:1/", "must not carry a user name or password"),
+        ("https://city@host.test/homecare", "must not carry a user name or password"),
+        ("http://127.0.0.1:1?x=1", "has a query or a fragment"),
+        ("http://127.0.0.1:1/homecare/?", "has a query or a fragment"),
+        ("http://127.0.0.1:1/homecare#top", "has a query or a fragment"),
+    ],
+)
+def test_a_url_the_requests_would_misuse_is_bad_input_at_once(
+    tmp_path: Path, url: str, message: str
+) -> None:
+    """Formerly user info replaced the bearer token (and the error said "check --token"),
+    and a query made every request a bare 404."""
+    state = tmp_path / "state.json"
+    with pytest.raises(PollError, match=message) as caught:
+        poll(url, DRAIN_SECRET, once=True, state_file=state, backoff=Backoff(0.01, 0.01, 2))
+    assert caught.value.code == "invalid_input"
+    assert "pw-0123456789" not in str(caught.value)
+    assert not state.exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"every": float("nan")}, "every must be 0 to"),
+        ({"timeout": float("inf")}, "timeout must be 0.001 to"),
+        ({"backoff": Backoff(initial=-1.0)}, "backoff must be 0 to"),
+        ({"backoff": Backoff(attempts=10_001)}, "retries must be 0 to 10000"),
+        ({"limit": 0}, "limit must be from 1 to 500"),
+        ({"remember": -1}, "remember must be 0 or more"),
+    ],
+)
+def test_a_bad_number_is_bad_input_at_once(
+    tmp_path: Path, options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(PollError, match=message) as caught:
+        poll("http://127.0.0.1:1", "t", once=True, state_file=tmp_path / "s.json", **options)
+    assert caught.value.code == "invalid_input"
+
+
+def test_a_404_asks_whether_the_url_is_the_servers_base(tmp_path: Path) -> None:
+    transport = httpx.MockTransport(lambda _request: httpx.Response(404, text="Not Found"))
+    with pytest.raises(PollError, match="the part before /buffer/items") as caught:
+        poll(
+            "http://city.test/wrong",
+            "t",
+            once=True,
+            state_file=tmp_path / "s.json",
+            transport=transport,
+        )
+    assert "Nothing answers at http://city.test/wrong/buffer/items (404)" in str(caught.value)
+    assert caught.value.code == "poll_failed"
 
 
 @pytest.mark.parametrize(

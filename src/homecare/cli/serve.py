@@ -162,7 +162,7 @@ def poll(
             wait_ready=wait_ready,
         )
     except poller.PollError as error:
-        _fail(f"poll_failed: {error}")
+        _fail(f"{error.code}: {error}")
     except KeyboardInterrupt:  # a second Ctrl-C while a request was in flight
         raise typer.Exit(130) from None
     typer.echo(stats.summary())

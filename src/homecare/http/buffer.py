@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,7 +28,8 @@ from homecare.errors import (
     InvalidInputError,
     InvalidLimitError,
 )
-from homecare.http.errors import ErrorBody, HistoryChangedBody, invalid
+from homecare.http.current import LAG_HEADER, KeyCheck, current_view
+from homecare.http.errors import BadRequestError, ErrorBody, HistoryChangedBody, invalid
 from homecare.http.requests import answers_head, no_query
 from homecare.http.tokens import ApiToken, TokenRing
 from homecare.http.turns import Turns
@@ -57,8 +58,23 @@ _RUNS = (
     "public holidays are known (R14)"
 )
 _COMMON: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "More than one Authorization header."},
     401: {"model": ErrorBody, "description": "No bearer token, or one nobody configured."},
-    503: {"model": ErrorBody, "description": "The store is unavailable; try again later."},
+    503: {
+        "model": ErrorBody,
+        "description": "The store is unavailable (try again later), or the cipher key "
+        "cannot open it (`wrong_cipher_key`).",
+    },
+}
+_LAGGING: dict[int | str, dict[str, Any]] = {
+    200: {
+        "headers": {
+            LAG_HEADER: {
+                "description": "Events not yet projected when the view was read (0: current).",
+                "schema": {"type": "integer"},
+            }
+        }
+    }
 }
 _VIEWS = {
     "month": "R4: the items of a month not yet delivered (queued or held); read-only",
@@ -111,8 +127,13 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
     # dependency runs in the thread pool, one hop each (a fetch made five), and under
     # 8 concurrent pollers every hop waits for a thread and the GIL (issue 16).
     async def caller(
+        request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> ApiToken:
+        if len(request.headers.getlist("authorization")) > 1:  # `bearer` read the first only
+            raise BadRequestError(
+                "repeated_header", "Send one Authorization header; this request had several."
+            )
         token = ring.identify(credentials.credentials if credentials else None)
         if token is None:
             logger.info(
@@ -131,7 +152,19 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
     async def not_stored(response: Response) -> None:
         _no_store(response)
 
-    router = APIRouter(prefix="/buffer", tags=["buffer"], dependencies=[Depends(not_stored)])
+    # The key is checked after the token (`caller`, cached for the route) and before the
+    # route reads anything: a wrong key is 503 wrong_cipher_key, never an empty answer (D8).
+    readable = KeyCheck(homecare)
+
+    async def key_checked(_token: Annotated[ApiToken, Depends(caller)]) -> None:
+        await readable()
+
+    router = APIRouter(
+        prefix="/buffer",
+        tags=["buffer"],
+        dependencies=[Depends(not_stored), Depends(key_checked)],
+    )
+    current = current_view(homecare)
 
     def shown(token: ApiToken, what: str, rows: T) -> T:
         """R17: the token's read of the subjects `rows` name (one entry each), recorded
@@ -152,7 +185,12 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
         named after its path's first part (`/month-report/{month}`: `month_report`)."""
         name = path.strip("/").split("/")[0].replace("-", "_")
         return router.get(
-            path, operation_id=name, response_model=model, responses=_COMMON, summary=_VIEWS[name]
+            path,
+            operation_id=name,
+            response_model=model,
+            responses=_COMMON | _LAGGING,
+            summary=_VIEWS[name],
+            dependencies=[Depends(current)],
         )
 
     @router.get(

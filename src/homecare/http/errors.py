@@ -1,12 +1,14 @@
 """Every failure becomes a JSON answer with the right status, and nothing personal leaks.
 
+    400 {"detail": str, "code": str} a malformed request: two Authorization headers
     401 {"detail": str}              no token, or one nobody configured
     403 {"detail": str}              a read-only token on a route that acknowledges
     409 {"detail", "code", "resume_after"}  a cursor of another history (D10): resume there
     422 {"detail": [{type, loc, msg}]}  bad input, the pydantic error shape, for both
                                      FastAPI's own validation and the library's
                                      InvalidInputError (e.g. an unknown cursor)
-    503 {"detail": str, "code": str} the store is unreachable or failing
+    503 {"detail": str, "code": str} the store is unreachable or failing, or the cipher
+                                     key cannot open it (`wrong_cipher_key`)
     500 {"detail": str}              a bug; logged as type and frames only
 
 Routes call the library, whose boundaries (`homecare._es.error_map`) raise only
@@ -33,6 +35,7 @@ from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from homecare.errors import (
+    CipherKeyError,
     ConcurrentUpdateError,
     CursorHistoryError,
     HomecareError,
@@ -44,11 +47,23 @@ from homecare.errors import (
     StorageError,
 )
 
-__all__ = ["ErrorBody", "HistoryChangedBody", "install_error_handlers", "invalid", "status_for"]
+__all__ = [
+    "BadRequestError",
+    "ErrorBody",
+    "HistoryChangedBody",
+    "install_error_handlers",
+    "invalid",
+    "status_for",
+]
 
 logger = logging.getLogger("homecare.http")
 
 STORE_UNAVAILABLE = "The store is unavailable; try again later."
+_FIXED_TEXT = {
+    CipherKeyError.code: "The store cannot be read with the server's cipher key "
+    "(HOMECARE_CIPHER_KEY is not the key the store was written with); retrying will not help.",
+}
+"""503s whose cause a caller should know: fixed texts too (no input echoed)."""
 _STATUS: dict[type[HomecareError], int] = {
     InvalidInputError: 422,
     NotFoundError: 404,
@@ -74,6 +89,15 @@ class HistoryChangedBody(ErrorBody):
     )
 
 
+class BadRequestError(Exception):
+    """400: a request no route can read as meant (two Authorization headers: which one?)."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
 def status_for(error: HomecareError) -> int:
     """The HTTP status of a library error (500 only for one nobody mapped)."""
     return next((_STATUS[c] for c in type(error).__mro__ if c in _STATUS), 500)
@@ -88,6 +112,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_failed)  # type: ignore[arg-type]
     app.add_exception_handler(HomecareError, _library_error)  # type: ignore[arg-type]
     app.add_exception_handler(CursorHistoryError, _history_changed)  # type: ignore[arg-type]
+    app.add_exception_handler(BadRequestError, _bad_request)  # type: ignore[arg-type]
     app.add_middleware(_ContainUnexpected)
 
 
@@ -97,6 +122,10 @@ def _validation_failed(_request: Request, error: RequestValidationError) -> JSON
         for e in error.errors()
     ]
     return JSONResponse({"detail": detail}, status_code=422)
+
+
+def _bad_request(_request: Request, error: BadRequestError) -> JSONResponse:
+    return JSONResponse(ErrorBody(detail=error.detail, code=error.code).model_dump(), 400)
 
 
 def _library_error(request: Request, error: HomecareError) -> JSONResponse:
@@ -119,7 +148,8 @@ def _history_changed(request: Request, error: CursorHistoryError) -> JSONRespons
 def _storage_failed(request: Request, error: HomecareError) -> JSONResponse:
     # operator-facing text, without personal data (D8)
     logger.error("%s %s: %s: %s", request.method, request.url.path, error.code, error.message)
-    return JSONResponse(ErrorBody(detail=STORE_UNAVAILABLE, code=error.code).model_dump(), 503)
+    detail = _FIXED_TEXT.get(error.code, STORE_UNAVAILABLE)
+    return JSONResponse(ErrorBody(detail=detail, code=error.code).model_dump(), 503)
 
 
 def _kind(error: BaseException) -> str:

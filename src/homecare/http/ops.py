@@ -9,6 +9,10 @@
 - `/metrics`: Prometheus text format, read from the store at each scrape by a
   custom collector (`homecare.status.figures`), so every process reports the
   same figures. No personal data; no token needed (restrict it at the proxy).
+
+None takes a query parameter, and each refuses one (422) as every other route
+does: `/metrics?name[]=x` is not a filter here (prometheus_client's own server
+has one), and answering the whole set as if it were would be silently wrong.
 """
 
 import logging
@@ -18,14 +22,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from pydantic import BaseModel
 
 from homecare.bootstrap import Homecare
-from homecare.http.requests import answers_head
+from homecare.http.requests import answers_head, no_query
 from homecare.status import StoreFigures, figures, readiness
 
 __all__ = ["READY_TIMEOUT", "Ready", "ops_router"]
@@ -155,7 +159,7 @@ def ops_router(homecare: Homecare, *, worker_expected: bool = True) -> APIRouter
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Collector(source))
     settings = homecare.settings
-    router = APIRouter(tags=["health"])
+    router = APIRouter(tags=["health"], dependencies=[Depends(no_query)])
 
     @router.get(
         "/health/live",

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from homecare.poller.options import (
+    INVALID_INPUT,
     REMEMBER,
     Backoff,
     Item,
@@ -59,9 +60,9 @@ def poll(
     cursor; an item with one of them is skipped (neither recorded nor handed on).
     """
     if not 1 <= limit <= 500:
-        raise PollError(f"limit must be from 1 to 500, got {limit}.")
+        raise PollError(f"limit must be from 1 to 500, got {limit}.", code=INVALID_INPUT)
     if remember < 0:
-        raise PollError(f"remember must be 0 or more, got {remember}.")
+        raise PollError(f"remember must be 0 or more, got {remember}.", code=INVALID_INPUT)
     check_numbers(every=every, timeout=timeout, backoff=backoff, wait_ready=wait_ready)
     base = checked_url(url)
     state = State.load(Path(state_file), base, remember)

@@ -11,6 +11,7 @@ import httpx
 
 __all__ = [
     "HISTORY_CHANGED",
+    "INVALID_INPUT",
     "REMEMBER",
     "RETRYABLE",
     "Backoff",
@@ -33,21 +34,50 @@ MAX_SECONDS = 7 * 24 * 3600.0  # a week: beyond it a wait or timeout is a typo
 
 
 class PollError(Exception):
-    """A failure retrying cannot fix: a rejected token or cursor, an unreadable state file."""
+    """A failure retrying cannot fix: a rejected token or cursor, an unreadable state file.
+
+    `code` is `invalid_input` for a bad option (URL, seconds, limit), refused before
+    any request, and `poll_failed` for the rest."""
+
+    def __init__(self, message: str, *, code: str = "poll_failed") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+INVALID_INPUT = "invalid_input"
 
 
 def checked_url(url: str) -> str:
-    """`url` without its trailing slash; PollError unless it is an http(s) URL with a host.
+    """`url` without its trailing slash; PollError (`invalid_input`) unless it is an
+    http(s) URL with a host, and nothing else the requests would misuse.
 
     A malformed URL is bad input, refused at once rather than retried as if the
-    server were down.
+    server were down. Refused too, because each request would be silently other
+    than meant: user info (`user:password@`, which httpx sends as Basic auth in
+    place of the bearer token, and the state file would keep in clear), a query or
+    a fragment (`?x=1`: every request's path would be glued after it, a bare 404).
     """
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL:
         parsed = None
+    if parsed is not None and parsed.userinfo:  # not echoed: it may hold a password
+        raise PollError(
+            "--url must not carry a user name or password (user:password@host): "
+            "the bearer token goes in --token (or HOMECARE_POLL_TOKEN).",
+            code=INVALID_INPUT,
+        )
     if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
-        raise PollError(f"--url {url!r} is not an http:// or https:// URL with a host.")
+        raise PollError(
+            f"--url {url[:200]!r} is not an http:// or https:// URL with a host.",
+            code=INVALID_INPUT,
+        )
+    if "?" in url or "#" in url:
+        raise PollError(
+            f"--url {url[:200]!r} has a query or a fragment: give the server's base URL "
+            "(e.g. https://host/homecare); the poller adds /buffer/items?after=...",
+            code=INVALID_INPUT,
+        )
     return url.rstrip("/")
 
 
@@ -109,9 +139,12 @@ def check_numbers(
         ("backoff maximum", backoff.maximum, 0.0),
     ):
         if not (isinstance(value, int | float) and low <= value <= MAX_SECONDS):
-            raise PollError(f"{name} must be {low:g} to {MAX_SECONDS:g} seconds, got {value!r}.")
+            raise PollError(
+                f"{name} must be {low:g} to {MAX_SECONDS:g} seconds, got {value!r}.",
+                code=INVALID_INPUT,
+            )
     if not 0 <= backoff.attempts <= 10_000:
-        raise PollError(f"retries must be 0 to 10000, got {backoff.attempts}.")
+        raise PollError(f"retries must be 0 to 10000, got {backoff.attempts}.", code=INVALID_INPUT)
 
 
 def is_cursor(value: object) -> bool:

@@ -163,6 +163,12 @@ def _rejected(response: httpx.Response) -> str:
         return "The server rejected the token (401): check --token."
     if response.status_code == 403:
         return "The token may not drain the buffer (403): it needs ':drain' on the server."
+    if response.status_code == 404:
+        where = response.request.url.copy_with(query=None)
+        return (
+            f"Nothing answers at {where} (404): is --url the server's base URL, the part "
+            "before /buffer/items?"
+        )
     try:
         detail = response.json()["detail"]
     except (ValueError, KeyError, TypeError):
