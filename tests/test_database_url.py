@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from homecare import InvalidInputError, Settings
 from homecare._es.error_map import opening
+from homecare._sql.store_url import parse_url, redact_url
 from homecare.bootstrap import connect
 from homecare.cli.app import app as cli_app
 from homecare.errors import StorageError
@@ -190,3 +191,17 @@ def test_the_worker_logs_the_url_masked(
     assert started
     assert SECRET not in started[0]
     assert "password=***" in started[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["postgresql+psycopg://u:se@cret@h/db", "postgres://u@x:pa@ss@h:5432/db?password=p"],
+)
+def test_a_raw_at_sign_in_the_user_part_never_shows_part_of_the_password(text: str) -> None:
+    """Parsers split `u:se@cret@h` at different '@'s: the first took 'cret@h' as the host
+    and showed it. Now the whole user part is masked, and the URL is refused (%40)."""
+    shown = redact_url(text)
+    assert "cret" not in shown
+    assert "ss@" not in shown
+    with pytest.raises(InvalidInputError, match="%40"):
+        parse_url(text)

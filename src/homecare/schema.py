@@ -174,7 +174,7 @@ def _lacking(conn: Connection, schema: str | None, every_table: bool) -> list[st
 
 
 def _require(found: SchemaStatus, shown_url: str) -> None:
-    hint = f"homecare --db {shown_url}"
+    hint = f"homecare --db {shlex.quote(shown_url)}"
     if found.state is SchemaState.MISSING:
         raise StoreNotInitialisedError(
             f"No homecare store at {shown_url}: create one with `{hint} db init`."
@@ -276,7 +276,7 @@ def _refuse(before: SchemaStatus, target: str, *, create: bool, shown: str) -> N
     if before.state is SchemaState.MISSING and not create:
         raise StoreNotInitialisedError(
             f"No homecare store at {shown} (db upgrade only upgrades one): create one with "
-            f"`homecare --db {shown} db init`."
+            f"`homecare --db {shlex.quote(shown)} db init`."
         )
     if before.state is SchemaState.NEWER:
         raise SchemaOutdatedError(

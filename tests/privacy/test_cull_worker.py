@@ -121,3 +121,24 @@ def test_R16_the_fetch_never_serves_a_culled_subjects_number_before_the_projecti
     again = hc.buffer.fetch().items
     mine = [m for m in again if m.customer == world.a.id]
     assert [m.customer_personnummer for m in mine] == [CULLED.text]  # the served one
+
+
+def test_a_lock_this_process_may_not_try_leaves_the_row_to_decide(
+    hc: Homecare, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lock file another OS user's (PermissionError), or the server refusing a
+    session: `worker_alive` answers from the lease row, as before the lock was asked,
+    and never fails the view or cull that asked."""
+    lease = Lease(hc.database)
+    assert lease.acquire()
+    try:
+
+        def refused(_self: Lease) -> bool:
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(Lease, "_lock", refused)
+        assert Lease(hc.database).lock_is_free() is False
+        assert hc.worker_alive()
+    finally:
+        monkeypatch.undo()
+        lease.release()

@@ -86,8 +86,15 @@ class Lease:
     def lock_is_free(self) -> bool:
         """Whether nobody holds the lease's lock, tried once and given back; the row is not
         touched. A holder killed with `kill -9` loses its lock with its process (the file
-        lock, the PostgreSQL session) while the row's `renewed_at` still looks recent."""
-        if self.held or not self._lock():
+        lock, the PostgreSQL session) while the row's `renewed_at` still looks recent.
+        A lock this process may not try (its file another user's, the server refusing)
+        counts as held: the row alone decides, as before the lock was asked."""
+        from psycopg import Error as DriverError
+
+        try:
+            if self.held or not self._lock():
+                return False
+        except (OSError, DriverError):
             return False
         self.release(mark_row=False)
         return True

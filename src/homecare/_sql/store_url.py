@@ -88,6 +88,8 @@ _SAFE = "/:,@+-._~ "
 
 def redact_url(text: str) -> str:
     """`text` for a message: its secrets masked (see the module); never raises."""
+    if _authority(text).count("@") > 1:  # a password with a raw '@': parsers disagree
+        return _redact_text(text)
     try:
         url = make_url(text)
     except (ArgumentError, ValueError):
@@ -99,6 +101,12 @@ def redact_url(text: str) -> str:
         for one in (value if isinstance(value, tuple) else (value,))
     ]
     return f"{base}?{'&'.join(shown)}" if shown else base
+
+
+def _authority(text: str) -> str:
+    """The part of a URL between `://` and the path, query or fragment ('' if none)."""
+    _scheme, found, rest = text.partition("://")
+    return re.split(r"[/?#]", rest, maxsplit=1)[0] if found else ""
 
 
 def _redact_text(text: str) -> str:
@@ -120,6 +128,11 @@ def parse_url(text: str) -> URL:
 
     Raises InvalidInputError for what the module refuses."""
     _check_visible(text)
+    if _authority(text).count("@") > 1:
+        raise InvalidInputError(
+            f"The database URL {redact_url(text)!r} has more than one '@' before its host: "
+            "write an '@' in the user or password as %40."
+        )
     try:
         url = make_url(text)
     except (ArgumentError, ValueError):

@@ -7,6 +7,7 @@ whoever installs or upgrades homecare (see docs/operations.md).
 
 from __future__ import annotations
 
+import shlex
 from typing import Annotated
 
 import typer
@@ -34,7 +35,7 @@ def _open(ctx: typer.Context, *, must_exist: bool) -> tuple[Settings, Database]:
         database.dispose()
         raise StoreNotInitialisedError(
             f"No homecare store at {settings.redacted_url} (no such file): create one with "
-            f"`homecare --db {settings.redacted_url} db init`."
+            f"`homecare --db {shlex.quote(settings.redacted_url)} db init`."
         )
     return settings, database
 
