@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from homecare.cli.usage import ClickError
 from tests.conftest import init_sqlite
 
 
@@ -38,7 +41,10 @@ def test_console_script(tmp_path: Path) -> None:
 
 def test_the_command_line_needs_no_click_of_its_own(tmp_path: Path) -> None:
     """The `cli` extra installs typer, which (0.20 on) carries its own click: `click` may
-    be missing, as on a fresh `./scripts/demo` install, and every path still works."""
+    be missing, as on a fresh `./scripts/demo` install, and every path still works. (An
+    older typer, as scripts/lowest installs, depends on click itself: nothing to check.)"""
+    if ClickError.__module__.startswith("click"):
+        pytest.skip("this typer depends on click, which is installed with it")
     code = (
         "import sys; sys.modules['click'] = None\n"  # import click -> ImportError
         "from homecare.cli import main; sys.argv = ['homecare', *sys.argv[1:]]; main()"
