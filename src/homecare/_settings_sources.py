@@ -4,12 +4,15 @@ A part of `homecare.settings.Settings` kept apart so that the one question "whic
 variable does an operator fix?" is answered in one place: an explicit argument
 ("as given"), `HOMECARE_<NAME>`, or for a secret `HOMECARE_<NAME>_FILE` when the
 value was read from that file. Variables are looked up as pydantic-settings reads
-them: the name in any case.
+them: the name in any case. A `HOMECARE_*` variable that names no setting (a
+misspelling) is refused, never ignored (`UnknownVariables`).
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +20,28 @@ from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
-from homecare.errors import InvalidInputError
+from homecare.errors import InvalidInputError, UnknownSettingError
 
-__all__ = ["ENV_PREFIX", "SECRETS", "SecretFiles", "environ_value", "one_line"]
+__all__ = [
+    "ENV_PREFIX",
+    "SECRETS",
+    "TOOLS_PREFIX",
+    "SecretFiles",
+    "UnknownVariables",
+    "environ_value",
+    "one_line",
+    "refusal",
+]
 
 ENV_PREFIX = "HOMECARE_"
 SECRETS = ("cipher_key", "api_tokens", "poll_token")
 """The settings that may be read from a file named by `HOMECARE_<NAME>_FILE`."""
+TOOLS_PREFIX = "HOMECARE_TEST_"
+"""The variables of the repository's own tools (the tests, benchmarks, CI), e.g.
+`HOMECARE_TEST_POSTGRES_URL`: never settings, so never refused as unknown."""
+_CLOSE = 0.6
+"""How alike (difflib's ratio of the names without the prefix) a known name must be to be
+offered as the one meant: `CIPHER_KY` ~ `CIPHER_KEY` (0.95), `DB_URL` ~ `DATABASE_URL` (0.67)."""
 
 
 def environ_value(variable: str) -> str | None:
@@ -75,6 +93,92 @@ class SecretFiles(PydanticBaseSettingsSource):
                     f"{variable}_FILE."
                 )
         return found
+
+
+class UnknownVariables(PydanticBaseSettingsSource):
+    """Reads nothing; refuses every non-empty `HOMECARE_*` variable (its name in any case, as
+    pydantic-settings reads them) that is neither `HOMECARE_<SETTING>`, a secret's
+    `HOMECARE_<SECRET>_FILE`, nor a tool's `HOMECARE_TEST_*`.
+
+    Raises UnknownSettingError (one line, naming each such variable and, where one is
+    close, the variable meant; never a value, which may be a secret). An empty variable
+    counts as unset, as it does for the settings themselves.
+    """
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # pragma: no cover - __call__ does the work
+
+    def __call__(self) -> dict[str, Any]:
+        known = known_variables(self.settings_cls.model_fields)
+        unknown = sorted(
+            name
+            for name, value in os.environ.items()
+            if value
+            and name.upper().startswith(ENV_PREFIX)
+            and not name.upper().startswith(TOOLS_PREFIX)
+            and name.upper() not in known
+        )
+        if unknown:
+            raise UnknownSettingError(_unknown(unknown, known))
+        return {}
+
+
+def known_variables(fields: Iterable[str]) -> list[str]:
+    """Every variable that sets one of `fields`: `HOMECARE_<NAME>`, and for a secret its
+    `HOMECARE_<NAME>_FILE` too (upper case)."""
+    names = [f"{ENV_PREFIX}{field.upper()}" for field in fields]
+    return names + [f"{ENV_PREFIX}{secret.upper()}_FILE" for secret in SECRETS]
+
+
+def _unknown(names: list[str], known: list[str]) -> str:
+    plural = len(names) > 1
+    return (
+        f"Unknown variable{'s' * plural} {', '.join(_named(name, known) for name in names)}: "
+        f"{'these name' if plural else 'it names'} no homecare setting; rename or unset "
+        f"{'them' if plural else 'it'} (docs/configuration.md lists the settings)."
+    )
+
+
+def _named(name: str, known: list[str]) -> str:
+    """`name` as set (cut, and quoted if it is not plain text), with the variable meant."""
+    shown = name if name.isascii() and name.isprintable() and len(name) <= 80 else ascii(name[:80])
+    stem = name.upper().removesuffix("_FILE")
+    if stem != name.upper() and stem in known:  # HOMECARE_POOL_SIZE_FILE
+        return f"{shown} (only a secret is read from a file: set {stem} itself)"
+    meant = suggestion(name, known)
+    return f"{shown} (did you mean {meant}?)" if meant else shown
+
+
+def suggestion(name: str, known: Iterable[str]) -> str | None:
+    """The one of `known` names (`HOMECARE_...` or settings' field names) closest to
+    `name` (any case), if any is close enough (`_CLOSE`); compared without the prefix."""
+
+    def bare(text: str) -> str:
+        return text.upper().removeprefix(ENV_PREFIX)
+
+    by_bare = {bare(k): k for k in known}
+    close = difflib.get_close_matches(bare(name), list(by_bare), n=1, cutoff=_CLOSE)
+    return by_bare[close[0]] if close else None
+
+
+def refusal(error: ValidationError, *, given: set[str], fields: Iterable[str]) -> InvalidInputError:
+    """The error to raise for `error`: UnknownSettingError naming every argument that names
+    no setting (`Settings(cipher_keys=...)`), else InvalidInputError (`one_line`)."""
+    extra = [
+        str(e["loc"][0]) for e in error.errors() if e["type"] == "extra_forbidden" and e["loc"]
+    ]
+    if not extra:
+        return InvalidInputError(one_line(error, given=given))
+    fields = list(fields)
+    named = []
+    for name in extra:
+        meant = suggestion(name, fields)
+        named.append(f"{name[:80]!r}" + (f" (did you mean {meant}?)" if meant else ""))
+    plural = len(extra) > 1
+    return UnknownSettingError(
+        f"Unknown setting{'s' * plural} {', '.join(named)} (as given): homecare has no setting "
+        f"of {'these names' if plural else 'this name'}."
+    )
 
 
 def one_line(error: ValidationError, *, given: set[str]) -> str:

@@ -22,7 +22,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from sqlalchemy.engine import URL
 
 from homecare._settings_privacy import PrivacySettings
-from homecare._settings_sources import ENV_PREFIX, SecretFiles, one_line
+from homecare._settings_sources import ENV_PREFIX, SecretFiles, UnknownVariables, refusal
 from homecare._sql.conninfo import postgres_connect_kwargs
 from homecare._sql.store_url import parse_url, redact_url
 from homecare.errors import InvalidInputError
@@ -43,8 +43,9 @@ _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 class Settings(PrivacySettings):
     """What `connect()`, `homecare serve` and `homecare poll` need; frozen once read.
 
-    Raises InvalidInputError (one line, no secret in it) for a malformed value.
-    Times are whole seconds.
+    Raises InvalidInputError (one line, no secret in it) for a malformed value, and
+    UnknownSettingError for a `HOMECARE_*` variable or an argument that names no setting
+    (D9). Times are whole seconds.
     """
 
     model_config = SettingsConfigDict(
@@ -95,7 +96,7 @@ class Settings(PrivacySettings):
         try:
             super().__init__(**values)
         except ValidationError as error:
-            raise InvalidInputError(one_line(error, given=set(values))) from None
+            raise refusal(error, given=set(values), fields=type(self).model_fields) from None
 
     @classmethod
     def load(cls, **explicit: Any) -> Settings:
@@ -112,8 +113,14 @@ class Settings(PrivacySettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # No .env file and no secrets_dir: the *_FILE variables are the one way to files.
+        # UnknownVariables reads nothing: it refuses a misspelt variable first (D9).
         explicit = set(getattr(init_settings, "init_kwargs", {}))
-        return init_settings, env_settings, SecretFiles(settings_cls, explicit)
+        return (
+            UnknownVariables(settings_cls),
+            init_settings,
+            env_settings,
+            SecretFiles(settings_cls, explicit),
+        )
 
     @field_validator("database_url")
     @classmethod
