@@ -1,8 +1,9 @@
 """Before a `/buffer` route answers: the cipher key opens the store, and a view is current.
 
-- **The key (D8).** Every `/buffer` route first checks that the configured key
-  opens the store, as `/health` and the CLI's `store()` do. Without it a wrong
-  key was a silently wrong answer: a view computed from what could be read
+- **The key (D8).** Every `/buffer` route, once the token is found allowed to call
+  it (401 and 403 come first), checks that the configured key opens the store, as
+  `/health` and the CLI's `store()` do. Without it a wrong key was a silently
+  wrong answer: a view computed from what could be read
   (nothing projected yet, or only the columns that are not encrypted) said `[]`,
   zero counts or `clear`. Now it is 503 `wrong_cipher_key` on every route.
   A key once proven (an event opened with it) is trusted for `RECHECK_SECONDS`,
