@@ -118,9 +118,11 @@ def test_with_a_worker_alive_a_view_says_how_far_behind_it_is(
     assert LAG_HEADER not in client.get("/buffer/items", headers=CITY).headers
 
 
+@pytest.mark.parametrize("way", ["awaited", "called"])
 def test_a_proven_key_is_trusted_for_a_while_a_failure_never(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, way: str
 ) -> None:
+    """Awaited as the API's dependency, or called in a worker thread as the console does."""
     answers: list[bool | Exception] = [False, CipherKeyError("wrong"), True, True]
     calls: list[int] = []
 
@@ -134,14 +136,21 @@ def test_a_proven_key_is_trusted_for_a_while_a_failure_never(
     monkeypatch.setattr(current, "key_proven", proven)
     now = [0.0]
     check = KeyCheck(object(), clock=lambda: now[0])  # type: ignore[arg-type]
-    asyncio.run(check())  # an empty store proves nothing: checked again
+
+    def run() -> None:
+        if way == "awaited":
+            asyncio.run(check())
+        else:
+            check.check()
+
+    run()  # an empty store proves nothing: checked again
     with pytest.raises(CipherKeyError):
-        asyncio.run(check())  # a failure is not remembered
-    asyncio.run(check())  # proven
-    asyncio.run(check())
+        run()  # a failure is not remembered
+    run()  # proven
+    run()
     now[0] += RECHECK_SECONDS - 1
-    asyncio.run(check())
+    run()
     assert len(calls) == 3
     now[0] += 2
-    asyncio.run(check())  # checked again after RECHECK_SECONDS
+    run()  # checked again after RECHECK_SECONDS
     assert len(calls) == 4
