@@ -29,8 +29,10 @@ __all__ = [
     "SecretFiles",
     "UnknownVariables",
     "environ_value",
+    "known_variables",
     "one_line",
     "refusal",
+    "suggestion",
 ]
 
 ENV_PREFIX = "HOMECARE_"
