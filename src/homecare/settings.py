@@ -1,9 +1,9 @@
 """One settings object, the only source of configuration (D7, D8, D9).
 
 Order of sources, first wins: explicit arguments (`connect(url, cipher_key=...)`,
-`Settings(...)`, the CLI's `--db`), then `HOMECARE_*` environment variables,
-then a secret's `HOMECARE_*_FILE` variable (a file holding the secret), then
-the defaults below. Nothing underneath reads its own variables: eventsourcing's
+`Settings(...)`, the CLI's `--db`), then `HOMECARE_*` environment variables
+(the name in any case, one spelling at a time), then a secret's `HOMECARE_*_FILE`
+variable (a file holding the secret), then the defaults below. Nothing underneath reads its own variables: eventsourcing's
 environment is built from these settings alone (`eventsourcing_environment`,
 every recorder setting pinned), libpq's `PG*` are overridden or refused (`_sql.conninfo`).
 """
@@ -21,8 +21,9 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import URL
 
+from homecare._settings_files import SecretFiles
 from homecare._settings_privacy import PrivacySettings
-from homecare._settings_sources import ENV_PREFIX, SecretFiles, UnknownVariables, refusal
+from homecare._settings_sources import ENV_PREFIX, Spellings, UnknownVariables, refusal
 from homecare._sql.conninfo import postgres_connect_kwargs
 from homecare._sql.store_url import parse_url, redact_url
 from homecare.errors import InvalidInputError
@@ -113,10 +114,12 @@ class Settings(PrivacySettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # No .env file and no secrets_dir: the *_FILE variables are the one way to files.
-        # UnknownVariables reads nothing: it refuses a misspelt variable first (D9).
+        # UnknownVariables and Spellings read nothing: they refuse a misspelt variable and
+        # one set under two spellings first (D9).
         explicit = set(getattr(init_settings, "init_kwargs", {}))
         return (
             UnknownVariables(settings_cls),
+            Spellings(settings_cls, explicit),
             init_settings,
             env_settings,
             SecretFiles(settings_cls, explicit),
