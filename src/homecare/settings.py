@@ -3,7 +3,8 @@
 Order of sources, first wins: explicit arguments (`connect(url, cipher_key=...)`,
 `Settings(...)`, the CLI's `--db`), then `HOMECARE_*` environment variables
 (the name in any case, one spelling at a time), then a secret's `HOMECARE_*_FILE`
-variable (a file holding the secret), then the defaults below. Nothing underneath reads its own variables: eventsourcing's
+variable (a regular file of at most 64 KiB holding the secret), then the defaults
+below. Nothing underneath reads its own variables: eventsourcing's
 environment is built from these settings alone (`eventsourcing_environment`,
 every recorder setting pinned), libpq's `PG*` are overridden or refused (`_sql.conninfo`).
 """
