@@ -151,3 +151,38 @@ def test_a_name_only_unicode_case_folds_to_a_setting_is_refused_not_ignored(
         Settings.load()
     assert caught.value.code == "unknown_setting"
     assert "'homecare_c\\u0131pher_key'" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "url", "expected"),
+    [
+        (
+            "homecare_db_schema",
+            "homecare",
+            "sqlite:///x.db",
+            "Setting db_schema (homecare_db_schema): names a PostgreSQL schema, and the store "
+            "is SQLite, which has none: unset it.",
+        ),
+        (
+            "Homecare_Connect_Timeout",
+            "4",
+            "postgresql+psycopg://u@h/db?connect_timeout=3",
+            "Setting connect_timeout (Homecare_Connect_Timeout): set twice, as this setting and "
+            "as the database URL's ?connect_timeout=: keep one.",
+        ),
+    ],
+)
+def test_two_settings_that_disagree_name_the_one_to_change_as_it_was_read(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, url: str, expected: str
+) -> None:
+    """They named HOMECARE_DB_SCHEMA and "HOMECARE_CONNECT_TIMEOUT or an argument" whatever
+    was read, and began "Settings:" as if no one setting were to blame."""
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(InvalidInputError) as caught:
+        Settings.load(database_url=url)
+    assert str(caught.value) == expected
+    monkeypatch.delenv(variable)
+    name = variable.lower().removeprefix("homecare_")
+    with pytest.raises(InvalidInputError) as caught:
+        Settings(database_url=url, **{name: value})
+    assert str(caught.value).startswith(f"Setting {name} (as given): ")

@@ -183,14 +183,16 @@ def refusal(error: ValidationError, *, given: set[str], fields: Iterable[str]) -
 
 
 def one_line(error: ValidationError, *, given: set[str]) -> str:
-    """The first error in one line, naming its source (`source`); an error of the settings
-    as a whole (two settings that disagree) names them itself."""
+    """The first error in one line, naming its setting and source (`source`); an error of
+    the settings as a whole (two settings that disagree) names in its context the
+    `setting` to change, else the settings as a whole."""
     first = error.errors()[0]
     message, count = first["msg"].removeprefix("Value error, "), error.error_count()
     more = f" (and {count - 1} more)" if count > 1 else ""
-    if not first["loc"]:
+    setting = first["loc"][0] if first["loc"] else first.get("ctx", {}).get("setting")
+    if setting is None:
         return f"Settings: {message}{more}"
-    name = str(first["loc"][0])
+    name = str(setting)
     return f"Setting {name} ({source(name, given)}): {message}{more}"
 
 

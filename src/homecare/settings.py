@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import URL
 
@@ -161,15 +162,18 @@ class Settings(PrivacySettings):
     @model_validator(mode="after")
     def _agree(self) -> Settings:
         """Settings that would be silently ignored, or overridden by the URL, are refused."""
+        # `setting` names the setting to unset: the error names where its value came from.
         if self.db_schema is not None and self.is_sqlite:
-            raise ValueError(
-                "db_schema (HOMECARE_DB_SCHEMA) names a PostgreSQL schema, and the store is "
-                "SQLite, which has none: unset it."
+            raise PydanticCustomError(
+                "settings_disagree",
+                "names a PostgreSQL schema, and the store is SQLite, which has none: unset it.",
+                {"setting": "db_schema"},
             )
         if "connect_timeout" in self.url.query and "connect_timeout" in self.model_fields_set:
-            raise ValueError(
-                "connect_timeout is set twice, as the setting (HOMECARE_CONNECT_TIMEOUT or an "
-                "argument) and as the database URL's ?connect_timeout=: keep one."
+            raise PydanticCustomError(
+                "settings_disagree",
+                "set twice, as this setting and as the database URL's ?connect_timeout=: keep one.",
+                {"setting": "connect_timeout"},
             )
         return self
 
