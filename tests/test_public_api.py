@@ -121,6 +121,7 @@ INTENDED = {
     "SchemaOutdatedError",
     "SchemaDriftError",
     "TimeWentBackwardsError",
+    "UnknownSettingError",
     "CipherKeyError",
     "CursorHistoryError",
 }

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from eventsourcing.cipher import AESCipher
 
-from homecare import InvalidInputError, Settings
+from homecare import InvalidInputError, Settings, UnknownSettingError
 from homecare.settings import DEFAULT_DATABASE_URL
 
 K1 = AESCipher.create_key(16)
@@ -161,8 +161,10 @@ def test_D9_a_malformed_setting_is_one_line_naming_it(
 
 
 def test_D9_an_unknown_setting_is_refused() -> None:
-    with pytest.raises(InvalidInputError, match="Extra inputs"):
+    with pytest.raises(UnknownSettingError) as error:
         Settings(database_url="sqlite:///x.db", cipher_keys=K1)
+    assert "'cipher_keys' (did you mean cipher_key?)" in str(error.value)
+    assert error.value.code == "unknown_setting"
 
 
 def test_D9_the_whole_postgres_url_becomes_the_connection_keywords() -> None:

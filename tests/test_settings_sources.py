@@ -65,11 +65,12 @@ def test_a_malformed_secret_from_a_file_names_the_FILE_variable(
 def test_a_secret_in_both_its_variable_in_lower_case_and_a_file_is_refused(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """pydantic-settings reads `homecare_cipher_key` too: it is the variable, set twice."""
+    """pydantic-settings reads `homecare_cipher_key` too: it is the variable, set twice;
+    named as it is spelt."""
     (tmp_path / "key").write_text(KEY, encoding="utf-8")
     monkeypatch.setenv("HOMECARE_CIPHER_KEY_FILE", str(tmp_path / "key"))
     monkeypatch.setenv("homecare_cipher_key", AESCipher.create_key(16))
-    assert "Both HOMECARE_CIPHER_KEY and HOMECARE_CIPHER_KEY_FILE" in _refused()
+    assert "Both homecare_cipher_key and HOMECARE_CIPHER_KEY_FILE" in _refused()
 
 
 # -- values checked when read, not when used --------------------------------------

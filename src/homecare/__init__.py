@@ -87,6 +87,7 @@ from homecare.errors import (
     StorageError as StorageError,
     StoreNotInitialisedError as StoreNotInitialisedError,
     TimeWentBackwardsError as TimeWentBackwardsError,
+    UnknownSettingError as UnknownSettingError,
 )
 # isort: on
 

@@ -7,6 +7,7 @@
     │   ├── TimeWentBackwardsError      D11: dated before the record's last event
     │   ├── PersonalDataInAccessLogError R17: a reader or purpose shaped like a personnummer
     │   ├── PersonalDataInActorError    D1, D8: an actor shaped like a personnummer
+    │   ├── UnknownSettingError         D9: a HOMECARE_* variable or argument naming no setting
     │   ├── InvalidCursorError          a malformed or unknown buffer cursor (D3)
     │   │   └── CursorHistoryError      a cursor of another history, e.g. before a restore (D10)
     │   └── InvalidLimitError           a fetch limit outside 1..500 (R3)
@@ -73,6 +74,7 @@ __all__ = [
     "StorageError",
     "StoreNotInitialisedError",
     "TimeWentBackwardsError",
+    "UnknownSettingError",
 ]
 
 
@@ -118,6 +120,14 @@ class PersonalDataInActorError(InvalidInputError):
     user name or initials instead."""
 
     code = "personal_data_in_actor"
+
+
+class UnknownSettingError(InvalidInputError):
+    """D9: a `HOMECARE_*` environment variable, or a `Settings` argument, that names no
+    setting (a misspelling such as `HOMECARE_CIPHER_KY`), refused rather than ignored;
+    the message names it and, where one is close, the setting meant."""
+
+    code = "unknown_setting"
 
 
 class TimeWentBackwardsError(InvalidInputError):

@@ -1,9 +1,10 @@
 """One settings object, the only source of configuration (D7, D8, D9).
 
 Order of sources, first wins: explicit arguments (`connect(url, cipher_key=...)`,
-`Settings(...)`, the CLI's `--db`), then `HOMECARE_*` environment variables,
-then a secret's `HOMECARE_*_FILE` variable (a file holding the secret), then
-the defaults below. Nothing underneath reads its own variables: eventsourcing's
+`Settings(...)`, the CLI's `--db`), then `HOMECARE_*` environment variables
+(the name in any case, one spelling at a time), then a secret's `HOMECARE_*_FILE`
+variable (a regular file of at most 64 KiB holding the secret), then the defaults
+below. Nothing underneath reads its own variables: eventsourcing's
 environment is built from these settings alone (`eventsourcing_environment`,
 every recorder setting pinned), libpq's `PG*` are overridden or refused (`_sql.conninfo`).
 """
@@ -18,11 +19,13 @@ from typing import Any
 from urllib.parse import quote
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import URL
 
+from homecare._settings_files import SecretFiles
 from homecare._settings_privacy import PrivacySettings
-from homecare._settings_sources import ENV_PREFIX, SecretFiles, one_line
+from homecare._settings_sources import ENV_PREFIX, Spellings, UnknownVariables, refusal
 from homecare._sql.conninfo import postgres_connect_kwargs
 from homecare._sql.store_url import parse_url, redact_url
 from homecare.errors import InvalidInputError
@@ -43,8 +46,9 @@ _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 class Settings(PrivacySettings):
     """What `connect()`, `homecare serve` and `homecare poll` need; frozen once read.
 
-    Raises InvalidInputError (one line, no secret in it) for a malformed value.
-    Times are whole seconds.
+    Raises InvalidInputError (one line, no secret in it) for a malformed value, and
+    UnknownSettingError for a `HOMECARE_*` variable or an argument that names no setting
+    (D9). Times are whole seconds.
     """
 
     model_config = SettingsConfigDict(
@@ -95,7 +99,7 @@ class Settings(PrivacySettings):
         try:
             super().__init__(**values)
         except ValidationError as error:
-            raise InvalidInputError(one_line(error, given=set(values))) from None
+            raise refusal(error, given=set(values), fields=type(self).model_fields) from None
 
     @classmethod
     def load(cls, **explicit: Any) -> Settings:
@@ -112,8 +116,16 @@ class Settings(PrivacySettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # No .env file and no secrets_dir: the *_FILE variables are the one way to files.
+        # UnknownVariables and Spellings read nothing: they refuse a misspelt variable and
+        # one set under two spellings first (D9).
         explicit = set(getattr(init_settings, "init_kwargs", {}))
-        return init_settings, env_settings, SecretFiles(settings_cls, explicit)
+        return (
+            UnknownVariables(settings_cls),
+            Spellings(settings_cls, explicit),
+            init_settings,
+            env_settings,
+            SecretFiles(settings_cls, explicit),
+        )
 
     @field_validator("database_url")
     @classmethod
@@ -150,15 +162,18 @@ class Settings(PrivacySettings):
     @model_validator(mode="after")
     def _agree(self) -> Settings:
         """Settings that would be silently ignored, or overridden by the URL, are refused."""
+        # `setting` names the setting to unset: the error names where its value came from.
         if self.db_schema is not None and self.is_sqlite:
-            raise ValueError(
-                "db_schema (HOMECARE_DB_SCHEMA) names a PostgreSQL schema, and the store is "
-                "SQLite, which has none: unset it."
+            raise PydanticCustomError(
+                "settings_disagree",
+                "names a PostgreSQL schema, and the store is SQLite, which has none: unset it.",
+                {"setting": "db_schema"},
             )
         if "connect_timeout" in self.url.query and "connect_timeout" in self.model_fields_set:
-            raise ValueError(
-                "connect_timeout is set twice, as the setting (HOMECARE_CONNECT_TIMEOUT or an "
-                "argument) and as the database URL's ?connect_timeout=: keep one."
+            raise PydanticCustomError(
+                "settings_disagree",
+                "set twice, as this setting and as the database URL's ?connect_timeout=: keep one.",
+                {"setting": "connect_timeout"},
             )
         return self
 

@@ -9,6 +9,7 @@ right key and no worker, a confirmed visit not yet projected was left out of a
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import date
 
 import pytest
@@ -53,8 +54,39 @@ def test_a_wrong_cipher_key_is_503_on_every_buffer_route(store_url: str, project
             assert response.status_code == 503, (path, response.text)
             assert response.json()["code"] == "wrong_cipher_key", path
             assert "cipher key" in response.json()["detail"]
-        assert client.get("/buffer/problems").status_code == 401  # the token comes first
         assert wrong.buffer.delivered_position() == 0
+
+
+def test_what_a_token_may_do_is_decided_before_the_key_is_checked(store_url: str) -> None:
+    """401 and 403 come first, on every route: a token that may not call a route is told
+    so, not that the key is wrong (the read token's fetch used to be 503)."""
+    with connect(store_url, cipher_key=KEY_1) as writer:
+        _one_confirmed_visit(writer)
+    with connect(store_url, cipher_key=KEY_2) as wrong:
+        app = create_app(wrong, TOKENS)
+        client = TestClient(app)
+        for path in ROUTES:
+            assert client.get(path).status_code == 401, path
+            unknown = {"Authorization": "Bearer nobody-configured-this-0123456789"}
+            assert client.get(path, headers=unknown).status_code == 401, path
+        refused = client.get("/buffer/items", headers=OPS)
+        assert refused.status_code == 403, refused.text
+        assert "may read the buffer but not drain it" in refused.json()["detail"]
+        for path in VIEWS:  # a read token may read: then the key is checked
+            assert client.get(path, headers=OPS).json()["code"] == "wrong_cipher_key", path
+        # ROUTES names every /buffer route: a new one is checked here too once added to it
+        found = set(app.openapi()["paths"])
+        expected = {re.sub(r"\d{4}-\d{2}", "{month}", path.split("?")[0]) for path in ROUTES}
+        assert {path for path in found if path.startswith("/buffer")} == expected
+
+
+def test_a_refused_request_projects_nothing(hc: Homecare) -> None:
+    """The views catch up only once the token (and the key) passed."""
+    _one_confirmed_visit(hc)
+    client = TestClient(create_app(hc, TOKENS))
+    for path in VIEWS:
+        assert client.get(path).status_code == 401, path
+    assert all(runner.lag() > 0 for runner in hc.runners)
 
 
 def test_with_no_worker_a_view_projects_first_as_the_cli_does(hc: Homecare) -> None:
@@ -86,9 +118,11 @@ def test_with_a_worker_alive_a_view_says_how_far_behind_it_is(
     assert LAG_HEADER not in client.get("/buffer/items", headers=CITY).headers
 
 
+@pytest.mark.parametrize("way", ["awaited", "called"])
 def test_a_proven_key_is_trusted_for_a_while_a_failure_never(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, way: str
 ) -> None:
+    """Awaited as the API's dependency, or called in a worker thread as the console does."""
     answers: list[bool | Exception] = [False, CipherKeyError("wrong"), True, True]
     calls: list[int] = []
 
@@ -102,14 +136,21 @@ def test_a_proven_key_is_trusted_for_a_while_a_failure_never(
     monkeypatch.setattr(current, "key_proven", proven)
     now = [0.0]
     check = KeyCheck(object(), clock=lambda: now[0])  # type: ignore[arg-type]
-    asyncio.run(check())  # an empty store proves nothing: checked again
+
+    def run() -> None:
+        if way == "awaited":
+            asyncio.run(check())
+        else:
+            check.check()
+
+    run()  # an empty store proves nothing: checked again
     with pytest.raises(CipherKeyError):
-        asyncio.run(check())  # a failure is not remembered
-    asyncio.run(check())  # proven
-    asyncio.run(check())
+        run()  # a failure is not remembered
+    run()  # proven
+    run()
     now[0] += RECHECK_SECONDS - 1
-    asyncio.run(check())
+    run()
     assert len(calls) == 3
     now[0] += 2
-    asyncio.run(check())  # checked again after RECHECK_SECONDS
+    run()  # checked again after RECHECK_SECONDS
     assert len(calls) == 4

@@ -4,7 +4,9 @@ eventsourcing looks every setting up first as HOMECARE_<NAME>, then <NAME>, in
 the process environment, and used to let both win over what `connect()`
 passed. Here every name it reads is set, both ways, to a value that would
 change where or how events are stored, and the store behaves exactly as
-configured through `homecare.Settings`.
+configured through `homecare.Settings`. Reading the settings refuses the
+HOMECARE_<NAME> ones (none is a homecare setting, but the cipher key), so the
+settings are read first and the store is opened with them in that environment.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import inspect
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -21,7 +24,7 @@ import pytest
 from eventsourcing.cipher import AESCipher
 from eventsourcing.persistence import OperationalError
 
-from homecare import Customer, HomecareError, StorageError, connect
+from homecare import Customer, HomecareError, Settings, StorageError, UnknownSettingError, connect
 from tests.conftest import ACTOR, T0
 from tests.storage.test_encryption import VALID, found, raw_event_states
 
@@ -116,13 +119,12 @@ def test_D9_settings_name_every_library_setting_for_each_store() -> None:
         assert name in postgres or (store_specific and name in sqlite), name
 
 
-@pytest.fixture
-def hostile_environment(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Iterator[pytest.MonkeyPatch]:
-    """Every library setting, with and without the HOMECARE_ prefix, set to harm."""
+@contextmanager
+def hostile_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Every library setting, with and without the HOMECARE_ prefix, set to harm, in a
+    working directory of its own (`tmp_path / "cwd"`), until the block ends."""
     workdir = tmp_path / "cwd"
-    workdir.mkdir()
+    workdir.mkdir(exist_ok=True)
     with monkeypatch.context() as env:
         env.chdir(workdir)
         for name in library_setting_names():
@@ -131,8 +133,7 @@ def hostile_environment(
                 value = str(tmp_path / "elsewhere.db")
             env.setenv(name, value)
             env.setenv(f"HOMECARE_{name}", value)
-        env.setenv("HOMECARE_LOCK_TIMEOUT", "1")  # ours: read through Settings (D9)
-        yield env
+        yield
 
 
 def customer_of(hc_url: str, key: str) -> str:
@@ -160,11 +161,15 @@ def test_D9_an_explicit_cipher_key_wins_over_HOMECARE_CIPHER_KEY(
 
 
 def test_D9_every_library_setting_in_the_environment_changes_nothing(
-    store_url: str, tmp_path: Path, hostile_environment: pytest.MonkeyPatch
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from uuid import UUID
 
-    with connect(store_url, cipher_key=K2) as hc:
+    # Read first: with HOMECARE_<library name> set, reading the settings is refused (below).
+    monkeypatch.setenv("HOMECARE_LOCK_TIMEOUT", "1")  # ours: read through Settings (D9)
+    settings = Settings.load(database_url=store_url, cipher_key=K2)
+    assert settings.lock_timeout == 1
+    with hostile_environment(monkeypatch, tmp_path), connect(settings=settings) as hc:
         customer = hc.app.register_customer(
             personnummer=VALID, name="Tolvan", organisation="Norr", actor=ACTOR, at=T0
         )
@@ -173,7 +178,6 @@ def test_D9_every_library_setting_in_the_environment_changes_nothing(
             assert_gap_safety_lock_is_taken(hc, store_url)
             assert_no_database_functions_and_one_schema(hc, store_url)
         assert hc.catch_up() > 0
-    hostile_environment.undo()
     # The same store, in the configured place, encrypted with K2 and nothing else.
     assert found(VALID, raw_event_states(store_url)) == []
     with connect(store_url, cipher_key=K2) as hc:
@@ -183,6 +187,24 @@ def test_D9_every_library_setting_in_the_environment_changes_nothing(
         hc.app.get(Customer, customer)
     assert sorted(p.name for p in (tmp_path / "cwd").iterdir()) == []
     assert not (tmp_path / "elsewhere.db").exists()
+
+
+def test_D9_a_library_setting_with_the_HOMECARE_prefix_is_refused_not_ignored(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An operator who sets HOMECARE_POSTGRES_ENABLE_DB_FUNCTIONS expects it to do
+    something; it names no homecare setting, so reading the settings says so."""
+    with hostile_environment(monkeypatch, tmp_path), pytest.raises(UnknownSettingError) as error:
+        connect(store_url, cipher_key=K2)
+    message = str(error.value)
+    assert "HOMECARE_POSTGRES_ENABLE_DB_FUNCTIONS" in message
+    assert "HOMECARE_PERSISTENCE_MODULE" in message
+    # ours, read through Settings: named only as the one meant (HOMECARE_CIPHER_TOPIC?)
+    assert "HOMECARE_CIPHER_KEY" not in message.replace("HOMECARE_CIPHER_KEY?", "")
+    assert "(did you mean HOMECARE_LOCK_TIMEOUT?)" in message  # HOMECARE_POSTGRES_LOCK_TIMEOUT
+    assert "\n" not in message
+    assert K1 not in message
+    assert sorted(p.name for p in (tmp_path / "cwd").iterdir()) == []
 
 
 def assert_gap_safety_lock_is_taken(hc: object, store_url: str) -> None:

@@ -5,7 +5,7 @@ fails here, and must keep reading the old events: register the old topic, or
 bump the event's `class_version` with an `upcast_v1_v2` (shown at the end with
 an event stored in the old shape and read by the "later release").
 
-To pin a deliberate, upcast change: `HOMECARE_UPDATE_GOLDEN=1 pytest THIS_FILE`.
+To pin a deliberate, upcast change: `HOMECARE_TEST_UPDATE_GOLDEN=1 pytest THIS_FILE`.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def test_stored_event_topics_and_payload_shapes_are_pinned(tmp_path: Path) -> No
     with connect(init_sqlite(tmp_path / "golden.db")) as hc:
         record_every_event_type(hc)
         found = _record(hc)
-    if os.environ.get("HOMECARE_UPDATE_GOLDEN"):
+    if os.environ.get("HOMECARE_TEST_UPDATE_GOLDEN"):
         GOLDEN.write_text(json.dumps(found, indent=2, sort_keys=True) + "\n")
     assert found == json.loads(GOLDEN.read_text())
     assert every_event_class() <= set(found), "an event class nobody pinned"

@@ -144,26 +144,26 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
             )
         return token
 
+    # A route gets its token from `reader` or `drainer` (never from `caller` alone): each
+    # decides what the token may do first (401, 403), then checks the key before the
+    # route reads anything: a wrong key is 503 wrong_cipher_key, never an empty answer
+    # (D8), and never the answer to a token that may not call the route at all.
+    readable = KeyCheck(homecare)
+
+    async def reader(token: Annotated[ApiToken, Depends(caller)]) -> ApiToken:
+        await readable()
+        return token
+
     async def drainer(token: Annotated[ApiToken, Depends(caller)]) -> ApiToken:
         if not token.can_drain:
             raise HTTPException(403, f"Token {token.name!r} may read the buffer but not drain it.")
+        await readable()
         return token
 
     async def not_stored(response: Response) -> None:
         _no_store(response)
 
-    # The key is checked after the token (`caller`, cached for the route) and before the
-    # route reads anything: a wrong key is 503 wrong_cipher_key, never an empty answer (D8).
-    readable = KeyCheck(homecare)
-
-    async def key_checked(_token: Annotated[ApiToken, Depends(caller)]) -> None:
-        await readable()
-
-    router = APIRouter(
-        prefix="/buffer",
-        tags=["buffer"],
-        dependencies=[Depends(not_stored), Depends(key_checked)],
-    )
+    router = APIRouter(prefix="/buffer", tags=["buffer"], dependencies=[Depends(not_stored)])
     current = current_view(homecare)
 
     def shown(token: ApiToken, what: str, rows: T) -> T:
@@ -182,7 +182,9 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
 
     def view(path: str, model: Any) -> Callable[[Route], Route]:
         """A read-only view of the operator's (R4, R5, R14): any valid token, common errors;
-        named after its path's first part (`/month-report/{month}`: `month_report`)."""
+        named after its path's first part (`/month-report/{month}`: `month_report`).
+        The token and the key first (`reader`, then cached for the handler), then the
+        catch-up: no request that is refused projects anything."""
         name = path.strip("/").split("/")[0].replace("-", "_")
         return router.get(
             path,
@@ -190,7 +192,7 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
             response_model=model,
             responses=_COMMON | _LAGGING,
             summary=_VIEWS[name],
-            dependencies=[Depends(current)],
+            dependencies=[Depends(reader), Depends(current)],
         )
 
     @router.get(
@@ -235,7 +237,7 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
 
     @view("/month/{month}", list[ItemView])
     def month(
-        token: Annotated[ApiToken, Depends(caller)],
+        token: Annotated[ApiToken, Depends(reader)],
         _query: Annotated[None, Depends(no_query)],
         month: Annotated[
             str,
@@ -251,13 +253,13 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
 
     @view("/problems", list[ProblemGroup])
     def problems(
-        token: Annotated[ApiToken, Depends(caller)], _query: Annotated[None, Depends(no_query)]
+        token: Annotated[ApiToken, Depends(reader)], _query: Annotated[None, Depends(no_query)]
     ) -> list[ProblemGroup]:
         return shown(token, "buffer_problems", homecare.buffer.problems())
 
     @view("/deadline", DeadlineReport)
     def deadline(
-        token: Annotated[ApiToken, Depends(caller)],
+        token: Annotated[ApiToken, Depends(reader)],
         query: Annotated[DeadlineQuery, Query()],
     ) -> DeadlineReport:
         year, number = (None, None)
@@ -272,7 +274,7 @@ def buffer_router(homecare: Homecare, ring: TokenRing, *, catch_up_on_fetch: boo
     @view("/month-report/{month}", MonthReport)
     @answers_head  # counts per organisation: no subject's data, nothing recorded
     def month_report(
-        _token: Annotated[ApiToken, Depends(caller)],
+        _token: Annotated[ApiToken, Depends(reader)],
         _query: Annotated[None, Depends(no_query)],
         month: Annotated[
             str,

@@ -6,7 +6,7 @@ months back and forth, sees the held items, follows a fix link; the fixes are
 then made at the source (as the provider's system would, through the
 facade), the city fetches everything over HTTP, and the month is empty.
 Screenshots of every page go to build/console-screenshots/ (gitignored;
-HOMECARE_SCREENSHOTS overrides); docs/console/ holds a copy for the docs.
+HOMECARE_TEST_SCREENSHOTS overrides); docs/console/ holds a copy for the docs.
 
 The browser is /usr/bin/chromium (Debian's `chromium`; HOMECARE_TEST_CHROMIUM
 overrides); Playwright's own browser downloads are never used. Without it the
@@ -36,7 +36,7 @@ from tests.http.server import serving
 
 ROOT = Path(__file__).resolve().parents[3]
 MORNING_AFTER = datetime(2026, 4, 2, 6, 30, tzinfo=UTC)
-SHOTS = Path(os.environ.get("HOMECARE_SCREENSHOTS", ROOT / "build" / "console-screenshots"))
+SHOTS = Path(os.environ.get("HOMECARE_TEST_SCREENSHOTS", ROOT / "build" / "console-screenshots"))
 
 
 def _browser() -> str:

@@ -3,6 +3,10 @@
 Every page is rendered through `Renderer.page`; a store that fails while a
 page is read gives the error page (503), never a page that looks empty, so
 the console never says "everything delivered" for a month it could not read.
+As the API's views do (`homecare.http.current`), a page, once signed in, first
+checks that the cipher key opens the store (a wrong key: the key's own 503 page,
+D8), then projects what no worker will, so that it shows the current log (R4,
+R5); its answer says the lag left in the `Homecare-Lag` header.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ from homecare._es.error_map import mapped
 from homecare.application.reads import Reading
 from homecare.bootstrap import Homecare
 from homecare.domain.privacy import SubjectKind
-from homecare.errors import InvalidInputError, NotFoundError, StorageError
+from homecare.errors import CipherKeyError, InvalidInputError, NotFoundError, StorageError
 from homecare.http.console.i18n import LANG_COOKIE, LANGUAGES, choose_language, render
 from homecare.http.console.session import COOKIE, open_session
+from homecare.http.current import LAG_HEADER, KeyCheck, project_first
 from homecare.http.tokens import ApiToken, TokenRing
 from homecare.privacy import Channel
 
@@ -128,6 +133,7 @@ class Renderer:
         self.ring = ring
         self.recorder = recorder
         self.clock = clock
+        self.key = KeyCheck(homecare)
 
     def now(self) -> datetime:
         return self.clock().astimezone(UTC)
@@ -197,11 +203,15 @@ class Renderer:
     ) -> Response:
         """Render `template` with what `read` returns; its failures become error pages.
 
-        `read` loads through a `Reading` of the viewer's that records nothing itself: it
-        records what the page shows of each subject through `record` (R17)."""
+        First the key (a wrong one: 503, the `key` page) and the catch-up
+        (`homecare.http.current`); `read` then loads through a `Reading` of the viewer's
+        that records nothing itself: it records what the page shows of each subject
+        through `record` (R17)."""
         try:
             once_each(request)
             with mapped():  # a library error met outside the library's boundaries
+                self.key.check()
+                lag = project_first(self.homecare)
                 context = self.read(viewer, what, read)
         except NotFoundError as error:
             return self.error(request, viewer, 404, "not_found", what, error.code)
@@ -214,12 +224,15 @@ class Renderer:
                 error.code,
                 _kind(error.__cause__ or error),
             )
-            return self.error(request, viewer, 503, "store", what, error.code)
+            kind = "key" if isinstance(error, CipherKeyError) else "store"
+            return self.error(request, viewer, 503, kind, what, error.code)
         except Exception as error:  # a bug: an error page, never a page that looks empty
             frames = "".join(traceback.format_tb(error.__traceback__))
             logger.error("console %s: unexpected %s\n%s", request.url.path, _kind(error), frames)
             return self.error(request, viewer, 500, "store", what, "internal_error")
-        return self.html(request, template, context, viewer=viewer)
+        response = self.html(request, template, context, viewer=viewer)
+        response.headers[LAG_HEADER] = str(lag)
+        return response
 
     def read(
         self, viewer: ApiToken, what: str, read: Callable[[Reading], dict[str, Any]]
