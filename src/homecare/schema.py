@@ -113,11 +113,12 @@ def _status(conn: Connection, schema: str | None) -> SchemaStatus:
     return SchemaStatus(state, current, wanted)
 
 
-def status(database: Database) -> SchemaStatus:
+def status(database: Database, shown_url: str | None = None) -> SchemaStatus:
     """Where the store stands against this release (reads only; creates nothing).
 
-    Raises StorageError naming the store when it cannot be read (`_opening`)."""
-    with _opening(database), database.engine.connect() as conn:
+    Raises StorageError naming the store (`shown_url`, as the settings show it) when it
+    cannot be read (`_opening`)."""
+    with _opening(database, _store(database, shown_url)), database.engine.connect() as conn:
         return _status(conn, database.schema)
 
 

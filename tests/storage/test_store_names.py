@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from pathlib import Path
 
 import pytest
 from typer.testing import Result
@@ -122,3 +123,13 @@ def test_a_database_the_server_lacks_is_named_with_the_schema(postgres_database:
         f"No homecare store at {url} (PostgreSQL schema zz): the server has no database",
         f"`HOMECARE_DB_SCHEMA=zz homecare --db {url} db init`",
     )
+
+
+def test_db_current_names_the_store_as_given(tmp_path: Path) -> None:
+    """It named `sqlite+pysqlite:///...`, the driver's URL, where every command says the
+    URL as given."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a store\n")
+    url = f"sqlite:///{notes}"
+    result = separate_streams_runner().invoke(cli_app, ["--db", url, "db", "current"])
+    assert_one_line_error(result, "storage_error", f"The file of the store at {url} is not")

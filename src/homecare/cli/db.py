@@ -113,7 +113,7 @@ def current(ctx: typer.Context) -> None:
     no store (no file, an empty file, database or schema) fails as every command does."""
     settings, database = _open(ctx, must_exist=True)
     try:
-        found = schema.status(database)
+        found = schema.status(database, settings.redacted_url)
     finally:
         database.dispose()
     if found.state is schema.SchemaState.MISSING:
