@@ -18,6 +18,7 @@ behind foreign keys, and `pg_rules`).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -68,15 +69,15 @@ def _primary_key(inspector: Inspector, table: Table, schema: str | None) -> list
 
 
 def _checks(inspector: Inspector, table: Table, schema: str | None) -> list[str]:
-    wanted = {c.name for c in table.constraints if isinstance(c, CheckConstraint)}
-    found = [check["name"] for check in inspector.get_check_constraints(table.name, schema)]
-    said = [
-        f"check constraint {name or '(unnamed)'} on {table.name} is not this release's"
-        for name in found
-        if name is None or name not in wanted
+    """Check constraints by name (SQLite may reflect one unnamed: counted as such)."""
+    declared = (c for c in table.constraints if isinstance(c, CheckConstraint))
+    wanted = Counter(str(c.name) if c.name else None for c in declared)
+    found = Counter(check["name"] for check in inspector.get_check_constraints(table.name, schema))
+    said = [(name, "is not this release's") for name in (found - wanted).elements()]
+    said += [(name, "is missing") for name in (wanted - found).elements()]
+    return [
+        f"check constraint {name or '(unnamed)'} on {table.name} {state}" for name, state in said
     ]
-    missing = sorted(str(name) for name in wanted - set(found))
-    return said + [f"check constraint {name} on {table.name} is missing" for name in missing]
 
 
 def _serials(inspector: Inspector, table: Table, schema: str | None) -> list[str]:
