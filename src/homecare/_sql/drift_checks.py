@@ -83,7 +83,7 @@ def _checks(inspector: Inspector, table: Table, schema: str | None) -> list[str]
 def _serials(inspector: Inspector, table: Table, schema: str | None) -> list[str]:
     """PostgreSQL: each serial column still draws from a sequence (Alembic leaves a serial
     primary key's default alone, and never sees one dropped: neither side declares one)."""
-    auto = table.autoincrement_column
+    auto = table._autoincrement_column  # the name Alembic reads, in every SQLAlchemy 2.x
     wanted = {column.name for column in table.columns if column.info.get(SERIAL)}
     wanted |= {auto.name} if auto is not None else set()
     said = []
