@@ -70,7 +70,7 @@ class Homecare:
         connect_kwargs = None if settings.is_sqlite else settings.postgres_connect_kwargs()
         self.database = open_database(settings, must_exist=not create)
         try:
-            with opening(settings.redacted_url):
+            with opening(settings.redacted_url, settings.db_schema):
                 if create:
                     schema.upgrade(self.database)
                 else:

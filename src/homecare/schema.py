@@ -17,7 +17,6 @@ that homecare's tables are neither dropped nor altered by their migrations.
 from __future__ import annotations
 
 import logging
-import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,12 +49,12 @@ from homecare._sql.revisions import (
 )
 from homecare._sql.revisions import config as _config
 from homecare._sql.revisions import differences as _differences
+from homecare._sql.store_names import StoreName, no_store
 from homecare.errors import (
     InvalidInputError,
     SchemaDriftError,
     SchemaOutdatedError,
     StorageError,
-    StoreNotInitialisedError,
 )
 
 __all__ = [
@@ -114,32 +113,35 @@ def _status(conn: Connection, schema: str | None) -> SchemaStatus:
     return SchemaStatus(state, current, wanted)
 
 
-def status(database: Database) -> SchemaStatus:
+def status(database: Database, shown_url: str | None = None) -> SchemaStatus:
     """Where the store stands against this release (reads only; creates nothing).
 
-    Raises StorageError naming the store when it cannot be read (`_opening`)."""
-    with _opening(database), database.engine.connect() as conn:
+    Raises StorageError naming the store (`shown_url`, as the settings show it) when it
+    cannot be read (`_opening`)."""
+    with _opening(database, _store(database, shown_url)), database.engine.connect() as conn:
         return _status(conn, database.schema)
 
 
 @contextmanager
-def _opening(database: Database, shown_url: str | None = None) -> Iterator[None]:
+def _opening(database: Database, store: StoreName | None = None) -> Iterator[None]:
     """The boundary of this module's public functions (issue 12): any failure that is not a
     HomecareError is a StorageError naming the store, as `connect()` says it; a SQLite file
     that cannot be opened in a folder that cannot be written says why, and what to do."""
-    shown = shown_url or _shown(database)
-    with opening(shown):
+    store = store or _store(database)
+    with opening(store.url, store.schema):
         try:
             yield
         except SQLAlchemyError as error:
             problem = database.folder_problem()
             if problem is None or "unable to open" not in str(error):
                 raise
-            raise StorageError(f"Cannot open the store at {shown}: {problem}.") from error
+            raise StorageError(f"Cannot open the store at {store}: {problem}.") from error
 
 
-def _shown(database: Database) -> str:
-    return database.url.render_as_string(hide_password=True)
+def _store(database: Database, shown_url: str | None = None) -> StoreName:
+    """How messages name `database` (`shown_url`: its URL as the settings show it)."""
+    shown = shown_url or database.url.render_as_string(hide_password=True)
+    return StoreName(shown, database.schema)
 
 
 def require_current(database: Database, shown_url: str, *, every_table: bool = False) -> None:
@@ -151,19 +153,17 @@ def require_current(database: Database, shown_url: str, *, every_table: bool = F
     (an older one: `homecare db upgrade`; a newer one: upgrade homecare) or SchemaDriftError
     (its version lost, or a table not as the migrations made it: the message lists them).
     """
+    store = _store(database, shown_url)
     path = database.sqlite_path
     if path is not None and not path.is_file():
-        raise StoreNotInitialisedError(
-            f"No homecare store at {shown_url} (no such file): create one with "
-            f"`homecare --db {shlex.quote(shown_url)} db init`."
-        )
-    with _opening(database, shown_url), database.engine.connect() as conn:
+        raise no_store(store, " (no such file)")
+    with _opening(database, store), database.engine.connect() as conn:
         found = _status(conn, database.schema)
         current = found.state is SchemaState.CURRENT
         lacking = _lacking(conn, database.schema, every_table) if current else []
-    _require(found, shown_url)
+    _require(found, store)
     if lacking:
-        raise _drift(shown_url, lacking)
+        raise _drift(store, lacking)
 
 
 def _lacking(conn: Connection, schema: str | None, every_table: bool) -> list[str]:
@@ -173,31 +173,33 @@ def _lacking(conn: Connection, schema: str | None, every_table: bool) -> list[st
     return [] if inspect(conn).has_table(events, schema=schema) else [f"table {events} is missing"]
 
 
-def _require(found: SchemaStatus, shown_url: str) -> None:
-    hint = f"homecare --db {shlex.quote(shown_url)}"
+def _require(found: SchemaStatus, store: StoreName) -> None:
+    hint = store.command
     if found.state is SchemaState.MISSING:
-        raise StoreNotInitialisedError(
-            f"No homecare store at {shown_url}: create one with `{hint} db init`."
-        )
+        raise no_store(store)
     if found.state in (SchemaState.UNVERSIONED, SchemaState.OUTDATED):
         raise SchemaOutdatedError(
-            f"The store at {shown_url} is at schema {found.current or 'of release 0.1'}, "
+            f"The store at {store} is at schema {found.current or 'of release 0.1'}, "
             f"this release needs {found.head}: run `{hint} db upgrade`."
         )
     if found.state is SchemaState.VERSION_LOST:
         raise SchemaDriftError(
-            f"The store at {shown_url} has lost its schema version ({VERSION_TABLE} is "
+            f"The store at {store} has lost its schema version ({VERSION_TABLE} is "
             f"missing or empty): run `{hint} db upgrade`, which restores it if the tables "
             "are this release's."
         )
     if found.state is SchemaState.NEWER:
-        raise SchemaOutdatedError(
-            f"The store at {shown_url} is at schema {found.current}, newer than this "
-            f"release of homecare knows ({found.head}): upgrade homecare."
-        )
+        raise _newer(store, found)
 
 
-def _drift(shown_url: str, found: list[str], *, changed: bool = True) -> SchemaDriftError:
+def _newer(store: StoreName, found: SchemaStatus) -> SchemaOutdatedError:
+    return SchemaOutdatedError(
+        f"The store at {store} is at schema {found.current}, newer than this release of "
+        f"homecare knows ({found.head}): upgrade homecare."
+    )
+
+
+def _drift(store: StoreName, found: list[str], *, changed: bool = True) -> SchemaDriftError:
     more = f"; and {len(found) - 3} more" if len(found) > 3 else ""
     done = "" if changed else " Nothing was changed."
     fix = (
@@ -206,7 +208,7 @@ def _drift(shown_url: str, found: list[str], *, changed: bool = True) -> SchemaD
         else "Put them back as the migrations made them, e.g. from a backup"
     )
     return SchemaDriftError(
-        f"The tables at {shown_url} differ from schema {head()}: {'; '.join(found[:3])}{more}."
+        f"The tables at {store} differ from schema {head()}: {'; '.join(found[:3])}{more}."
         f"{done} {fix} (docs/operations.md, backup and restore)."
     )
 
@@ -226,9 +228,9 @@ def upgrade(
     `revision`, or one older than the store's (never downgraded), is InvalidInputError; a
     store that fails is StorageError naming it (`_opening`). A SQLite file is left in WAL mode.
     """
-    shown = shown_url or _shown(database)
-    with _opening(database, shown):
-        found = _upgrade(database, _target(revision), create=create, shown=shown)
+    store = _store(database, shown_url)
+    with _opening(database, store):
+        found = _upgrade(database, _target(revision), create=create, store=store)
         database.use_wal()
     logger.info("schema %s -> %s", found[0].current, found[1].current)
     return found
@@ -246,7 +248,7 @@ def _target(revision: str) -> str:
 
 
 def _upgrade(
-    database: Database, target: str, *, create: bool, shown: str
+    database: Database, target: str, *, create: bool, store: StoreName
 ) -> tuple[SchemaStatus, SchemaStatus]:
     if create and database.schema and not database.is_sqlite:
         with database.engine.begin() as conn:
@@ -254,41 +256,35 @@ def _upgrade(
     with database.write_engine.begin() as conn:
         database.lock(conn, "schema")
         before = _status(conn, database.schema)
-        _refuse(before, target, create=create, shown=shown)
+        _refuse(before, target, create=create, store=store)
         config = _config(conn, database.schema)
         if before.state is SchemaState.UNVERSIONED:
             logger.info("stamping a store of release 0.1 at %s", BASELINE)
             command.stamp(config, BASELINE)
         if before.state is SchemaState.VERSION_LOST:
             if lacking := _differences(conn, database.schema, versioned=False):
-                raise _drift(shown, lacking, changed=False)
+                raise _drift(store, lacking, changed=False)
             logger.info("stamping a store whose version was lost at %s", head())
             command.stamp(config, head())
         command.upgrade(config, target)
         after = _status(conn, database.schema)
         at_head = after.state is SchemaState.CURRENT
         if lacking := _differences(conn, database.schema, tables=at_head):
-            raise _drift(shown, lacking, changed=False)  # rolls the migrations back
+            raise _drift(store, lacking, changed=False)  # rolls the migrations back
     return before, after
 
 
-def _refuse(before: SchemaStatus, target: str, *, create: bool, shown: str) -> None:
+def _refuse(before: SchemaStatus, target: str, *, create: bool, store: StoreName) -> None:
     if before.state is SchemaState.MISSING and not create:
-        raise StoreNotInitialisedError(
-            f"No homecare store at {shown} (db upgrade only upgrades one): create one with "
-            f"`homecare --db {shlex.quote(shown)} db init`."
-        )
+        raise no_store(store, " (db upgrade only upgrades one)")
     if before.state is SchemaState.NEWER:
-        raise SchemaOutdatedError(
-            f"The store at {shown} is at schema {before.current}, newer than this release of "
-            f"homecare knows ({before.head}): upgrade homecare."
-        )
+        raise _newer(store, before)
     at = {SchemaState.UNVERSIONED: BASELINE, SchemaState.VERSION_LOST: head()}.get(
         before.state, before.current
     )
     if at is not None and target != at and target in ancestors(at):
         raise InvalidInputError(
-            f"The store at {shown} is at schema {at}, past {target}: a store is never "
+            f"The store at {store} is at schema {at}, past {target}: a store is never "
             f"downgraded (restore a backup taken at {target} instead)."
         )
 

@@ -174,8 +174,9 @@ class mapped:  # noqa: N801 - used like a function: `with mapped():`
 
 
 @contextmanager
-def opening(shown_url: str) -> Iterator[None]:
-    """Opening the store at `shown_url`: any failure that is not a HomecareError (a refused
+def opening(shown_url: str, schema: str | None = None) -> Iterator[None]:
+    """Opening the store at `shown_url` (in the PostgreSQL `schema`, if one is set, which
+    the message names too): any failure that is not a HomecareError (a refused
     connection, a database that does not exist, a file that is not a database, a missing
     driver) is a StorageError in one line naming the URL (its secrets masked again: a
     caller may have masked only the password), the cause and the fix, with no driver text
@@ -185,7 +186,7 @@ def opening(shown_url: str) -> Iterator[None]:
     except HomecareError:
         raise
     except Exception as error:
-        raise opening_failure(error, redact_url(shown_url)) from error
+        raise opening_failure(error, redact_url(shown_url), schema) from error
 
 
 def translated(function: Callable[P, R]) -> Callable[P, R]:

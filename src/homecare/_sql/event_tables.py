@@ -23,6 +23,8 @@ from sqlalchemy import (
     text,
 )
 
+from homecare._sql.drift_checks import SERIAL
+
 __all__ = ["EVENT_TABLES", "EVENT_TYPE", "event_table", "has_event_type"]
 
 EVENT_TABLES = ("stored_events", "homecare_events")
@@ -50,7 +52,8 @@ def event_table(dialect_name: str) -> Table:
         Column("originator_version", BigInteger, primary_key=True),
         Column("topic", Text),
         Column("state", LargeBinary),
-        Column("notification_id", BigInteger, nullable=False),
+        # bigserial: the recorder inserts no notification id (`drift_checks.SERIAL`).
+        Column("notification_id", BigInteger, nullable=False, info={SERIAL: True}),
         Index("homecare_events_notification_id_idx", "notification_id", unique=True),
     )
 

@@ -15,11 +15,11 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from shlex import quote
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from homecare._sql.store_names import StoreName
 from homecare.errors import StorageError, StoreNotInitialisedError
 
 __all__ = ["opening_failure", "sqlite_path_problem"]
@@ -88,17 +88,19 @@ _POSTGRES: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 
-def opening_failure(error: Exception, shown_url: str) -> StorageError:
-    """The error to raise for `error`, met while opening the store at `shown_url` (masked)."""
+def opening_failure(error: Exception, shown_url: str, schema: str | None = None) -> StorageError:
+    """The error to raise for `error`, met while opening the store at `shown_url` (masked),
+    in the PostgreSQL `schema` if one is set (`StoreName`)."""
     driver = _driver_error(error)
+    store = StoreName(shown_url, schema)
     if isinstance(driver, sqlite3.Error):
-        return _sqlite(driver, shown_url)
+        return _sqlite(driver, store)
     if driver is not None:
-        return _postgres(driver, shown_url)
+        return _postgres(driver, store)
     if type(error).__module__.partition(".")[0] in ("sqlalchemy", "eventsourcing"):
-        return StorageError(f"Cannot open the store at {shown_url}: {type(error).__name__}.")
+        return StorageError(f"Cannot open the store at {store}: {type(error).__name__}.")
     first = str(error).splitlines()[0] if str(error) else "no detail"
-    return StorageError(f"Cannot open the store at {shown_url}: {type(error).__name__}: {first}")
+    return StorageError(f"Cannot open the store at {store}: {type(error).__name__}: {first}")
 
 
 def sqlite_path_problem(path: Path | None, *, must_exist: bool) -> str | None:
@@ -135,7 +137,7 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
-def _sqlite(error: sqlite3.Error, shown: str) -> StorageError:
+def _sqlite(error: sqlite3.Error, shown: StoreName) -> StorageError:
     code = getattr(error, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
     if primary == _NOT_A_DATABASE:
@@ -148,10 +150,10 @@ def _sqlite(error: sqlite3.Error, shown: str) -> StorageError:
     return StorageError(f"Cannot open the store at {shown}: {reason}.")
 
 
-def _postgres(error: BaseException, shown: str) -> StorageError:
+def _postgres(error: BaseException, shown: StoreName) -> StorageError:
     text = str(error).lower()
     try:
-        url = make_url(shown)
+        url = make_url(shown.url)
     except (ArgumentError, ValueError):  # pragma: no cover - a URL the settings parsed
         url = None
     database = url.database if url is not None else None
@@ -161,7 +163,7 @@ def _postgres(error: BaseException, shown: str) -> StorageError:
     if 'database "' in text and "does not exist" in text and database:
         return StoreNotInitialisedError(
             f"No homecare store at {shown}: the server has no database {database!r}. "
-            f"Create it (CREATE DATABASE), then run `homecare --db {quote(shown)} db init`."
+            f"Create it (CREATE DATABASE), then run `{shown.command} db init`."
         )
     for phrases, reason in _POSTGRES:
         if all(phrase in text for phrase in phrases):

@@ -4,7 +4,10 @@ what the migrations make, in words an operator reads.
 
 Why the comparison covers more than `metadata`: the event table (eventsourcing's, never
 mapped by SQLAlchemy; `event_tables`) and the version table hold what no projection can
-rebuild, and a store that had lost either passed `homecare db check`.
+rebuild, and a store that had lost either passed `homecare db check`. Why more than
+Alembic compares (server defaults asked for; primary keys, check constraints, serial
+sequences, triggers and stray `homecare_*` tables in `drift_checks`): a store whose event
+table had lost its primary key passed it too.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, MetaData, inspect
+from sqlalchemy import Column, Connection, MetaData, String, Table, inspect
 
 from homecare._sql.database import metadata
+from homecare._sql.drift_checks import beyond_alembic
 from homecare._sql.event_tables import EVENT_TABLES, EVENT_TYPE, event_table, has_event_type
 
 __all__ = [
@@ -127,6 +131,7 @@ def context(conn: Connection, schema: str | None, include: Any = include_name) -
             "version_table_schema": schema,
             "include_name": include,
             "compare_type": True,
+            "compare_server_default": True,
         },
     )
 
@@ -149,7 +154,14 @@ def differences(
         said.append(f"type {EVENT_TYPE} is missing")
     if versioned and not inspect(conn).has_table(VERSION_TABLE, schema=schema):
         said.append(f"table {VERSION_TABLE} is missing")
-    return said
+    compared = [*(metadata.sorted_tables if tables else ()), events, _version_table()]
+    owned = {table.name for table in compared} if tables else set()
+    return said + beyond_alembic(conn, schema, compared, owned=owned)
+
+
+def _version_table() -> Table:
+    """The version table as Alembic makes it (its key: one row per head)."""
+    return Table(VERSION_TABLE, MetaData(), Column("version_num", String(32), primary_key=True))
 
 
 def _of_a_missing_table(difference: Any, gone: set[str]) -> bool:
@@ -168,14 +180,38 @@ def describe(difference: Any) -> str:
         return f"table {difference[1].name} {_state(kind)}"
     if kind in ("add_column", "remove_column"):
         return f"column {difference[2]}.{difference[3].name} {_state(kind)}"
-    if kind in ("add_index", "remove_index", "add_constraint", "remove_constraint"):
+    if kind in _CONSTRAINTS:
         item = difference[1]
-        what = "index" if kind.endswith("index") else "constraint"
-        return f"{what} {item.name or '(unnamed)'} on {item.table.name} {_state(kind)}"
+        what = _KINDS.get(type(item).__name__, _CONSTRAINTS[kind])
+        named = item.name or f"({', '.join(str(c.name) for c in item.columns)})"
+        return f"{what} {named} on {item.table.name} {_state(kind)}"
+    if kind == "modify_default":
+        _, _, table, column, _, found, wanted = difference
+        return f"column {table}.{column}: default is {_default(found)}, not {_default(wanted)}"
     if kind.startswith("modify_"):
         _, _, table, column, _, found, wanted = difference
         return f"column {table}.{column}: {kind[7:]} is {found}, not {wanted}"
     return str(difference)[:120]
+
+
+_CONSTRAINTS = {
+    f"{change}_{kind}": name
+    for change in ("add", "remove")
+    for kind, name in (("index", "index"), ("constraint", "constraint"), ("fk", "foreign key"))
+}
+
+
+_KINDS = {"UniqueConstraint": "unique constraint", "CheckConstraint": "check constraint"}
+
+
+def _default(clause: Any) -> str:
+    """A server default as SQL shows it (`'performed'`, `0`, `false`), or `none`."""
+    arg = getattr(clause, "arg", clause)
+    if arg is None:
+        return "none"
+    if isinstance(arg, str):
+        return repr(arg)
+    return str(getattr(arg, "text", arg))
 
 
 def _state(kind: str) -> str:

@@ -16,7 +16,10 @@ white space at either end of the URL or of its user, host or database (the
 suggested `db init` would create a file whose name ends with a space), options on
 SQLite, and on PostgreSQL a query option naming a part the URL already has
 (`/db?dbname=other`: libpq would connect to `other` while every message named
-`db`).
+`db`). The query is read as typed (`_PARTS`), since make_url drops an option without a
+value and keeps the last of a repeated one: an option without a value, an empty one (a
+bare '?', '&&'), a repeated one, ';' between options and a '#' (a fragment, which
+no store reads) anywhere after the host are refused too (`sqlite:///q?x.db` opened `q`).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import NoReturn
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, unquote_plus
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -95,10 +98,11 @@ def redact_url(text: str) -> str:
     except (ArgumentError, ValueError):
         return _redact_text(text)
     base = url.set(query={}).render_as_string(hide_password=True)
-    shown = [
-        f"{quote(key, safe='')}={quote(one, safe=_SAFE) if key in _SHOWN else _MASK}"
-        for key, value in url.query.items()
-        for one in (value if isinstance(value, tuple) else (value,))
+    shown = [  # every option as given, those without a value too (make_url drops them)
+        f"{quote(key, safe='')}={quote(value, safe=_SAFE) if key in _SHOWN else _MASK}"
+        if value
+        else f"{quote(key, safe='')}="
+        for key, value in parse_qsl(_query(text) or "", keep_blank_values=True)
     ]
     return f"{base}?{'&'.join(shown)}" if shown else base
 
@@ -142,21 +146,95 @@ def parse_url(text: str) -> URL:
         ) from None
     _check_ends(text, url)
     backend = url.get_backend_name()
+    query = _query(text)
     if backend == "sqlite":
         if not url.database or url.database == ":memory:":
             raise InvalidInputError("The SQLite store needs a file: sqlite:///FILE.")
-        if url.query:
+        if query is not None:
+            got = ", ".join(repr(key[:40]) for key, _ in _pairs(query)) or "a bare '?'"
             raise InvalidInputError(
-                f"The SQLite URL takes no options (got {', '.join(sorted(url.query))}): "
-                "sqlite:///FILE."
+                f"The SQLite URL takes no options (got {got}): sqlite:///FILE (a '?' in the "
+                "file's name is written %3F)."
             )
+        _check_no_fragment(text, "file's name")
         return url.set(drivername="sqlite+pysqlite")
     if backend in ("postgresql", "postgres"):  # postgres:// as Heroku and others write it
         if not url.database:
             raise InvalidInputError("The PostgreSQL URL must name a database.")
+        _check_no_fragment(text, "database's name")
+        if query is not None:
+            _check_query(query)
         _check_no_part_twice(url)
         return url.set(drivername="postgresql+psycopg")
     raise InvalidInputError(f"Unsupported database {backend!r}: use sqlite or postgresql.")
+
+
+# SQLAlchemy's own reading of a URL (`sqlalchemy.engine.url._parse_url`, 1.4 to 2.1):
+# where it finds the database and the query, read here as typed (make_url drops an option
+# without a value, `?bogus` or `?sslmode=`, and keeps only the last of a repeated one).
+_PARTS = re.compile(
+    r"""
+    (?P<name>[\w\+]+)://
+    (?:(?P<username>[^:/]*)(?::(?P<password>[^@]*))?@)?
+    (?:(?:\[(?P<ipv6host>[^/\?]+)\]|(?P<ipv4host>[^/:\?]+))?(?::(?P<port>[^/\?]*))?)?
+    (?:/(?P<database>[^\?]*))?
+    (?:\?(?P<query>.*))?
+    """,
+    re.X,
+)
+
+
+def _part(text: str, name: str) -> str | None:
+    found = _PARTS.match(text)
+    return None if found is None else found.group(name)
+
+
+def _query(text: str) -> str | None:
+    """The URL's query as typed ('' for a bare '?'; None: no '?')."""
+    return _part(text, "query")
+
+
+def _pairs(query: str) -> list[tuple[str, str]]:
+    return parse_qsl(query, keep_blank_values=True)
+
+
+def _check_no_fragment(text: str, part: str) -> None:
+    if "#" in (_part(text, "database") or ""):
+        raise InvalidInputError(
+            f"The database URL holds a '#' in its {part} (in a URL, the start of a fragment, "
+            "which no store reads): write it as %23."
+        )
+
+
+def _check_query(query: str) -> None:
+    """Every option given once, as `KEY=VALUE`, separated by '&' (configuration.md)."""
+    if "#" in query:
+        raise InvalidInputError(
+            "The database URL's options hold a '#' (in a URL, the start of a fragment, which "
+            "no store reads): write a '#' in a value as %23."
+        )
+    if ";" in query:
+        raise InvalidInputError(
+            "The database URL's options hold a ';': separate options with '&', and write a "
+            "';' in a value as %3B."
+        )
+    seen: set[str] = set()
+    for part in query.split("&"):
+        key, equals, value = part.partition("=")
+        name = repr(unquote_plus(key)[:40])
+        if not key:
+            raise InvalidInputError(
+                "The database URL has an empty option (a bare '?', '&&', '&' at either end, "
+                "or '=' with no name): remove it."
+            )
+        if not equals or not value:
+            raise InvalidInputError(
+                f"The database URL's option {name} has no value: give one "
+                f"({unquote_plus(key)[:40]}=...), or leave the option out."
+            )
+        if unquote_plus(key) in seen:
+            raise InvalidInputError(f"The database URL repeats the option {name}: give it once.")
+        seen.add(unquote_plus(key))
 
 
 def _check_visible(text: str) -> None:

@@ -7,16 +7,15 @@ whoever installs or upgrades homecare (see docs/operations.md).
 
 from __future__ import annotations
 
-import shlex
 from typing import Annotated
 
 import typer
 
 from homecare import schema
 from homecare._sql.database import Database
+from homecare._sql.store_names import StoreName, no_store
 from homecare.bootstrap import connect, open_database
 from homecare.cli.output import State, console
-from homecare.errors import StoreNotInitialisedError
 from homecare.settings import Settings
 
 __all__ = ["app"]
@@ -33,11 +32,13 @@ def _open(ctx: typer.Context, *, must_exist: bool) -> tuple[Settings, Database]:
     path = database.sqlite_path
     if must_exist and path is not None and not path.is_file():
         database.dispose()
-        raise StoreNotInitialisedError(
-            f"No homecare store at {settings.redacted_url} (no such file): create one with "
-            f"`homecare --db {shlex.quote(settings.redacted_url)} db init`."
-        )
+        raise no_store(_store(settings), " (no such file)")
     return settings, database
+
+
+def _store(settings: Settings) -> StoreName:
+    """The store as every line here names it: its URL, masked, and its schema if set."""
+    return StoreName(settings.redacted_url, settings.db_schema)
 
 
 def _revision(found: schema.SchemaStatus) -> str:
@@ -56,10 +57,11 @@ def init(ctx: typer.Context) -> None:
         before, after = schema.upgrade(database, shown_url=settings.redacted_url)
     finally:
         database.dispose()
+    store = _store(settings)
     if before.state is schema.SchemaState.MISSING:
-        console().print(f"Created the store at {settings.redacted_url} (schema {after.current}).")
+        console().print(f"Created the store at {store}: schema {after.current}.")
     elif before.current == after.current:
-        console().print(f"The store at {settings.redacted_url} is already at schema {after.head}.")
+        console().print(f"The store at {store} is already at schema {after.head}.")
     else:
         _upgraded(settings, before, after)
 
@@ -83,9 +85,7 @@ def upgrade(
 
 def _upgraded(settings: Settings, before: schema.SchemaStatus, after: schema.SchemaStatus) -> None:
     out = console()
-    out.print(
-        f"The store at {settings.redacted_url}: schema {_revision(before)} -> {after.current}."
-    )
+    out.print(f"The store at {_store(settings)}: schema {_revision(before)} -> {after.current}.")
     if after.state is not schema.SchemaState.CURRENT:
         return
     with connect(settings=settings) as hc:
@@ -104,15 +104,18 @@ def check(ctx: typer.Context) -> None:
         schema.require_current(database, settings.redacted_url, every_table=True)
     finally:
         database.dispose()
-    console().print(f"The store at {settings.redacted_url} is at schema {schema.head()}.")
+    console().print(f"The store at {_store(settings)} is at schema {schema.head()}.")
 
 
 @app.command("current")
 def current(ctx: typer.Context) -> None:
-    """Print the store's schema revision and this release's (head)."""
-    _, database = _open(ctx, must_exist=True)
+    """Print the store's schema revision, this release's (head) and the state; a place with
+    no store (no file, an empty file, database or schema) fails as every command does."""
+    settings, database = _open(ctx, must_exist=True)
     try:
-        found = schema.status(database)
+        found = schema.status(database, settings.redacted_url)
     finally:
         database.dispose()
+    if found.state is schema.SchemaState.MISSING:
+        raise no_store(_store(settings))
     console().print(f"{found.current or 'none'} (this release: {found.head}; {found.state.value})")
