@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from homecare._es.error_map import translated
+from homecare._es.log import check_page_size
 from homecare.application.reads import DEFAULT_READER, Reading
 from homecare.audit._common import PAGE_SIZE, scratch_store, timestamp
 from homecare.audit._members import Members
@@ -102,10 +103,12 @@ def as_of(
     """The customer's state at `at`: pauses and visits with their status and integration status.
 
     The buffer is replayed into a scratch store over the log up to the first
-    event whose timestamp is after `at`. R17: records `reader`'s read of the customer
-    and of the staff of the visits shown (what `as_of`) in the access log.
+    event whose timestamp is after `at`. `at` naive, or `page_size` (events per page)
+    not a whole number from 1: InvalidInputError. R17: records `reader`'s read of the
+    customer and of the staff of the visits shown (what `as_of`) in the access log.
     """
     at = require_aware(at, "at")
+    check_page_size(page_size)
     with hc.app.reading(reader=reader, purpose=purpose, what="as_of", channel=channel) as read:
         return _as_of(hc, read, customer_id, at, page_size)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from homecare._es.error_map import translated
 from homecare._es.gc_pace import fewer_collections
-from homecare._es.log import Stored, handled_by, union_of_topics
+from homecare._es.log import Stored, check_page_size, handled_by, union_of_topics
 from homecare._es.read_ahead import read_ahead
 from homecare._es.runner import Projection
 from homecare._sql.database import Database
@@ -20,7 +20,7 @@ from homecare.audit._common import PAGE_SIZE, scratch_store, scratch_writer
 from homecare.audit._compare import Tally, compare_table
 from homecare.audit._report import VerifyReport
 from homecare.bootstrap import Homecare
-from homecare.errors import HomecareError
+from homecare.errors import HomecareError, InvalidInputError
 from homecare.registry import ProjectionSpec
 
 
@@ -50,7 +50,18 @@ def verify(
     The live projections are caught up first; the rebuild replays the log up to
     each one's position. If the live store moves on meanwhile, verification is
     void and says so (run it again when writers are idle).
+
+    `progress`: called with a `VerifyProgress` after each page and once at the end
+    (what it raises ends the verify). `page_size`: events read per page and written
+    per transaction, a whole number from 1. Either one malformed: InvalidInputError,
+    before anything is read.
     """
+    check_page_size(page_size)
+    if progress is not None and not callable(progress):
+        raise InvalidInputError(
+            "progress must be a function taking a VerifyProgress, or None; got "
+            f"{type(progress).__name__}."
+        )
     hc.catch_up()
     positions = {runner.name: runner.position() for runner in hc.runners}
     specs = [_spec(hc, runner.name) for runner in hc.runners]
