@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import ExitStack
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
 from homecare._es.error_map import translated
-from homecare._es.gc_pace import fewer_collections
-from homecare._es.log import Stored, check_page_size, handled_by, union_of_topics
-from homecare._es.read_ahead import read_ahead
+from homecare._es.log import check_page_size, union_of_topics
 from homecare._es.runner import Projection
 from homecare._sql.database import Database
-from homecare.audit._common import PAGE_SIZE, scratch_store, scratch_writer
+from homecare.audit._common import PAGE_SIZE, scratch_store
 from homecare.audit._compare import Tally, compare_table
+from homecare.audit._replay import replay
 from homecare.audit._report import VerifyReport
 from homecare.bootstrap import Homecare
 from homecare.errors import HomecareError, InvalidInputError
@@ -101,29 +99,21 @@ def _replay(
     """Feed each projection the log up to its live position, one page per transaction."""
     stop = max((position for _, position in projections), default=0)
     started = time.perf_counter()
-    with fewer_collections(), ExitStack() as carried:
-        writer = carried.enter_context(scratch_writer(scratch))
-        for projection, _ in projections:  # nothing else writes the scratch store
-            carrying = getattr(projection, "carrying", None)
-            if carrying is not None:
-                carried.enter_context(carrying())
-        pages: Iterable[Sequence[Stored]] = hc.log.pages(
-            page_size=page_size, stop=stop, topics=topics
-        )
-        if not hc.database.is_sqlite:  # where reading waits for a server (read_ahead)
-            pages = carried.enter_context(read_ahead(pages))
-        for page in pages:
-            events = hc.log.decoded(page)
-            with writer.begin() as conn:
-                for projection, position in projections:
-                    handled = getattr(projection, "topics", ())
-                    mine = handled_by(events, handled, upto=position)
-                    if mine:
-                        projection.process(conn, mine)
-            if progress is not None:
-                progress(VerifyProgress(page[-1].id, stop, time.perf_counter() - started))
-    if progress is not None:
-        progress(VerifyProgress(stop, stop, time.perf_counter() - started))
+
+    def reached(position: int) -> None:
+        if progress is not None:
+            progress(VerifyProgress(position, stop, time.perf_counter() - started))
+
+    replay(
+        hc,
+        scratch,
+        projections,
+        page_size=page_size,
+        topics=topics,
+        stop=stop,
+        after_page=reached,
+    )
+    reached(stop)
     return stop
 
 
