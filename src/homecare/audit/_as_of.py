@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime
-from pathlib import Path
-from tempfile import TemporaryDirectory
 from typing import Any
 from uuid import UUID
 
@@ -15,7 +12,7 @@ from sqlalchemy import select
 from homecare._es.error_map import translated
 from homecare._es.log import Positioned, check_page_size, union_of_topics
 from homecare.application.reads import DEFAULT_READER, Reading
-from homecare.audit._common import PAGE_SIZE, scratch_store, timestamp
+from homecare.audit._common import PAGE_SIZE, scratch_parts, timestamp
 from homecare.audit._members import Members, creation_topics
 from homecare.audit._replay import replay
 from homecare.bootstrap import Homecare
@@ -131,18 +128,11 @@ def _as_of(
             f"Customer {customer_id} was not registered yet at {at.isoformat()}."
         )
     members = Members(customer_id)
-    with TemporaryDirectory(prefix="homecare-as-of-") as folder:
-        scratch = scratch_store(Path(folder))
-        try:
-            parts = replace(hc.parts, database=scratch)
-            replayed_to = _replay_then(hc, parts, members, at, page_size)
-            assignments = members.of_kind("Assignment")
-            buffer = Buffer(scratch, parts.sealer, parts.message_format)
-            statuses = _delivered_then(
-                hc, at, buffer.integration_statuses(assignment_ids=assignments)
-            )
-        finally:
-            scratch.dispose()
+    with scratch_parts(hc.parts, "as-of") as parts:
+        replayed_to = _replay_then(hc, parts, members, at, page_size)
+        assignments = members.of_kind("Assignment")
+        buffer = Buffer(parts.database, parts.sealer, parts.message_format)
+        statuses = _delivered_then(hc, at, buffer.integration_statuses(assignment_ids=assignments))
     return CustomerAsOf(
         customer_id=customer_id,
         at=at,

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from pathlib import Path
-from tempfile import TemporaryDirectory
+from dataclasses import dataclass
 from typing import Any
 
 from homecare._es.error_map import translated
 from homecare._es.log import check_page_size, union_of_topics
 from homecare._es.runner import Projection
 from homecare._sql.database import Database
-from homecare.audit._common import PAGE_SIZE, scratch_store
+from homecare.audit._common import PAGE_SIZE, scratch_parts
 from homecare.audit._compare import Tally, compare_table
 from homecare.audit._replay import replay
 from homecare.audit._report import VerifyReport
 from homecare.bootstrap import Homecare
 from homecare.errors import HomecareError, InvalidInputError
-from homecare.registry import ProjectionSpec
+from homecare.registry import Parts, ProjectionSpec
 
 
 @dataclass(frozen=True)
@@ -63,16 +61,11 @@ def verify(
     hc.catch_up()
     positions = {runner.name: runner.position() for runner in hc.runners}
     specs = [_spec(hc, runner.name) for runner in hc.runners]
-    with TemporaryDirectory(prefix="homecare-verify-") as folder:
-        scratch = scratch_store(Path(folder))
-        try:
-            parts = replace(hc.parts, database=scratch)
-            rebuilt = [(spec.build(parts), positions[spec.name]) for spec in specs]
-            topics = union_of_topics(spec.topics for spec in specs)
-            events = _replay(hc, scratch, rebuilt, topics, page_size, progress)
-            report = _compare_all(hc, scratch, specs, events)
-        finally:
-            scratch.dispose()
+    with scratch_parts(hc.parts, "verify") as parts:
+        rebuilt = [(spec.build(parts), positions[spec.name]) for spec in specs]
+        topics = union_of_topics(spec.topics for spec in specs)
+        events = _replay(hc, parts.database, rebuilt, topics, page_size, progress)
+        report = _compare_all(hc, parts, specs, events)
     if positions != {runner.name: runner.position() for runner in hc.runners}:
         raise HomecareError(
             "The store changed while it was verified; run audit verify again when writers are idle."
@@ -118,7 +111,7 @@ def _replay(
 
 
 def _compare_all(
-    hc: Homecare, scratch: Database, specs: list[ProjectionSpec[Any]], events: int
+    hc: Homecare, scratch: Parts, specs: list[ProjectionSpec[Any]], events: int
 ) -> VerifyReport:
     """Every table of every projection, live against rebuilt, into one report."""
     tally = Tally()
@@ -126,7 +119,13 @@ def _compare_all(
     for spec in specs:
         for table in spec.tables:
             names.append(table.name)
-            compare_table(hc.database, scratch, table, spec.sealed, hc.parts.sealer, tally)
+            compare_table(
+                (hc.database, hc.parts.sealer),
+                (scratch.database, scratch.sealer),
+                table,
+                spec.sealed,
+                tally,
+            )
     return VerifyReport(
         identical=tally.total == 0,
         events=events,
