@@ -169,3 +169,19 @@ def test_a_scratch_store_left_behind_holds_nothing_the_store_s_key_opens(
         for text in sealed:
             with pytest.raises(CipherKeyError):
                 hc.parts.sealer.open(text)
+
+
+def test_a_run_that_fails_removes_its_folder(tmp: Path) -> None:
+    seen: list[Path] = []
+
+    def fail() -> None:
+        with scratch_folder("as-of") as folder:
+            seen.append(folder)
+            assert folder.stat().st_mode & 0o777 == 0o700
+            assert (folder / "lock").exists()
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        fail()
+    assert seen
+    assert _folders(tmp) == []

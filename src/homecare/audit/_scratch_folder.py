@@ -50,13 +50,16 @@ def scratch_folder(job: str) -> Iterator[Path]:
     removed first (`sweep`). OSError if the folder cannot be made."""
     folder = Path(tempfile.gettempdir())
     sweep(folder)
-    with tempfile.TemporaryDirectory(prefix=f"{PREFIX}{job}-", dir=folder) as made:
-        held = _lock(Path(made))
-        try:
-            yield Path(made)
-        finally:
-            if held is not None:
-                os.close(held)
+    made = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{job}-", dir=folder))
+    held = None
+    try:
+        held = _lock(made)
+        yield made
+    finally:
+        # removed while still locked: a sweep cannot take the lock of a folder half gone
+        shutil.rmtree(made, ignore_errors=True)
+        if held is not None:
+            os.close(held)
 
 
 def sweep(folder: Path) -> list[Path]:
