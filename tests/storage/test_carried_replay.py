@@ -12,6 +12,7 @@ both stores, with culled customers and staff, and for generated logs.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -23,10 +24,11 @@ from hypothesis import strategies as st
 
 from homecare._es.read_ahead import read_ahead
 from homecare._sql import rows
-from homecare.audit import verify
+from homecare.audit import as_of, verify
 from homecare.audit._common import scratch_store
 from homecare.bootstrap import connect
 from homecare.demo import run_demo
+from homecare.domain.customer import Customer
 from homecare.outbox import tables as t
 from homecare.outbox.page import CARRIED_ROWS, Page
 from homecare.outbox.projection import BufferProjection
@@ -130,17 +132,26 @@ def test_a_carried_rebuild_reads_each_customers_rows_once(
 def test_the_log_is_read_ahead_only_from_postgresql(
     store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """On SQLite a reading thread slows the replay down (`homecare._es.read_ahead`)."""
+    """On SQLite a reading thread slows the replay down (`homecare._es.read_ahead`);
+    verify and as_of replay alike (`homecare.audit._replay`)."""
     used: list[bool] = []
 
     def spied(pages: Any, depth: int = 1) -> Any:
         used.append(True)
         return read_ahead(pages, depth)
 
-    monkeypatch.setattr("homecare.audit._verify.read_ahead", spied)
+    monkeypatch.setattr("homecare.audit._replay.read_ahead", spied)
     with connect(store_url) as hc:
         run_demo(hc, customers=2, days=2, seed=4, drain=False)
         assert verify(hc, page_size=7).identical
+        assert bool(used) is not hc.database.is_sqlite
+        used.clear()
+        customer = next(
+            e.originator_id
+            for _, e in hc.log.decoded(hc.log.page(0, 100))
+            if isinstance(e, Customer.Registered)
+        )
+        as_of(hc, customer, datetime.now(UTC), page_size=7)
         assert bool(used) is not hc.database.is_sqlite
 
 

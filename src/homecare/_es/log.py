@@ -14,6 +14,12 @@ Reading (issue 16): the lean log reads its pages with the driver's own cursor
 plain tuples, ids built without `UUID.__init__`'s parsing) into `Row`s, the
 same five fields as eventsourcing's `Notification`. `lean=False` reads and
 decodes through eventsourcing's recorder and Mapper, kept for the comparisons.
+
+Page sizes (`check_page_size`): a whole number from 1 to `MAX_PAGE_SIZE`, checked
+before anything is read. Why: a page size of 0 reads nothing, so a reader stopped at
+once and answered as if the log were empty (the audit's verify found every live row
+"extra"); a negative one is SQLite's "no limit" but PostgreSQL's error, and a text or
+a float failed deep inside with a raw TypeError.
 """
 
 from __future__ import annotations
@@ -29,8 +35,21 @@ from homecare._es.fastdecode import FastDecoder
 from homecare._es.log_rows import Row, reader_for
 from homecare._es.mapping import decode_many
 from homecare._es.topics import resolve
+from homecare.errors import InvalidInputError
 
-__all__ = ["Log", "Positioned", "Row", "Stored", "handled_by", "union_of_topics"]
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "Log",
+    "Positioned",
+    "Row",
+    "Stored",
+    "check_page_size",
+    "handled_by",
+    "union_of_topics",
+]
+
+MAX_PAGE_SIZE = 2**63 - 1
+"""The largest page size: the largest LIMIT both stores take (a signed 64-bit integer)."""
 
 Stored: TypeAlias = Notification | Row
 """An event as stored, before decoding: `id` (its log position), `originator_id`,
@@ -64,7 +83,9 @@ class Log:
         self, after: int, limit: int, *, stop: int | None = None, topics: Sequence[str] = ()
     ) -> Sequence[Stored]:
         """At most `limit` stored events after position `after`, up to `stop` (inclusive)
-        if given, of the given topics only (all when `topics` is empty), in log order."""
+        if given, of the given topics only (all when `topics` is empty), in log order.
+        A `limit` that is not a whole number from 1 (`check_page_size`): InvalidInputError."""
+        check_page_size(limit, "limit")
         if self.lean and self._read is not None:
             return self._read(after, limit, stop, tuple(topics))
         return self.recorder.select_notifications(
@@ -75,7 +96,16 @@ class Log:
         self, *, page_size: int, stop: int | None = None, topics: Sequence[str] = ()
     ) -> Iterator[Sequence[Stored]]:
         """The whole log (up to `stop`, inclusive) in pages of at most `page_size`, so
-        memory stays flat whatever its length; an empty page is never yielded."""
+        memory stays flat whatever its length; an empty page is never yielded.
+
+        `page_size` is checked here, before the first page is asked for
+        (`check_page_size`: InvalidInputError).
+        """
+        return self._pages(check_page_size(page_size), stop, topics)
+
+    def _pages(
+        self, page_size: int, stop: int | None, topics: Sequence[str]
+    ) -> Iterator[Sequence[Stored]]:
         position = 0
         while stop is None or position < stop:
             page = self.page(position, page_size, stop=stop, topics=topics)
@@ -100,6 +130,23 @@ class Log:
         else:
             events = decode_many(self.mapper, cast(Sequence[Notification], page))
         return [(stored.id, event) for stored, event in zip(page, events, strict=True)]
+
+
+def check_page_size(page_size: object, name: str = "page_size") -> int:
+    """`page_size` if it is a whole number (an `int`, not a `bool`) from 1 to
+    `MAX_PAGE_SIZE`; else InvalidInputError (`invalid_input`, one line naming `name`)."""
+    if isinstance(page_size, bool) or not isinstance(page_size, int):
+        raise InvalidInputError(
+            f"{name} must be a whole number from 1 (events per page), "
+            f"got {type(page_size).__name__}."
+        )
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        # str() of a huge int is itself an error (sys.set_int_max_str_digits)
+        got = str(page_size) if page_size.bit_length() <= 64 else "a number beyond 64 bits"
+        raise InvalidInputError(
+            f"{name} must be a whole number from 1 to {MAX_PAGE_SIZE} (events per page), got {got}."
+        )
+    return page_size
 
 
 def union_of_topics(topic_lists: Iterable[Sequence[str]]) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Table
 
 from homecare._es.error_map import boundary, is_unreachable, translated
 from homecare._es.gc_pace import fewer_collections
-from homecare._es.log import Log, Positioned, handled_by, union_of_topics
+from homecare._es.log import Log, Positioned, check_page_size, handled_by, union_of_topics
 from homecare._es.topics import topic_of
 from homecare._sql.database import Database, is_read_only_error
 from homecare.errors import ProjectionBusyError, ProjectionStoppedError, StorageError
@@ -120,7 +120,7 @@ class ProjectionRunner:
         self.database = database
         self.log = log
         self.projection = projection
-        self.page_size = page_size
+        self.page_size = check_page_size(page_size)  # refused here, not at the first catch-up
         self._fault = fault or (lambda _point: None)
         self.guard: Guard | None = None
         self.stopped: Stopped | None = None

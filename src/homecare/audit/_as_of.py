@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime
-from pathlib import Path
-from tempfile import TemporaryDirectory
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import DomainEventProtocol
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from homecare._es.error_map import translated
+from homecare._es.log import Positioned, check_page_size, union_of_topics
 from homecare.application.reads import DEFAULT_READER, Reading
-from homecare.audit._common import PAGE_SIZE, scratch_store, timestamp
-from homecare.audit._members import Members
+from homecare.audit._common import PAGE_SIZE, scratch_parts, timestamp
+from homecare.audit._members import Members, creation_topics
+from homecare.audit._replay import replay
 from homecare.bootstrap import Homecare
 from homecare.domain.assignment import Assignment
 from homecare.domain.common import require_aware
+from homecare.domain.contract import Contract
 from homecare.domain.customer import Customer
+from homecare.domain.order import Order
 from homecare.domain.pause import Pause
 from homecare.errors import InvalidInputError
 from homecare.outbox import tables as buffer_tables
@@ -70,9 +70,13 @@ class AssignmentThen(BaseModel):
 class CustomerAsOf(BaseModel):
     """D6: a customer as it was at `at`; integration status from the buffer replayed to then.
 
-    Deliveries to the city are acknowledgements, not events: a report released
-    then shows as `delivered` when the city's receipt for it had arrived by then
-    (its `delivered_at`, R14), else `queued`.
+    Each record is as its own events dated at or before `at` made it (`get_as_of`):
+    contracts, orders, pauses and visits created by then, whatever else the log holds
+    before or after them (D11 orders time within one record only). `replayed_to`: the
+    highest log position among the events replayed (those the buffer and the member
+    records are made from, dated at or before `at`; 0: none). Deliveries to the city are
+    acknowledgements, not events: a report released then shows as `delivered` when the
+    city's receipt for it had arrived by then (its `delivered_at`, R14), else `queued`.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -101,11 +105,15 @@ def as_of(
 ) -> CustomerAsOf:
     """The customer's state at `at`: pauses and visits with their status and integration status.
 
-    The buffer is replayed into a scratch store over the log up to the first
-    event whose timestamp is after `at`. R17: records `reader`'s read of the customer
-    and of the staff of the visits shown (what `as_of`) in the access log.
+    The buffer is replayed into a scratch store from every event of the log dated at or
+    before `at`, in log order (the whole log is read: events are not in time order
+    across records). `at` naive: InvalidInputError; `page_size` (events per page) not
+    a whole number from 1: InvalidInputError; unknown customer: NotFoundError; not
+    registered yet at `at`: InvalidInputError. R17: records `reader`'s read of the
+    customer and of the staff of the visits shown (what `as_of`) in the access log.
     """
     at = require_aware(at, "at")
+    check_page_size(page_size)
     with hc.app.reading(reader=reader, purpose=purpose, what="as_of", channel=channel) as read:
         return _as_of(hc, read, customer_id, at, page_size)
 
@@ -120,18 +128,11 @@ def _as_of(
             f"Customer {customer_id} was not registered yet at {at.isoformat()}."
         )
     members = Members(customer_id)
-    with TemporaryDirectory(prefix="homecare-as-of-") as folder:
-        scratch = scratch_store(Path(folder))
-        try:
-            parts = replace(hc.parts, database=scratch)
-            replayed_to = _replay_until(hc, parts, members, at, page_size)
-            assignments = members.of_kind("Assignment")
-            buffer = Buffer(scratch, parts.sealer, parts.message_format)
-            statuses = _delivered_then(
-                hc, at, buffer.integration_statuses(assignment_ids=assignments)
-            )
-        finally:
-            scratch.dispose()
+    with scratch_parts(hc.parts, "as-of") as parts:
+        replayed_to = _replay_then(hc, parts, members, at, page_size)
+        assignments = members.of_kind("Assignment")
+        buffer = Buffer(parts.database, parts.sealer, parts.message_format)
+        statuses = _delivered_then(hc, at, buffer.integration_statuses(assignment_ids=assignments))
     return CustomerAsOf(
         customer_id=customer_id,
         at=at,
@@ -161,27 +162,34 @@ def _as_of(
     )
 
 
-def _replay_until(
-    hc: Homecare, parts: Parts, members: Members, at: datetime, page_size: int
-) -> int:
-    """Run a fresh buffer projection (the registry's) into `parts.database` over the log
-    until an event is after `at`; returns the last position replayed."""
+_MEMBERS = creation_topics(Contract, Order, Pause, Assignment)
+"""What creates the customer's records as_of shows (the buffer reads the pauses' and
+visits' creations too)."""
+
+
+def _replay_then(hc: Homecare, parts: Parts, members: Members, at: datetime, page_size: int) -> int:
+    """Run a fresh buffer projection (the registry's) into `parts.database` over every
+    event of the log dated at or before `at`, in log order, admitting the customer's
+    records created by then into `members`; returns the last position replayed (0: none).
+
+    Why the whole log: a command may be dated before events of other records already
+    in the log (D11 orders time within one record only), so the first event after `at`
+    says nothing of those behind it.
+    """
     projection = BUFFER.build(parts)
     reached = 0
-    for page in hc.log.pages(page_size=page_size):
-        events: list[tuple[int, DomainEventProtocol[Any]]] = []
-        for stored in page:
-            event = hc.log.decode(stored)
-            if timestamp(event) > at:
-                break
-            events.append((stored.id, event))
+
+    def then(events: list[Positioned]) -> list[Positioned]:
+        nonlocal reached
+        kept = [(position, event) for position, event in events if timestamp(event) <= at]
+        for _, event in kept:
             members.admit(event)
-        if events:
-            with parts.database.write_engine.begin() as conn:
-                projection.process(conn, events)
-            reached = events[-1][0]
-        if len(events) < len(page):
-            break
+        if kept:
+            reached = kept[-1][0]
+        return kept
+
+    topics = union_of_topics([projection.topics, _MEMBERS])
+    replay(hc, parts.database, [(projection, None)], page_size=page_size, topics=topics, keep=then)
     return reached
 
 

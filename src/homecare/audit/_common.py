@@ -4,19 +4,46 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
+from eventsourcing.cipher import AESCipher
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from homecare._es.sealing import Sealer
 from homecare._sql.database import Database, metadata, relax_durability
 from homecare._sql.write_behind_store import WriteBehindStore
+from homecare.audit._scratch_folder import scratch_folder
+from homecare.registry import Parts
 
 PAGE_SIZE = 5000
 """Events read from the log per page (and written to a scratch store per transaction)."""
+
+
+@contextmanager
+def scratch_parts(parts: Parts, job: str) -> Iterator[Parts]:
+    """`parts` with a new scratch store (`scratch_store`) in a private folder of its own
+    (`_scratch_folder.scratch_folder`: removed at the end, or by the next run if this one
+    is killed) and, where the store has a cipher key, a sealer with a key of its own
+    (`scratch_sealer`). Within: projections built from them replay into the scratch."""
+    with scratch_folder(job) as folder:
+        database = scratch_store(folder)
+        try:
+            yield replace(parts, database=database, sealer=scratch_sealer(parts.sealer))
+        finally:
+            database.dispose()
+
+
+def scratch_sealer(live: Sealer) -> Sealer:
+    """The sealer a scratch store is written with (D8): where the store has a cipher key,
+    one with a new random key that is never stored, so a scratch file left behind holds
+    no personnummer or payload the store's key opens; without one, `live` (nothing is
+    sealed, in the store either)."""
+    return Sealer.for_key(AESCipher.create_key(32)) if live.keyed else live
 
 
 def scratch_store(folder: Path) -> Database:

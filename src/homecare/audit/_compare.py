@@ -47,17 +47,17 @@ def _stream(
 
 
 def compare_table(
-    live: Database,
-    scratch: Database,
+    live: tuple[Database, Sealer],
+    scratch: tuple[Database, Sealer],
     table: Table,
     sealed: frozenset[str],
-    sealer: Sealer,
     tally: Tally,
 ) -> None:
     """Merge the live and the rebuilt table, both sorted by key, into the tally.
 
-    `sealed` columns hold personal data sealed at rest (D8): opened with `sealer`
-    to compare, never shown in a difference.
+    Each side is a store and the sealer its rows were written with. `sealed` columns
+    hold personal data sealed at rest (D8): opened with their side's sealer to
+    compare, never shown in a difference.
     """
     names = [k.name for k in table.primary_key.columns]
 
@@ -70,9 +70,10 @@ def compare_table(
             RowDifference(table=table.name, key=_key(names, key), problem=problem, columns=columns)
         )
 
-    with live.engine.connect() as live_conn, scratch.engine.connect() as scratch_conn:
-        ours = _stream(live_conn, table, not live.is_sqlite, sealed, sealer)
-        theirs = _stream(scratch_conn, table, False, sealed, sealer)
+    (live_db, live_sealer), (scratch_db, scratch_sealer) = live, scratch
+    with live_db.engine.connect() as live_conn, scratch_db.engine.connect() as scratch_conn:
+        ours = _stream(live_conn, table, not live_db.is_sqlite, sealed, live_sealer)
+        theirs = _stream(scratch_conn, table, not scratch_db.is_sqlite, sealed, scratch_sealer)
         a, b = next(ours, None), next(theirs, None)
         while a is not None or b is not None:
             tally.rows += 1

@@ -10,11 +10,13 @@ from eventsourcing.domain import DomainEventProtocol
 from pydantic import BaseModel, ConfigDict
 
 from homecare._es.error_map import translated
+from homecare._es.log import check_page_size
 from homecare.application.reads import DEFAULT_READER, Reading
 from homecare.audit._common import PAGE_SIZE, timestamp
 from homecare.audit._members import Members
 from homecare.bootstrap import Homecare
 from homecare.domain.customer import Customer
+from homecare.errors import InvalidInputError
 from homecare.privacy import Channel
 
 
@@ -49,7 +51,14 @@ def history(
     (PauseCreated, AssignmentConfirmed). Unknown customer: NotFoundError.
     R17: records `reader`'s read of the customer (what `history`) in the access log;
     `within`: a caller's reading this read is part of (reader, purpose and channel its own).
+    `page_size` (events per page) not a whole number from 1, or `within` not a
+    `Reading`: InvalidInputError, before anything is read or recorded.
     """
+    check_page_size(page_size)
+    if within is not None and not isinstance(within, Reading):
+        raise InvalidInputError(
+            f"within must be a Reading (Homecare.app.reading), got {type(within).__name__}."
+        )
     with within or hc.app.reading(
         reader=reader, purpose=purpose, what="history", channel=channel
     ) as read:

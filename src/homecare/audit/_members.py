@@ -9,7 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 
 from homecare._es.log import Stored
-from homecare._es.topics import resolve
+from homecare._es.topics import resolve, topic_of
 
 
 @cache
@@ -23,6 +23,19 @@ def _creates_for_customer(topic: str) -> bool:
         isinstance(kind, type)
         and issubclass(kind, Aggregate.Created)
         and any("customer_id" in getattr(k, "__annotations__", {}) for k in kind.__mro__)
+    )
+
+
+def creation_topics(*kinds: type[Aggregate]) -> tuple[str, ...]:
+    """The topics of the events that create aggregates of `kinds` (the `Aggregate.Created`
+    classes nested on each), sorted: what a reader of the log needs to find new members."""
+    return tuple(
+        sorted(
+            topic_of(nested)
+            for kind in kinds
+            for nested in vars(kind).values()
+            if isinstance(nested, type) and issubclass(nested, Aggregate.Created)
+        )
     )
 
 

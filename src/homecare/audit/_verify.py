@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import ExitStack
-from dataclasses import dataclass, replace
-from pathlib import Path
-from tempfile import TemporaryDirectory
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from homecare._es.error_map import translated
-from homecare._es.gc_pace import fewer_collections
-from homecare._es.log import Stored, handled_by, union_of_topics
-from homecare._es.read_ahead import read_ahead
+from homecare._es.log import check_page_size, union_of_topics
 from homecare._es.runner import Projection
 from homecare._sql.database import Database
-from homecare.audit._common import PAGE_SIZE, scratch_store, scratch_writer
+from homecare.audit._common import PAGE_SIZE, scratch_parts
 from homecare.audit._compare import Tally, compare_table
+from homecare.audit._replay import replay
 from homecare.audit._report import VerifyReport
 from homecare.bootstrap import Homecare
-from homecare.errors import HomecareError
-from homecare.registry import ProjectionSpec
+from homecare.errors import HomecareError, InvalidInputError
+from homecare.registry import Parts, ProjectionSpec
 
 
 @dataclass(frozen=True)
@@ -50,20 +46,26 @@ def verify(
     The live projections are caught up first; the rebuild replays the log up to
     each one's position. If the live store moves on meanwhile, verification is
     void and says so (run it again when writers are idle).
+
+    `progress`: called with a `VerifyProgress` after each page and once at the end
+    (what it raises ends the verify). `page_size`: events read per page and written
+    per transaction, a whole number from 1. Either one malformed: InvalidInputError,
+    before anything is read.
     """
+    check_page_size(page_size)
+    if progress is not None and not callable(progress):
+        raise InvalidInputError(
+            "progress must be a function taking a VerifyProgress, or None; got "
+            f"{type(progress).__name__}."
+        )
     hc.catch_up()
     positions = {runner.name: runner.position() for runner in hc.runners}
     specs = [_spec(hc, runner.name) for runner in hc.runners]
-    with TemporaryDirectory(prefix="homecare-verify-") as folder:
-        scratch = scratch_store(Path(folder))
-        try:
-            parts = replace(hc.parts, database=scratch)
-            rebuilt = [(spec.build(parts), positions[spec.name]) for spec in specs]
-            topics = union_of_topics(spec.topics for spec in specs)
-            events = _replay(hc, scratch, rebuilt, topics, page_size, progress)
-            report = _compare_all(hc, scratch, specs, events)
-        finally:
-            scratch.dispose()
+    with scratch_parts(hc.parts, "verify") as parts:
+        rebuilt = [(spec.build(parts), positions[spec.name]) for spec in specs]
+        topics = union_of_topics(spec.topics for spec in specs)
+        events = _replay(hc, parts.database, rebuilt, topics, page_size, progress)
+        report = _compare_all(hc, parts, specs, events)
     if positions != {runner.name: runner.position() for runner in hc.runners}:
         raise HomecareError(
             "The store changed while it was verified; run audit verify again when writers are idle."
@@ -90,34 +92,26 @@ def _replay(
     """Feed each projection the log up to its live position, one page per transaction."""
     stop = max((position for _, position in projections), default=0)
     started = time.perf_counter()
-    with fewer_collections(), ExitStack() as carried:
-        writer = carried.enter_context(scratch_writer(scratch))
-        for projection, _ in projections:  # nothing else writes the scratch store
-            carrying = getattr(projection, "carrying", None)
-            if carrying is not None:
-                carried.enter_context(carrying())
-        pages: Iterable[Sequence[Stored]] = hc.log.pages(
-            page_size=page_size, stop=stop, topics=topics
-        )
-        if not hc.database.is_sqlite:  # where reading waits for a server (read_ahead)
-            pages = carried.enter_context(read_ahead(pages))
-        for page in pages:
-            events = hc.log.decoded(page)
-            with writer.begin() as conn:
-                for projection, position in projections:
-                    handled = getattr(projection, "topics", ())
-                    mine = handled_by(events, handled, upto=position)
-                    if mine:
-                        projection.process(conn, mine)
-            if progress is not None:
-                progress(VerifyProgress(page[-1].id, stop, time.perf_counter() - started))
-    if progress is not None:
-        progress(VerifyProgress(stop, stop, time.perf_counter() - started))
+
+    def reached(position: int) -> None:
+        if progress is not None:
+            progress(VerifyProgress(position, stop, time.perf_counter() - started))
+
+    replay(
+        hc,
+        scratch,
+        projections,
+        page_size=page_size,
+        topics=topics,
+        stop=stop,
+        after_page=reached,
+    )
+    reached(stop)
     return stop
 
 
 def _compare_all(
-    hc: Homecare, scratch: Database, specs: list[ProjectionSpec[Any]], events: int
+    hc: Homecare, scratch: Parts, specs: list[ProjectionSpec[Any]], events: int
 ) -> VerifyReport:
     """Every table of every projection, live against rebuilt, into one report."""
     tally = Tally()
@@ -125,7 +119,13 @@ def _compare_all(
     for spec in specs:
         for table in spec.tables:
             names.append(table.name)
-            compare_table(hc.database, scratch, table, spec.sealed, hc.parts.sealer, tally)
+            compare_table(
+                (hc.database, hc.parts.sealer),
+                (scratch.database, scratch.sealer),
+                table,
+                spec.sealed,
+                tally,
+            )
     return VerifyReport(
         identical=tally.total == 0,
         events=events,
