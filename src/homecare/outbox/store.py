@@ -18,11 +18,12 @@ from sqlalchemy import Connection, select
 from homecare._es.error_map import boundary
 from homecare._es.sealing import Sealer
 from homecare._sql.database import Database
+from homecare.domain.common import require_aware
 from homecare.domain.month import Month
 from homecare.errors import NotFoundError
 from homecare.outbox import delivery
 from homecare.outbox import tables as t
-from homecare.outbox.delivery import receipt_times, utc_instant
+from homecare.outbox.delivery import Received, receipt_clock, receipt_times, require_position
 from homecare.outbox.drain import (
     MAX_LIMIT,
     FetchPage,
@@ -100,8 +101,11 @@ class Buffer:
     ) -> FetchResult:
         """Up to `limit` items after the cursor `after`; acknowledges everything up to `after`.
 
-        `at` (timezone-aware) is when the acknowledgement arrived, recorded as the
-        `delivered_at` of the items it delivers; default the buffer's clock (now).
+        `at` (timezone-aware, 1900-2199 Stockholm time, else InvalidInputError) is when
+        the acknowledgement arrived, recorded as the `delivered_at` of the items it
+        delivers; default the buffer's clock (now). Receipts only move forward (D11):
+        an `at` before the last receipt is TimeWentBackwardsError, nothing acknowledged
+        (a clock set back dates it at the last receipt's time; `delivery.receipt_clock`).
         `limit` 1-500 (InvalidLimitError); a malformed cursor is InvalidCursorError,
         one of another history CursorHistoryError (D10).
         """
@@ -136,18 +140,12 @@ class Buffer:
 
     def _fetch_args(
         self, after: str | int | None, limit: int, at: datetime | None
-    ) -> tuple[Database, FetchSQL, str | int | None, int, Callable[[], datetime]]:
+    ) -> tuple[Database, FetchSQL, str | int | None, int, Received]:
         limit = check_limit(limit)
-        received = utc_instant(at) if at is not None else None
+        received = receipt_clock(at, self.clock)  # `at` checked before anything is read
         if self._fetch_statements is None:
             self._fetch_statements = FetchSQL(self.database.engine.dialect)
-        return (
-            self.database,
-            self._fetch_statements,
-            after,
-            limit,
-            lambda: received or self.clock(),
-        )
+        return (self.database, self._fetch_statements, after, limit, received)
 
     def check_readable(self) -> None:
         """Open the newest released item's payload: CipherKeyError if the key cannot (D8)."""
@@ -168,15 +166,19 @@ class Buffer:
         return self._read(conn, delivery.delivered_position)
 
     def delivered_at(self, position: int) -> datetime | None:
-        """When the city acknowledged the item at `position` (UTC), or None if not yet."""
+        """When the city acknowledged the item at `position` (UTC), or None if not yet.
+        `position` a whole number 0 to below 10**18, else InvalidInputError."""
+        position = require_position(position, "position")
         return self._read(None, lambda conn: delivery.delivered_at(conn, position))
 
     def delivered_position_at(self, when: datetime, conn: Connection | None = None) -> int:
         """R14: the highest position the city had acknowledged at `when` (0 if none).
 
-        Every item at or below it was delivered at or before `when`.
+        Every item at or below it was delivered at or before `when`; a `when` that is
+        not a timezone-aware datetime is InvalidInputError.
         """
-        return self._read(conn, lambda c: delivery.delivered_position_at(c, when))
+        instant = require_aware(when, "when")
+        return self._read(conn, lambda c: delivery.delivered_position_at(c, instant))
 
     def month(self, year: int, month: int) -> list[ItemView]:
         """R4: the items of a month not yet delivered; empty once the city has everything.
