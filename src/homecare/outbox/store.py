@@ -19,6 +19,7 @@ from homecare._es.error_map import boundary
 from homecare._es.sealing import Sealer
 from homecare._sql.database import Database
 from homecare.domain.common import require_aware
+from homecare.domain.fields import require_id
 from homecare.domain.month import Month
 from homecare.errors import NotFoundError
 from homecare.outbox import delivery
@@ -86,8 +87,13 @@ class Buffer:
         message_format: MessageFormat,
         *,
         clock: Callable[[], datetime] = utc_now,
+        require_customer: Callable[[UUID], object] | None = None,
     ) -> None:
+        """`require_customer(id)`: NotFoundError unless `id` names a customer, culled or not
+        (the composition root's `homecare.privacy.resolve_subject`); every query filtering
+        by a customer asks it first, so an unknown id is not answered "nothing"."""
         self.database = database
+        self.require_customer = require_customer
         self.sealer = sealer
         self.format = message_format
         self.clock = clock
@@ -193,8 +199,11 @@ class Buffer:
         return self._read(None, problem_groups)
 
     def integration_status(self, assignment_id: UUID) -> AssignmentIntegration:
-        """R2: not confirmed, queued, held (with reasons) or delivered; NotFoundError if unknown."""
-        found = self.integration_statuses(assignment_ids=[assignment_id])
+        """R2: not confirmed, queued, held (with reasons) or delivered; NotFoundError if
+        unknown, InvalidInputError if `assignment_id` is not a UUID."""
+        found = self.integration_statuses(
+            assignment_ids=[require_id(assignment_id, "assignment_id")]
+        )
         if not found:
             raise NotFoundError("assignment", assignment_id)
         return found[0]
@@ -204,9 +213,26 @@ class Buffer:
         *,
         assignment_ids: list[UUID] | None = None,
         status: IntegrationStatus | str | None = None,
+        customer_id: UUID | None = None,
     ) -> list[AssignmentIntegration]:
-        """R2: every visit's status (or those of `assignment_ids`), by id; `status` filters."""
-        return self._read(None, lambda conn: integration_statuses(conn, assignment_ids, status))
+        """R2: every visit's status (or those of `assignment_ids`, any number, or the
+        visits of `customer_id`), by id; `status` filters. InvalidInputError for an id
+        that is not a UUID or a bare string as `assignment_ids`; NotFoundError for a
+        `customer_id` that names no customer (`require_customer`)."""
+        self.check_customer(customer_id)
+        return self._read(
+            None, lambda conn: integration_statuses(conn, assignment_ids, status, customer_id)
+        )
+
+    def check_customer(self, customer_id: object) -> None:
+        """A customer filter: None (every customer) or a customer's id, culled or not;
+        InvalidInputError for a non-UUID; NotFoundError for an id that names no customer
+        (a staff member's, a pause's, nobody's), asked of `require_customer`."""
+        if customer_id is None:
+            return
+        checked = require_id(customer_id, "customer_id")
+        if self.require_customer is not None:
+            self.require_customer(checked)
 
     def dump(self) -> dict[str, list[dict[str, Any]]]:
         """Every buffer table's rows in key order: a rebuild must equal the live one (D6).
