@@ -139,7 +139,8 @@ class Homecare:
 
     def due_for_culling(self, today: date) -> list[DueSubject]:
         """R16: the subjects the retention policy makes due on `today` (a Stockholm day),
-        not yet culled; empty when the policy is off (`settings.retention_years`)."""
+        not yet culled; empty when the policy is off (`settings.retention_years`).
+        InvalidInputError unless `today` is a date (not a datetime) in 1900-2199."""
         culled = {subject.subject_id for subject in self.subject_keys.culled()}
         return due_subjects(self.log, self.settings.retention_policy(), today, culled=culled)
 
