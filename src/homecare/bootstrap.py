@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import UTC, date, datetime
+from functools import partial
 from types import TracebackType
 from typing import Any, cast
 
@@ -45,7 +46,7 @@ from homecare.errors import (
 from homecare.outbox.messages import ParagoFormat
 from homecare.outbox.month_close import MonthClose
 from homecare.outbox.store import Buffer
-from homecare.privacy import AccessLog
+from homecare.privacy import AccessLog, resolve_subject
 from homecare.projections.pause_overview import PauseOverview
 from homecare.registry import PAUSE_OVERVIEW, PROJECTIONS, Parts, ProjectionSpec
 from homecare.settings import Settings
@@ -87,9 +88,13 @@ class Homecare:
                 self.log = Log(self.app.recorder, self.app.mapper)
                 sealer = Sealer(self.app.mapper.cipher)
                 message_format = ParagoFormat()
-                self.parts = Parts(self.database, sealer, message_format)
+                # a customer filter names a customer (culled or not), or is NotFoundError
+                customer = partial(resolve_subject, self.log, kind=SubjectKind.CUSTOMER)
+                self.parts = Parts(self.database, sealer, message_format, customer)
                 """What the registry's projections are built from (`homecare.registry`)."""
-                self.buffer = Buffer(self.database, sealer, message_format)
+                self.buffer = Buffer(
+                    self.database, sealer, message_format, require_customer=customer
+                )
                 self.month_close = MonthClose(
                     self.buffer,
                     saturday_is_holiday=settings.saturday_is_holiday,
@@ -134,7 +139,8 @@ class Homecare:
 
     def due_for_culling(self, today: date) -> list[DueSubject]:
         """R16: the subjects the retention policy makes due on `today` (a Stockholm day),
-        not yet culled; empty when the policy is off (`settings.retention_years`)."""
+        not yet culled; empty when the policy is off (`settings.retention_years`).
+        InvalidInputError unless `today` is a date (not a datetime) in 1900-2199."""
         culled = {subject.subject_id for subject in self.subject_keys.culled()}
         return due_subjects(self.log, self.settings.retention_policy(), today, culled=culled)
 

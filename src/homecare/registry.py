@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 from sqlalchemy import Table
 
@@ -43,11 +44,14 @@ T = TypeVar("T", bound=Projection)
 @dataclass(frozen=True)
 class Parts:
     """What a projection may be built from: one store's read side, its sealer (D8) and
-    the city system's message format. The audit swaps `database` for a scratch store."""
+    the city system's message format. The audit swaps `database` for a scratch store.
+    `require_customer(id)`: NotFoundError unless `id` names a customer (read from the
+    log), asked by the queries that filter by a customer (None: not asked)."""
 
     database: Database
     sealer: Sealer
     message_format: MessageFormat
+    require_customer: Callable[[UUID], object] | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,9 @@ class ProjectionSpec(Generic[T]):
 
 PAUSE_OVERVIEW = ProjectionSpec(
     PauseOverview,
-    lambda parts: PauseOverview(parts.database, parts.sealer),
+    lambda parts: PauseOverview(
+        parts.database, parts.sealer, require_customer=parts.require_customer
+    ),
     sealed=OVERVIEW_SEALED,
 )
 """The pause overview (R9, R12): `homecare/projections/pause_overview/`."""

@@ -20,6 +20,7 @@ from homecare._es.log import Log
 from homecare.domain.common import stockholm_day
 from homecare.domain.culling import Culling
 from homecare.domain.customer import Customer
+from homecare.domain.fields import require_day
 from homecare.domain.privacy import SubjectKind
 from homecare.domain.retention import Due, RetentionPolicy, due
 from homecare.domain.staff import Staff
@@ -48,7 +49,9 @@ def due_subjects(
     log: Log, policy: RetentionPolicy, today: date, *, culled: set[UUID], page_size: int = 5000
 ) -> list[DueSubject]:
     """Every subject not in `culled` whose culling is due on `today`, by kind, then id.
-    Empty when the policy is off (the caller says so)."""
+    Empty when the policy is off (the caller says so). `today` is a Stockholm calendar
+    day (a `date`, not a datetime, 1900-2199), else InvalidInputError, policy on or off."""
+    today = require_day(today, "today")
     if not policy.enabled:
         return []
     subjects: dict[UUID, _Subject] = {}

@@ -33,9 +33,8 @@ def list_assignments(
     reasons) or delivered. Visits not yet performed come last."""
     customer_id = output.parse_uuid(customer, "customer") if customer is not None else None
     with output.store(ctx) as hc, output.reading(ctx, hc, "assignments_list") as read:
-        rows = hc.buffer.integration_statuses(status=status)
-        if customer_id is not None:
-            rows = [r for r in rows if r.customer == customer_id]
+        # an id that names no customer is NotFoundError, not "0 visits"
+        rows = hc.buffer.integration_statuses(status=status, customer_id=customer_id)
         output.noted(read, rows)
     rows.sort(key=lambda r: (r.started_at is None, r.started_at or _NEVER, str(r.assignment_id)))
     if as_json:

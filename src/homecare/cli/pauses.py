@@ -25,7 +25,6 @@ from homecare.cli.output import (
     table,
 )
 from homecare.domain.citydays import STOCKHOLM
-from homecare.domain.customer import Customer as CustomerAggregate
 from homecare.outbox.reconcile import CustomerReconciliation
 from homecare.projections.pause_overview import previous_month
 
@@ -196,9 +195,7 @@ def reconcile(
     year, number = parse_month(month) if month is not None else (None, None)
     instant = parse_instant(now, "--now time") if now is not None else datetime.now(UTC)
     with store(ctx) as hc, reading(ctx, hc, "pauses_reconcile") as read:
-        if customer_id is not None:
-            read.get(CustomerAggregate, customer_id)  # unknown id: NotFoundError
-        result = noted(
+        result = noted(  # an id that names no customer: NotFoundError (MonthClose)
             read,
             hc.month_close.reconcile_pauses(
                 customer_id=customer_id, year=year, month=number, now=instant

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -28,6 +27,7 @@ from homecare._sql.database import Database
 from homecare.domain.identity import holds_identity_number
 from homecare.errors import CursorHistoryError, InvalidCursorError, InvalidLimitError
 from homecare.outbox.cursor import Cursor, parse_cursor
+from homecare.outbox.delivery import Received
 from homecare.outbox.fetch_sql import FetchSQL
 from homecare.outbox.messages import FetchResult, MessageFormat, fetch_document
 
@@ -111,15 +111,17 @@ def fetch(
     sql: FetchSQL,
     after: str | int | None,
     limit: int,
-    received: Callable[[], datetime],
+    received: Received,
     then: Then | None = None,
     codec: tuple[Sealer, MessageFormat] | None = None,
 ) -> Fetched:
     """Acknowledge everything up to the cursor `after`, then the next `limit` items after it.
 
-    `received()` is when the acknowledgement arrived (UTC), called only if this
-    fetch moves the mark. Its rows are answered `as_result` or `as_page`. `codec`:
-    the store's sealer and format, to stop before a culled subject's item (`withheld`).
+    `received(last)` is when the acknowledgement arrived (UTC), given the last
+    receipt's time (D11: `delivery.receipt_clock`), called only if this fetch
+    moves the mark; what it raises fails the fetch, nothing acknowledged. Its rows
+    are answered `as_result` or `as_page`. `codec`: the store's sealer and format,
+    to stop before a culled subject's item (`withheld`).
     `then(conn, served)`: the caller's writes about this fetch (the HTTP fetch's
     record and R17 access-log entries), in the fetch's write transaction (before
     the marks, so PostgreSQL holds their row lock the shorter), committed with
@@ -191,9 +193,7 @@ class _Writes:
     def any(self) -> bool:
         return self.acknowledged is not None or self.served is not None or self.then is not None
 
-    def run(
-        self, conn: Connection, sql: FetchSQL, fetched: Fetched, received: Callable[[], datetime]
-    ) -> None:
+    def run(self, conn: Connection, sql: FetchSQL, fetched: Fetched, received: Received) -> None:
         if self.then is not None:  # first: PostgreSQL's row lock of the marks held less
             rows, cursor = fetched
             self.then(conn, Served(len(rows), cursor, subjects_of(sql, rows)))
@@ -219,7 +219,7 @@ def _record(
     sql: FetchSQL,
     acknowledged: int | None,
     served: int | None,
-    received: Callable[[], datetime],
+    received: Received,
     *,
     durable: bool = False,
 ) -> None:
@@ -236,7 +236,7 @@ def _acknowledge(
     conn: Connection,
     sql: FetchSQL,
     position: int,
-    received: Callable[[], datetime],
+    received: Received,
     *,
     durable: bool = False,
 ) -> None:
@@ -249,8 +249,10 @@ def _acknowledge(
         # of it. So this transaction need not wait for the WAL flush.
         conn.exec_driver_sql(_ASYNC_COMMIT)
     if conn.exec_driver_sql(sql.acknowledge, (position, position)).rowcount:
-        # this fetch delivered the items up to the cursor: when
-        conn.exec_driver_sql(sql.receipt, (position, sql.instant(received())))
+        # this fetch delivered the items up to the cursor: when (D11: not before the last)
+        last = conn.exec_driver_sql(sql.last_receipt).scalar()
+        at = received(None if last is None else sql.read_instant(last))
+        conn.exec_driver_sql(sql.receipt, (position, sql.instant(at)))
 
 
 def check_history(

@@ -59,10 +59,17 @@ class FetchSQL:
             f"INSERT INTO {receipts.name} (up_to_position, acknowledged_at) "  # noqa: S608
             f"VALUES ({mark}, {mark})"
         )
+        self.last_receipt = (  # D11: a receipt is never dated before this one
+            f"SELECT acknowledged_at FROM {receipts.name} "  # noqa: S608
+            "ORDER BY up_to_position DESC LIMIT 1"
+        )
         self.sqlite = dialect.name == "sqlite"
         # The column type's own conversion (UTC, naive; on SQLite its text form), so the
         # receipt is stored exactly as an insert through SQLAlchemy would store it.
         convert = receipts.c.acknowledged_at.type.bind_processor(dialect)
         self.instant: Callable[[datetime], Any] = convert or (lambda value: value)
+        stored = receipts.c.acknowledged_at.type.dialect_impl(dialect)  # SQLite: from text
+        read = stored.result_processor(dialect, None)
+        self.read_instant: Callable[[Any], Any] = read or (lambda value: value)
         as_uuid = t.items.c.customer_id.type.result_processor(dialect, None)
         self.uuid: Callable[[Any], Any] = as_uuid or (lambda value: value)

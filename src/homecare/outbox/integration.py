@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -12,11 +12,17 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, select
 
 from homecare.domain.common import parse_choice
+from homecare.domain.fields import require_id
+from homecare.errors import InvalidInputError
 from homecare.outbox import tables as t
 from homecare.outbox.delivery import delivered_position, receipt_times
 from homecare.outbox.item_status import ItemStatus, item_status, shown_reasons
 
-__all__ = ["AssignmentIntegration", "IntegrationStatus", "integration_statuses"]
+__all__ = ["CHUNK", "AssignmentIntegration", "IntegrationStatus", "id_list", "integration_statuses"]
+
+CHUNK = 500
+"""Ids per IN (...) list: PostgreSQL takes at most 65,535 parameters a statement, SQLite
+32,766; a caller's list of any length is read in chunks, the same on both (D7)."""
 
 
 class IntegrationStatus(StrEnum):
@@ -49,8 +55,13 @@ def integration_statuses(
     conn: Connection,
     assignment_ids: list[UUID] | None = None,
     status: IntegrationStatus | str | None = None,
+    customer_id: UUID | None = None,
 ) -> list[AssignmentIntegration]:
-    """R2: every visit's status (or those of `assignment_ids`), by id; `status` filters."""
+    """R2: every visit's status (or those of `assignment_ids`, or of `customer_id`'s
+    visits), by id; `status` filters. Ids are checked (InvalidInputError), not queried."""
+    wanted = None if status is None else parse_choice(IntegrationStatus, status, "status")
+    ids = None if assignment_ids is None else id_list(assignment_ids, "assignment_ids")
+    customer = None if customer_id is None else require_id(customer_id, "customer_id")
     a, i = t.assignments, t.items
     query = select(
         a.c.assignment_id,
@@ -63,13 +74,18 @@ def integration_statuses(
         i.c.position,
         i.c.reasons,
     ).select_from(a.outerjoin(i, i.c.seq == a.c.item_seq))
-    if assignment_ids is not None:
-        query = query.where(a.c.assignment_id.in_(assignment_ids))
+    if customer is not None:
+        query = query.where(a.c.customer_id == customer)
+    query = query.order_by(a.c.assignment_id)
     mark = delivered_position(conn)
-    result = [
-        _integration(row, mark)
-        for row in conn.execute(query.order_by(a.c.assignment_id)).mappings()
-    ]
+    if ids is None:
+        rows = list(conn.execute(query).mappings())
+    else:  # sorted chunks, each in id order: the whole in id order
+        rows = []
+        for start in range(0, len(ids), CHUNK):
+            chunk = query.where(a.c.assignment_id.in_(ids[start : start + CHUNK]))
+            rows += conn.execute(chunk).mappings()
+    result = [_integration(row, mark) for row in rows]
     receipts = receipt_times(
         conn, [r.position for r in result if r.status is IntegrationStatus.DELIVERED]
     )
@@ -79,10 +95,17 @@ def integration_statuses(
         else r
         for r in result
     ]
-    if status is not None:
-        wanted = parse_choice(IntegrationStatus, status, "status")
+    if wanted is not None:
         result = [r for r in result if r.status is wanted]
     return result
+
+
+def id_list(value: object, name: str) -> list[UUID]:
+    """A collection of UUIDs (a bare string is not a list of ids), distinct and sorted;
+    empty is allowed (nothing asked for, nothing found). Else InvalidInputError."""
+    if isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable):
+        raise InvalidInputError(f"{name} must be a list of ids, got {type(value).__name__}.")
+    return sorted({require_id(item, f"{name} item") for item in value}, key=lambda u: u.int)
 
 
 def _integration(row: Mapping[Any, Any], mark: int) -> AssignmentIntegration:

@@ -58,11 +58,12 @@ class MonthClose:
     def deadline(
         self, year: int | None = None, month: int | None = None, *, now: datetime | None = None
     ) -> DeadlineReport:
-        """R14: the run of `year`-`month` (default: the month due next), the time left at
-        `now` (default: the clock), and the month's items not delivered, by reason."""
+        """R14: the run of `year`-`month` (default, both left out: the month due next), the
+        time left at `now` (default: the clock), and the month's items not delivered, by
+        reason. One of `year` and `month` without the other is InvalidInputError."""
+        asked = _month_asked(year, month)
         at = self._now(now)
-        if year is None or month is None:
-            year, month = self.month_due(at)
+        year, month = asked if asked is not None else self.month_due(at)
         return deadline_report(self.buffer, self.payment_run(year, month), at, self.pause_covering)
 
     def metrics(self, now: datetime | None = None) -> list[MetricSample]:
@@ -83,15 +84,28 @@ class MonthClose:
     ) -> Reconciliation:
         """R12: per customer, the whole days the city holds (from the pause messages it
         has fetched) beside the days the pauses imply, each difference with its cause;
-        the inactivated pauses with the messages sent for each. `year`/`month` limit
-        it to one month; `now` (default: the clock) decides which pauses have ended."""
-        window = None
-        if year is not None or month is not None:
-            if year is None or month is None:
-                raise InvalidInputError("Give both year and month, or neither.")
-            check_month(year, month)  # no payment run needed (R12): any month named
-            window = Month(year, month)
-        return reconcile_pauses(self.buffer, self._now(now), customer_id=customer_id, month=window)
+        the inactivated pauses with the messages sent for each. `customer_id` limits it
+        to one customer (InvalidInputError for a non-UUID, NotFoundError for an id that
+        names no customer, culled or not); `year`/`month` (both or neither, else
+        InvalidInputError) to one month; `now` (default: the clock) decides which pauses
+        have ended."""
+        asked = _month_asked(year, month)
+        if asked is not None:
+            check_month(*asked)  # no payment run needed (R12): any month named
+        at = self._now(now)
+        self.buffer.check_customer(customer_id)
+        window = None if asked is None else Month(*asked)
+        return reconcile_pauses(self.buffer, at, customer_id=customer_id, month=window)
 
     def _now(self, now: datetime | None) -> datetime:
         return require_aware(now if now is not None else self.clock(), "now")
+
+
+def _month_asked(year: int | None, month: int | None) -> tuple[int, int] | None:
+    """The month named by `year` and `month`, or None when both are left out; one
+    without the other is InvalidInputError (never half-read as "the default month")."""
+    if year is None and month is None:
+        return None
+    if year is None or month is None:
+        raise InvalidInputError("Give both year and month, or neither.")
+    return year, month

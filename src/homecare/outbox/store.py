@@ -18,11 +18,13 @@ from sqlalchemy import Connection, select
 from homecare._es.error_map import boundary
 from homecare._es.sealing import Sealer
 from homecare._sql.database import Database
+from homecare.domain.common import require_aware
+from homecare.domain.fields import require_id
 from homecare.domain.month import Month
 from homecare.errors import NotFoundError
 from homecare.outbox import delivery
 from homecare.outbox import tables as t
-from homecare.outbox.delivery import receipt_times, utc_instant
+from homecare.outbox.delivery import Received, receipt_clock, receipt_times, require_position
 from homecare.outbox.drain import (
     MAX_LIMIT,
     FetchPage,
@@ -85,8 +87,13 @@ class Buffer:
         message_format: MessageFormat,
         *,
         clock: Callable[[], datetime] = utc_now,
+        require_customer: Callable[[UUID], object] | None = None,
     ) -> None:
+        """`require_customer(id)`: NotFoundError unless `id` names a customer, culled or not
+        (the composition root's `homecare.privacy.resolve_subject`); every query filtering
+        by a customer asks it first, so an unknown id is not answered "nothing"."""
         self.database = database
+        self.require_customer = require_customer
         self.sealer = sealer
         self.format = message_format
         self.clock = clock
@@ -100,8 +107,11 @@ class Buffer:
     ) -> FetchResult:
         """Up to `limit` items after the cursor `after`; acknowledges everything up to `after`.
 
-        `at` (timezone-aware) is when the acknowledgement arrived, recorded as the
-        `delivered_at` of the items it delivers; default the buffer's clock (now).
+        `at` (timezone-aware, 1900-2199 Stockholm time, else InvalidInputError) is when
+        the acknowledgement arrived, recorded as the `delivered_at` of the items it
+        delivers; default the buffer's clock (now). Receipts only move forward (D11):
+        an `at` before the last receipt is TimeWentBackwardsError, nothing acknowledged
+        (a clock set back dates it at the last receipt's time; `delivery.receipt_clock`).
         `limit` 1-500 (InvalidLimitError); a malformed cursor is InvalidCursorError,
         one of another history CursorHistoryError (D10).
         """
@@ -136,18 +146,12 @@ class Buffer:
 
     def _fetch_args(
         self, after: str | int | None, limit: int, at: datetime | None
-    ) -> tuple[Database, FetchSQL, str | int | None, int, Callable[[], datetime]]:
+    ) -> tuple[Database, FetchSQL, str | int | None, int, Received]:
         limit = check_limit(limit)
-        received = utc_instant(at) if at is not None else None
+        received = receipt_clock(at, self.clock)  # `at` checked before anything is read
         if self._fetch_statements is None:
             self._fetch_statements = FetchSQL(self.database.engine.dialect)
-        return (
-            self.database,
-            self._fetch_statements,
-            after,
-            limit,
-            lambda: received or self.clock(),
-        )
+        return (self.database, self._fetch_statements, after, limit, received)
 
     def check_readable(self) -> None:
         """Open the newest released item's payload: CipherKeyError if the key cannot (D8)."""
@@ -168,15 +172,19 @@ class Buffer:
         return self._read(conn, delivery.delivered_position)
 
     def delivered_at(self, position: int) -> datetime | None:
-        """When the city acknowledged the item at `position` (UTC), or None if not yet."""
+        """When the city acknowledged the item at `position` (UTC), or None if not yet.
+        `position` a whole number 0 to below 10**18, else InvalidInputError."""
+        position = require_position(position, "position")
         return self._read(None, lambda conn: delivery.delivered_at(conn, position))
 
     def delivered_position_at(self, when: datetime, conn: Connection | None = None) -> int:
         """R14: the highest position the city had acknowledged at `when` (0 if none).
 
-        Every item at or below it was delivered at or before `when`.
+        Every item at or below it was delivered at or before `when`; a `when` that is
+        not a timezone-aware datetime is InvalidInputError.
         """
-        return self._read(conn, lambda c: delivery.delivered_position_at(c, when))
+        instant = require_aware(when, "when")
+        return self._read(conn, lambda c: delivery.delivered_position_at(c, instant))
 
     def month(self, year: int, month: int) -> list[ItemView]:
         """R4: the items of a month not yet delivered; empty once the city has everything.
@@ -191,8 +199,11 @@ class Buffer:
         return self._read(None, problem_groups)
 
     def integration_status(self, assignment_id: UUID) -> AssignmentIntegration:
-        """R2: not confirmed, queued, held (with reasons) or delivered; NotFoundError if unknown."""
-        found = self.integration_statuses(assignment_ids=[assignment_id])
+        """R2: not confirmed, queued, held (with reasons) or delivered; NotFoundError if
+        unknown, InvalidInputError if `assignment_id` is not a UUID."""
+        found = self.integration_statuses(
+            assignment_ids=[require_id(assignment_id, "assignment_id")]
+        )
         if not found:
             raise NotFoundError("assignment", assignment_id)
         return found[0]
@@ -202,9 +213,26 @@ class Buffer:
         *,
         assignment_ids: list[UUID] | None = None,
         status: IntegrationStatus | str | None = None,
+        customer_id: UUID | None = None,
     ) -> list[AssignmentIntegration]:
-        """R2: every visit's status (or those of `assignment_ids`), by id; `status` filters."""
-        return self._read(None, lambda conn: integration_statuses(conn, assignment_ids, status))
+        """R2: every visit's status (or those of `assignment_ids`, any number, or the
+        visits of `customer_id`), by id; `status` filters. InvalidInputError for an id
+        that is not a UUID or a bare string as `assignment_ids`; NotFoundError for a
+        `customer_id` that names no customer (`require_customer`)."""
+        self.check_customer(customer_id)
+        return self._read(
+            None, lambda conn: integration_statuses(conn, assignment_ids, status, customer_id)
+        )
+
+    def check_customer(self, customer_id: object) -> None:
+        """A customer filter: None (every customer) or a customer's id, culled or not;
+        InvalidInputError for a non-UUID; NotFoundError for an id that names no customer
+        (a staff member's, a pause's, nobody's), asked of `require_customer`."""
+        if customer_id is None:
+            return
+        checked = require_id(customer_id, "customer_id")
+        if self.require_customer is not None:
+            self.require_customer(checked)
 
     def dump(self) -> dict[str, list[dict[str, Any]]]:
         """Every buffer table's rows in key order: a rebuild must equal the live one (D6).

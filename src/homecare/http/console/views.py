@@ -27,6 +27,7 @@ from homecare.domain.month import Month
 from homecare.domain.payment_run import FIRST_YEAR, LAST_YEAR, has_payment_run
 from homecare.domain.privacy import CULLED, Culled
 from homecare.domain.staff import Staff
+from homecare.outbox.deadline import DeadlineReport
 from homecare.outbox.month_report import MonthReport
 from homecare.outbox.store import AssignmentIntegration, ItemView, ProblemGroup
 from homecare.outbox.validation import Reason
@@ -65,14 +66,17 @@ def fix_link(reason: str, item: ItemView) -> tuple[str, UUID] | None:
 
 @dataclass(frozen=True)
 class Deadline:
-    """R14: the payment run that pays the month, the time left, and once it has passed,
-    what of the month reached the city in time (the month report's totals)."""
+    """R14: the payment run that pays the month, the time left, what of the month is not
+    delivered by reason (`undelivered`: the DeadlineReport `homecare buffer deadline
+    --month` prints, performed visits not yet confirmed included), and once the run has
+    passed, what of the month reached the city in time (the month report's totals)."""
 
     at: datetime
     holiday: bool
     why: str
     left: timedelta
     report: MonthReport | None
+    undelivered: DeadlineReport
 
     @property
     def passed(self) -> bool:
@@ -80,12 +84,14 @@ class Deadline:
 
 
 def deadline(hc: Homecare, year: int, month: int, now: datetime) -> Deadline | None:
+    """The month's payment-run panel, or None when its run cannot be told (R14)."""
     if not has_payment_run(year, month):  # the page says its run cannot be told (R14)
         return None
     run = hc.month_close.payment_run(year, month)
     left = run.at - now
     report = hc.month_close.report(year, month) if left <= timedelta(0) else None
-    return Deadline(run.at, run.holiday, run.why, left, report)
+    undelivered = hc.month_close.deadline(year, month, now=now)  # as the CLI's (R14)
+    return Deadline(run.at, run.holiday, run.why, left, report, undelivered)
 
 
 def problem_groups(hc: Homecare) -> list[ProblemGroup]:

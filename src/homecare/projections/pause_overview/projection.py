@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 from sqlalchemy import Connection, select
@@ -51,9 +52,18 @@ class PauseOverview(PauseQueries):
     version = 2  # 2: reason texts and actors sealed with the store's cipher (D8)
     tables = (overview_customers, overview_pauses)
 
-    def __init__(self, database: Database, sealer: Sealer) -> None:
+    def __init__(
+        self,
+        database: Database,
+        sealer: Sealer,
+        *,
+        require_customer: Callable[[UUID], object] | None = None,
+    ) -> None:
+        """`require_customer(id)`: NotFoundError unless `id` names a customer, culled or
+        not; `list(customer_id=...)` asks it first (None: not asked)."""
         self.database = database
         self.sealer = sealer
+        self.require_customer = require_customer
 
     def _sealed(self, text: str | None) -> str | None:
         return None if text is None else self.sealer.seal(text)

@@ -11,7 +11,7 @@ reconciled against what was sent to the city.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -92,6 +92,8 @@ class PauseQueries:
 
     database: Database
     sealer: Sealer
+    require_customer: Callable[[UUID], object] | None = None
+    """NotFoundError unless the id names a customer (the composition root sets it)."""
 
     def list(
         self,
@@ -112,10 +114,17 @@ class PauseQueries:
         pause is listed when [starts_at, ends_at or open) overlaps
         [period_from 00:00, period_to + 1 day 00:00) Stockholm time. Ended
         pauses are inactive (R12) and hidden unless `include_inactive` or
-        `time_state="ended"`. Sorted by starts_at, then pause_id.
+        `time_state="ended"`. Sorted by starts_at, then pause_id. A `customer_id` that
+        is not a UUID is InvalidInputError; one that names no customer (a staff
+        member's, nobody's) NotFoundError, as `require_customer` says; a culled
+        customer's is listed (docs/privacy.md).
         """
         window_start, window_end = _window(period_from, period_to)
         require_aware(now, "now")
+        if not isinstance(include_inactive, bool):  # "no" would read as True: all shown
+            raise InvalidInputError(
+                f"include_inactive must be True or False, got {type(include_inactive).__name__}."
+            )
         states = _time_states(now)
         state_column = case(
             (states[TimeState.UPCOMING], literal(TimeState.UPCOMING.value)),
@@ -133,6 +142,8 @@ class PauseQueries:
         if customer_id is not None:
             if not isinstance(customer_id, UUID):
                 raise InvalidInputError(f"customer_id must be a UUID, got {redacted(customer_id)}.")
+            if self.require_customer is not None:
+                self.require_customer(customer_id)
             query = query.where(_P.customer_id == customer_id)
         if organisation is not None:  # the door's rules: no NUL reaches PostgreSQL (D10)
             organisation = require_text(organisation, "organisation", ORGANISATION_MAX)
