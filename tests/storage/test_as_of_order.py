@@ -317,3 +317,25 @@ def test_D6_as_of_agrees_with_each_record_read_as_of_the_same_instant(
         hc.catch_up()
         for hours in probes:
             _agrees(hc, world, T + hours * HOUR)
+
+
+def test_R14_as_of_reads_queued_messages_in_chunks(
+    hc: Homecare, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live positions of the queued reports are read in chunks (PostgreSQL takes at
+    most 65,535 parameters in one statement, D7): one chunk or one per report, the same."""
+    app = hc.app
+    customer, _, order = _customer(app, 0, T)
+    staff = app.register_staff(
+        name="Anna", personnummer=pnr(500), sd_number="SD-1", actor=ACTOR, at=T
+    )
+    visits = [_visit(app, order, staff, T + DAY + i * HOUR) for i in range(5)]
+    hc.catch_up()
+    served = hc.buffer.fetch(limit=2, at=T + 2 * DAY)
+    hc.buffer.fetch(after=served.cursor, limit=1, at=T + 3 * DAY)  # the first two received
+    whole = as_of(hc, customer, T + 4 * DAY)
+    monkeypatch.setattr("homecare.audit._as_of.CHUNK", 1)
+    assert as_of(hc, customer, T + 4 * DAY) == whole
+    statuses = {a.assignment_id: a.integration_status for a in whole.assignments}
+    assert sorted(statuses.values()) == ["delivered"] * 2 + ["queued"] * 3
+    assert set(statuses) == set(visits)

@@ -24,6 +24,7 @@ from homecare.domain.order import Order
 from homecare.domain.pause import Pause
 from homecare.errors import InvalidInputError
 from homecare.outbox import tables as buffer_tables
+from homecare.outbox.integration import CHUNK
 from homecare.outbox.store import AssignmentIntegration, Buffer, IntegrationStatus, receipt_times
 from homecare.privacy import Channel
 from homecare.registry import BUFFER, Parts
@@ -220,15 +221,13 @@ def _delivered_then(
         return {s.assignment_id: s for s in statuses}
     mark = hc.buffer.delivered_position_at(at)
     items = buffer_tables.items
+    ids = [s.message_id for s in queued]
+    live: dict[UUID, int | None] = {}
     with hc.database.engine.connect() as conn:
-        live: dict[UUID, int | None] = {
-            row.message_id: row.position
-            for row in conn.execute(
-                select(items.c.message_id, items.c.position).where(
-                    items.c.message_id.in_([s.message_id for s in queued])
-                )
-            )
-        }
+        for start in range(0, len(ids), CHUNK):  # any count, the same on both stores (D7)
+            chunk = items.c.message_id.in_(ids[start : start + CHUNK])
+            query = select(items.c.message_id, items.c.position).where(chunk)
+            live.update((row.message_id, row.position) for row in conn.execute(query))
         receipts = receipt_times(conn, [p for p in live.values() if p is not None and p <= mark])
     found = {s.assignment_id: s for s in statuses}
     for status in queued:
