@@ -42,7 +42,7 @@ malformed id, date, month or cursor is quoted through
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 __all__ = [
     "AssignmentAlreadyConfirmedError",
@@ -91,6 +91,20 @@ class HomecareError(Exception):
     def to_dict(self) -> dict[str, str]:
         """The machine-readable form, for JSON error bodies and `--json` output."""
         return {"code": self.code, "message": self.message}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle, `copy` and `deepcopy` rebuild the error from its message and its fields
+        (`resume_after`, `identifier`, `cause` ...), never by calling `__init__` again:
+        a subclass's own arguments need not be the message (a worker process or a
+        task queue hands errors on pickled)."""
+        return _rebuilt, (type(self), self.message, self.__dict__)
+
+
+def _rebuilt(kind: type[HomecareError], message: str, fields: dict[str, Any]) -> HomecareError:
+    error = kind.__new__(kind)
+    Exception.__init__(error, message)
+    error.__dict__.update(fields)
+    return error
 
 
 class InvalidInputError(HomecareError, ValueError):
