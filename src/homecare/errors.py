@@ -18,7 +18,8 @@
     │   ├── AssignmentNotAttestedError  R1: confirm needs attest first
     │   ├── AssignmentAlreadyConfirmedError
     │   ├── AssignmentInPauseError      R7: the visit lies in a pause
-    │   └── ConfirmationRejectedError   R1: one bad item rejects the whole batch
+    │   ├── ConfirmationRejectedError   R1: one bad item rejects the whole batch
+    │   └── ReadingClosedError          R17: a read outside its `with app.reading(...)` block
     ├── ConcurrentUpdateError           someone saved the same aggregate first
     ├── ProjectionBusyError             another follower already runs (D2)
     ├── LeaseLostError                  a worker lost its lease: it writes nothing more
@@ -67,6 +68,7 @@ __all__ = [
     "PersonalDataInActorError",
     "ProjectionBusyError",
     "ProjectionStoppedError",
+    "ReadingClosedError",
     "RuleViolationError",
     "SchemaDriftError",
     "SchemaOutdatedError",
@@ -215,6 +217,13 @@ class ConfirmationRejectedError(RuleViolationError):
         )
         self.assignment_id = assignment_id
         self.cause = cause
+
+
+class ReadingClosedError(RuleViolationError):
+    """R17: a read through `app.reading(...)` outside its `with` block (before it, after
+    it): the read would not be recorded, so it is refused and nothing is read."""
+
+    code = "reading_closed"
 
 
 class ConcurrentUpdateError(HomecareError):
