@@ -29,9 +29,8 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from homecare.domain.common import parse_choice, stamp
-from homecare.domain.fields import require_id, require_text
+from homecare.domain.fields import require_id, require_text, require_whole
 from homecare.domain.privacy import SubjectKind
-from homecare.errors import InvalidInputError
 
 __all__ = ["LEGAL_BASIS_MAX", "Culling", "CullingReason"]
 
@@ -98,15 +97,11 @@ class Culling(Aggregate):
     ) -> Culling:
         """R16: record that the subject was culled; InvalidInputError for a bad field
         (`fetched_up_to`: a buffer position, a whole number from 0)."""
-        if isinstance(fetched_up_to, bool) or not isinstance(fetched_up_to, int):
-            raise InvalidInputError("fetched_up_to must be a whole number.")
-        if fetched_up_to < 0:
-            raise InvalidInputError("fetched_up_to must not be negative.")
         return cls(
             subject_id=require_id(subject_id, "subject_id"),
             subject_kind=parse_choice(SubjectKind, subject_kind, "subject kind").value,
             reason=parse_choice(CullingReason, reason, "culling reason").value,
             legal_basis=require_text(legal_basis, "legal_basis", LEGAL_BASIS_MAX),
-            fetched_up_to=fetched_up_to,
+            fetched_up_to=require_whole(fetched_up_to, "fetched_up_to"),
             **stamp(actor, at),
         )
