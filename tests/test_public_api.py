@@ -112,6 +112,7 @@ INTENDED = {
     "AssignmentAlreadyConfirmedError",
     "AssignmentInPauseError",
     "ConfirmationRejectedError",
+    "ReadingClosedError",
     "ConcurrentUpdateError",
     "ProjectionBusyError",
     "LeaseLostError",

@@ -19,7 +19,8 @@
     │   ├── AssignmentNotAttestedError  R1: confirm needs attest first
     │   ├── AssignmentAlreadyConfirmedError
     │   ├── AssignmentInPauseError      R7: the visit lies in a pause
-    │   └── ConfirmationRejectedError   R1: one bad item rejects the whole batch
+    │   ├── ConfirmationRejectedError   R1: one bad item rejects the whole batch
+    │   └── ReadingClosedError          R17: a read outside its `with app.reading(...)` block
     ├── ConcurrentUpdateError           someone saved the same aggregate first
     ├── ProjectionBusyError             another follower already runs (D2)
     ├── LeaseLostError                  a worker lost its lease: it writes nothing more
@@ -43,7 +44,7 @@ malformed id, date, month or cursor is quoted through
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 __all__ = [
     "AssignmentAlreadyConfirmedError",
@@ -68,6 +69,7 @@ __all__ = [
     "PersonalDataInActorError",
     "ProjectionBusyError",
     "ProjectionStoppedError",
+    "ReadingClosedError",
     "RuleViolationError",
     "SchemaDriftError",
     "SchemaOutdatedError",
@@ -93,6 +95,20 @@ class HomecareError(Exception):
     def to_dict(self) -> dict[str, str]:
         """The machine-readable form, for JSON error bodies and `--json` output."""
         return {"code": self.code, "message": self.message}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle, `copy` and `deepcopy` rebuild the error from its message and its fields
+        (`resume_after`, `identifier`, `cause` ...), never by calling `__init__` again:
+        a subclass's own arguments need not be the message (a worker process or a
+        task queue hands errors on pickled)."""
+        return _rebuilt, (type(self), self.message, self.__dict__)
+
+
+def _rebuilt(kind: type[HomecareError], message: str, fields: dict[str, Any]) -> HomecareError:
+    error = kind.__new__(kind)
+    Exception.__init__(error, message)
+    error.__dict__.update(fields)
+    return error
 
 
 class InvalidInputError(HomecareError, ValueError):
@@ -211,6 +227,13 @@ class ConfirmationRejectedError(RuleViolationError):
         )
         self.assignment_id = assignment_id
         self.cause = cause
+
+
+class ReadingClosedError(RuleViolationError):
+    """R17: a read through `app.reading(...)` outside its `with` block (before it, after
+    it): the read would not be recorded, so it is refused and nothing is read."""
+
+    code = "reading_closed"
 
 
 class ConcurrentUpdateError(HomecareError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -10,7 +10,7 @@ import pytest
 from homecare.domain.culling import Culling, CullingReason
 from homecare.domain.privacy import SubjectKind
 from homecare.domain.retention import DEFAULT_LEGAL_BASIS
-from homecare.errors import InvalidInputError
+from homecare.errors import InvalidInputError, TimeWentBackwardsError
 
 AT = datetime(2031, 1, 15, 9, tzinfo=UTC)
 
@@ -72,3 +72,20 @@ def test_a_bad_field_is_invalid_input(field: str, value: object) -> None:
     }
     with pytest.raises(InvalidInputError):
         Culling.record(**(fields | {field: value}))
+
+
+def test_D11_a_culling_is_not_dated_before_the_subjects_last_change() -> None:
+    def record(last_change: datetime) -> Culling:
+        return Culling.record(
+            subject_id=uuid4(),
+            subject_kind="staff",
+            reason="on_demand",
+            legal_basis=DEFAULT_LEGAL_BASIS,
+            actor="arkivarie",
+            at=AT,
+            last_change=last_change,
+        )
+
+    with pytest.raises(TimeWentBackwardsError, match="staff"):
+        record(AT + timedelta(microseconds=1))
+    assert record(AT).culled_at == AT

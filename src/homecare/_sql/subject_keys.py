@@ -20,9 +20,9 @@ API (the wiring phase uses exactly this; `keys = SubjectKeys(database, cipher_ke
   text without the prefix is returned as it is (written in clear). A wrong or
   missing store cipher key is CipherKeyError; text sealed for another subject
   is StorageError.
-- `keys.cull(subject_id, conn=None, kind=None) -> bool`: overwrite the key with
-  zeros, then NULL it and set `culled_at` (True: this call culled it). With
-  `conn`, call `keys.scrub()` after the caller commits; without, it is done.
+- `keys.cull(subject_id, conn=None, kind=None, at=None) -> bool`: zero the key, NULL it,
+  `culled_at` = `at` (the culling record's time; None: now); True: this call culled it.
+  With `conn`, call `keys.scrub()` after the caller commits; without, it is done.
 - `keys.scrub() -> bool`: make the destroyed key's bytes unreachable on disk
   (`homecare._sql.scrub`: SQLite's WAL truncated, PostgreSQL's VACUUM FULL).
 - `keys.culled() -> list[CulledSubject]`: every culled subject, oldest first
@@ -132,39 +132,42 @@ class SubjectKeys:
     # -- culling ---------------------------------------------------------
 
     def cull(
-        self, subject_id: UUID, *, conn: Connection | None = None, kind: SubjectKind | None = None
+        self,
+        subject_id: UUID,
+        *,
+        conn: Connection | None = None,
+        kind: SubjectKind | None = None,
+        at: datetime | None = None,
     ) -> bool:
-        """Destroy the subject's key (R16); True when this call culled it. A subject with
-        no key is recorded as culled when `kind` is given (so nothing is sealed later)."""
+        """Destroy the subject's key (R16; `culled_at`: `at`, the culling record's time); True
+        when this call culled it. Without a key, a row saying culled is made if `kind` is given."""
         if conn is None:
             with self._database.write_engine.begin() as own:
-                done = self.cull(subject_id, conn=own, kind=kind)
+                done = self.cull(subject_id, conn=own, kind=kind, at=at)
             self.scrub()
             return done
         secure_delete(self._database, conn)
         self._last_cull = mark(self._database, conn)
-        row = conn.execute(
-            select(subject_keys.c.data_key, subject_keys.c.culled_at).where(
-                subject_keys.c.subject_id == subject_id
-            )
-        ).one_or_none()
+        where = subject_keys.c.subject_id == subject_id
+        query = select(subject_keys.c.data_key, subject_keys.c.culled_at).where(where)
+        row = conn.execute(query).one_or_none()
         self.forget(subject_id)
         now = datetime.now(UTC)
+        when = at or now
         if row is None:
             if kind is None:
                 return False
             conn.execute(
                 subject_keys.insert().values(
-                    subject_id=subject_id, kind=SubjectKind(kind), created_at=now, culled_at=now
+                    subject_id=subject_id, kind=SubjectKind(kind), created_at=now, culled_at=when
                 )
             )
             return True
         if row.culled_at is not None:
             return False
-        where = subject_keys.c.subject_id == subject_id
         zeros = bytes(len(row.data_key or b""))
         conn.execute(subject_keys.update().where(where).values(data_key=zeros))
-        conn.execute(subject_keys.update().where(where).values(data_key=None, culled_at=now))
+        conn.execute(subject_keys.update().where(where).values(data_key=None, culled_at=when))
         return True
 
     def scrub(self) -> bool:

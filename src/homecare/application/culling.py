@@ -28,18 +28,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from homecare._es.application import EventStore
 from homecare._es.error_map import boundary
 from homecare._es.log import Log
 from homecare.domain.culling import Culling, CullingReason
+from homecare.domain.customer import Customer
 from homecare.domain.fields import require_id
 from homecare.domain.privacy import SubjectKind
+from homecare.domain.record import Record
+from homecare.domain.staff import Staff
 from homecare.errors import ConcurrentUpdateError, NotFoundError
 from homecare.privacy.resolve import resolve_subject
 
 __all__ = ["CullingCommands", "Recorded"]
+
+_RECORDS: dict[SubjectKind, type[Record]] = {
+    SubjectKind.CUSTOMER: Customer,
+    SubjectKind.STAFF: Staff,
+}
 
 
 @dataclass(frozen=True)
@@ -67,9 +76,11 @@ class CullingCommands(EventStore):
     ) -> Recorded:
         """Save the subject's Culling (R16) unless it has one. The subject is resolved first
         (`homecare.privacy.resolve`): InvalidInputError for a bad field, NotFoundError
-        when no customer (or staff member, as `subject_kind` says) has this id."""
+        when no customer (or staff member, as `subject_kind` says) has this id,
+        TimeWentBackwardsError when `at` is before the subject's last event (D11; a
+        subject culled already keeps its record, whatever `at`)."""
         subject = resolve_subject(Log(self.recorder, self.mapper), subject_id, subject_kind)
-        culling = Culling.record(
+        arguments: dict[str, Any] = dict(
             subject_id=subject.id,
             subject_kind=subject.kind,
             reason=reason,
@@ -78,8 +89,11 @@ class CullingCommands(EventStore):
             actor=actor,
             at=at,
         )
-        if subject.culled_at is not None:
+        if subject.culled_at is not None:  # checked as a new one would be, then kept
+            Culling.record(**arguments)
             return Recorded(self._load(Culling, Culling.id_for(subject.id)), new=False)
+        own = _RECORDS[subject.kind]
+        culling = Culling.record(**arguments, last_change=self._load(own, subject.id).modified_on)
         try:
             self.save(culling)
         except ConcurrentUpdateError:  # a cull at the same time recorded it first

@@ -8,7 +8,8 @@ contracts and orders hold no personal data and record nothing.
 
     app.get(Customer, id, reader="karin", purpose="phone call from the customer")
     with app.reading(reader="karin", purpose="...", what="history", channel=Channel.CLI) as r:
-        r.get(Customer, id); r.note([(staff_id, SubjectKind.STAFF)])  # one batch at the end
+        r.get(Customer, id)  # recorded before it returns
+        r.note([(staff_id, SubjectKind.STAFF)])  # recorded when the block ends, even by an error
 
 `reader` is who reads (a user name; the host passes its signed-in user) and
 `purpose` why; both default to "host" and "host application" so that a host's
@@ -35,7 +36,7 @@ from homecare.domain.customer import Customer
 from homecare.domain.pause import Pause
 from homecare.domain.privacy import SubjectKind
 from homecare.domain.staff import Staff
-from homecare.errors import StorageError
+from homecare.errors import ReadingClosedError, StorageError
 from homecare.privacy import Access, AccessLog, Channel, reads, refusal
 
 __all__ = ["DEFAULT_PURPOSE", "DEFAULT_READER", "ReadQueries", "Reading", "subjects_of"]
@@ -63,8 +64,15 @@ def subjects_of(aggregate: object) -> list[Subject]:
 
 
 class Reading:
-    """One reader's reads for one purpose: the subjects read, recorded in one batch when
-    the `with` block ends without an error (each subject once, in the order first read)."""
+    """One reader's reads for one purpose, inside a `with` block (R17).
+
+    Each subject is recorded once per reading. `get` and `get_as_of` record the subjects
+    they loaded before they return (the caller may show the aggregate at once); the
+    subjects noted with `note` (the rows of a view, which the caller holds already) are
+    written in one batch when the block ends, also when it ends by an exception (what
+    was noted may have been shown). Outside its block, before `with` or after it, a read
+    or a note is ReadingClosedError and nothing is read; a reading is entered once (the
+    block may hand it on: `with within or app.reading(...)` re-enters it)."""
 
     def __init__(
         self,
@@ -78,7 +86,9 @@ class Reading:
     ) -> None:
         self._store = store
         self._record = record
-        self._subjects: dict[Subject, None] = {}
+        self._noted: dict[Subject, None] = {}  # in the order first read
+        self._recorded: set[Subject] = set()
+        self._depth, self._ended = 0, False
         self._reader, self._purpose, self._what, self._channel = reader, purpose, what, channel
         try:  # a malformed reader, purpose or code is refused before anything is read (R17)
             Access(
@@ -105,33 +115,63 @@ class Reading:
         return self._channel
 
     def get(self, kind: type[A], aggregate_id: UUID, *, version: int | None = None) -> A:
+        """`ReadQueries.get` within this reading: recorded before it returns (StorageError
+        and nothing returned when the entry cannot be written); ReadingClosedError outside
+        the block."""
+        self._require_open()
         found = self._store._load(kind, aggregate_id, version=version)
-        self.note(subjects_of(found))
+        self._shown(subjects_of(found))
         return found
 
     def get_as_of(self, kind: type[A], aggregate_id: UUID, at: datetime) -> A | None:
+        """`ReadQueries.get_as_of` within this reading, recorded as `get` is."""
+        self._require_open()
         found = self._store._load_as_of(kind, aggregate_id, at)
-        self.note(subjects_of(found))
+        self._shown(subjects_of(found))
         return found
 
     def note(self, subjects: Iterable[Subject]) -> None:
-        """Subjects whose personal data this reading shows by other means (a view's rows)."""
+        """Subjects whose personal data this reading shows by other means (a view's rows):
+        recorded when the block ends. ReadingClosedError outside the block."""
+        self._require_open()
         for subject in subjects:
-            self._subjects[subject] = None
+            if subject not in self._recorded:
+                self._noted[subject] = None
 
     def record(self) -> int:
-        """Write the subjects noted so far (once each) and start again; StorageError if not."""
+        """Write the subjects noted and not yet recorded (once each); the number written.
+        StorageError if they cannot be written (`AccessLog.record_reads`)."""
+        if not self._noted:
+            return 0
+        subjects, self._noted = list(self._noted), {}
         entries = reads(
-            self._subjects,
+            subjects,
             reader=self._reader,
             what=self._what,
             purpose=self._purpose,
             channel=self._channel,
         )
-        self._subjects = {}
-        return self._store.access_log.record_reads(entries)
+        written = self._store.access_log.record_reads(entries)
+        self._recorded.update(subjects)
+        return written
+
+    def _shown(self, subjects: Iterable[Subject]) -> None:
+        self.note(subjects)
+        if self._record:
+            self.record()
+
+    def _require_open(self) -> None:
+        if self._depth == 0:
+            when = "has ended" if self._ended else "is not open"
+            raise ReadingClosedError(
+                f"This reading {when}: read inside `with app.reading(...) as r:`, where "
+                "every read is recorded in the access log (R17). Nothing was read."
+            )
 
     def __enter__(self) -> Reading:
+        if self._ended:
+            self._require_open()
+        self._depth += 1
         return self
 
     def __exit__(
@@ -140,7 +180,11 @@ class Reading:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc_type is None and self._record:
+        """Record what was noted, also when the block raises: a failure to record then
+        raises StorageError, with the block's error as its context."""
+        self._depth -= 1
+        self._ended = self._depth == 0
+        if self._record:
             self.record()
 
 
@@ -178,7 +222,8 @@ class ReadQueries(EventStore):
         channel: Channel = Channel.FACADE,
         record: bool = True,
     ) -> Reading:
-        """A `with` block of reads recorded together (the module doc). `record=False`: the
+        """A `with` block of reads, each recorded (`Reading`; outside the block a read is
+        ReadingClosedError). `record=False`: the
         caller records what it shows itself (the console records each subject a page
         shows, masked or not, through its hook, `homecare.http.console.access`)."""
         return Reading(

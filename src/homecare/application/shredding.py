@@ -119,7 +119,9 @@ class Culler:
         )
         record = done.culling
         with self._database.write_engine.begin() as conn:  # scrubbed below, once per run
-            destroyed = self._keys.cull(record.subject_id, conn=conn, kind=record.subject_kind)
+            destroyed = self._keys.cull(
+                record.subject_id, conn=conn, kind=record.subject_kind, at=record.culled_at
+            )
         self._app.forget_decoded()  # kept aggregates hold the subject's opened fields
         try:
             self.project()

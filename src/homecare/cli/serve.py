@@ -6,6 +6,7 @@ made inside the commands so that the rest of the CLI works without it.
 
 from __future__ import annotations
 
+import copy
 import logging
 import signal
 import socket
@@ -15,9 +16,9 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from homecare.errors import HomecareError
-from homecare.logs import StderrHandler
+from homecare.logs import StderrHandler, redacting
 
-__all__ = ["register"]
+__all__ = ["redacted_config", "register"]
 
 
 def register(app: typer.Typer) -> None:
@@ -65,7 +66,7 @@ def serve(
         )
     except HomecareError as error:
         _fail(f"{error.code}: {error.message}")
-    log_config: Any = uvicorn.config.LOGGING_CONFIG
+    log_config: Any = redacted_config(uvicorn.config.LOGGING_CONFIG)
     if log_format == "json":
         from homecare import logs
 
@@ -90,6 +91,17 @@ def serve(
         if stopped.code not in (None, 0):
             _fail(f"serve_failed: the server did not start on {host[:80]!r} port {port}.")
         raise
+
+
+def redacted_config(config: dict[str, Any]) -> dict[str, Any]:
+    """uvicorn's logging configuration with homecare's `RedactingFilter` on every handler:
+    a personnummer typed into a URL (`/console/customers/19121212-1212`), or a token in
+    a query, is never written to the access log (D8; docs/privacy.md)."""
+    found = copy.deepcopy(config)
+    found.setdefault("filters", {})["homecare_redact"] = {"()": "homecare.logs.RedactingFilter"}
+    for handler in found.get("handlers", {}).values():
+        handler["filters"] = [*handler.get("filters", []), "homecare_redact"]
+    return found
 
 
 def _check_listen(host: str, port: int) -> None:
@@ -192,6 +204,8 @@ def _context_database(ctx: typer.Context) -> str | None:
 
 
 def _log_to_stderr(name: str) -> None:
+    """`name`'s records on stderr, redacted (`homecare.logs.RedactingFilter`): a console
+    page's error names its path, which may hold a personnummer typed into the URL."""
     logger = logging.getLogger(name)
     if not logger.handlers:
         handler = StderrHandler()
@@ -199,6 +213,8 @@ def _log_to_stderr(name: str) -> None:
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         logger.propagate = False
+    for each in logger.handlers:
+        redacting(each)
 
 
 def _fail(message: str) -> NoReturn:

@@ -12,7 +12,7 @@ from enum import Enum, StrEnum
 from typing import Final, TypedDict, TypeVar
 from zoneinfo import ZoneInfo
 
-from homecare.domain.fields import ACTOR_MAX, FIRST_DAY, LAST_DAY, require_text
+from homecare.domain.fields import ACTOR_MAX, FIRST_DAY, LAST_DAY, plain_datetime, require_text
 from homecare.domain.identity import holds_identity_number
 from homecare.errors import InvalidInputError, InvalidPeriodError, PersonalDataInActorError
 
@@ -56,11 +56,17 @@ def require_aware(value: datetime, name: str) -> datetime:
     which is wrong in the repeated hour when summer time ends (02:10 of the
     second pass is later than 02:30 of the first). Instants in UTC compare right.
     Queries accept every instant of the calendar; commands use `require_instant`.
+    A subclass of datetime (freezegun's, pendulum's, with a tzinfo of its own) is taken
+    as the plain datetime of the same instant (`plain_datetime`): the event store
+    records plain values only (D10), and a replay must give back what was recorded.
     """
     if not isinstance(value, datetime):
         raise InvalidInputError(f"{name} must be a date and time, got {type(value).__name__}.")
-    if value.tzinfo is None or value.utcoffset() is None:
+    offset = None if value.tzinfo is None else value.utcoffset()
+    if offset is None:
         raise InvalidInputError(f"{name} must carry a time zone (got {value.isoformat()}).")
+    if type(value) is not datetime:  # a subclass: freezegun's FakeDatetime, pendulum's DateTime
+        value = plain_datetime(value, offset)
     try:
         return value.astimezone(UTC)
     except OverflowError:  # e.g. 0001-01-01T00:00+01:00 is before the first UTC instant

@@ -157,13 +157,15 @@ def check_corrections(corrections: object) -> dict[UUID, VisitReport]:
         raise InvalidInputError(
             f"corrections must map assignment ids to VisitReport, got {type(corrections).__name__}."
         )
+    checked: dict[UUID, VisitReport] = {}
     for key, report in corrections.items():
-        require_id(key, "corrections key")
+        assignment_id = require_id(key, "corrections key")
         if not isinstance(report, VisitReport):
             raise InvalidInputError(
                 f"corrections[{key}] must be a VisitReport, got {type(report).__name__}."
             )
-    return dict(corrections)
+        checked[assignment_id] = report
+    return checked
 
 
 @contextmanager

@@ -29,9 +29,9 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from homecare.domain.common import parse_choice, stamp
-from homecare.domain.fields import require_id, require_text
+from homecare.domain.fields import require_id, require_text, require_whole
 from homecare.domain.privacy import SubjectKind
-from homecare.errors import InvalidInputError
+from homecare.domain.record import check_not_before
 
 __all__ = ["LEGAL_BASIS_MAX", "Culling", "CullingReason"]
 
@@ -95,18 +95,23 @@ class Culling(Aggregate):
         actor: str,
         at: datetime,
         fetched_up_to: int = 0,
+        last_change: datetime | None = None,
     ) -> Culling:
         """R16: record that the subject was culled; InvalidInputError for a bad field
-        (`fetched_up_to`: a buffer position, a whole number from 0)."""
-        if isinstance(fetched_up_to, bool) or not isinstance(fetched_up_to, int):
-            raise InvalidInputError("fetched_up_to must be a whole number.")
-        if fetched_up_to < 0:
-            raise InvalidInputError("fetched_up_to must not be negative.")
+        (`fetched_up_to`: a buffer position, a whole number from 0). `last_change`: the
+        time of the subject's last event; a culling dated before it is
+        TimeWentBackwardsError (D11: the culling is the last entry of the subject's
+        record, and its time is the one culling time shown everywhere)."""
+        subject_id = require_id(subject_id, "subject_id")
+        kind = parse_choice(SubjectKind, subject_kind, "subject kind")
+        stamped = stamp(actor, at)
+        if last_change is not None:
+            check_not_before(stamped["timestamp"], last_change, f"The {kind} {subject_id}")
         return cls(
-            subject_id=require_id(subject_id, "subject_id"),
-            subject_kind=parse_choice(SubjectKind, subject_kind, "subject kind").value,
+            subject_id=subject_id,
+            subject_kind=kind.value,
             reason=parse_choice(CullingReason, reason, "culling reason").value,
             legal_basis=require_text(legal_basis, "legal_basis", LEGAL_BASIS_MAX),
-            fetched_up_to=fetched_up_to,
-            **stamp(actor, at),
+            fetched_up_to=require_whole(fetched_up_to, "fetched_up_to"),
+            **stamped,
         )

@@ -19,6 +19,12 @@ Text rules, for every text field:
   such as U+200B ZERO WIDTH SPACE) counts as empty;
 - at most the field's length in characters (code points), after stripping.
 
+Plain values (D10): a subclass of str, int, date, datetime or UUID (an enum.StrEnum
+given as a name, an enum.IntEnum as a number, freezegun's or pendulum's dates and
+times) is taken as the plain value it stands for, so an event holds exactly what a
+plain value would have given: the event store cannot encode other types, and a replay
+gives back plain values (D6). A bool is not a whole number.
+
 Lists of activities: a list, tuple, set or other collection of texts (a bare
 string is refused, it is not a list of its letters), each an activity name,
 at most `MAX_ACTIVITIES` distinct names.
@@ -28,7 +34,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Final
 from uuid import UUID
 
@@ -46,6 +52,7 @@ __all__ = [
     "REASON_TEXT_MAX",
     "SD_NUMBER_MAX",
     "is_blank",
+    "plain_datetime",
     "refused_character",
     "require_activities",
     "require_day",
@@ -53,6 +60,7 @@ __all__ = [
     "require_ids",
     "require_optional_text",
     "require_text",
+    "require_whole",
 ]
 
 NAME_MAX: Final = 200
@@ -126,6 +134,7 @@ def require_optional_text(
 def _text(value: object, name: str, max_length: int, *, multiline: bool) -> str:
     if not isinstance(value, str):
         raise InvalidInputError(f"{name} must be text, got {type(value).__name__}.")
+    value = str.__str__(value)  # a subclass's (an enum.StrEnum's) plain text, checked as such
     refused = refused_character(value, multiline=multiline)
     if refused is not None:
         index, why = refused
@@ -155,9 +164,12 @@ def require_activities(value: object, name: str = "activities") -> list[str]:
 
 
 def require_day(value: object, name: str) -> date:
-    """A calendar date (not a datetime, whose day would depend on a time zone) in range."""
+    """A calendar date (not a datetime, whose day would depend on a time zone) in range;
+    a subclass of date is taken as the plain date of the same day (see the module doc)."""
     if isinstance(value, datetime) or not isinstance(value, date):
         raise InvalidInputError(f"{name} must be a date, got {type(value).__name__}.")
+    if type(value) is not date:  # a subclass (freezegun's FakeDate, pendulum's Date)
+        value = date(value.year, value.month, value.day)
     if not FIRST_DAY <= value <= LAST_DAY:
         raise InvalidInputError(
             f"{name} {value.isoformat()} is outside the accepted range "
@@ -167,9 +179,36 @@ def require_day(value: object, name: str) -> date:
 
 
 def require_id(value: object, name: str) -> UUID:
+    """A UUID; a subclass of UUID is taken as the plain UUID of the same value."""
     if not isinstance(value, UUID):
         raise InvalidInputError(f"{name} must be a UUID, got {type(value).__name__}.")
-    return value
+    return value if type(value) is UUID else UUID(int=value.int)
+
+
+def require_whole(value: object, name: str, *, minimum: int = 0) -> int:
+    """A whole number (an int, not a bool) from `minimum`; a subclass of int (an
+    enum.IntEnum) is taken as the plain int of the same value."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInputError(f"{name} must be a whole number.")
+    if value < minimum:
+        raise InvalidInputError(f"{name} must be at least {minimum}.")
+    return int.__int__(value)
+
+
+def plain_datetime(value: datetime, offset: timedelta) -> datetime:
+    """The plain datetime of an aware `value` of a datetime subclass, at the same instant
+    and wall clock: its tzinfo (pendulum's Timezone, any tzinfo of its own) replaced by a
+    fixed `timezone` of its UTC `offset` (`value.utcoffset()`)."""
+    return datetime(
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond,
+        tzinfo=timezone(offset),
+    )
 
 
 def require_ids(value: object, name: str) -> list[UUID]:

@@ -41,6 +41,7 @@ class Month:
                 raise InvalidInputError(
                     f"A month's {name} must be a whole number, got {redacted(value)}."
                 )
+            object.__setattr__(self, name, int.__int__(value))  # an IntEnum's plain int (D10)
         if not 1 <= self.month <= 12 or not date.min.year <= self.year <= date.max.year:
             raise InvalidInputError(
                 f"No such month: {self.year}-{self.month:02d} (months run from 0001-01 to 9999-12)."

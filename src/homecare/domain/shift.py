@@ -53,6 +53,7 @@ class WorkShift(Record):
 
     @classmethod
     def open(cls, *, staff_id: UUID, day: date, actor: str, at: datetime) -> WorkShift:
+        staff_id, day = require_id(staff_id, "staff_id"), require_day(day, "day")
         return cls._create(
             cls.Opened,
             id=cls.id_for(staff_id, day),
