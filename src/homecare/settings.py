@@ -32,13 +32,15 @@ from homecare.errors import InvalidInputError
 from homecare.numbers import DecimalNumber as Decimal
 from homecare.numbers import WholeNumber as Whole
 
-__all__ = ["DEFAULT_DATABASE_URL", "ENV_PREFIX", "Settings"]
+__all__ = ["BEARER_RULE", "DEFAULT_DATABASE_URL", "ENV_PREFIX", "Settings", "is_bearer_token"]
 
 DEFAULT_DATABASE_URL = "sqlite:///homecare.db"
 DATABASE_URL_VARIABLE = "HOMECARE_DATABASE_URL"
 CIPHER_KEY_VARIABLE = "HOMECARE_CIPHER_KEY"
 _BEARER = re.compile(r"[\x21-\x7e]+")
 """What an HTTP header can carry as a bearer token: visible ASCII, no space."""
+BEARER_RULE = "visible ASCII text: no space, control or non-ASCII character"
+"""The rule `is_bearer_token` checks, for messages."""
 _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 """A PostgreSQL name that needs no quoting: unquoted names are folded to lower case."""
 
@@ -143,10 +145,8 @@ class Settings(PrivacySettings):
     @field_validator("poll_token")
     @classmethod
     def _valid_token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not _BEARER.fullmatch(value.get_secret_value()):
-            raise ValueError(
-                "a bearer token is visible ASCII text: no space, control or non-ASCII character"
-            )
+        if value is not None and not is_bearer_token(value.get_secret_value()):
+            raise ValueError(f"a bearer token is {BEARER_RULE}")
         return value
 
     @field_validator("db_schema")
@@ -263,6 +263,13 @@ class Settings(PrivacySettings):
             "POSTGRES_SCHEMA": self.db_schema or "",
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         }
+
+
+def is_bearer_token(text: str) -> bool:
+    """Whether `text` can be sent and matched as `Authorization: Bearer TEXT` (`BEARER_RULE`):
+    the one rule for `poll_token` and for the secrets of `api_tokens` (`homecare.http.tokens`),
+    so a server never accepts a secret its clients cannot send."""
+    return _BEARER.fullmatch(text) is not None
 
 
 def _check_key(key: str) -> None:

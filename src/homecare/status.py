@@ -6,8 +6,8 @@ and `homecare status`, read from the store in one place so the three always agre
 - the buffer: items queued, held (by reason) and delivered; the age of the
   oldest item not yet delivered (from the time of the event that made it, the
   `at` the host passed);
-- the city: fetches and items served per token, seconds since the last fetch;
-- the worker: the lease's epoch and seconds since the holder last renewed it.
+- the city: fetches and items served per token, when it last fetched and how long ago;
+- the worker: the lease's epoch, when the holder last renewed it and how long ago.
 
 Times are UTC instants; ages are seconds against `now` (passed in, or the clock).
 """
@@ -65,8 +65,12 @@ class StoreFigures(BaseModel):
     held_by_reason: dict[str, int]
     oldest_undelivered_seconds: float | None
     fetches: list[FetchFigures]
+    last_fetch_at: datetime | None
+    """The city's last fetch, any token (None: never)."""
     seconds_since_last_fetch: float | None
     lease_epoch: int | None
+    lease_renewed_at: datetime | None
+    """When the worker holding the lease last renewed it (None: no worker ever ran)."""
     lease_renewed_seconds_ago: float | None
     payment_run: list[MetricSample]
     """R14 gauges of the month due next (`hc.month_close.metrics`)."""
@@ -171,8 +175,10 @@ def figures(hc: Homecare, now: datetime | None = None) -> StoreFigures:
         held_by_reason=dict(sorted(reasons.items())),
         oldest_undelivered_seconds=_age(now, oldest),
         fetches=fetched,
+        last_fetch_at=last,
         seconds_since_last_fetch=_age(now, last),
         lease_epoch=None if holder is None else int(holder[0]),
+        lease_renewed_at=None if holder is None else holder[1],
         lease_renewed_seconds_ago=None if holder is None else _age(now, holder[1]),
         payment_run=hc.month_close.metrics(now),
     )

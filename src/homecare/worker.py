@@ -11,6 +11,11 @@
 - Survives the store going away: storage errors (the libraries' mapped to
   StorageError by `homecare._es.error_map`, and the OS's) are logged and retried
   with backoff (the lease is given up and taken again with a new epoch).
+- Stops on a store that waiting cannot bring back (`Worker.run` raises it, the CLI
+  exits 1): its SQLite file deleted or replaced (`homecare._sql.opened_file`), or, when
+  the store answered with a failure rather than not answering, its tables gone or not
+  as the migrations made them (the same check as every command's, `homecare.schema`):
+  StoreNotInitialisedError, SchemaOutdatedError or SchemaDriftError, named in the log.
 - Stops cleanly: `stop` (SIGTERM/SIGINT in the CLI) is checked between pages, so
   the page in hand is finished (committed or not started), never cut.
 - Rebuilds a projection whose version changed (the runner does, in its first page).
@@ -24,14 +29,27 @@ import threading
 import time
 from dataclasses import dataclass
 
-from homecare._es.error_map import mapped
+from homecare import schema
+from homecare._es.error_map import is_unreachable, mapped
 from homecare._sql.lease import Lease
+from homecare._sql.opened_file import opened_file
 from homecare.bootstrap import Homecare
-from homecare.errors import InvalidInputError, LeaseLostError, StorageError
+from homecare.errors import (
+    HomecareError,
+    InvalidInputError,
+    LeaseLostError,
+    SchemaDriftError,
+    SchemaOutdatedError,
+    StorageError,
+    StoreNotInitialisedError,
+)
 
 __all__ = ["Worker", "WorkerOptions", "WorkerStats"]
 
 logger = logging.getLogger("homecare.worker")
+
+_LASTING = (StoreNotInitialisedError, SchemaOutdatedError, SchemaDriftError)
+"""A store's state that no retry changes: it needs an operator (`homecare db ...`)."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +89,12 @@ class WorkerStats:
 
 
 class Worker:
-    """Runs every projection of `hc` until `stop` is set; see the module docstring."""
+    """Runs every projection of `hc` until `stop` is set; see the module docstring.
+
+    `run` returns the stats when stopped, and raises the store's lasting problem
+    (StorageError for a SQLite file deleted or replaced; StoreNotInitialisedError,
+    SchemaOutdatedError, SchemaDriftError) instead of retrying it forever.
+    """
 
     def __init__(self, hc: Homecare, options: WorkerOptions | None = None) -> None:
         self.hc = hc
@@ -101,6 +124,10 @@ class Worker:
                     self._let_go()
                 except (StorageError, OSError) as error:
                     self.stats.errors += 1
+                    lasting = self._lasting(error)
+                    if lasting is not None:
+                        logger.error("the store cannot be used, stopping: %s", _one_line(lasting))
+                        raise lasting from error
                     logger.warning("storage error, retrying in %.1f s: %s", retry, _one_line(error))
                     self._let_go()
                     stop.wait(retry)
@@ -119,6 +146,27 @@ class Worker:
                 "worker stopped: %d events in %d pages", self.stats.events, self.stats.pages
             )
         return self.stats
+
+    def _lasting(self, error: BaseException) -> HomecareError | None:
+        """What waiting will not fix behind `error` (module doc), or None: retry. A store
+        that cannot be reached, or a check that itself fails, is retried."""
+        if isinstance(error, _LASTING):
+            return error
+        opened = opened_file(self.hc.database.engine)
+        gone = opened.problem() if opened is not None else None
+        if gone is not None:
+            return StorageError(gone)
+        if isinstance(error, OSError) or is_unreachable(error.__cause__ or error):
+            return None
+        try:  # the store answered with a failure: are its tables still there, as made?
+            schema.require_current(
+                self.hc.database, self.hc.settings.redacted_url, every_table=True
+            )
+        except _LASTING as found:
+            return found
+        except HomecareError:
+            return None
+        return None
 
     # -- the lease ----------------------------------------------------------
 
@@ -178,5 +226,7 @@ class Worker:
 
 
 def _one_line(error: BaseException) -> str:
+    if isinstance(error, HomecareError):  # written for an operator: the code and all of it
+        return f"{error.code}: {' '.join(error.message.split())}"
     text = str(error).strip().splitlines()
     return f"{type(error).__name__}: {text[0][:200] if text else ''}"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import homecare
 from homecare.cli.usage import ClickError
 from tests.conftest import init_sqlite
 
@@ -68,3 +70,32 @@ def test_the_command_line_needs_no_click_of_its_own(tmp_path: Path) -> None:
     assert bad.stderr.startswith("homecare: error: invalid_input: Malformed month")
     demo = run("--db", f"sqlite:///{tmp_path / 'd.db'}", "demo", "--customers", "2", "--days", "1")
     assert demo.returncode == 0, demo.stderr
+
+
+def test_python_dash_m_homecare_is_the_homecare_command(tmp_path: Path) -> None:
+    """`python -m homecare` runs the console script's `main`, as a real process: the same
+    help under the name `homecare`, the same one-line errors and exit codes."""
+    source = str(Path(homecare.__file__).resolve().parents[1])  # this tree's homecare
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "homecare", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    shown = run("--help")
+    assert shown.returncode == 0, shown.stderr
+    assert "Usage: homecare " in shown.stdout
+    for command in ("demo", "buffer", "serve", "worker", "status"):
+        assert command in shown.stdout
+    bad = run("buffer", "month", "2026-13")
+    assert bad.returncode == 1
+    assert bad.stderr.splitlines() == [
+        "homecare: error: invalid_input: Malformed month '2026-13': expected YYYY-MM, e.g. 2026-03."
+    ]

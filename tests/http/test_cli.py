@@ -95,7 +95,7 @@ def _answers(url: str) -> bool:
 def test_serve_uses_the_clis_global_db_unless_given_its_own(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The CLI's global --db arrives in `ctx.obj`; `serve --db` wins over it."""
+    """The CLI's global --db arrives in `ctx.obj`; `serve --db` is the same choice."""
     opened: list[str | None] = []
     monkeypatch.setattr(
         homecare.http,
@@ -106,7 +106,7 @@ def test_serve_uses_the_clis_global_db_unless_given_its_own(
     app = typer.Typer()
 
     @app.callback()
-    def main(ctx: typer.Context, db: str = "sqlite:///global.db") -> None:
+    def main(ctx: typer.Context, db: str | None = None) -> None:
         ctx.obj = {"db": db}
 
     register(app)
@@ -114,7 +114,7 @@ def test_serve_uses_the_clis_global_db_unless_given_its_own(
     assert runner.invoke(app, ["serve"]).exit_code == 0
     assert runner.invoke(app, ["serve", "--db", "sqlite:///own.db"]).exit_code == 0
     assert runner.invoke(app, ["--db", "sqlite:///other.db", "serve", "--port", "9"]).exit_code == 0
-    assert opened[0::2] == ["sqlite:///global.db", "sqlite:///own.db", "sqlite:///other.db"]
+    assert opened[0::2] == [None, "sqlite:///own.db", "sqlite:///other.db"]
     assert "'host': '127.0.0.1', 'port': 8080" in opened[1]
     assert "'port': 9" in opened[5]
 
@@ -232,10 +232,40 @@ def test_the_homecare_command_passes_its_global_db_to_serve(
     monkeypatch.setattr("uvicorn.run", lambda *_args, **_kwargs: None)
     runner = CliRunner()
     assert runner.invoke(app, ["--db", "sqlite:///global.db", "serve"]).exit_code == 0
-    assert (
-        runner.invoke(
-            app, ["--db", "sqlite:///global.db", "serve", "--db", "sqlite:///own.db"]
-        ).exit_code
-        == 0
+    assert runner.invoke(app, ["serve", "--db", "sqlite:///own.db"]).exit_code == 0
+    same = ["--db", "sqlite:///own.db", "serve", "--db", "sqlite:///own.db"]
+    assert runner.invoke(app, same).exit_code == 0  # the same choice, given twice
+    assert opened == ["sqlite:///global.db", "sqlite:///own.db", "sqlite:///own.db"]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "shown"),
+    [
+        ("sqlite:///a.db", "sqlite:///b.db", ("'sqlite:///a.db'", "'sqlite:///b.db'")),
+        (
+            "postgresql+psycopg://u:secret@h/a",
+            "postgresql+psycopg://u:secret@h/b",
+            ("'postgresql+psycopg://u:***@h/a'", "'postgresql+psycopg://u:***@h/b'"),
+        ),
+    ],
+)
+def test_serve_refuses_a_global_db_and_its_own_that_disagree(
+    monkeypatch: pytest.MonkeyPatch, before: str, after: str, shown: tuple[str, str]
+) -> None:
+    """`homecare --db A serve --db B` used B silently: two levels that disagree are one
+    line naming both (passwords masked), before any store is opened."""
+    from homecare.cli.app import app
+
+    opened: list[str | None] = []
+    monkeypatch.setattr(
+        homecare.http, "create_app_from_environment", lambda url, **_: opened.append(url)
     )
-    assert opened == ["sqlite:///global.db", "sqlite:///own.db"]
+    monkeypatch.setattr("uvicorn.run", lambda *_args, **_kwargs: None)
+    result = CliRunner().invoke(app, ["--db", before, "serve", "--db", after])
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("homecare: error: invalid_input: --db was given twice")
+    assert all(part in lines[0] for part in shown)
+    assert "secret" not in result.stderr
+    assert opened == []

@@ -171,7 +171,7 @@ class Database:
         self.write_gate: WriteGate | None = None  # SQLite: this process's writers' queue
         if self.is_sqlite:
             self.write_gate = WriteGate(lock_timeout)
-            install_transactions(self.engine, self.write_gate, set_wal=not must_exist)
+            install_transactions(self.engine, self.write_gate, set_wal=not must_exist, path=path)
         self.write_engine: Engine = self.engine.execution_options(homecare_write=True)
 
     @property

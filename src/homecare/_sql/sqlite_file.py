@@ -19,6 +19,7 @@ from urllib.parse import quote
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import URL
 
+from homecare._sql.opened_file import watch_file
 from homecare._sql.write_gate import WriteGate
 from homecare.errors import StorageError
 
@@ -126,13 +127,18 @@ def use_wal(engine: Engine, path: Path) -> None:
         raw.close()
 
 
-def install_transactions(engine: Engine, gate: WriteGate, *, set_wal: bool = True) -> None:
+def install_transactions(
+    engine: Engine, gate: WriteGate, *, set_wal: bool = True, path: Path | None = None
+) -> None:
     """Take over BEGIN from pysqlite so that writers can say IMMEDIATE (SQLAlchemy's recipe).
 
     `set_wal`: switch the file to WAL (a change to the file, kept in it: done when a
     store is created; an existing one is opened as it is, so that opening a file that
-    is not a homecare store changes nothing in it).
+    is not a homecare store changes nothing in it). `path`: the store's file, checked
+    before each use to be still the file first opened (`homecare._sql.opened_file`).
     """
+    if path is not None:
+        watch_file(engine, path)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:

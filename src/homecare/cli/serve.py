@@ -15,6 +15,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from homecare._sql.store_url import redact_url
 from homecare.errors import HomecareError
 from homecare.logs import StderrHandler, redacting
 
@@ -35,8 +36,8 @@ def serve(
         str | None,
         typer.Option(
             "--db",
-            help="Store URL [default: the CLI's --db, else $HOMECARE_DATABASE_URL, "
-            "else sqlite:///homecare.db].",
+            help="Store URL, as the CLI's --db (giving both differently: error) "
+            "[default: $HOMECARE_DATABASE_URL, else sqlite:///homecare.db].",
             show_default=False,
         ),
     ] = None,
@@ -62,7 +63,7 @@ def serve(
     _check_listen(host, port)
     try:
         app = create_app_from_environment(
-            db or _context_database(ctx), catch_up_on_fetch=catch_up_on_fetch
+            _one_database(ctx, db), catch_up_on_fetch=catch_up_on_fetch
         )
     except HomecareError as error:
         _fail(f"{error.code}: {error.message}")
@@ -191,6 +192,20 @@ def _poll_token(given: str | None) -> str:
     if configured is None:
         _fail("invalid_input: no token: give --token or set HOMECARE_POLL_TOKEN.")
     return configured.get_secret_value()
+
+
+def _one_database(ctx: typer.Context, own: str | None) -> str | None:
+    """The store named by `serve --db` or the CLI's global --db (the same choice, given
+    before or after the command); both given and different is one line naming both
+    (passwords masked), as two settings that disagree are: neither wins silently."""
+    given = _context_database(ctx)
+    if own is not None and given is not None and own != given:
+        _fail(
+            f"invalid_input: --db was given twice with different values, "
+            f"{redact_url(given)!r} before the command and {redact_url(own)!r} after it: "
+            "give it once."
+        )
+    return own if own is not None else given
 
 
 def _context_database(ctx: typer.Context) -> str | None:

@@ -9,6 +9,13 @@
 - `/metrics`: Prometheus text format, read from the store at each scrape by a
   custom collector (`homecare.status.figures`), so every process reports the
   same figures. No personal data; no token needed (restrict it at the proxy).
+  No sample is ever NaN, and a series known in advance is there at 0 before anything
+  happens (every held reason; Prometheus' instrumentation practice, "avoid missing
+  metrics": a comparison with NaN is never true, so an alert such as `> 900` on a
+  fetch that never happened never fired).
+  When something last happened is its Unix time, 0 if it never has (the practice's
+  "timestamps, not time since"): `time() - homecare_city_last_fetch_timestamp_seconds
+  > 900` fires for a city that stopped fetching and for one that never started.
 
 None takes a query parameter, and each refuses one (422) as every other route
 does: `/metrics?name[]=x` is not a filter here (prometheus_client's own server
@@ -20,6 +27,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Response
@@ -30,6 +38,7 @@ from pydantic import BaseModel
 
 from homecare.bootstrap import Homecare
 from homecare.http.requests import answers_head, no_query
+from homecare.outbox.validation import Reason
 from homecare.status import StoreFigures, figures, readiness
 
 __all__ = ["READY_TIMEOUT", "Ready", "ops_router"]
@@ -81,10 +90,15 @@ class _Collector(Collector):
         yield from _families(found)
 
 
-def _gauge(name: str, doc: str, value: float | None) -> GaugeMetricFamily:
+def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
     family = GaugeMetricFamily(name, doc)
-    family.add_metric([], float("nan") if value is None else value)
+    family.add_metric([], value)
     return family
+
+
+def _unix_time(at: datetime | None) -> float:
+    """Seconds since 1970 UTC; 0 for what never happened (an alert on the age fires)."""
+    return 0.0 if at is None else at.timestamp()
 
 
 def _families(found: StoreFigures) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
@@ -115,18 +129,18 @@ def _families(found: StoreFigures) -> Iterator[GaugeMetricFamily | CounterMetric
     held = GaugeMetricFamily(
         "homecare_buffer_held_items", "Held items by reason (R5).", labels=["reason"]
     )
-    for reason, count in found.held_by_reason.items():
+    for reason, count in ({r.value: 0 for r in Reason} | found.held_by_reason).items():
         held.add_metric([reason], count)
     yield held
     yield _gauge(
         "homecare_buffer_oldest_undelivered_seconds",
-        "Age of the oldest item not yet delivered (NaN: none).",
-        found.oldest_undelivered_seconds,
+        "Age of the oldest item not yet delivered (0: none).",
+        found.oldest_undelivered_seconds or 0.0,
     )
     yield _gauge(
-        "homecare_city_seconds_since_last_fetch",
-        "Seconds since the city's last fetch (NaN: never).",
-        found.seconds_since_last_fetch,
+        "homecare_city_last_fetch_timestamp_seconds",
+        "Unix time of the city's last fetch, any token (0: never).",
+        _unix_time(found.last_fetch_at),
     )
     fetches = CounterMetricFamily(
         "homecare_city_fetches", "Fetches by the city, by token name.", labels=["token"]
@@ -139,9 +153,9 @@ def _families(found: StoreFigures) -> Iterator[GaugeMetricFamily | CounterMetric
         served.add_metric([f.token], f.items)
     yield from (fetches, served)
     yield _gauge(
-        "homecare_worker_lease_renewed_seconds",
-        "Seconds since the worker holding the lease last renewed it (NaN: no worker yet).",
-        found.lease_renewed_seconds_ago,
+        "homecare_worker_lease_renewed_timestamp_seconds",
+        "Unix time the worker holding the lease last renewed it (0: no worker ever ran).",
+        _unix_time(found.lease_renewed_at),
     )
     yield _gauge("homecare_log_position", "The event log's last position.", found.log_position)
     families: dict[str, GaugeMetricFamily] = {}

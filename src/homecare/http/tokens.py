@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from homecare.domain.identity import holds_identity_number
 from homecare.errors import InvalidInputError, PersonalDataInAccessLogError
+from homecare.settings import BEARER_RULE, is_bearer_token
 
 __all__ = [
     "MIN_SECRET_LENGTH",
@@ -55,15 +56,15 @@ class ApiToken:
             raise InvalidInputError(
                 f"API token name {self.name[:64]!r}: use 1-64 letters, digits, '_', '.' or '-'."
             )
-        if len(self.secret) < MIN_SECRET_LENGTH or not self.secret.isprintable():
-            raise InvalidInputError(
-                f"API token {self.name!r}: the secret must be at least {MIN_SECRET_LENGTH} "
-                "printable characters (e.g. `python -c 'import secrets; "
-                "print(secrets.token_urlsafe(32))'`)."
-            )
         if any(c.isspace() or c == "," for c in self.secret):
             raise InvalidInputError(
                 f"API token {self.name!r}: the secret must not contain spaces or commas."
+            )
+        if len(self.secret) < MIN_SECRET_LENGTH or not is_bearer_token(self.secret):
+            raise InvalidInputError(  # the poll token's rule: a client must be able to send it
+                f"API token {self.name!r}: the secret must be at least {MIN_SECRET_LENGTH} "
+                f"characters of {BEARER_RULE} (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'`)."
             )
 
 
