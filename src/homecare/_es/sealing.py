@@ -39,6 +39,12 @@ class Sealer:
             return cls(None)
         return cls(AESCipher(Environment(env={AESCipher.CIPHER_KEY: cipher_key})))
 
+    @classmethod
+    def with_new_key(cls) -> Sealer:
+        """A sealer with a new random key (AES-256) that is kept nowhere: what it seals
+        opens only through this object (a scratch store's, `audit._common`)."""
+        return cls.for_key(AESCipher.create_key(32))
+
     @property
     def keyed(self) -> bool:
         """Whether this store has a cipher key (what `seal` writes is then sealed)."""

@@ -9,7 +9,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from eventsourcing.cipher import AESCipher
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -43,7 +42,7 @@ def scratch_sealer(live: Sealer) -> Sealer:
     one with a new random key that is never stored, so a scratch file left behind holds
     no personnummer or payload the store's key opens; without one, `live` (nothing is
     sealed, in the store either)."""
-    return Sealer.for_key(AESCipher.create_key(32)) if live.keyed else live
+    return Sealer.with_new_key() if live.keyed else live
 
 
 def scratch_store(folder: Path) -> Database:
