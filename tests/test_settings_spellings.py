@@ -14,14 +14,13 @@ import os
 from pathlib import Path
 
 import pytest
-from eventsourcing.cipher import AESCipher
 
 from homecare import InvalidInputError, Settings
 from homecare._settings_sources import TOOLS_PREFIX
 from homecare.cli.app import app as cli_app
 from tests.cli.conftest import assert_one_line_error, separate_streams_runner
 
-KEY, OTHER_KEY = AESCipher.create_key(16), AESCipher.create_key(16)
+KEY, OTHER_KEY = "v9jZo4loXBa0QzGF53ngsA==", "Elf5whitSAhvV55IT9GVRQ=="  # fixed: test ids (xdist)
 TOKENS = "city=0123456789abcdef:drain"
 
 
