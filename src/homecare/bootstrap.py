@@ -15,8 +15,9 @@ from typing import Any, cast
 from sqlalchemy import select
 
 from homecare import schema
-from homecare._es.error_map import boundary, opening, translated
+from homecare._es.error_map import boundary, opening
 from homecare._es.log import Log
+from homecare._es.open_store import open_database
 from homecare._es.runner import (
     FaultHook,
     Guard,
@@ -26,10 +27,8 @@ from homecare._es.runner import (
     run_page_together,
 )
 from homecare._es.sealing import Sealer
-from homecare._files import UnsafeTargetError, create_private
-from homecare._sql.database import Database, lease
+from homecare._sql.database import lease
 from homecare._sql.lease import Lease
-from homecare._sql.open_failure import sqlite_path_problem
 from homecare._sql.subject_keys import SubjectKeys
 from homecare.application import HomecareApplication
 from homecare.application.retention import DueSubject, due_subjects
@@ -40,7 +39,6 @@ from homecare.errors import (
     HomecareError,
     InvalidInputError,
     ProjectionBusyError,
-    StorageError,
 )
 from homecare.outbox.messages import ParagoFormat
 from homecare.outbox.month_close import MonthClose
@@ -261,32 +259,3 @@ def connect(
     elif database_url is not None or cipher_key is not None:
         raise InvalidInputError("connect(): give either settings or database_url/cipher_key.")
     return Homecare(settings, create=create, fault=fault)
-
-
-@translated
-def open_database(settings: Settings, *, must_exist: bool = True) -> Database:
-    """The read side's engines for `settings` (no store is created: `must_exist`
-    keeps a SQLite file from being made by opening it)."""
-    database = Database(
-        settings.url,
-        pool_size=settings.pool_size,
-        max_overflow=settings.max_overflow,
-        lock_timeout=settings.lock_timeout,
-        connect_args=None if settings.is_sqlite else settings.postgres_connect_kwargs(),
-        schema=settings.db_schema,
-        must_exist=must_exist,
-    )
-    problem = sqlite_path_problem(database.sqlite_path, must_exist=must_exist)
-    if problem is not None:
-        database.dispose()
-        raise StorageError(f"Cannot open the store at {settings.redacted_url}: {problem}.")
-    path = database.sqlite_path
-    if not must_exist and path is not None:
-        try:  # a new store owner-only (its WAL and shared memory follow): personal data
-            create_private(path)
-        except (OSError, UnsafeTargetError) as error:
-            database.dispose()
-            why = error.strerror if isinstance(error, OSError) else str(error)
-            shown = settings.redacted_url
-            raise StorageError(f"Cannot create the store at {shown}: {why}.") from None
-    return database
