@@ -27,7 +27,7 @@ from homecare._es.runner import (
     run_page_together,
 )
 from homecare._es.sealing import Sealer
-from homecare._sql.database import lease
+from homecare._sql.database import STORE_CLOSED, lease
 from homecare._sql.lease import Lease
 from homecare._sql.subject_keys import SubjectKeys
 from homecare.application import HomecareApplication
@@ -39,6 +39,7 @@ from homecare.errors import (
     HomecareError,
     InvalidInputError,
     ProjectionBusyError,
+    StorageError,
 )
 from homecare.outbox.messages import ParagoFormat
 from homecare.outbox.month_close import MonthClose
@@ -82,7 +83,7 @@ class Homecare:
                     access_log=self.access,
                     subject_keys=self.subject_keys,
                 )
-                self.log = Log(self.app.recorder, self.app.mapper)
+                self._log = Log(self.app.recorder, self.app.mapper)
                 sealer = Sealer(self.app.mapper.cipher)
                 message_format = ParagoFormat()
                 self.parts = Parts(self.database, sealer, message_format)
@@ -108,6 +109,13 @@ class Homecare:
         policy, runners = settings.retention_policy(), lambda: self.runners
         self._culler = Culler(self.app, self.database, self.subject_keys, policy, runners,
                               catch_up=self.catch_up, worker_alive=self.worker_alive)  # fmt: skip
+
+    @property
+    def log(self) -> Log:
+        """The event log, read in pages (`homecare._es.log`); StorageError once closed."""
+        if self.database.closed:  # its recorder's own error differs by store (D7)
+            raise StorageError(STORE_CLOSED)
+        return self._log
 
     def cull(
         self,
@@ -215,7 +223,9 @@ class Homecare:
         self.buffer.check_readable()
 
     def close(self) -> None:
-        self.database.dispose()
+        """Close the store: every use of this Homecare from now on, any part of it, is a
+        StorageError ("The store is closed: connect() again"). Idempotent."""
+        self.database.close()
         self.app.close()
 
     def __enter__(self) -> Homecare:

@@ -37,7 +37,7 @@ from homecare._sql.sqlite_file import (
     use_wal,
 )
 from homecare._sql.write_gate import WriteGate
-from homecare.errors import InvalidInputError
+from homecare.errors import InvalidInputError, StorageError
 
 __all__ = [
     "Database",
@@ -48,6 +48,9 @@ __all__ = [
     "tracking",
     "utc_column",
 ]
+
+STORE_CLOSED = "The store is closed: connect() again."
+"""What every use of a closed store raises (StorageError, `Database.close`)."""
 
 
 class Database:
@@ -99,6 +102,7 @@ class Database:
             self.write_gate = WriteGate(lock_timeout)
             install_transactions(self.engine, self.write_gate, set_wal=not must_exist)
         self.write_engine: Engine = self.engine.execution_options(homecare_write=True)
+        self.closed = False
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -172,7 +176,21 @@ class Database:
             conn.execute(tracking.insert().values(projection=projection, **values))
 
     def dispose(self) -> None:
+        """Drop the pooled connections (the next use opens new ones; `close` does not)."""
         self.engine.dispose()
+
+    def close(self) -> None:
+        """Close the store for good: every connection asked of it from now on, by any
+        part, fails with StorageError "The store is closed" (SQLAlchemy's engine would
+        quietly open new ones after `dispose`). Idempotent."""
+        if not self.closed:
+            self.closed = True
+            event.listen(self.engine, "do_connect", _refuse_closed)
+        self.engine.dispose()
+
+
+def _refuse_closed(*_args: Any) -> None:
+    raise StorageError(STORE_CLOSED)
 
 
 def is_read_only_error(error: BaseException) -> bool:
