@@ -115,6 +115,7 @@ INTENDED = {
     "ConcurrentUpdateError",
     "ProjectionBusyError",
     "LeaseLostError",
+    "ReentrantWriteError",
     "ProjectionStoppedError",
     "StorageError",
     "StoreNotInitialisedError",

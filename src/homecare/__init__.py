@@ -81,6 +81,7 @@ from homecare.errors import (
     PersonalDataInActorError as PersonalDataInActorError,
     ProjectionBusyError as ProjectionBusyError,
     ProjectionStoppedError as ProjectionStoppedError,
+    ReentrantWriteError as ReentrantWriteError,
     RuleViolationError as RuleViolationError,
     SchemaDriftError as SchemaDriftError,
     SchemaOutdatedError as SchemaOutdatedError,

@@ -12,7 +12,10 @@ The process's own writers queue for the lock in order (`write_gate`).
 
 from __future__ import annotations
 
+import threading
 import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,8 +39,8 @@ from homecare._sql.sqlite_file import (
     sqlite_uri,
     use_wal,
 )
-from homecare._sql.write_gate import WriteGate
-from homecare.errors import InvalidInputError, StorageError
+from homecare._sql.write_gate import REENTRANT, WriteGate
+from homecare.errors import InvalidInputError, ReentrantWriteError, StorageError
 
 __all__ = [
     "Database",
@@ -51,6 +54,8 @@ __all__ = [
 
 STORE_CLOSED = "The store is closed: connect() again."
 """What every use of a closed store raises (StorageError, `Database.close`)."""
+WriteCheck = Callable[[Connection | None], None]
+"""What runs before a write (`Database.before_write`): the store's key (D8)."""
 
 
 class Database:
@@ -103,6 +108,9 @@ class Database:
             install_transactions(self.engine, self.write_gate, set_wal=not must_exist)
         self.write_engine: Engine = self.engine.execution_options(homecare_write=True)
         self.closed = False
+        self.write_check: WriteCheck | None = None
+        """Run by `before_write`: `connect()` sets the store key's check (D8)."""
+        self._inside = threading.local()  # per thread: in a transaction only `conn` writes
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -187,6 +195,36 @@ class Database:
             self.closed = True
             event.listen(self.engine, "do_connect", _refuse_closed)
         self.engine.dispose()
+
+    def before_write(self, conn: Connection | None = None) -> None:
+        """Call before writing anything: into `conn`'s transaction, or (None) in one of
+        its own. ReentrantWriteError when a write of its own would wait for this thread's
+        own transaction (`only_through`, or on SQLite any write transaction it holds);
+        then `write_check` (CipherKeyError: the key is not the store's, D8)."""
+        if conn is None:
+            self.refuse_reentry()
+        if self.write_check is not None:
+            self.write_check(conn)
+
+    def refuse_reentry(self) -> None:
+        """ReentrantWriteError if this thread is inside a write transaction of this store
+        (`only_through`; on SQLite, one holding the write lock): on SQLite a transaction
+        of its own would wait for that one, which waits for it (the lock timeout, then
+        a failure); PostgreSQL is refused the same (D7)."""
+        gate = self.write_gate
+        if getattr(self._inside, "depth", 0) or (gate is not None and gate.held_here()):
+            raise ReentrantWriteError(REENTRANT)
+
+    @contextmanager
+    def only_through(self) -> Iterator[None]:
+        """While inside: this thread writes to the store only through the transaction it
+        is in (a fetch's `then`); `before_write()` without a connection refuses."""
+        depth = getattr(self._inside, "depth", 0)
+        self._inside.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._inside.depth = depth
 
 
 def _refuse_closed(*_args: Any) -> None:

@@ -20,13 +20,12 @@ API (the wiring phase uses exactly this; `keys = SubjectKeys(database, cipher_ke
   text without the prefix is returned as it is (written in clear). A wrong or
   missing store cipher key is CipherKeyError; text sealed for another subject
   is StorageError.
-- `keys.cull(subject_id, conn=None, kind=None) -> bool`: overwrite the key with
-  zeros, then NULL it and set `culled_at` (True: this call culled it). With
-  `conn`, call `keys.scrub()` after the caller commits; without, it is done.
-- `keys.scrub() -> bool`: make the destroyed key's bytes unreachable on disk
-  (`homecare._sql.scrub`: SQLite's WAL truncated, PostgreSQL's VACUUM FULL).
-- `keys.culled() -> list[CulledSubject]`: every culled subject, oldest first
-  (the register kept outside backups; `homecare privacy culled`).
+- `keys.cull(subject_id, conn=None, kind=None) -> bool`: the key overwritten with zeros,
+  NULL, `culled_at` set (True: this call culled it). With `conn`, call
+  `keys.scrub()` after the caller commits; without, it is done.
+- `keys.scrub() -> bool`: the destroyed key's bytes unreachable on disk
+  (`homecare._sql.scrub`). `keys.culled() -> list[CulledSubject]`: every culled
+  subject, oldest first (the register kept outside backups; `privacy culled`).
 - `keys.warm(subject_ids) -> set[UUID]`: the keys not cached yet read in one query
   and cached (a page of events, a save), so `seal`/`open` then need no round trip;
   returns the subjects found without a key row.
@@ -81,7 +80,7 @@ class SubjectKeys:
     def __init__(
         self, database: Database, cipher_key: str | None, *, cache_size: int = 4096
     ) -> None:
-        self._database = database
+        self.database = database
         self._table = KeyTable(database, cipher_key)
         self._cache: OrderedDict[UUID, _Entry] = OrderedDict()
         self._cache_size = cache_size
@@ -119,7 +118,7 @@ class SubjectKeys:
             epoch = self._epoch
         if not missing:
             return set()
-        with self._database.engine.connect() as conn:
+        with self.database.engine.connect() as conn:
             found = self._table.load_many(conn, missing)
         for subject_id, entry in found.items():
             self._remember(subject_id, entry, epoch)
@@ -136,13 +135,14 @@ class SubjectKeys:
     ) -> bool:
         """Destroy the subject's key (R16); True when this call culled it. A subject with
         no key is recorded as culled when `kind` is given (so nothing is sealed later)."""
+        self.database.before_write(conn)  # D8: not with another key than the store's
         if conn is None:
-            with self._database.write_engine.begin() as own:
+            with self.database.write_engine.begin() as own:
                 done = self.cull(subject_id, conn=own, kind=kind)
             self.scrub()
             return done
-        secure_delete(self._database, conn)
-        self._last_cull = mark(self._database, conn)
+        secure_delete(self.database, conn)
+        self._last_cull = mark(self.database, conn)
         row = conn.execute(
             select(subject_keys.c.data_key, subject_keys.c.culled_at).where(
                 subject_keys.c.subject_id == subject_id
@@ -169,11 +169,11 @@ class SubjectKeys:
 
     def scrub(self) -> bool:
         """After a cull commits: no destroyed key left readable on disk (True: done)."""
-        return scrub(self._database, subject_keys.name, self._last_cull)
+        return scrub(self.database, subject_keys.name, self._last_cull)
 
     def culled(self) -> list[CulledSubject]:
         """Every culled subject: id, kind and when, oldest first."""
-        with self._database.engine.connect() as conn:
+        with self.database.engine.connect() as conn:
             return self._table.culled(conn)
 
     def forget(self, subject_id: UUID | None = None) -> None:
@@ -188,7 +188,7 @@ class SubjectKeys:
     def refresh(self) -> int:
         """The cull generation (culled subjects, any process) read now; every cached key
         dropped when it moved (R16: a cull committed elsewhere is seen at once)."""
-        with self._database.engine.connect() as conn:
+        with self.database.engine.connect() as conn:
             generation = self._table.culled_count(conn)
         with self._lock:
             if generation != self._generation:
@@ -197,13 +197,11 @@ class SubjectKeys:
                 self._cache.clear()
         return generation
 
-    # -- keys from the table -------------------------------------------------
-
     def _key_for_reading(self, subject_id: UUID, conn: Connection | None) -> AESGCM | Culled:
         if conn is not None:
             return self._table.load(conn, subject_id)[0]
         epoch = self._epoch
-        with self._database.engine.connect() as own:
+        with self.database.engine.connect() as own:
             key, kind = self._table.load(own, subject_id)
         if kind is not None:  # a subject with no key yet may get one: not remembered
             self._remember(subject_id, (key, kind), epoch)
@@ -212,9 +210,10 @@ class SubjectKeys:
     def _key_for_writing(
         self, subject_id: UUID, kind: SubjectKind, conn: Connection | None
     ) -> AESGCM:
+        self.database.before_write(conn)  # D8: no key made under another key than the store's
         if conn is None:
             epoch = self._epoch
-            with self._database.write_engine.begin() as own:
+            with self.database.write_engine.begin() as own:
                 made = self._key_for_writing(subject_id, kind, own)
             self._remember(subject_id, (made, kind), epoch)
             return made
@@ -229,8 +228,6 @@ class SubjectKeys:
                 f"The {kind} {subject_id} was culled (R16): no personal data is written for them."
             )
         return key
-
-    # -- the cache -----------------------------------------------------------
 
     def _cached(self, subject_id: UUID) -> _Entry | None:
         with self._lock:

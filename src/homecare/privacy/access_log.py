@@ -28,7 +28,9 @@ API (the read paths call `record`; `log = AccessLog(database, sealer)`):
 - `log.entries(subject=None, month=None) -> list[AccessEntry]` in the order recorded
   (`month`: a Stockholm calendar month); `log.review(month, threshold=..., factor=...)
   -> AccessReview`, the monthly review (logguppföljning, `homecare.privacy.review`).
-Nothing updates or deletes a row (no API does; docs/privacy.md).
+Nothing updates or deletes a row (no API does; docs/privacy.md). Both write paths ask
+`Database.before_write` first: CipherKeyError when the cipher key is not the store's
+(D8), ReentrantWriteError for a write of its own inside a fetch's `then`.
 """
 
 from __future__ import annotations
@@ -116,6 +118,7 @@ class AccessLog:
         ]
         if not rows:
             return 0
+        self._database.before_write(conn)  # D8: not sealed with another key than the store's
         if conn is None:
             with self._database.write_engine.begin() as own:
                 own.execute(access_log.insert(), rows)
@@ -131,6 +134,8 @@ class AccessLog:
         store that may be read but not written (an immutable file, a read-only role; issue
         11) logs each entry as a warning (ids only) and returns 0."""
         entries = list(entries)
+        if entries:  # these refusals as they are, not as "could not be written"
+            self._database.before_write(conn)
         try:
             return self.record(entries, conn=conn)
         except Exception as error:
