@@ -15,7 +15,7 @@ from typing import Any, cast
 from sqlalchemy import select
 
 from homecare import schema
-from homecare._es.error_map import boundary, opening
+from homecare._es.error_map import boundary, opening, translated
 from homecare._es.log import Log
 from homecare._es.open_store import open_database
 from homecare._es.runner import (
@@ -94,6 +94,10 @@ class Homecare:
                     saturday_is_holiday=settings.saturday_is_holiday,
                     pause_covering=self.app.pause_covering,
                 )
+                key = self.subject_keys.store_key  # D8: is it the store's? before any write
+                key.add_probe(self._newest_event_opens)
+                key.add_probe(self._buffer_opens)
+                self.database.write_check = key.require
         except HomecareError:
             self.database.dispose()
             raise
@@ -214,13 +218,23 @@ class Homecare:
             lease.release()
 
     def check_cipher_key(self) -> None:
-        """D8: read back the newest stored event and the newest buffer item with this
-        store's key (two rows); CipherKeyError when either cannot be read."""
+        """D8: CipherKeyError unless this key opens the store's key row (or a data key),
+        the newest stored event and the newest buffer item. Every write path checks it
+        once by itself (`homecare._sql.store_key`): nothing is written with another key."""
+        if self.subject_keys.store_key.check():
+            self._newest_event_opens()
+            self._buffer_opens()
+
+    @translated
+    def _newest_event_opens(self) -> bool:
         last = self.log.end()
-        if last:
-            for stored in self.log.page(last - 1, 1):
-                self.log.decode(stored)
-        self.buffer.check_readable()
+        for stored in self.log.page(last - 1, 1) if last else ():
+            self.log.decode(stored)
+        return last > 0
+
+    def _buffer_opens(self) -> bool:
+        self.buffer.check_readable()  # refutes a key; the newest event proves it
+        return False
 
     def close(self) -> None:
         """Close the store: every use of this Homecare from now on, any part of it, is a
@@ -263,6 +277,11 @@ def connect(
     demo, an embedded SQLite store) runs the migrations first, like `db init`.
     Raises InvalidInputError for a malformed setting, StorageError when the
     store cannot be opened.
+
+    The key must be the store's: another, none for a store written encrypted, or one
+    for a store written in clear is refused with CipherKeyError (`wrong_cipher_key`)
+    by the first write, before anything is written (`homecare._sql.store_key`), and by
+    every read of what it cannot open.
     """
     if settings is None:
         settings = Settings.load(database_url=database_url, cipher_key=cipher_key)

@@ -7,7 +7,8 @@ models, buffer) becomes unreadable at once while the log keeps its shape.
 
 The key table `homecare_subject_keys` (`homecare._sql.key_table`): one row
 per subject, its kind, its AES-GCM data key (wrapped by the store's cipher key
-when set), when made and when culled.
+when set), when made and when culled; and the store's own row (`keys.store_key`,
+`homecare._sql.store_key`: is the cipher key the store's? asked before each write).
 
 API (the wiring phase uses exactly this; `keys = SubjectKeys(database, cipher_key)`):
 - `keys.seal(subject_id, kind, text, conn=None) -> str`: `hc1:` + base64 of
@@ -58,6 +59,7 @@ from sqlalchemy import Connection, select
 from homecare._sql.database import Database
 from homecare._sql.key_table import NONCE_BYTES, CulledSubject, KeyTable, subject_keys
 from homecare._sql.scrub import mark, scrub, secure_delete
+from homecare._sql.store_key import STORE_KEY_ID, StoreKey
 from homecare.domain.privacy import CULLED, Culled, SubjectKind
 from homecare.errors import InvalidInputError, RuleViolationError, StorageError
 
@@ -82,6 +84,7 @@ class SubjectKeys:
     ) -> None:
         self.database = database
         self._table = KeyTable(database, cipher_key)
+        self.store_key = StoreKey(database, self._table)  # D8: checked before every write
         self._cache: OrderedDict[UUID, _Entry] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -135,6 +138,8 @@ class SubjectKeys:
     ) -> bool:
         """Destroy the subject's key (R16); True when this call culled it. A subject with
         no key is recorded as culled when `kind` is given (so nothing is sealed later)."""
+        if subject_id == STORE_KEY_ID:
+            raise InvalidInputError("That id is the store's key row, not a subject.")
         self.database.before_write(conn)  # D8: not with another key than the store's
         if conn is None:
             with self.database.write_engine.begin() as own:
