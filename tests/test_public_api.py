@@ -116,6 +116,7 @@ INTENDED = {
     "ConcurrentUpdateError",
     "ProjectionBusyError",
     "LeaseLostError",
+    "ReentrantWriteError",
     "ProjectionStoppedError",
     "StorageError",
     "StoreNotInitialisedError",

@@ -82,6 +82,7 @@ from homecare.errors import (
     ProjectionBusyError as ProjectionBusyError,
     ProjectionStoppedError as ProjectionStoppedError,
     ReadingClosedError as ReadingClosedError,
+    ReentrantWriteError as ReentrantWriteError,
     RuleViolationError as RuleViolationError,
     SchemaDriftError as SchemaDriftError,
     SchemaOutdatedError as SchemaOutdatedError,

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from homecare import schema
 from homecare._es.error_map import boundary, opening, translated
 from homecare._es.log import Log
+from homecare._es.open_store import open_database
 from homecare._es.runner import (
     FaultHook,
     Guard,
@@ -27,10 +28,8 @@ from homecare._es.runner import (
     run_page_together,
 )
 from homecare._es.sealing import Sealer
-from homecare._files import UnsafeTargetError, create_private
-from homecare._sql.database import Database, lease
+from homecare._sql.database import STORE_CLOSED, lease
 from homecare._sql.lease import Lease
-from homecare._sql.open_failure import sqlite_path_problem
 from homecare._sql.subject_keys import SubjectKeys
 from homecare.application import HomecareApplication
 from homecare.application.retention import DueSubject, due_subjects
@@ -85,7 +84,7 @@ class Homecare:
                     access_log=self.access,
                     subject_keys=self.subject_keys,
                 )
-                self.log = Log(self.app.recorder, self.app.mapper)
+                self._log = Log(self.app.recorder, self.app.mapper)
                 sealer = Sealer(self.app.mapper.cipher)
                 message_format = ParagoFormat()
                 # a customer filter names a customer (culled or not), or is NotFoundError
@@ -100,6 +99,10 @@ class Homecare:
                     saturday_is_holiday=settings.saturday_is_holiday,
                     pause_covering=self.app.pause_covering,
                 )
+                key = self.subject_keys.store_key  # D8: is it the store's? before any write
+                key.add_probe(self._newest_event_opens)
+                key.add_probe(self._buffer_opens)
+                self.database.write_check = key.require
         except HomecareError:
             self.database.dispose()
             raise
@@ -115,6 +118,13 @@ class Homecare:
         policy, runners = settings.retention_policy(), lambda: self.runners
         self._culler = Culler(self.app, self.database, self.subject_keys, policy, runners,
                               catch_up=self.catch_up, worker_alive=self.worker_alive)  # fmt: skip
+
+    @property
+    def log(self) -> Log:
+        """The event log, read in pages (`homecare._es.log`); StorageError once closed."""
+        if self.database.closed:  # its recorder's own error differs by store (D7)
+            raise StorageError(STORE_CLOSED)
+        return self._log
 
     def cull(
         self,
@@ -214,16 +224,28 @@ class Homecare:
             lease.release()
 
     def check_cipher_key(self) -> None:
-        """D8: read back the newest stored event and the newest buffer item with this
-        store's key (two rows); CipherKeyError when either cannot be read."""
+        """D8: CipherKeyError unless this key opens the store's key row (or a data key),
+        the newest stored event and the newest buffer item. Every write path checks it
+        once by itself (`homecare._sql.store_key`): nothing is written with another key."""
+        if self.subject_keys.store_key.check():
+            self._newest_event_opens()
+            self._buffer_opens()
+
+    @translated
+    def _newest_event_opens(self) -> bool:
         last = self.log.end()
-        if last:
-            for stored in self.log.page(last - 1, 1):
-                self.log.decode(stored)
-        self.buffer.check_readable()
+        for stored in self.log.page(last - 1, 1) if last else ():
+            self.log.decode(stored)
+        return last > 0
+
+    def _buffer_opens(self) -> bool:
+        self.buffer.check_readable()  # refutes a key; the newest event proves it
+        return False
 
     def close(self) -> None:
-        self.database.dispose()
+        """Close the store: every use of this Homecare from now on, any part of it, is a
+        StorageError ("The store is closed: connect() again"). Idempotent."""
+        self.database.close()
         self.app.close()
 
     def __enter__(self) -> Homecare:
@@ -261,38 +283,14 @@ def connect(
     demo, an embedded SQLite store) runs the migrations first, like `db init`.
     Raises InvalidInputError for a malformed setting, StorageError when the
     store cannot be opened.
+
+    The key must be the store's: another, none for a store written encrypted, or one
+    for a store written in clear is refused with CipherKeyError (`wrong_cipher_key`)
+    by the first write, before anything is written (`homecare._sql.store_key`), and by
+    every read of what it cannot open.
     """
     if settings is None:
         settings = Settings.load(database_url=database_url, cipher_key=cipher_key)
     elif database_url is not None or cipher_key is not None:
         raise InvalidInputError("connect(): give either settings or database_url/cipher_key.")
     return Homecare(settings, create=create, fault=fault)
-
-
-@translated
-def open_database(settings: Settings, *, must_exist: bool = True) -> Database:
-    """The read side's engines for `settings` (no store is created: `must_exist`
-    keeps a SQLite file from being made by opening it)."""
-    database = Database(
-        settings.url,
-        pool_size=settings.pool_size,
-        max_overflow=settings.max_overflow,
-        lock_timeout=settings.lock_timeout,
-        connect_args=None if settings.is_sqlite else settings.postgres_connect_kwargs(),
-        schema=settings.db_schema,
-        must_exist=must_exist,
-    )
-    problem = sqlite_path_problem(database.sqlite_path, must_exist=must_exist)
-    if problem is not None:
-        database.dispose()
-        raise StorageError(f"Cannot open the store at {settings.redacted_url}: {problem}.")
-    path = database.sqlite_path
-    if not must_exist and path is not None:
-        try:  # a new store owner-only (its WAL and shared memory follow): personal data
-            create_private(path)
-        except (OSError, UnsafeTargetError) as error:
-            database.dispose()
-            why = error.strerror if isinstance(error, OSError) else str(error)
-            shown = settings.redacted_url
-            raise StorageError(f"Cannot create the store at {shown}: {why}.") from None
-    return database

@@ -24,6 +24,7 @@
     ├── ConcurrentUpdateError           someone saved the same aggregate first
     ├── ProjectionBusyError             another follower already runs (D2)
     ├── LeaseLostError                  a worker lost its lease: it writes nothing more
+    ├── ReentrantWriteError (RuntimeError)  a write from inside its own (a fetch's `then`)
     └── StorageError                    the store failed or cannot be reached
         ├── StoreNotInitialisedError    no homecare store at the URL: `homecare db init`
         ├── SchemaOutdatedError         the store's schema is older (or newer) than this release
@@ -70,6 +71,7 @@ __all__ = [
     "ProjectionBusyError",
     "ProjectionStoppedError",
     "ReadingClosedError",
+    "ReentrantWriteError",
     "RuleViolationError",
     "SchemaDriftError",
     "SchemaOutdatedError",
@@ -260,6 +262,14 @@ class LeaseLostError(HomecareError):
     """The worker's lease moved to another worker (or its session was lost): stop writing."""
 
     code = "lease_lost"
+
+
+class ReentrantWriteError(HomecareError, RuntimeError):
+    """homecare was called, from inside one of its own write transactions (a fetch's
+    `then`), for a write of its own on the same store: it would wait for itself. Refused
+    at once on both stores (D7); write through the transaction's `conn`, or after."""
+
+    code = "reentrant_write"
 
 
 class StoreNotInitialisedError(StorageError):

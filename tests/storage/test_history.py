@@ -98,6 +98,27 @@ def test_D6_a_pause_read_at_an_earlier_version(hc: Homecare) -> None:
     assert hc.app.get(Pause, pause, version=1).ends_at is None
 
 
+@pytest.mark.parametrize("version", [5, 99, 2**63 - 1, 2**63, 10**30])
+def test_D6_a_version_beyond_the_last_is_refused_not_the_latest_state(
+    hc: Homecare, version: int
+) -> None:
+    """A visit has 4 versions: `version=5` and beyond do not exist (the library gave the
+    latest state for them); refused as version 0 is, the same on both stores (SQLite's
+    driver cannot even bind an integer of 2**63 and more)."""
+    visit = confirmed_visit(hc)
+    entries = len(hc.access.entries())
+    with pytest.raises(InvalidInputError, match="from 1 to 4") as caught:
+        hc.app.get(Assignment, visit, version=version)
+    assert caught.value.code == "invalid_input"
+    with hc.app.reading(what="assignment") as read, pytest.raises(InvalidInputError):
+        read.get(Assignment, visit, version=version)
+    assert len(hc.access.entries()) == entries  # nothing shown, nothing recorded
+    assert hc.app.get(Assignment, visit, version=4).status is AssignmentStatus.CONFIRMED
+    for malformed in (0, -1):
+        with pytest.raises(InvalidInputError, match="from 1"):
+            hc.app.get(Assignment, visit, version=malformed)
+
+
 def test_D6_as_of_with_a_naive_time_is_rejected(hc: Homecare) -> None:
     visit = confirmed_visit(hc)
     with pytest.raises(InvalidInputError, match="time zone"):

@@ -124,8 +124,12 @@ class EventStore(Application[UUID]):
 
         As eventsourcing's `Application.save`, with the events collected without its
         per-object runtime protocol checks (`_Collected`); a failed write drops the
-        saved aggregates from the cache of decoded aggregates.
+        saved aggregates from the cache of decoded aggregates. First the store's checks
+        (`Database.before_write`): CipherKeyError when the cipher key is not the store's
+        (D8), ReentrantWriteError from inside a fetch's `then`.
         """
+        if self._subject_keys is not None:  # the store's checks, before anything is written
+            self._subject_keys.database.before_write()
         processing_event = _Collected()
         processing_event.collect_events(*objs, **kwargs)
         try:

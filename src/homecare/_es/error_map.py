@@ -44,7 +44,7 @@ from typing import Any, Final, ParamSpec, TypeVar
 import eventsourcing.persistence as es
 import sqlalchemy.exc as sa
 
-from homecare._sql.database import is_read_only_error
+from homecare._sql.database import STORE_CLOSED, is_read_only_error
 from homecare._sql.open_failure import opening_failure
 from homecare._sql.store_url import redact_url
 from homecare.errors import CipherKeyError, ConcurrentUpdateError, HomecareError, StorageError
@@ -102,7 +102,7 @@ class Translation:
 
 
 _STORE_FAILED: Final = Translation(StorageError, "The store failed: {kind}.")
-_CLOSED: Final = Translation(StorageError, "The store is closed: connect() again.")
+_CLOSED: Final = Translation(StorageError, STORE_CLOSED)
 _UNREACHED: Final = Translation(StorageError, "The store cannot be reached: {kind}.")
 READ_ONLY: Final = Translation(
     StorageError,

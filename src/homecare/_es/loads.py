@@ -31,15 +31,17 @@ from homecare.errors import InvalidInputError, NotFoundError
 __all__ = ["CommandLoads", "load_aggregate"]
 
 A = TypeVar("A", bound=Aggregate)
+_LARGEST_VERSION = 2**63 - 1
 
 
 def load_aggregate(
     repository: Any, kind: type[A], aggregate_id: UUID, *, version: int | None = None
 ) -> A:
-    """One aggregate of `kind` by id, optionally at a version (from 1).
+    """One aggregate of `kind` by id, optionally at a version (from 1 to its last).
 
-    Raises InvalidInputError for a malformed kind, id or version, NotFoundError
-    for an unknown id or one of another kind.
+    Raises InvalidInputError for a malformed kind, id or version, or a version the
+    aggregate has not reached (never its latest state instead, D6); NotFoundError for an
+    unknown id or one of another kind.
     """
     if not isinstance(kind, type) or not issubclass(kind, Aggregate):
         raise InvalidInputError(f"kind must be an aggregate class, got {kind!r}.")
@@ -51,12 +53,20 @@ def load_aggregate(
         not isinstance(version, int) or isinstance(version, bool) or version < 1
     ):
         raise InvalidInputError(f"version must be a whole number from 1, got {version!r}.")
+    # A version beyond any store's integers is beyond the last one too (SQLite's driver
+    # would overflow, D7): asked as the largest, refused below as any beyond the last.
+    upto = None if version is None else min(version, _LARGEST_VERSION)
     try:
-        aggregate: object = repository.get(aggregate_id, version=version)
+        aggregate: object = repository.get(aggregate_id, version=upto)
     except AggregateNotFoundError:
         raise NotFoundError(kind.__name__.lower(), aggregate_id) from None
     if not isinstance(aggregate, kind):
         raise NotFoundError(kind.__name__.lower(), aggregate_id)
+    if version is not None and aggregate.version < version:  # the library gives the last
+        raise InvalidInputError(
+            f"version must be a whole number from 1 to {aggregate.version} (the last of "
+            f"{kind.__name__.lower()} {aggregate_id}), got {version}."
+        )
     return aggregate
 
 

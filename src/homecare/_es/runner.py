@@ -23,7 +23,12 @@ from homecare._es.gc_pace import fewer_collections
 from homecare._es.log import Log, Positioned, check_page_size, handled_by, union_of_topics
 from homecare._es.topics import topic_of
 from homecare._sql.database import Database, is_read_only_error
-from homecare.errors import ProjectionBusyError, ProjectionStoppedError, StorageError
+from homecare.errors import (
+    ProjectionBusyError,
+    ProjectionStoppedError,
+    ReentrantWriteError,
+    StorageError,
+)
 
 __all__ = [
     "FaultHook",
@@ -103,7 +108,11 @@ class _PageFailedError(Exception):
 
 
 # Errors of reaching the store, not of an event: they pass through as they are.
-_NOT_THE_EVENTS: tuple[type[Exception], ...] = (StorageError, ProjectionBusyError)
+_NOT_THE_EVENTS: tuple[type[Exception], ...] = (
+    StorageError,
+    ProjectionBusyError,
+    ReentrantWriteError,  # a projection calling homecare back: its code's, not the events'
+)
 
 
 @boundary
@@ -225,7 +234,10 @@ def _run_page(runners: Sequence[ProjectionRunner], *, page_size: int | None = No
     database, log = first.database, first.log
     page_size = page_size or min(r.page_size for r in runners)
     topics = union_of_topics(getattr(r.projection, "topics", ()) for r in runners)
-    with database.write_engine.begin() as conn:
+    database.before_write()  # the key is the store's (D8); not inside a fetch's `then`
+    # a projection writes through `conn` alone: on SQLite a write of its own would wait
+    # for this page, which waits for it; refused the same on PostgreSQL (D7)
+    with database.write_engine.begin() as conn, database.only_through():
         for runner in sorted(runners, key=lambda r: r.name):
             database.lock(conn, f"projection:{runner.name}")
         if first.guard is not None:

@@ -12,31 +12,25 @@ The process's own writers queue for the lock in order (`write_gate`).
 
 from __future__ import annotations
 
+import threading
 import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Connection,
-    DateTime,
-    Dialect,
-    Engine,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    create_engine,
-    event,
-    select,
-    text,
-)
+from sqlalchemy import Connection, Engine, create_engine, event, select, text
 from sqlalchemy.engine import URL
-from sqlalchemy.types import TypeDecorator
 
+from homecare._sql.common_tables import (
+    UtcDateTime,
+    fetches,
+    lease,
+    metadata,
+    tracking,
+    utc_column,
+)
 from homecare._sql.sqlite_file import (
     folder_problem,
     immutable_here,
@@ -45,8 +39,8 @@ from homecare._sql.sqlite_file import (
     sqlite_uri,
     use_wal,
 )
-from homecare._sql.write_gate import WriteGate
-from homecare.errors import InvalidInputError
+from homecare._sql.write_gate import REENTRANT, WriteGate
+from homecare.errors import InvalidInputError, ReentrantWriteError, StorageError
 
 __all__ = [
     "Database",
@@ -58,70 +52,10 @@ __all__ = [
     "utc_column",
 ]
 
-metadata = MetaData()
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """An instant stored as naive UTC and read back timezone-aware.
-
-    Why: SQLite has no time-zone type, so comparisons in SQL are only right if
-    every instant is stored in one zone; PostgreSQL gets the same form.
-    """
-
-    impl = DateTime(timezone=False)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("UtcDateTime needs a timezone-aware datetime")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
-
-
-def utc_column(name: str, *, nullable: bool = False, **options: Any) -> Column[datetime]:
-    """A column of instants (`UtcDateTime`: stored as UTC, read back timezone-aware)."""
-    return Column(name, UtcDateTime, nullable=nullable, **options)
-
-
-tracking = Table(
-    "homecare_tracking",
-    metadata,
-    Column("projection", String(64), primary_key=True),
-    Column("position", BigInteger, nullable=False),
-    # The projection's `version` that wrote these rows; NULL: written before versions were kept (1).
-    Column("version", Integer, nullable=True),
-    # When a page last moved it (wall clock, UTC): how long a lagging projection has stood still.
-    utc_column("updated_at", nullable=True),
-)
-
-lease = Table(
-    "homecare_worker_lease",
-    metadata,
-    Column("name", String(64), primary_key=True),
-    Column("owner", String(64), nullable=False),
-    Column("epoch", BigInteger, nullable=False),
-    utc_column("renewed_at"),
-)
-"""Who may write the projections (`homecare worker`): checked inside each page's transaction."""
-
-fetches = Table(
-    "homecare_fetches",
-    metadata,
-    Column(
-        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    ),
-    utc_column("fetched_at"),
-    Column("token", String(64), nullable=False),
-    Column("cursor", BigInteger, nullable=True),
-    Column("count", Integer, nullable=False),
-    Column("last_position", BigInteger, nullable=True),
-    Index("ix_homecare_fetches_fetched_at", "fetched_at"),
-)
-"""Every fetch by the city (time, token name, cursor sent, items served): for watching it."""
+STORE_CLOSED = "The store is closed: connect() again."
+"""What every use of a closed store raises (StorageError, `Database.close`)."""
+WriteCheck = Callable[[Connection | None], None]
+"""What runs before a write (`Database.before_write`): the store's key (D8)."""
 
 
 class Database:
@@ -173,6 +107,10 @@ class Database:
             self.write_gate = WriteGate(lock_timeout)
             install_transactions(self.engine, self.write_gate, set_wal=not must_exist, path=path)
         self.write_engine: Engine = self.engine.execution_options(homecare_write=True)
+        self.closed = False
+        self.write_check: WriteCheck | None = None
+        """Run by `before_write`: `connect()` sets the store key's check (D8)."""
+        self._inside = threading.local()  # per thread: in a transaction only `conn` writes
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -246,7 +184,51 @@ class Database:
             conn.execute(tracking.insert().values(projection=projection, **values))
 
     def dispose(self) -> None:
+        """Drop the pooled connections (the next use opens new ones; `close` does not)."""
         self.engine.dispose()
+
+    def close(self) -> None:
+        """Close the store for good: every connection asked of it from now on, by any
+        part, fails with StorageError "The store is closed" (SQLAlchemy's engine would
+        quietly open new ones after `dispose`). Idempotent."""
+        if not self.closed:
+            self.closed = True
+            event.listen(self.engine, "do_connect", _refuse_closed)
+        self.engine.dispose()
+
+    def before_write(self, conn: Connection | None = None) -> None:
+        """Call before writing anything: into `conn`'s transaction, or (None) in one of
+        its own. ReentrantWriteError when a write of its own would wait for this thread's
+        own transaction (`only_through`, or on SQLite any write transaction it holds);
+        then `write_check` (CipherKeyError: the key is not the store's, D8)."""
+        if conn is None:
+            self.refuse_reentry()
+        if self.write_check is not None:
+            self.write_check(conn)
+
+    def refuse_reentry(self) -> None:
+        """ReentrantWriteError if this thread is inside a write transaction of this store
+        (`only_through`; on SQLite, one holding the write lock): on SQLite a transaction
+        of its own would wait for that one, which waits for it (the lock timeout, then
+        a failure); PostgreSQL is refused the same (D7)."""
+        gate = self.write_gate
+        if getattr(self._inside, "depth", 0) or (gate is not None and gate.held_here()):
+            raise ReentrantWriteError(REENTRANT)
+
+    @contextmanager
+    def only_through(self) -> Iterator[None]:
+        """While inside: this thread writes to the store only through the transaction it
+        is in (a fetch's `then`); `before_write()` without a connection refuses."""
+        depth = getattr(self._inside, "depth", 0)
+        self._inside.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._inside.depth = depth
+
+
+def _refuse_closed(*_args: Any) -> None:
+    raise StorageError(STORE_CLOSED)
 
 
 def is_read_only_error(error: BaseException) -> bool:

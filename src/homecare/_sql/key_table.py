@@ -117,8 +117,9 @@ class KeyTable:
                 found[row.subject_id] = (key, row.kind)
         return found
 
-    def insert(self, conn: Connection, subject_id: UUID, kind: SubjectKind) -> None:
-        """A new key for the subject, unless a row exists (a concurrent writer's wins)."""
+    def insert(self, conn: Connection, subject_id: UUID, kind: SubjectKind | str) -> None:
+        """A new key for the subject, unless a row exists (a concurrent writer's wins);
+        `kind` a SubjectKind, or `store` for the store's own row (`store_key`)."""
         data_key = AESGCM.generate_key(bit_length=_DATA_KEY_BYTES * 8)
         dialect = sqlite if self._database.is_sqlite else postgresql
         secure_delete(self._database, conn)  # pages this insert frees are zeroed too

@@ -7,7 +7,8 @@ models, buffer) becomes unreadable at once while the log keeps its shape.
 
 The key table `homecare_subject_keys` (`homecare._sql.key_table`): one row
 per subject, its kind, its AES-GCM data key (wrapped by the store's cipher key
-when set), when made and when culled.
+when set), when made and when culled; and the store's own row (`keys.store_key`,
+`homecare._sql.store_key`: is the cipher key the store's? asked before each write).
 
 API (the wiring phase uses exactly this; `keys = SubjectKeys(database, cipher_key)`):
 - `keys.seal(subject_id, kind, text, conn=None) -> str`: `hc1:` + base64 of
@@ -20,19 +21,16 @@ API (the wiring phase uses exactly this; `keys = SubjectKeys(database, cipher_ke
   text without the prefix is returned as it is (written in clear). A wrong or
   missing store cipher key is CipherKeyError; text sealed for another subject
   is StorageError.
-- `keys.cull(subject_id, conn=None, kind=None, at=None) -> bool`: zero the key, NULL it,
-  `culled_at` = `at` (the culling record's time; None: now); True: this call culled it.
-  With `conn`, call `keys.scrub()` after the caller commits; without, it is done.
-- `keys.scrub() -> bool`: make the destroyed key's bytes unreachable on disk
-  (`homecare._sql.scrub`: SQLite's WAL truncated, PostgreSQL's VACUUM FULL).
-- `keys.culled() -> list[CulledSubject]`: every culled subject, oldest first
-  (the register kept outside backups; `homecare privacy culled`).
-- `keys.warm(subject_ids) -> set[UUID]`: the keys not cached yet read in one query
-  and cached (a page of events, a save), so `seal`/`open` then need no round trip;
-  returns the subjects found without a key row.
-- `keys.bound(conn) -> BoundKeys`: `seal` and `open` within one transaction
-  (a projection's page, a command), each subject's key read from the table
-  once for it; drop it when the transaction ends.
+- `keys.cull(subject_id, conn=None, kind=None, at=None) -> bool`: the key overwritten
+  with zeros, NULL, `culled_at` = `at` (the culling record's time; None: now); True:
+  this call culled it. With `conn`, call `keys.scrub()` after the caller commits.
+- `keys.scrub() -> bool`: the destroyed key's bytes unreachable on disk
+  (`homecare._sql.scrub`). `keys.culled() -> list[CulledSubject]`: every culled
+  subject, oldest first (the register kept outside backups; `privacy culled`).
+- `keys.warm(subject_ids) -> set[UUID]`: the keys not cached yet read in one query and
+  cached (a page, a save; no round trip then); returns the subjects without a key row.
+- `keys.bound(conn) -> BoundKeys`: `seal` and `open` within one transaction (a page,
+  a command), each subject's key read once for it; dropped when the transaction ends.
 
 Keys are cached (unwrapped, at most `cache_size`) once read outside a caller's
 transaction, so a cache never holds a key that might roll back. A cull by any
@@ -59,6 +57,7 @@ from sqlalchemy import Connection, select
 from homecare._sql.database import Database
 from homecare._sql.key_table import NONCE_BYTES, CulledSubject, KeyTable, subject_keys
 from homecare._sql.scrub import mark, scrub, secure_delete
+from homecare._sql.store_key import STORE_KEY_ID, StoreKey
 from homecare.domain.privacy import CULLED, Culled, SubjectKind
 from homecare.errors import InvalidInputError, RuleViolationError, StorageError
 
@@ -81,8 +80,9 @@ class SubjectKeys:
     def __init__(
         self, database: Database, cipher_key: str | None, *, cache_size: int = 4096
     ) -> None:
-        self._database = database
+        self.database = database
         self._table = KeyTable(database, cipher_key)
+        self.store_key = StoreKey(database, self._table)  # D8: checked before every write
         self._cache: OrderedDict[UUID, _Entry] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -119,7 +119,7 @@ class SubjectKeys:
             epoch = self._epoch
         if not missing:
             return set()
-        with self._database.engine.connect() as conn:
+        with self.database.engine.connect() as conn:
             found = self._table.load_many(conn, missing)
         for subject_id, entry in found.items():
             self._remember(subject_id, entry, epoch)
@@ -141,13 +141,16 @@ class SubjectKeys:
     ) -> bool:
         """Destroy the subject's key (R16; `culled_at`: `at`, the culling record's time); True
         when this call culled it. Without a key, a row saying culled is made if `kind` is given."""
+        if subject_id == STORE_KEY_ID:
+            raise InvalidInputError("That id is the store's key row, not a subject.")
+        self.database.before_write(conn)  # D8: not with another key than the store's
         if conn is None:
-            with self._database.write_engine.begin() as own:
+            with self.database.write_engine.begin() as own:
                 done = self.cull(subject_id, conn=own, kind=kind, at=at)
             self.scrub()
             return done
-        secure_delete(self._database, conn)
-        self._last_cull = mark(self._database, conn)
+        secure_delete(self.database, conn)
+        self._last_cull = mark(self.database, conn)
         where = subject_keys.c.subject_id == subject_id
         query = select(subject_keys.c.data_key, subject_keys.c.culled_at).where(where)
         row = conn.execute(query).one_or_none()
@@ -172,11 +175,11 @@ class SubjectKeys:
 
     def scrub(self) -> bool:
         """After a cull commits: no destroyed key left readable on disk (True: done)."""
-        return scrub(self._database, subject_keys.name, self._last_cull)
+        return scrub(self.database, subject_keys.name, self._last_cull)
 
     def culled(self) -> list[CulledSubject]:
         """Every culled subject: id, kind and when, oldest first."""
-        with self._database.engine.connect() as conn:
+        with self.database.engine.connect() as conn:
             return self._table.culled(conn)
 
     def forget(self, subject_id: UUID | None = None) -> None:
@@ -191,7 +194,7 @@ class SubjectKeys:
     def refresh(self) -> int:
         """The cull generation (culled subjects, any process) read now; every cached key
         dropped when it moved (R16: a cull committed elsewhere is seen at once)."""
-        with self._database.engine.connect() as conn:
+        with self.database.engine.connect() as conn:
             generation = self._table.culled_count(conn)
         with self._lock:
             if generation != self._generation:
@@ -200,13 +203,11 @@ class SubjectKeys:
                 self._cache.clear()
         return generation
 
-    # -- keys from the table -------------------------------------------------
-
     def _key_for_reading(self, subject_id: UUID, conn: Connection | None) -> AESGCM | Culled:
         if conn is not None:
             return self._table.load(conn, subject_id)[0]
         epoch = self._epoch
-        with self._database.engine.connect() as own:
+        with self.database.engine.connect() as own:
             key, kind = self._table.load(own, subject_id)
         if kind is not None:  # a subject with no key yet may get one: not remembered
             self._remember(subject_id, (key, kind), epoch)
@@ -215,9 +216,10 @@ class SubjectKeys:
     def _key_for_writing(
         self, subject_id: UUID, kind: SubjectKind, conn: Connection | None
     ) -> AESGCM:
+        self.database.before_write(conn)  # D8: no key made under another key than the store's
         if conn is None:
             epoch = self._epoch
-            with self._database.write_engine.begin() as own:
+            with self.database.write_engine.begin() as own:
                 made = self._key_for_writing(subject_id, kind, own)
             self._remember(subject_id, (made, kind), epoch)
             return made
@@ -232,8 +234,6 @@ class SubjectKeys:
                 f"The {kind} {subject_id} was culled (R16): no personal data is written for them."
             )
         return key
-
-    # -- the cache -----------------------------------------------------------
 
     def _cached(self, subject_id: UUID) -> _Entry | None:
         with self._lock:

@@ -15,8 +15,11 @@ close: whichever comes first releases it; a second release is a no-op). A
 writer waits at most the store's lock timeout for its turn, then goes on without
 it (a leak cannot stop the store), and SQLite's busy wait gets only what is left
 of that timeout: a writer gives up after about the lock timeout in all, as
-without the gate. A thread that already holds the gate on another connection
-does not wait for itself; SQLite's lock decides for its second connection. The
+without the gate. A thread that already holds the gate on another connection,
+in a transaction there, is refused at once (ReentrantWriteError): SQLite's lock
+would keep its second connection waiting for the first, which waits for it, the
+whole lock timeout (a fetch's `then` calling the facade); a turn it holds on a
+connection no longer in a transaction (leaked) is gone on without. The
 gate orders the writers of this engine (SQLAlchemy's connections: projections,
 the fetch's marks, the access log); eventsourcing's recorder writes events on its
 own connections, which wait in SQLite's busy handler as before.
@@ -32,7 +35,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, event
 
-__all__ = ["WriteGate"]
+from homecare.errors import ReentrantWriteError
+
+__all__ = ["REENTRANT", "WriteGate"]
+
+REENTRANT = (
+    "homecare was called to write from inside one of its own write transactions on the "
+    "same store (a fetch's `then`), which it would wait for: write through the `conn` "
+    "given to `then`, or after the fetch returns."
+)
 
 _SHORT = 0.001
 """A wait for the turn shorter than this leaves SQLite's busy timeout as it is (seconds)."""
@@ -65,9 +76,16 @@ class WriteGate:
         """How many writers wait for their turn."""
         return len(self._queue)
 
+    def held_here(self) -> bool:
+        """Whether this thread has the turn, in a transaction on its connection."""
+        with self._changed:
+            return self._thread == threading.get_ident() and _in_transaction(self._holder)
+
     def enter(self, owner: object) -> bool:
         """Wait for `owner`'s turn and take it; False: gone on without it (timed out, or
-        this thread already has the turn on another connection)."""
+        this thread has the turn on a connection no longer in a transaction: leaked).
+        ReentrantWriteError when this thread has it on another connection, in a
+        transaction: that one waits for this thread, which would wait for it."""
         me = threading.get_ident()
         with self._changed:
             if self._holder is owner:
@@ -76,6 +94,8 @@ class WriteGate:
                 self._take(owner, me)
                 return True
             if self._thread == me:
+                if _in_transaction(self._holder):
+                    raise ReentrantWriteError(REENTRANT)
                 return False
             self._queue.append(owner)
             if self._changed.wait_for(lambda: self._holder is owner, self.timeout):
@@ -148,6 +168,11 @@ class WriteGate:
 
     def _take(self, owner: object, thread: int) -> None:
         self._holder, self._thread = owner, thread
+
+
+def _in_transaction(connection: object) -> bool:
+    """Whether a driver connection (sqlite3) is inside a transaction (False: unknown)."""
+    return bool(getattr(connection, "in_transaction", False))
 
 
 def _driver(connection: Any) -> object:

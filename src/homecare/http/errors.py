@@ -43,6 +43,7 @@ from homecare.errors import (
     LeaseLostError,
     NotFoundError,
     ProjectionBusyError,
+    ReentrantWriteError,
     RuleViolationError,
     StorageError,
 )
@@ -69,6 +70,7 @@ _STATUS: dict[type[HomecareError], int] = {
     NotFoundError: 404,
     RuleViolationError: 409,
     ConcurrentUpdateError: 409,
+    ReentrantWriteError: 409,  # a host's `then` writing beside its own fetch's transaction
     ProjectionBusyError: 503,
     LeaseLostError: 503,
     StorageError: 503,

@@ -127,7 +127,10 @@ def fetch(
     the marks, so PostgreSQL holds their row lock the shorter), committed with
     them as durably as the store commits (PostgreSQL waits for the WAL flush;
     SQLite's WAL survives the process, not a power cut): an error in it fails the
-    fetch, nothing acknowledged (the city polls again from the same cursor).
+    fetch, nothing acknowledged (the city polls again from the same cursor). `then` writes
+    through `conn` alone: homecare called in it for a write of its own (a command, a logged
+    read, a fetch that writes, a catch-up) is ReentrantWriteError at once, on both stores
+    (D7; SQLite's would wait for this transaction). A key not the store's: CipherKeyError.
 
     Reading takes no write lock: on SQLite only a fetch that writes (moves the
     delivered mark, raises the served mark, or has `then`) does, in one short
@@ -149,11 +152,14 @@ def fetch(
                 rows = withheld(rows, codec)  # R16: nothing of a culled subject
             fetched = (rows, _next(rows, None if after is None else cursor))
             writes = _Writes(position if moves else None, _served_beyond(rows), then)
+            if writes.any:
+                database.before_write()  # D8; and not from inside another fetch's `then`
             if not database.is_sqlite:
-                writes.run(conn, sql, fetched, received)
+                with database.only_through():  # `then` writes through `conn` alone
+                    writes.run(conn, sql, fetched, received)
                 writes = _Writes(None, None, None)
         if writes.any:
-            with conn.execution_options(homecare_write=True).begin():
+            with conn.execution_options(homecare_write=True).begin(), database.only_through():
                 writes.run(conn, sql, fetched, received)
     return fetched
 

@@ -134,6 +134,9 @@ class Buffer:
         in the fetch's one write transaction with the acknowledgement and committed
         durably with it; whatever it raises fails the fetch and nothing of it is kept
         (the HTTP fetch's record and R17 entries, `homecare.privacy.fetched.fetch_logged`).
+        It writes through `conn` alone: calling homecare in it for a write of its own (a
+        command, a logged read, a fetch that writes, `catch_up`) is ReentrantWriteError at
+        once, on both stores (D7; on SQLite it would wait for this very transaction).
         """
         args = self._fetch_args(after, limit, at)
         return as_page(fetch(*args, then, codec=self._codec), self._codec, args[1])

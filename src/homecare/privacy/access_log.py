@@ -1,37 +1,36 @@
 """R17: who read whose personal data, when, what and why: an append-only log.
 
-Why in the store: the log must be as durable as what it guards, and a read
-path records its entries in the same database (in the caller's transaction
-when it has one). The log holds no personal data itself: subjects appear by
-id and kind, readers by the name they act under (an operator's user name, an
-API token's name), `purpose` is a short reason given by the caller or implied
-by the command (never a subject's data; at most 200 characters). A reader or
-purpose holding a digit run shaped like a personnummer or samordningsnummer is
-refused (`PersonalDataInAccessLogError`, `homecare.domain.identity.
-holds_identity_number`), as is a blank one or one with a control character.
-With a cipher key, `reader` and `purpose` are stored sealed with the store's
-cipher (`sealed` says so per row) and opened by `entries` and `review`.
+Why in the store: the log must be as durable as what it guards, and a read path records
+its entries in the same database (in the caller's transaction when it has one). The log
+holds no personal data itself: subjects appear by id and kind, readers by the name they
+act under (an operator's user name, an API token's name), `purpose` is a short reason
+given by the caller or implied by the command (never a subject's data; at most 200
+characters). A reader or purpose holding a digit run shaped like a personnummer or
+samordningsnummer is refused (`PersonalDataInAccessLogError`, `homecare.domain.identity.
+holds_identity_number`), as is a blank one or one with a control character. With a
+cipher key, `reader` and `purpose` are stored sealed with the store's cipher (`sealed`
+says so per row) and opened by `entries` and `review`.
 
 API (the read paths call `record`; `log = AccessLog(database, sealer)`):
 - `log.record([Access(reader=..., subject_id=..., subject_kind=..., what=...,
-  purpose=..., channel=...)], conn=None) -> int`: one batched insert, in
-  `conn`'s transaction or its own; returns the number recorded. `at` defaults to
-  now (UTC). `what` is a short code: `customer`, `staff` (a facade read of one),
-  `history`, `as_of` (audit), `fetch` (the city's fetch of an item), `view` (a
-  CLI or console page), `export` (art. 15); new codes need no migration.
-- `log.record_reads(entries, conn=None) -> int`: `record` for a read path: a
-  read whose entries cannot be written is refused (StorageError, code
-  `storage_error`, "... not shown: its access-log entry could not be
-  written"), never shown unlogged (R17: every read is logged); on a read-only
-  store (issue 11) the entries go to the logger as warnings instead.
+  purpose=..., channel=...)], conn=None) -> int`: one batched insert, in `conn`'s
+  transaction or its own; returns the number recorded. `at` defaults to now (UTC).
+  `what` is a short code: `customer`, `staff` (a facade read of one), `history`,
+  `as_of` (audit), `fetch` (the city's fetch of an item), `view` (a CLI or console
+  page), `export` (art. 15); new codes need no migration.
+- `log.record_reads(entries, conn=None) -> int`: `record` for a read path: a read
+  whose entries cannot be written is refused (StorageError "... not shown: its
+  access-log entry could not be written"), never shown unlogged (R17); on a
+  read-only store (issue 11) the entries go to the logger as warnings instead.
   `reads(subjects, reader=..., what=..., purpose=..., channel=...)` builds the
   entries of one reader's read of many subjects (a list view, a fetched page);
   a malformed reader or purpose is its one-line refusal (`refusal`).
-- `log.entries(subject=None, month=None) -> list[AccessEntry]`: in the order
-  recorded; `month` is a Stockholm calendar month.
-- `log.review(month, threshold=..., factor=...) -> AccessReview`: the monthly
-  review (logguppföljning), `homecare.privacy.review`.
-Nothing updates or deletes a row (no API does; docs/privacy.md).
+- `log.entries(subject=None, month=None) -> list[AccessEntry]` in the order recorded
+  (`month`: a Stockholm calendar month); `log.review(month, threshold=..., factor=...)
+  -> AccessReview`, the monthly review (logguppföljning, `homecare.privacy.review`).
+Nothing updates or deletes a row (no API does; docs/privacy.md). Both write paths ask
+`Database.before_write` first: CipherKeyError when the cipher key is not the store's
+(D8), ReentrantWriteError for a write of its own inside a fetch's `then`.
 """
 
 from __future__ import annotations
@@ -40,13 +39,9 @@ import logging
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from enum import StrEnum
-from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
-from pydantic_core import PydanticCustomError
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -67,31 +62,15 @@ from sqlalchemy import (
 from homecare._es.error_map import translate
 from homecare._es.sealing import Sealer
 from homecare._sql.database import Database, UtcDateTime, is_read_only_error, metadata
-from homecare.domain.fields import is_blank, refused_character
-from homecare.domain.identity import holds_identity_number
 from homecare.domain.month import Month
-from homecare.domain.privacy import SubjectKind
-from homecare.errors import InvalidInputError, PersonalDataInAccessLogError, StorageError
+from homecare.errors import StorageError
+from homecare.privacy.entries import STORED, Access, Channel, reads, refusal
 from homecare.privacy.review import DEFAULT_FACTOR, DEFAULT_THRESHOLD, AccessReview, PairCount
 from homecare.privacy.review import review as build_review
 
 __all__ = ["Access", "AccessEntry", "AccessLog", "Channel", "access_log", "reads", "refusal"]
 
 logger = logging.getLogger("homecare.privacy")
-STORED = {"stored": True}
-"""Validation context of rows read back: the rules added since they were written are
-not applied again (a row is shown as it was recorded)."""
-
-
-class Channel(StrEnum):
-    """Where a read came through."""
-
-    FACADE = "facade"
-    CLI = "cli"
-    HTTP = "http"
-    CONSOLE = "console"
-    AUDIT = "audit"
-
 
 access_log = Table(
     "homecare_access_log",
@@ -112,81 +91,6 @@ access_log = Table(
     Index("ix_homecare_access_log_subject", "subject_id"),
 )
 """R17: one row per read of one subject's personal data; no personal data in it."""
-
-
-class Access(BaseModel):
-    """One read of one subject's personal data, as a read path records it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    reader: str = Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")
-    subject_id: UUID
-    subject_kind: SubjectKind
-    what: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
-    purpose: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
-    channel: Channel
-    at: datetime | None = None
-
-    @field_validator("reader", "purpose")
-    @classmethod
-    def _no_personal_data(cls, value: str, info: ValidationInfo) -> str:
-        return value if info.context == STORED else _plain(value)
-
-
-@lru_cache(maxsize=1024)
-def _plain(value: str) -> str:
-    """`value` if plain (not blank, no control character or personnummer); cached per text."""
-    if is_blank(value) or refused_character(value) is not None:
-        raise ValueError("blank, or a control, bidirectional or separator character")
-    if holds_identity_number(value):
-        raise PydanticCustomError("personal_data", "shaped like a personnummer")
-    return value
-
-
-def refusal(error: ValidationError) -> InvalidInputError:
-    """The one-line refusal of a malformed entry (never echoing the text, D8):
-    PersonalDataInAccessLogError for a reader or purpose shaped like a personnummer or
-    samordningsnummer, else InvalidInputError naming the fields."""
-    problems = error.errors()
-    personal = sorted({str(e["loc"][0]) for e in problems if e["type"] == "personal_data"})
-    if personal:
-        return PersonalDataInAccessLogError(
-            f"The access log holds no personal data (R17): the {' and '.join(personal)} "
-            "holds a number shaped like a personnummer or samordningsnummer; leave it out."
-        )
-    fields = ", ".join(sorted({str(e["loc"][0]) for e in problems if e["loc"]}))
-    return InvalidInputError(
-        f"A read must name its {fields} (R17): 1-128 characters for the reader, "
-        "1-200 for the purpose, not blank, no control characters."
-    )
-
-
-def reads(
-    subjects: Iterable[tuple[UUID, SubjectKind]],
-    *,
-    reader: str,
-    what: str,
-    purpose: str,
-    channel: Channel,
-    at: datetime | None = None,
-) -> list[Access]:
-    """One entry per subject read by one reader at once (a list view, a fetched page);
-    InvalidInputError (`refusal`) for a malformed reader, purpose or code."""
-    try:
-        return [
-            Access(
-                reader=reader,
-                subject_id=subject_id,
-                subject_kind=kind,
-                what=what,
-                purpose=purpose,
-                channel=channel,
-                at=at,
-            )
-            for subject_id, kind in subjects
-        ]
-    except ValidationError as error:
-        raise refusal(error) from None
 
 
 class AccessEntry(Access):
@@ -214,6 +118,7 @@ class AccessLog:
         ]
         if not rows:
             return 0
+        self._database.before_write(conn)  # D8: not sealed with another key than the store's
         if conn is None:
             with self._database.write_engine.begin() as own:
                 own.execute(access_log.insert(), rows)
@@ -229,6 +134,8 @@ class AccessLog:
         store that may be read but not written (an immutable file, a read-only role; issue
         11) logs each entry as a warning (ids only) and returns 0."""
         entries = list(entries)
+        if entries:  # these refusals as they are, not as "could not be written"
+            self._database.before_write(conn)
         try:
             return self.record(entries, conn=conn)
         except Exception as error:
