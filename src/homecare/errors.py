@@ -32,15 +32,11 @@
         ├── ProjectionStoppedError      D10: an event a projection cannot apply
         └── CipherKeyError              stored data unreadable with this key (D8)
 
-Why one module: a host catches `HomecareError` (or one `code`) and never needs
-to know which library underneath failed; one table translates those
-(`homecare._es.error_map`), applied at the boundary every entry point passes.
-Messages are written for an operator and never carry a full personnummer (D8):
-pass masked values only. They reach logs and HTTP bodies, so they never repeat a
-free text either: a value that is not one of a closed set (a reason's code given
-"Karolinska ...") is not quoted (`homecare.domain.common.parse_choice`), and a
-malformed id, date, month or cursor is quoted through
-`homecare.domain.identity.redacted` (cut, personnummer-shaped runs replaced).
+Why one module: a host catches `HomecareError` (or one `code`), never a library's
+error (one table translates those, `homecare._es.error_map`). Messages are for an
+operator and reach logs and HTTP bodies: never a full personnummer (D8) nor a free
+text; a value outside a closed set is not quoted (`domain.common.parse_choice`), a
+malformed id, date, month or cursor goes through `homecare.domain.identity.redacted`.
 """
 
 from __future__ import annotations
