@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import UTC, date, datetime
-from functools import partial
 from types import TracebackType
 from typing import Any, cast
 
@@ -87,8 +86,11 @@ class Homecare:
                 self._log = Log(self.app.recorder, self.app.mapper)
                 sealer = Sealer(self.app.mapper.cipher)
                 message_format = ParagoFormat()
+
                 # a customer filter names a customer (culled or not), or is NotFoundError
-                customer = partial(resolve_subject, self.log, kind=SubjectKind.CUSTOMER)
+                def customer(customer_id: object) -> object:  # `log`: refused once closed
+                    return resolve_subject(self.log, customer_id, kind=SubjectKind.CUSTOMER)
+
                 self.parts = Parts(self.database, sealer, message_format, customer)
                 """What the registry's projections are built from (`homecare.registry`)."""
                 self.buffer = Buffer(

@@ -74,6 +74,19 @@ USES: dict[str, Callable[[Homecare, World], Any]] = {
     "month_close.deadline": lambda hc, w: hc.month_close.deadline(2026, 3, now=LATER),
     "month_close.report": lambda hc, w: hc.month_close.report(2026, 3),
     "month_close.reconcile_pauses": lambda hc, w: hc.month_close.reconcile_pauses(now=LATER),
+    # a customer filter reads the log to check the customer: closed too, on both stores
+    "buffer.integration_statuses(customer)": lambda hc, w: hc.buffer.integration_statuses(
+        customer_id=w.customer
+    ),
+    "month_close.reconcile_pauses(customer)": lambda hc, w: hc.month_close.reconcile_pauses(
+        customer_id=w.customer, now=LATER
+    ),
+    "pauses.list(customer)": lambda hc, w: hc.pauses.list(
+        customer_id=w.customer,
+        period_from=date(2026, 1, 1),
+        period_to=date(2026, 12, 31),
+        now=LATER,
+    ),
     # the access log and the data keys (R16, R17)
     "access.record": lambda hc, w: hc.access.record([_access(w.customer)]),
     "access.entries": lambda hc, w: hc.access.entries(),

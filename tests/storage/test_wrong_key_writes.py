@@ -43,8 +43,9 @@ Write = Callable[[Homecare, "World"], Any]
 
 
 class World:
-    """What the right key wrote: a customer with two confirmed visits, projected, and the
-    first item fetched (so the next fetch, after its cursor, moves the delivered mark)."""
+    """What the right key wrote: a customer with two confirmed visits, projected, the
+    first item fetched (so the next fetch, after its cursor, moves the delivered mark),
+    and a contract opened after, not yet projected (so a catch-up has a page to write)."""
 
     def __init__(self, hc: Homecare) -> None:
         scenario = Scenario(hc.app)
@@ -55,7 +56,8 @@ class World:
         self.customer: UUID = customer.id
         self.cursor = hc.buffer.fetch(limit=1).cursor
         hc.app.get(Customer, customer.id)  # an access-log entry
-        self.events = hc.log.end()
+        hc.app.open_contract(customer.id, actor=ACTOR, at=LATER)  # left for a catch-up to
+        self.events = hc.log.end()  # project: a catch-up with nothing to do writes nothing
 
 
 WRITES: dict[str, Write] = {
@@ -163,6 +165,22 @@ def test_a_new_store_belongs_to_the_first_key_that_writes(
             two.check_cipher_key()
         assert everything(store_url) == before
         assert one.app.get(Customer, customer).name == "X"
+
+
+@pytest.mark.parametrize(("first", "second"), CASES, ids=IDS)
+def test_a_read_that_catches_up_on_a_new_store_does_not_claim_it(
+    store_url: str, first: str | None, second: str | None
+) -> None:
+    """A view catches up first; on a new store there is nothing to project, so nothing is
+    written and the store is not claimed for the reader's key (or its lack of one)."""
+    with connect(store_url, cipher_key=first) as reader:
+        assert reader.catch_up() == 0
+        assert reader.buffer.problems() is not None
+        assert reader.buffer.delivered_position() == 0
+    assert everything(store_url)["homecare_subject_keys"] == []
+    with connect(store_url, cipher_key=second) as writer:  # the first write claims it
+        Scenario(writer.app).customer()
+        writer.catch_up()
 
 
 @pytest.mark.parametrize(("written_with", "opened_with"), CASES, ids=IDS)

@@ -123,10 +123,11 @@ def test_a_store_missing_a_projection_table_stops_the_worker(store_url: str) -> 
     """Not a stopped projection (D10: an event it cannot apply, retried): its table is
     gone, which `homecare db check` calls drift."""
     with connect(store_url) as writer, connect(store_url) as hc:
+        world = Scenario(writer.app)
+        customer, staff = world.customer(), world.staff()  # the writer's key proven (D8)
         running = Running(hc)
         _drop(store_url, ["homecare_buffer_items"])
-        world = Scenario(writer.app)
-        world.visit(world.customer(), world.staff())  # a confirmed visit: a buffer item
+        world.visit(customer, staff)  # a confirmed visit: a buffer item
         ended = running.outcome()
     assert isinstance(ended, SchemaDriftError)
     assert "homecare_buffer_items" in ended.message

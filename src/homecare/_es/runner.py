@@ -234,7 +234,7 @@ def _run_page(runners: Sequence[ProjectionRunner], *, page_size: int | None = No
     database, log = first.database, first.log
     page_size = page_size or min(r.page_size for r in runners)
     topics = union_of_topics(getattr(r.projection, "topics", ()) for r in runners)
-    database.before_write()  # the key is the store's (D8); not inside a fetch's `then`
+    database.refuse_reentry()  # not inside a fetch's `then` (below: the key, D8)
     # a projection writes through `conn` alone: on SQLite a write of its own would wait
     # for this page, which waits for it; refused the same on PostgreSQL (D7)
     with database.write_engine.begin() as conn, database.only_through():
@@ -247,6 +247,8 @@ def _run_page(runners: Sequence[ProjectionRunner], *, page_size: int | None = No
         end = log.end()
         if end <= start:
             return 0
+        database.before_write(conn)  # the key is the store's (D8): only when a page is
+        # written, so a read that catches up on a new store does not claim it for its key
         notifications = log.page(start, page_size, stop=end, topics=topics)
         reached = end if len(notifications) < page_size else notifications[-1].id
         events = log.decoded(notifications)

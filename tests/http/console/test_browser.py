@@ -154,7 +154,8 @@ def test_the_operators_month_in_a_real_browser(demo_store: Homecare) -> None:
         # R4: March holds the demo's undelivered items; step forward and back.
         expect(page).to_have_url(f"{url}/console/month/2026-03")
         expect(page.get_by_role("heading", level=1)).to_have_text("Integrationsbuffert: mars 2026")
-        expect(page.get_by_text("poster ej levererade")).to_be_visible()
+        undelivered = page.get_by_role("heading", level=2, name="poster ej levererade")
+        expect(undelivered).to_be_visible()  # the panel then names them reason by reason
         expect(page.get_by_text("Tid kvar: 4 dygn 1 timme.")).to_be_visible()  # R14
         expect(page.get_by_text("Allt är levererat")).to_have_count(0)
         shot("02-month-with-held-items")
