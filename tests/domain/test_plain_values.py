@@ -19,29 +19,12 @@ from homecare.domain.common import STOCKHOLM, require_aware, require_instant
 from homecare.domain.fields import require_day, require_id, require_text, require_whole
 from homecare.domain.month import Month
 from homecare.errors import InvalidInputError
-
-
-class OwnZone(tzinfo):
-    """Stockholm, as a tzinfo of its own (pendulum's Timezone is not zoneinfo's)."""
-
-    def utcoffset(self, dt: datetime | None) -> timedelta | None:
-        return STOCKHOLM.utcoffset(_wall(dt))
-
-    def dst(self, dt: datetime | None) -> timedelta | None:
-        return STOCKHOLM.dst(_wall(dt))
-
-    def tzname(self, dt: datetime | None) -> str:
-        return "own"
+from tests.domain.zones import OwnZone
 
 
 class NoOffset(tzinfo):
     def utcoffset(self, dt: datetime | None) -> timedelta | None:
         return None
-
-
-def _wall(dt: datetime | None) -> datetime:
-    assert dt is not None
-    return datetime(dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, fold=dt.fold)
 
 
 class Instant(datetime):

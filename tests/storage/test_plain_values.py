@@ -18,7 +18,7 @@ import enum
 from base64 import b64encode
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -32,26 +32,9 @@ from homecare.domain.common import STOCKHOLM
 from homecare.domain.culling import Culling
 from homecare.domain.shift import WorkShift
 from tests.domain.pnr import VALID, VALID_STAFF
+from tests.domain.zones import OwnZone
 
 KEY = b64encode(bytes(range(32))).decode()
-
-
-class OwnZone(tzinfo):
-    """A tzinfo that is not the standard library's (as pendulum's Timezone): Stockholm."""
-
-    def utcoffset(self, dt: datetime | None) -> timedelta | None:
-        return STOCKHOLM.utcoffset(_wall(dt))
-
-    def dst(self, dt: datetime | None) -> timedelta | None:
-        return STOCKHOLM.dst(_wall(dt))
-
-    def tzname(self, dt: datetime | None) -> str:
-        return "own Stockholm"
-
-
-def _wall(dt: datetime | None) -> datetime:
-    assert dt is not None
-    return datetime(dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, fold=dt.fold)
 
 
 class Instant(datetime):

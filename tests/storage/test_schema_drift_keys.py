@@ -26,6 +26,7 @@ from homecare import schema
 from homecare.cli.app import app as cli_app
 from tests.cli.conftest import assert_one_line_error, separate_streams_runner
 from tests.storage.conftest import Fresh, _plain
+from tests.storage.test_schema_drift import _execute
 
 
 def _run(fresh: Fresh, *args: str) -> Result:
@@ -35,16 +36,6 @@ def _run(fresh: Fresh, *args: str) -> Result:
 def _init(fresh: Fresh) -> None:
     result = _run(fresh, "db", "init")
     assert result.exit_code == 0, (result.stdout, result.stderr)
-
-
-def _execute(fresh: Fresh, *statements: str) -> None:
-    database = fresh.database(must_exist=True)
-    try:
-        with database.engine.begin() as conn:
-            for statement in statements:
-                conn.execute(text(statement))
-    finally:
-        database.dispose()
 
 
 def _rebuild(fresh: Fresh, table: str, edit: Callable[[str], str]) -> None:
